@@ -1,0 +1,146 @@
+/**
+ * Commit intake rules: which pushes matter, how a branch head moves, and how a
+ * webhook delivery is claimed exactly once. Pure: plain data and `now` in, decisions out.
+ */
+import { branchFromRef, isSameRepo, ZERO_SHA } from './names.js';
+import type { BranchHead, PushEvent, VersionConfig } from './types.js';
+
+/** How many superseded shas a branch head remembers to recognise late deliveries. */
+export const RECENT_SHAS_LIMIT = 50;
+
+/** How long a claimed delivery stays claimed before a redelivery may take it over. */
+export const DELIVERY_LEASE_SECONDS = 60;
+
+export type IntakePlan =
+  | { kind: 'ignore'; reason: 'tag' | 'not-a-branch' | 'unfollowed-branch' }
+  | { kind: 'record'; branch: string; versions: string[] };
+
+/** Decides whether a push concerns a followed branch, and which versions follow it. */
+export function planPushIntake(push: Pick<PushEvent, 'repo' | 'ref'>, versions: VersionConfig[]): IntakePlan {
+  if (push.ref.startsWith('refs/tags/')) return { kind: 'ignore', reason: 'tag' };
+  const branch = branchFromRef(push.ref);
+  if (branch === null) return { kind: 'ignore', reason: 'not-a-branch' };
+  const followers = versions
+    .filter((version) => version.branch === branch && isSameRepo(version.repo, push.repo))
+    .map((version) => version.name);
+  if (followers.length === 0) return { kind: 'ignore', reason: 'unfollowed-branch' };
+  return { kind: 'record', branch, versions: followers };
+}
+
+export type HeadOutcome =
+  /** No head was recorded yet. */
+  | 'created'
+  /** The push started from the recorded head. */
+  | 'advanced'
+  /** The push started elsewhere but is newer than the recorded head (a delivery in between is late or lost). */
+  | 'advanced-out-of-order'
+  /** The push's result is already the head. */
+  | 'already-current'
+  /** The push is older than the recorded head: the head does not move backwards. */
+  | 'stale';
+
+export interface HeadDecision {
+  outcome: HeadOutcome;
+  /** True when `head` differs from the current record and must be written. */
+  isMoved: boolean;
+  head: BranchHead;
+}
+
+function pushedAtOrder(push: PushEvent, current: BranchHead): number {
+  if (push.pushedAt === null || current.pushedAt === null) return push.pushedAt === null ? -1 : 1;
+  return push.pushedAt.getTime() - current.pushedAt.getTime();
+}
+
+function remember(shas: Array<string | null>, previous: string[]): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const sha of [...shas, ...previous]) {
+    if (sha && sha !== ZERO_SHA && !seen.has(sha)) {
+      seen.add(sha);
+      out.push(sha);
+    }
+  }
+  return out.slice(0, RECENT_SHAS_LIMIT);
+}
+
+/**
+ * Moves a branch head for a push, never backwards.
+ *
+ * - No record yet: the push sets it.
+ * - The push ends where the head is: nothing changes.
+ * - The push starts from the recorded head (`before` = head): it moves, forced or not, deletion included.
+ * - The push ends at a commit the head has already moved past (`recentShas`): stale, ignored.
+ * - Otherwise a delivery in between is missing; the push moves the head only if GitHub pushed it
+ *   no earlier than the recorded head (`pushedAt`); a push without `pushedAt` never overtakes one with it.
+ */
+export function advanceHead(
+  current: BranchHead | null,
+  push: PushEvent,
+  branch: string,
+  now: Date,
+): HeadDecision {
+  const next = (outcome: HeadOutcome): HeadDecision => {
+    const deleted = push.deleted || push.after === ZERO_SHA;
+    return {
+      outcome,
+      isMoved: true,
+      head: {
+        repo: push.repo,
+        branch,
+        sha: deleted ? push.before : push.after,
+        deleted,
+        updatedAt: now,
+        pushedAt: push.pushedAt,
+        forced: push.forced,
+        source: push.source,
+        deliveryId: push.deliveryId,
+        recentShas: remember(
+          [deleted ? null : push.before, current?.sha ?? null],
+          current?.recentShas ?? [],
+        ).filter((sha) => sha !== (deleted ? push.before : push.after)),
+      },
+    };
+  };
+  if (current === null) return next('created');
+  const keep = (outcome: HeadOutcome): HeadDecision => ({ outcome, isMoved: false, head: current });
+  const isDeletion = push.deleted || push.after === ZERO_SHA;
+
+  if (isDeletion) {
+    if (current.deleted) return keep('already-current');
+    if (push.before === current.sha) return next('advanced');
+  } else {
+    if (!current.deleted && push.after === current.sha) return keep('already-current');
+    // Checked before `recentShas` so that a forced push back to an older commit still moves the head.
+    if (!current.deleted && push.before === current.sha) return next('advanced');
+    if (current.recentShas.includes(push.after)) return keep('stale');
+  }
+  if (pushedAtOrder(push, current) < 0) return keep('stale');
+  return next(push.created && current.deleted ? 'advanced' : 'advanced-out-of-order');
+}
+
+/** A claim on one webhook delivery, as stored. */
+export interface DeliveryClaim {
+  status: 'processing' | 'recorded';
+  claimToken: string;
+  leaseExpiresAt: Date;
+}
+
+export type ClaimDecision =
+  /** The delivery was fully recorded before: answer success, change nothing. */
+  | { kind: 'duplicate'; status: 'recorded' }
+  /** Another request holds a live claim on it: answer success, it will finish. */
+  | { kind: 'duplicate'; status: 'processing' }
+  /** A claim whose holder died (lease expired): take it over. */
+  | { kind: 'take-over' };
+
+/** What to do when a delivery id is already claimed. */
+export function decideExistingClaim(existing: DeliveryClaim, now: Date): ClaimDecision {
+  if (existing.status === 'recorded') return { kind: 'duplicate', status: 'recorded' };
+  if (existing.leaseExpiresAt.getTime() > now.getTime()) return { kind: 'duplicate', status: 'processing' };
+  return { kind: 'take-over' };
+}
+
+/** When a claim taken at `now` stops protecting its holder. */
+export function deliveryLeaseExpiry(now: Date): Date {
+  return new Date(now.getTime() + DELIVERY_LEASE_SECONDS * 1000);
+}
