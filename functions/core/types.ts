@@ -111,3 +111,135 @@ export interface BranchHead {
   /** Commits this head has moved past, newest first (bounded): a late delivery of one of them is stale. */
   recentShas: string[];
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Deploy pipeline
+
+/**
+ * Life of one Kubeflow instance:
+ * launching (request claimed, Job being created) -> deploying (Job exists) -> ready (Job complete)
+ * | failed (Job failed, or the launch failed permanently) | lost (the Job vanished)
+ * -> deleting (teardown Job created) -> deleted (teardown Job complete).
+ */
+export type DeploymentStatus = 'launching' | 'deploying' | 'ready' | 'failed' | 'lost' | 'deleting' | 'deleted';
+
+/** Statuses that count against `maxActiveDeployments`. */
+export const ACTIVE_STATUSES: readonly DeploymentStatus[] = ['launching', 'deploying', 'ready'];
+
+/** Why a deploy was asked for. */
+export type DeployReason = 'new-commit' | 'periodic' | 'manual';
+
+/** One Kubeflow instance (a deploy Job and what it made), as recorded in `deployments/{instance}`. */
+export interface Deployment {
+  /** Instance name `kf-<version>-<MMDD>-<3 hex>`; also the document id. */
+  instance: string;
+  version: string;
+  repo: string;
+  branch: string;
+  commit: string;
+  reason: DeployReason;
+  /** The deploy request that launched it. */
+  requestId: string;
+  status: DeploymentStatus;
+  /** Kubernetes namespace and name of the deploy Job (null until it is created). */
+  namespace: string;
+  jobName: string | null;
+  teardownJobName: string | null;
+  kfctlUrl: string;
+  kfDefUrl: string;
+  /** `https://<instance>.endpoints.<project>.cloud.goog` */
+  endpoint: string;
+  /** `gcloud --project=P container clusters get-credentials --zone=Z <instance>` */
+  credentialsCommand: string;
+  /** When the launch was claimed (the instance's age counts from here). */
+  createdAt: Date;
+  /** When the status last changed. */
+  updatedAt: Date;
+  readyAt: Date | null;
+  finishedAt: Date | null;
+  deletingAt: Date | null;
+  deletedAt: Date | null;
+  /** While `launching`: the worker holding the launch, and until when. */
+  launchLeaseExpiresAt: Date | null;
+  /** The last error, in words (failed launch, failed Job, failed teardown). */
+  error: string | null;
+}
+
+/** What a deploy request asks for. */
+export type DeployAction = 'deploy' | 'teardown';
+
+/**
+ * pending (recorded, not yet in the queue) -> enqueued (a task carries it) -> done
+ * | deferred (the worker found the limits closed; the next plan re-enqueues it) | failed (permanently).
+ */
+export type DeployRequestStatus = 'pending' | 'enqueued' | 'deferred' | 'done' | 'failed';
+
+/** A request to deploy or tear down, as recorded in `deployRequests/{id}` (id derived from its content). */
+export interface DeployRequest {
+  id: string;
+  action: DeployAction;
+  version: string;
+  /** The commit to deploy (teardown: the instance's commit). */
+  commit: string;
+  /** Deploy: why. Teardown: the GC reason in words. */
+  reason: string;
+  /** Teardown: the instance to delete. */
+  instance: string | null;
+  /** The earliest time the worker may act. */
+  notBefore: Date;
+  status: DeployRequestStatus;
+  /** How many times it was put in the queue; part of the task name, so a re-enqueue is a new task. */
+  enqueueCount: number;
+  /** The Cloud Tasks task name (short id) of the last enqueue. */
+  taskName: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  /** The last enqueue or execution error, in words. */
+  error: string | null;
+}
+
+/** What operators set on `versions/{version}` in the Firestore console. */
+export interface VersionSwitches {
+  /** Stops new deploys of this version (GC goes on). */
+  paused: boolean;
+  /** Asks for one deploy now, rate limit aside; the pipeline sets it back to false when it queues it. */
+  forceRedeploy: boolean;
+}
+
+/** A version as the planner sees it: its config, the operator switches and its branch head. */
+export interface VersionState {
+  config: VersionConfig;
+  switches: VersionSwitches;
+  /** The recorded head of the followed branch, or null if none was recorded yet. */
+  head: { sha: string; deleted: boolean } | null;
+}
+
+/** What the planner decided for one version, with its reason (shown in the console and on the status page). */
+export type VersionDecision =
+  | { kind: 'deploy'; version: string; commit: string; reason: DeployReason; notBefore: Date }
+  | {
+      kind: 'wait';
+      version: string;
+      reason: 'up-to-date' | 'rate-limited' | 'at-capacity' | 'paused' | 'in-progress' | 'no-commit';
+      /** rate-limited: when the limit opens. */
+      until?: Date;
+      /** The commit concerned (up-to-date: the deployed one; in-progress: the one launching). */
+      commit?: string;
+      /** at-capacity: how many instances are active. */
+      active?: number;
+    };
+
+/** A deployment the planner wants torn down, and why. */
+export interface CollectDecision {
+  kind: 'collect';
+  instance: string;
+  version: string;
+  commit: string;
+  reason: string;
+}
+
+/** One pass of the planner. */
+export interface Plan {
+  versions: VersionDecision[];
+  collect: CollectDecision[];
+}
