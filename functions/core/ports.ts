@@ -102,3 +102,25 @@ export type PolledHead =
 export interface CommitSource {
   fetchBranchHead(repo: string, branch: string, etag: string | null): Promise<PolledHead>;
 }
+
+/** A version as the status page shows it. */
+export interface VersionView {
+  name: string;
+  repo: string;
+  branch: string;
+  kfctlUrl: string;
+  /** Paused in the config file or by an operator. */
+  paused: boolean;
+  head: { sha: string; deleted: boolean; updatedAt: Date } | null;
+  /** The planner's last decision for this version, and when it was made (null before the first plan). */
+  decision: import('./types.js').VersionDecision | null;
+  decidedAt: Date | null;
+}
+
+/** What the status function reads. */
+export interface StatusReader {
+  /** Every configured version, in config order. */
+  listVersions(): Promise<VersionView[]>;
+  /** Deployments not yet deleted plus recently deleted ones, newest first. */
+  listDeployments(): Promise<import('./types.js').Deployment[]>;
+}

@@ -121,7 +121,14 @@ export interface BranchHead {
  * | failed (Job failed, or the launch failed permanently) | lost (the Job vanished)
  * -> deleting (teardown Job created) -> deleted (teardown Job complete).
  */
-export type DeploymentStatus = 'launching' | 'deploying' | 'ready' | 'failed' | 'lost' | 'deleting' | 'deleted';
+export type DeploymentStatus =
+  | 'launching'
+  | 'deploying'
+  | 'ready'
+  | 'failed'
+  | 'lost'
+  | 'deleting'
+  | 'deleted';
 
 /** Statuses that count against `maxActiveDeployments`. */
 export const ACTIVE_STATUSES: readonly DeploymentStatus[] = ['launching', 'deploying', 'ready'];
