@@ -69,8 +69,12 @@ export async function startFirestoreEmulator(
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   let exited = false;
+  // A Ctrl-C or a crash of this process must not leave the JVM running.
+  const killChild = () => child.kill('SIGKILL');
+  process.once('exit', killChild);
   child.on('exit', () => {
     exited = true;
+    process.removeListener('exit', killChild);
   });
   try {
     await waitFor(async () => {

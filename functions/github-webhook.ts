@@ -1,0 +1,128 @@
+/**
+ * `githubWebhook`: receives GitHub deliveries, verifies them, records pushes to followed branches
+ * in Firestore exactly once, then asks the deploy pipeline to evaluate the versions it touched.
+ *
+ * Status codes are a contract with GitHub (which gives 10 s and never retries a failed delivery):
+ * 200 recorded / duplicate / ping, 202 accepted but ignored, 400 bad body, 401 bad signature,
+ * 405 wrong method, 413 too large, 503 storage unavailable (the scheduler tick's poll catches up).
+ */
+import type { Request, Response } from '@google-cloud/functions-framework';
+import type { IntakeStore } from './adapters/firestore-store.js';
+import { InvalidPayloadError, parsePushPayload, type WebhookVerifier } from './adapters/github-payload.js';
+import { planPushIntake } from './core/intake.js';
+import type { Clock, DeployEvaluator } from './core/ports.js';
+import type { VersionConfig } from './core/types.js';
+import { describeError, type Logger } from './log.js';
+
+/** GitHub caps webhook payloads at 25 MB. */
+export const MAX_WEBHOOK_BODY_BYTES = 25 * 1024 * 1024;
+
+export interface GithubWebhookDeps {
+  verifier: WebhookVerifier;
+  store: IntakeStore;
+  versions: VersionConfig[];
+  evaluator: DeployEvaluator;
+  clock: Clock;
+  logger: Logger;
+}
+
+function reply(res: Response, status: number, body: Record<string, unknown>): void {
+  res.status(status).set('Cache-Control', 'no-store').json(body);
+}
+
+function header(req: Request, name: string): string | undefined {
+  const value = req.get(name);
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/** Builds the HTTP handler; all collaborators are injected. */
+export function createGithubWebhookHandler(
+  deps: GithubWebhookDeps,
+): (req: Request, res: Response) => Promise<void> {
+  return async (req, res) => {
+    const deliveryId = header(req, 'X-GitHub-Delivery');
+    const event = header(req, 'X-GitHub-Event');
+    const log = deps.logger.child({ deliveryId, event });
+    if (req.method !== 'POST') {
+      res.set('Allow', 'POST');
+      return reply(res, 405, { error: 'GitHub webhooks are POST requests' });
+    }
+    const rawBody = req.rawBody ?? Buffer.alloc(0);
+    if (rawBody.length > MAX_WEBHOOK_BODY_BYTES) {
+      log.warn('webhook body too large', { bytes: rawBody.length });
+      return reply(res, 413, { error: `body over ${MAX_WEBHOOK_BODY_BYTES} bytes` });
+    }
+    if (!(await deps.verifier.isValid(rawBody, header(req, 'X-Hub-Signature-256')))) {
+      log.warn('webhook signature missing or invalid');
+      return reply(res, 401, { error: 'missing or invalid X-Hub-Signature-256' });
+    }
+    if (!event || !deliveryId) {
+      return reply(res, 400, { error: 'X-GitHub-Event and X-GitHub-Delivery headers are required' });
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(rawBody.toString('utf8'));
+    } catch {
+      log.warn('webhook body is not JSON');
+      return reply(res, 400, { error: 'body is not JSON: set the webhook content type to application/json' });
+    }
+    if (event === 'ping') {
+      log.info('ping');
+      return reply(res, 200, { status: 'pong' });
+    }
+    if (event !== 'push') {
+      log.info('event ignored');
+      return reply(res, 202, { status: 'ignored', reason: `event ${event} is not handled` });
+    }
+
+    let push: ReturnType<typeof parsePushPayload>;
+    try {
+      push = parsePushPayload(body, deliveryId);
+    } catch (err) {
+      if (!(err instanceof InvalidPayloadError)) throw err;
+      log.warn('invalid push payload', { error: err.message });
+      return reply(res, 400, { error: err.message });
+    }
+    const plan = planPushIntake(push, deps.versions);
+    const pushLog = log.child({ repo: push.repo, ref: push.ref, commit: push.after });
+    if (plan.kind === 'ignore') {
+      pushLog.info('push ignored', { reason: plan.reason });
+      return reply(res, 202, { status: 'ignored', reason: plan.reason });
+    }
+
+    const branchLog = pushLog.child({ branch: plan.branch, version: plan.versions.join(',') });
+    let result: Awaited<ReturnType<IntakeStore['recordPush']>>;
+    try {
+      result = await deps.store.recordPush(push, plan.branch, plan.versions, deps.clock());
+    } catch (err) {
+      branchLog.error('recording the push failed', describeError(err));
+      return reply(res, 503, {
+        error: 'could not record the push; redeliver it, or the scheduler tick will poll the branch',
+      });
+    }
+    if (result.kind === 'duplicate') {
+      branchLog.info('duplicate delivery', { claim: result.status });
+      return reply(res, 200, { status: 'duplicate', claim: result.status });
+    }
+    branchLog.info('push recorded', {
+      headOutcome: result.head.outcome,
+      headMoved: result.head.isMoved,
+      commits: result.commitsRecorded,
+    });
+    if (result.head.isMoved) {
+      try {
+        await deps.evaluator.evaluate(plan.versions, { kind: 'push', deliveryId });
+      } catch (err) {
+        // The push is recorded; the next scheduler tick plans it. Not the sender's problem.
+        branchLog.warn('deploy evaluation after push failed; the next tick retries', describeError(err));
+      }
+    }
+    return reply(res, 200, {
+      status: 'recorded',
+      branch: plan.branch,
+      versions: plan.versions,
+      headOutcome: result.head.outcome,
+      commits: result.commitsRecorded,
+    });
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * The local gateway: serves several HTTP functions, each through the Functions Framework's own
+ * server (so requests see what they see in the cloud: rawBody, body parsing, express), on one
+ * port at `/<functionName>/...`, the way Cloud Functions URLs look.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { http, type Request, type Response } from '@google-cloud/functions-framework';
+import { getTestServer } from '@google-cloud/functions-framework/testing';
+
+export type HttpHandler = (req: Request, res: Response) => unknown;
+
+export interface Gateway {
+  server: Server;
+  url: string;
+  stop(): Promise<void>;
+}
+
+let registrations = 0;
+
+/** Starts the gateway on `host:port` (port 0 = any free port). */
+export async function startGateway(
+  handlers: Record<string, HttpHandler>,
+  options: { port?: number; host?: string } = {},
+): Promise<Gateway> {
+  const servers = new Map<string, Server>();
+  for (const [name, handler] of Object.entries(handlers)) {
+    // The framework's registry is global: a unique name lets tests start several gateways.
+    const registered = `${name}__gateway${++registrations}`;
+    http(registered, handler);
+    servers.set(name, getTestServer(registered));
+  }
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://gateway');
+    const [, name = '', ...rest] = url.pathname.split('/');
+    const target = servers.get(name);
+    if (!target) {
+      res.writeHead(404, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ error: `no function at /${name}`, functions: [...servers.keys()] }));
+      return;
+    }
+    req.url = `/${rest.join('/')}${url.search}`;
+    target.emit('request', req, res);
+  });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    server,
+    url: `http://${host}:${port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,38 @@
+/**
+ * `npm start`: runs the whole system locally (see README "Running locally").
+ * Stops on Ctrl-C, taking its emulators with it.
+ */
+import { ConfigError } from '../functions/config.js';
+import { startLocalStack } from './lib/local-stack.js';
+
+async function main(): Promise<void> {
+  const stack = await startLocalStack(process.env);
+  const lines = [
+    '',
+    'kubeflow-auto-deploy is running locally',
+    `  functions:          ${stack.url}/githubWebhook`,
+    `  firestore emulator: ${stack.firestoreEmulatorHost} (project ${stack.config.projectId})`,
+    `  webhook secret:     ${stack.webhookSecret}`,
+    `  versions:           ${stack.config.deployments.versions.map((v) => `${v.name} (${v.repo}@${v.branch})`).join(', ')}`,
+    '',
+    '  simulate a push:    npm run push:simulate -- <version> [sha]',
+    '  Ctrl-C stops everything.',
+    '',
+  ];
+  process.stderr.write(`${lines.join('\n')}\n`);
+  const shutdown = () => {
+    stack.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(
+    `${err instanceof ConfigError ? err.message : err instanceof Error ? err.stack : String(err)}\n`,
+  );
+  process.exit(1);
+});
