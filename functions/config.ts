@@ -10,7 +10,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import {
   isValidBranchName,
-  isValidLabelValue,
+  isValidDnsLabel,
   isValidRepoFullName,
   isValidVersionName,
   MAX_VERSION_NAME_LENGTH,
@@ -84,25 +84,13 @@ const versionSchema = z.strictObject({
 const deploymentsSchema = z.strictObject({
   project: nonEmpty,
   zone: nonEmpty,
-  namespace: nonEmpty.refine(isValidLabelValue, { error: 'must be a Kubernetes namespace name' }),
+  namespace: nonEmpty.refine(isValidDnsLabel, {
+    error: "must be a Kubernetes namespace name: lower-case letters, digits and '-', at most 63 characters",
+  }),
   policy: policySchema.optional(),
   versions: z
     .array(versionSchema, { error: 'must be a list of versions' })
-    .min(1, { error: 'must list at least one version' })
-    .superRefine((versions, ctx) => {
-      const seen = new Set<string>();
-      versions.forEach((version, index) => {
-        if (seen.has(version.name)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: [index, 'name'],
-            input: version.name,
-            message: 'duplicates the name of an earlier version; version names must be unique',
-          });
-        }
-        seen.add(version.name);
-      });
-    }),
+    .min(1, { error: 'must list at least one version' }),
 });
 
 function formatPath(path: ReadonlyArray<PropertyKey>): string {
@@ -121,6 +109,28 @@ function formatIssue(issue: z.core.$ZodIssue): string {
   return `${field}: ${issue.message} (${value})`;
 }
 
+/**
+ * Duplicate version names, found on the raw input: a schema refinement would not run while any
+ * version has a type error, and every problem must be reported at once.
+ */
+function findDuplicateVersionNames(raw: unknown): string[] {
+  const versions = (raw as { versions?: unknown } | null)?.versions;
+  if (!Array.isArray(versions)) return [];
+  const seen = new Set<string>();
+  const problems: string[] = [];
+  versions.forEach((version, index) => {
+    const name = (version as { name?: unknown } | null)?.name;
+    if (typeof name !== 'string') return;
+    if (seen.has(name)) {
+      problems.push(
+        `versions[${index}].name: duplicates the name of an earlier version; version names must be unique (got ${JSON.stringify(name)})`,
+      );
+    }
+    seen.add(name);
+  });
+  return problems;
+}
+
 /** Validates the text of a deployments file; `source` names it in errors. */
 export function parseDeploymentsConfig(text: string, source: string): DeploymentsConfig {
   let raw: unknown;
@@ -131,14 +141,16 @@ export function parseDeploymentsConfig(text: string, source: string): Deployment
     throw new ConfigError(`Invalid deployments config ${source}: not valid YAML: ${detail}`, [detail]);
   }
   const result = deploymentsSchema.safeParse(raw, { reportInput: true });
-  if (!result.success) {
-    const problems = result.error.issues.map(formatIssue);
+  const duplicates = findDuplicateVersionNames(raw);
+  if (!result.success || duplicates.length > 0) {
+    const problems = [...(result.success ? [] : result.error.issues.map(formatIssue)), ...duplicates];
     throw new ConfigError(
       `Invalid deployments config ${source} (${problems.length} problem${problems.length === 1 ? '' : 's'}; ` +
         `fix them and redeploy, see README "Configuration"):\n${problems.map((line) => `  - ${line}`).join('\n')}`,
       problems,
     );
   }
+  if (!result.success) throw new Error('unreachable: validation failed without problems');
   const file = result.data;
   const policy: Policy = { ...DEFAULT_POLICY, ...file.policy };
   return {

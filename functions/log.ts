@@ -13,6 +13,8 @@ export interface Logger {
   info(message: string, fields?: LogFields): void;
   warn(message: string, fields?: LogFields): void;
   error(message: string, fields?: LogFields): void;
+  /** For failures that stop a function from working at all (invalid configuration). */
+  critical(message: string, fields?: LogFields): void;
   /** A logger that adds `fields` to every line it writes. */
   child(fields: LogFields): Logger;
 }
@@ -27,20 +29,37 @@ export function describeError(err: unknown): LogFields {
   return { error: String(err) };
 }
 
+/** JSON for a log entry; never throws (a log call must not break its caller). */
+function safeStringify(entry: LogFields): string {
+  const replacer = (_key: string, value: unknown) =>
+    value instanceof Error ? describeError(value) : typeof value === 'bigint' ? value.toString() : value;
+  try {
+    return JSON.stringify(entry, replacer);
+  } catch (err) {
+    return JSON.stringify({
+      severity: entry.severity,
+      message: entry.message,
+      logError: `fields could not be serialised: ${(err as Error).message}`,
+    });
+  }
+}
+
 /** Creates a logger writing JSON lines to `sink` (stdout by default). */
 export function createLogger(
   base: LogFields = {},
   sink: LogSink = (line) => process.stdout.write(`${line}\n`),
 ): Logger {
   const write = (severity: Severity, message: string, fields?: LogFields) => {
-    const entry: LogFields = { severity, message, ...base, ...fields };
-    sink(JSON.stringify(entry, (_key, value) => (value instanceof Error ? describeError(value) : value)));
+    // severity and message last: context fields never overwrite them.
+    const entry: LogFields = { ...base, ...fields, severity, message };
+    sink(safeStringify(entry));
   };
   return {
     debug: (message, fields) => write('DEBUG', message, fields),
     info: (message, fields) => write('INFO', message, fields),
     warn: (message, fields) => write('WARNING', message, fields),
     error: (message, fields) => write('ERROR', message, fields),
+    critical: (message, fields) => write('CRITICAL', message, fields),
     child: (fields) => createLogger({ ...base, ...fields }, sink),
   };
 }

@@ -112,6 +112,9 @@ export function advanceHead(
     if (!current.deleted && push.after === current.sha) return keep('already-current');
     // Checked before `recentShas` so that a forced push back to an older commit still moves the head.
     if (!current.deleted && push.before === current.sha) return next('advanced');
+    // A branch re-created after its deletion may point at a commit it had before: order by pushedAt only.
+    if (current.deleted && push.created)
+      return pushedAtOrder(push, current) < 0 ? keep('stale') : next('advanced');
     if (current.recentShas.includes(push.after)) return keep('stale');
   }
   if (pushedAtOrder(push, current) < 0) return keep('stale');

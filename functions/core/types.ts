@@ -223,7 +223,18 @@ export interface VersionState {
 
 /** What the planner decided for one version, with its reason (shown in the console and on the status page). */
 export type VersionDecision =
-  | { kind: 'deploy'; version: string; commit: string; reason: DeployReason; notBefore: Date }
+  | {
+      kind: 'deploy';
+      version: string;
+      commit: string;
+      reason: DeployReason;
+      notBefore: Date;
+      /**
+       * The deploy request id this decision maps to (`deployRequestId` with `deployWindow`), so that
+       * a repeated plan finds the request it already made. Set by `planDeploys`.
+       */
+      requestId?: string;
+    }
   | {
       kind: 'wait';
       version: string;

@@ -6,6 +6,10 @@
  * The real `CloudTasksClient` talks to it with
  * `{apiEndpoint: host, port, sslCreds: grpc.credentials.createInsecure(), projectId}`.
  * Never use it in production: the OIDC tokens it sends are unsigned (see {@link buildUnsignedOidcToken}).
+ *
+ * Deliberately more lenient than Cloud Tasks, so tests can run fast: `dispatch_deadline` may be under
+ * the real 15 s minimum, and `rate_limits.max_burst_size` (output only in Cloud Tasks) is honoured
+ * when given. Not emulated: App Engine tasks, IAM methods, queue tombstones after DeleteQueue.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -95,6 +99,8 @@ const DEFAULT_TOMBSTONE_MS = 3_600_000;
 const MAX_TIMER_WAIT_MS = 1000;
 const MAX_URL_LENGTH = 2083;
 const OIDC_TOKEN_LIFETIME_S = 3600;
+/** Prefix of the fake OAuth bearer token sent for tasks with an oauth_token. */
+export const OAUTH_PLACEHOLDER_PREFIX = 'tasks-emulator-unsigned-oauth-token-for-';
 
 const PROJECT_RE = '[A-Za-z0-9\\-:.]+';
 const LOCATION_RE = '[A-Za-z0-9-]+';
@@ -282,8 +288,14 @@ function durationToMs(duration: ProtoDuration | null | undefined): number | null
 }
 
 function msToDuration(ms: number): ProtoDuration {
-  const seconds = Math.floor(ms / 1000);
-  return { seconds: String(seconds), nanos: Math.round((ms - seconds * 1000) * 1e6) };
+  let seconds = Math.floor(ms / 1000);
+  let nanos = Math.round((ms - seconds * 1000) * 1e6);
+  // Rounding a fraction just below a whole second gives 1e9 nanos, which is not a valid Duration.
+  if (nanos >= 1e9) {
+    seconds += 1;
+    nanos -= 1e9;
+  }
+  return { seconds: String(seconds), nanos };
 }
 
 const msToTimestamp = msToDuration;
@@ -422,11 +434,15 @@ function validateRetry(retry: RetrySettings): void {
 const RATE_FIELDS = ['max_dispatches_per_second', 'max_burst_size', 'max_concurrent_dispatches'];
 const RETRY_FIELDS = ['max_attempts', 'max_retry_duration', 'min_backoff', 'max_backoff', 'max_doublings'];
 
-/** Headers Cloud Tasks computes itself or reserves; a task cannot set them. */
+/**
+ * Headers Cloud Tasks computes itself or reserves; a task cannot set them (HttpRequest.headers docs:
+ * Host, Content-Length, User-Agent "will be set to Google-Cloud-Tasks", X-Google-*, X-AppEngine-*, X-CloudTasks-*).
+ */
 function isReservedHeader(lowerName: string): boolean {
   return (
     lowerName === 'host' ||
     lowerName === 'content-length' ||
+    lowerName === 'user-agent' ||
     lowerName.startsWith('x-google-') ||
     lowerName.startsWith('x-appengine-') ||
     lowerName.startsWith('x-cloudtasks-')
@@ -476,10 +492,11 @@ class TasksEmulatorCore {
   /** Full task name -> epoch ms until which the name cannot be reused. */
   private readonly tombstones = new Map<string, number>();
   private readonly activeRequests = new Set<http.ClientRequest>();
-  private readonly drainWaiters = new Set<() => void>();
+  private readonly drainWaiters = new Set<{ resolve: () => void; reject: (error: Error) => void }>();
   private timer: NodeJS.Timeout | undefined;
   private sequence = 0;
   private isStopped = false;
+  private isPumpScheduled = false;
 
   constructor(
     readonly now: () => number,
@@ -749,6 +766,13 @@ class TasksEmulatorCore {
 
     const headers: Record<string, string> = {};
     for (const [header, value] of Object.entries(request.headers ?? {})) {
+      try {
+        http.validateHeaderName(header);
+        http.validateHeaderValue(header, value);
+      } catch {
+        // Caught here, not at dispatch: node:http would throw then and leave the task in flight forever.
+        throw invalid(`task.http_request.headers: "${header}" is not a valid HTTP header name or value.`);
+      }
       if (isReservedHeader(header.toLowerCase())) {
         this.log({ severity: 'WARNING', message: 'reserved task header ignored', task: name, header });
       } else {
@@ -786,7 +810,8 @@ class TasksEmulatorCore {
     };
     queue.tasks.set(name, task);
     this.log({ severity: 'DEBUG', message: 'task created', task: name, url, scheduleTimeMs });
-    this.pump();
+    // Deferred, so the CreateTask response shows the task as created (not yet dispatched), as Cloud Tasks does.
+    this.schedulePump();
     return task;
   }
 
@@ -906,6 +931,16 @@ class TasksEmulatorCore {
     this.notifyDrainWaiters();
   }
 
+  /** Runs pump() once on the next turn of the event loop, however many times it is asked for before. */
+  private schedulePump(): void {
+    if (this.isPumpScheduled) return;
+    this.isPumpScheduled = true;
+    setImmediate(() => {
+      this.isPumpScheduled = false;
+      this.pump();
+    });
+  }
+
   private armTimer(wakeAt: number, now: number): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
@@ -940,14 +975,7 @@ class TasksEmulatorCore {
     task.inFlight += 1;
     queue.inFlight += 1;
 
-    const headers: Record<string, string> = { 'User-Agent': 'Google-Cloud-Tasks' };
-    for (const [header, value] of Object.entries(task.headers)) {
-      // The task's own User-Agent replaces the default one; other names are case-insensitive too.
-      for (const existing of Object.keys(headers)) {
-        if (existing.toLowerCase() === header.toLowerCase()) delete headers[existing];
-      }
-      headers[header] = value;
-    }
+    const headers: Record<string, string> = { ...task.headers, 'User-Agent': 'Google-Cloud-Tasks' };
     if (task.body.length > 0 && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
       headers['Content-Type'] = 'application/octet-stream';
     }
@@ -963,13 +991,19 @@ class TasksEmulatorCore {
       }
       if (task.retryReason) headers['X-CloudTasks-TaskRetryReason'] = task.retryReason;
     }
-    if (task.oidcToken) {
+    if (task.oidcToken || task.oauthToken) {
+      // The token Cloud Tasks generates replaces any Authorization header of the task.
       for (const existing of Object.keys(headers)) {
         if (existing.toLowerCase() === 'authorization') delete headers[existing];
       }
+    }
+    if (task.oidcToken) {
       const audience = task.oidcToken.audience || task.url;
       // Unsigned, dev-only stand-in for a Google-signed ID token: see buildUnsignedOidcToken.
       headers.Authorization = `Bearer ${buildUnsignedOidcToken(task.oidcToken.serviceAccountEmail, audience, now)}`;
+    } else if (task.oauthToken) {
+      // A placeholder, not an access token: it only shows the receiver that one would be sent.
+      headers.Authorization = `Bearer ${OAUTH_PLACEHOLDER_PREFIX}${task.oauthToken.serviceAccountEmail}`;
     }
 
     this.log({
@@ -984,36 +1018,51 @@ class TasksEmulatorCore {
   }
 
   private sendAttempt(task: TaskState, headers: Record<string, string>): Promise<AttemptOutcome> {
-    return new Promise((resolve) => {
+    try {
+      return this.startRequest(task, headers);
+    } catch (error) {
+      // node:http throws synchronously on some bad input; without this the task would stay in flight.
+      return Promise.resolve({
+        kind: 'error',
+        message: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+
+  /** Sends one attempt; throws synchronously when node:http rejects the request outright. */
+  private startRequest(task: TaskState, headers: Record<string, string>): Promise<AttemptOutcome> {
+    const transport = task.url.startsWith('https:') ? https : http;
+    let settle: (outcome: AttemptOutcome) => void = () => {};
+    const request = transport.request(
+      task.url,
+      { method: task.method, headers, agent: false },
+      (response) => {
+        response.resume();
+        response.on('end', () => settle({ kind: 'response', status: response.statusCode ?? 0 }));
+        response.on('error', (error) => settle({ kind: 'error', message: error.message }));
+      },
+    );
+    const outcome = new Promise<AttemptOutcome>((resolve) => {
       let isSettled = false;
-      const transport = task.url.startsWith('https:') ? https : http;
-      const request = transport.request(
-        task.url,
-        { method: task.method, headers, agent: false },
-        (response) => {
-          response.resume();
-          response.on('end', () => settle({ kind: 'response', status: response.statusCode ?? 0 }));
-          response.on('error', (error) => settle({ kind: 'error', message: error.message }));
-        },
-      );
       const deadline = setTimeout(() => {
         settle({ kind: 'timeout' });
         request.destroy();
       }, task.dispatchDeadlineMs);
-      const settle = (outcome: AttemptOutcome) => {
+      settle = (value) => {
         if (isSettled) return;
         isSettled = true;
         clearTimeout(deadline);
         this.activeRequests.delete(request);
-        resolve(outcome);
+        resolve(value);
       };
-      this.activeRequests.add(request);
-      request.on('error', (error) => settle({ kind: 'error', message: error.message }));
-      request.on('close', () =>
-        settle({ kind: 'error', message: 'connection closed before the response ended' }),
-      );
-      request.end(task.body);
     });
+    this.activeRequests.add(request);
+    request.on('error', (error) => settle({ kind: 'error', message: error.message }));
+    request.on('close', () =>
+      settle({ kind: 'error', message: 'connection closed before the response ended' }),
+    );
+    request.end(task.body);
+    return outcome;
   }
 
   private completeAttempt(task: TaskState, attempt: AttemptState, outcome: AttemptOutcome): void {
@@ -1086,22 +1135,29 @@ class TasksEmulatorCore {
 
   drain(timeoutMs: number): Promise<void> {
     if (this.isIdle()) return Promise.resolve();
+    if (this.isStopped) return Promise.reject(new Error('Tasks emulator stopped: it will never drain.'));
     return new Promise((resolve, reject) => {
-      const waiter = () => {
-        clearTimeout(timeout);
-        resolve();
-      };
       const timeout = setTimeout(() => {
         this.drainWaiters.delete(waiter);
         reject(new Error(`Tasks emulator not idle after ${timeoutMs} ms: ${JSON.stringify(this.stats())}`));
       }, timeoutMs);
+      const waiter = {
+        resolve: () => {
+          clearTimeout(timeout);
+          resolve();
+        },
+        reject: (error: Error) => {
+          clearTimeout(timeout);
+          reject(error);
+        },
+      };
       this.drainWaiters.add(waiter);
     });
   }
 
   private notifyDrainWaiters(): void {
     if (this.drainWaiters.size === 0 || !this.isIdle()) return;
-    for (const waiter of this.drainWaiters) waiter();
+    for (const waiter of this.drainWaiters) waiter.resolve();
     this.drainWaiters.clear();
   }
 
@@ -1121,6 +1177,10 @@ class TasksEmulatorCore {
     this.timer = undefined;
     for (const request of this.activeRequests) request.destroy();
     this.activeRequests.clear();
+    // A pending drain() would otherwise wait for its whole timeout.
+    for (const waiter of this.drainWaiters)
+      waiter.reject(new Error('Tasks emulator stopped before it drained.'));
+    this.drainWaiters.clear();
   }
 }
 

@@ -13,14 +13,20 @@ import {
 
 export const TEST_PROJECT_ID = 'demo-kubeflow-auto-deploy-test';
 
-let started: Promise<FirestoreEmulator> | null = null;
+/**
+ * Kept on globalThis: mocha loads the root hooks (which stop the emulator) through a different
+ * module loader than the test files, so a module-level variable would exist twice.
+ */
+const state = globalThis as typeof globalThis & {
+  __autoDeployFirestoreEmulator?: Promise<FirestoreEmulator>;
+};
 
 /** `host:port` of the emulator the tests use, starting one if needed. */
 export async function firestoreEmulatorHost(): Promise<string> {
   const given = process.env.FIRESTORE_EMULATOR_HOST?.trim();
   if (given) return given;
-  started ??= startFirestoreEmulator();
-  return (await started).hostPort;
+  state.__autoDeployFirestoreEmulator ??= startFirestoreEmulator();
+  return (await state.__autoDeployFirestoreEmulator).hostPort;
 }
 
 /** A Firestore client on the test emulator. */
@@ -34,8 +40,8 @@ export async function resetFirestore(): Promise<void> {
 }
 
 export async function stopSharedFirestoreEmulator(): Promise<void> {
+  const started = state.__autoDeployFirestoreEmulator;
   if (!started) return;
-  const emulator = await started;
-  started = null;
-  await emulator.stop();
+  delete state.__autoDeployFirestoreEmulator;
+  await (await started).stop();
 }

@@ -1,0 +1,78 @@
+/**
+ * Planner decisions in words, for the status page and the logs. Pure: `now` is a parameter.
+ */
+import type { DeployReason, VersionDecision } from './types.js';
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
+
+/** How many characters of a commit sha people see. */
+export const SHORT_SHA_LENGTH = 7;
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+const REASON_WORDS: Record<DeployReason, string> = {
+  'new-commit': 'new commit',
+  periodic: 'periodic redeploy',
+  manual: 'manual redeploy',
+};
+
+function pad2(value: number): string {
+  return String(value).padStart(2, '0');
+}
+
+/** The first 7 characters of a sha. */
+export function shortSha(sha: string): string {
+  return sha.slice(0, SHORT_SHA_LENGTH);
+}
+
+/**
+ * A duration the way people read an age, rounded down to whole minutes:
+ * `12m` under an hour, `3h 05m` under a day, `2d 4h` from a day on. Negative durations (clock skew) read `0m`.
+ */
+export function formatAge(ms: number): string {
+  const safe = Number.isFinite(ms) && ms > 0 ? ms : 0;
+  if (safe < HOUR_MS) return `${Math.floor(safe / MINUTE_MS)}m`;
+  if (safe < DAY_MS)
+    return `${Math.floor(safe / HOUR_MS)}h ${pad2(Math.floor((safe % HOUR_MS) / MINUTE_MS))}m`;
+  return `${Math.floor(safe / DAY_MS)}d ${Math.floor((safe % DAY_MS) / HOUR_MS)}h`;
+}
+
+/** `14:05 UTC`, or `Nov 30 14:05 UTC` when `at` is not on the same UTC day as `now`. */
+export function formatUtcTime(at: Date, now: Date): string {
+  const time = `${pad2(at.getUTCHours())}:${pad2(at.getUTCMinutes())} UTC`;
+  const sameDay =
+    at.getUTCFullYear() === now.getUTCFullYear() &&
+    at.getUTCMonth() === now.getUTCMonth() &&
+    at.getUTCDate() === now.getUTCDate();
+  return sameDay ? time : `${MONTHS[at.getUTCMonth()]} ${at.getUTCDate()} ${time}`;
+}
+
+/** One planner decision in words, e.g. `rate-limited until 14:05 UTC` or `up to date with abc1234`. */
+export function describeDecision(decision: VersionDecision, now: Date): string {
+  if (decision.kind === 'deploy') {
+    const commit = shortSha(decision.commit);
+    if (decision.notBefore.getTime() > now.getTime()) {
+      return `deploy ${commit} at ${formatUtcTime(decision.notBefore, now)} (rate-limited until then)`;
+    }
+    return `deploy ${commit} queued (${REASON_WORDS[decision.reason]})`;
+  }
+  const commit = decision.commit === undefined ? '' : ` ${shortSha(decision.commit)}`;
+  switch (decision.reason) {
+    case 'paused':
+      return 'paused';
+    case 'no-commit':
+      return 'no commit recorded yet';
+    case 'up-to-date':
+      return decision.commit === undefined ? 'up to date' : `up to date with${commit}`;
+    case 'in-progress':
+      return `deploying${commit}`;
+    case 'rate-limited':
+      return decision.until === undefined
+        ? 'rate-limited'
+        : `rate-limited until ${formatUtcTime(decision.until, now)}`;
+    case 'at-capacity':
+      return decision.active === undefined ? 'at capacity' : `at capacity: ${decision.active} active`;
+  }
+}

@@ -1,0 +1,418 @@
+/**
+ * The status page and the status API's JSON, rendered from plain data. Pure: no I/O, `now` is a parameter.
+ *
+ * Branch names, commit messages and errors are user input: every value goes into the page through the
+ * `html` template tag, which escapes it unless it is markup this module built itself.
+ */
+import { describeDecision, formatAge, formatUtcTime, shortSha } from './describe.js';
+import { kfctlVersion } from './names.js';
+import type { VersionView } from './ports.js';
+import { ACTIVE_STATUSES, type Deployment, type DeploymentStatus, type VersionDecision } from './types.js';
+
+// ---------------------------------------------------------------------------------------------------------
+// Escaping
+
+/** Markup built by this module: inserted into the page as is. */
+class SafeHtml {
+  constructor(readonly value: string) {}
+  toString(): string {
+    return this.value;
+  }
+}
+
+const HTML_ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+/** Escapes text for an HTML text node or a quoted attribute value. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char);
+}
+
+function interpolate(value: unknown): string {
+  if (value instanceof SafeHtml) return value.value;
+  if (Array.isArray(value)) return value.map(interpolate).join('');
+  if (value === null || value === undefined || value === false) return '';
+  return escapeHtml(String(value));
+}
+
+/** Template tag: escapes every interpolated value except SafeHtml (and arrays of it). */
+function html(strings: TemplateStringsArray, ...values: unknown[]): SafeHtml {
+  let out = strings[0] ?? '';
+  values.forEach((value, i) => {
+    out += interpolate(value) + (strings[i + 1] ?? '');
+  });
+  return new SafeHtml(out);
+}
+
+/** An http(s) URL for an href, or null: never a `javascript:` or other scheme from the data. */
+function safeHref(url: string | null | undefined): string | null {
+  if (!url) return null;
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.href : null;
+  } catch {
+    return null;
+  }
+}
+
+function link(url: string | null | undefined, content: unknown, title?: string): SafeHtml {
+  const href = safeHref(url);
+  if (href === null) return html`${content}`;
+  return html`<a href="${href}"${title ? html` title="${title}"` : ''}>${content}</a>`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Links and ordering
+
+/** `https://github.com/<owner>/<name>/commit/<sha>` */
+export function githubCommitUrl(repo: string, sha: string): string {
+  return `https://github.com/${encodeRepo(repo)}/commit/${encodeURIComponent(sha)}`;
+}
+
+/** `https://github.com/<owner>/<name>/tree/<branch>` (the branch's slashes kept as path separators). */
+export function githubBranchUrl(repo: string, branch: string): string {
+  return `https://github.com/${encodeRepo(repo)}/tree/${branch.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+function encodeRepo(repo: string): string {
+  return repo.split('/').map(encodeURIComponent).join('/');
+}
+
+/** Newest first by `createdAt`; ties by instance name, so the order is stable. */
+export function deploymentsNewestFirst(deployments: readonly Deployment[]): Deployment[] {
+  return [...deployments].sort(
+    (a, b) => b.createdAt.getTime() - a.createdAt.getTime() || a.instance.localeCompare(b.instance),
+  );
+}
+
+/** The newest `ready` deployment of `version`, or null. */
+export function latestReadyDeployment(
+  deployments: readonly Deployment[],
+  version: string,
+): Deployment | null {
+  return (
+    deploymentsNewestFirst(deployments).find((d) => d.version === version && d.status === 'ready') ?? null
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// JSON
+
+type Jsonified<T> = {
+  [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K];
+};
+
+/** A deployment in the API: dates as ISO strings, plus the derived kfctl version and commit link. */
+export type DeploymentJson = Jsonified<Deployment> & { kfctlVersion: string; commitUrl: string };
+
+/** A planner decision in the API, with the same fields whatever its kind, and `text` in words. */
+export interface DecisionJson {
+  kind: VersionDecision['kind'];
+  reason: string;
+  /** The commit concerned, when there is one. */
+  commit: string | null;
+  /** wait/rate-limited: when the limit opens. */
+  until: string | null;
+  /** deploy: the earliest time the worker may act. */
+  notBefore: string | null;
+  /** wait/at-capacity: how many instances are active. */
+  active: number | null;
+  text: string;
+}
+
+export interface VersionJson {
+  name: string;
+  repo: string;
+  branch: string;
+  kfctlUrl: string;
+  kfctlVersion: string;
+  paused: boolean;
+  head: { sha: string; deleted: boolean; updatedAt: string } | null;
+  /** Null before the planner's first pass. */
+  decision: DecisionJson | null;
+  decidedAt: string | null;
+}
+
+function iso(date: Date | null): string | null {
+  return date === null ? null : date.toISOString();
+}
+
+export function deploymentToJson(d: Deployment): DeploymentJson {
+  return {
+    instance: d.instance,
+    version: d.version,
+    repo: d.repo,
+    branch: d.branch,
+    commit: d.commit,
+    reason: d.reason,
+    requestId: d.requestId,
+    status: d.status,
+    namespace: d.namespace,
+    jobName: d.jobName,
+    teardownJobName: d.teardownJobName,
+    kfctlUrl: d.kfctlUrl,
+    kfDefUrl: d.kfDefUrl,
+    endpoint: d.endpoint,
+    credentialsCommand: d.credentialsCommand,
+    createdAt: d.createdAt.toISOString(),
+    updatedAt: d.updatedAt.toISOString(),
+    readyAt: iso(d.readyAt),
+    finishedAt: iso(d.finishedAt),
+    deletingAt: iso(d.deletingAt),
+    deletedAt: iso(d.deletedAt),
+    launchLeaseExpiresAt: iso(d.launchLeaseExpiresAt),
+    error: d.error,
+    kfctlVersion: kfctlVersion(d.kfctlUrl),
+    commitUrl: githubCommitUrl(d.repo, d.commit),
+  };
+}
+
+export function decisionToJson(decision: VersionDecision, now: Date): DecisionJson {
+  const text = describeDecision(decision, now);
+  if (decision.kind === 'deploy') {
+    return {
+      kind: 'deploy',
+      reason: decision.reason,
+      commit: decision.commit,
+      until: null,
+      notBefore: decision.notBefore.toISOString(),
+      active: null,
+      text,
+    };
+  }
+  return {
+    kind: 'wait',
+    reason: decision.reason,
+    commit: decision.commit ?? null,
+    until: iso(decision.until ?? null),
+    notBefore: null,
+    active: decision.active ?? null,
+    text,
+  };
+}
+
+export function versionToJson(view: VersionView, now: Date): VersionJson {
+  return {
+    name: view.name,
+    repo: view.repo,
+    branch: view.branch,
+    kfctlUrl: view.kfctlUrl,
+    kfctlVersion: kfctlVersion(view.kfctlUrl),
+    paused: view.paused,
+    head: view.head && {
+      sha: view.head.sha,
+      deleted: view.head.deleted,
+      updatedAt: view.head.updatedAt.toISOString(),
+    },
+    decision: view.decision && decisionToJson(view.decision, now),
+    decidedAt: iso(view.decidedAt),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// HTML
+
+/** What the status page shows. */
+export interface StatusPageInput {
+  versions: readonly VersionView[];
+  deployments: readonly Deployment[];
+  now: Date;
+  project: string;
+  zone: string;
+}
+
+const STATUS_TONES: Record<DeploymentStatus, string> = {
+  launching: 'busy',
+  deploying: 'busy',
+  ready: 'good',
+  failed: 'bad',
+  lost: 'bad',
+  deleting: 'gone',
+  deleted: 'gone',
+};
+
+const STYLE = `
+:root { color-scheme: light; --fg: #1f2328; --muted: #59636e; --line: #d1d9e0; --bg: #fff; --panel: #f6f8fa; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: var(--bg); }
+header, main, footer { max-width: 1200px; margin: 0 auto; padding: 0 1.25rem; }
+header { padding-top: 1rem; border-bottom: 1px solid var(--line); }
+h1 { font-size: 1.5rem; margin: 0 0 .25rem; }
+h2 { font-size: 1.2rem; margin: 0 0 .5rem; }
+.meta, .muted { color: var(--muted); }
+section { margin: 1.25rem 0; padding: 1rem; border: 1px solid var(--line); border-radius: 8px; }
+dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; margin: 0 0 .75rem; }
+dt { color: var(--muted); }
+dd { margin: 0; overflow-wrap: anywhere; }
+table { width: 100%; border-collapse: collapse; font-size: .9rem; }
+th, td { text-align: left; vertical-align: top; padding: .4rem .5rem; border-top: 1px solid var(--line); }
+caption { text-align: left; color: var(--muted); font-size: .85rem; padding-bottom: .25rem; }
+th { background: var(--panel); font-weight: 600; white-space: nowrap; }
+td.nowrap { white-space: nowrap; }
+code { font: .85em/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; background: var(--panel); padding: .1em .3em; border-radius: 4px; overflow-wrap: anywhere; }
+a { color: #0969da; }
+.status { display: inline-block; padding: 0 .5em; border-radius: 999px; font-weight: 600; font-size: .85rem; border: 1px solid; white-space: nowrap; }
+.status::before { content: "\\25CF\\00A0"; }
+.tone-good { color: #1a7f37; background: #dafbe1; border-color: #1a7f37; }
+.tone-busy { color: #9a6700; background: #fff8c5; border-color: #9a6700; }
+.tone-bad { color: #cf222e; background: #ffebe9; border-color: #cf222e; }
+.tone-gone { color: #59636e; background: #f6f8fa; border-color: #818b98; }
+.tone-paused { color: #8250df; background: #fbefff; border-color: #8250df; }
+.error { color: #cf222e; font-size: .85rem; margin-top: .2rem; overflow-wrap: anywhere; }
+.empty { color: var(--muted); font-style: italic; margin: 0; }
+footer { padding-bottom: 2rem; font-size: .85rem; }
+`;
+
+function page(title: string, body: SafeHtml): string {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>${title}</title>
+<style>${new SafeHtml(STYLE)}</style>
+</head>
+<body>
+${body}
+</body>
+</html>
+`.value;
+}
+
+function timeTag(at: Date, text: string): SafeHtml {
+  return html`<time datetime="${at.toISOString()}" title="${at.toISOString()}">${text}</time>`;
+}
+
+function ago(at: Date, now: Date): SafeHtml {
+  return timeTag(at, `${formatAge(now.getTime() - at.getTime())} ago`);
+}
+
+function statusBadge(status: DeploymentStatus): SafeHtml {
+  return html`<span class="status tone-${STATUS_TONES[status] ?? 'gone'}">${status}</span>`;
+}
+
+function commitLink(repo: string, sha: string): SafeHtml {
+  return link(githubCommitUrl(repo, sha), html`<code>${shortSha(sha)}</code>`, sha);
+}
+
+function decisionText(view: VersionView, now: Date): SafeHtml {
+  if (view.decision === null) return html`<span class="muted">not planned yet</span>`;
+  const when = view.decidedAt ? html` <span class="muted">(decided ${ago(view.decidedAt, now)})</span>` : '';
+  return html`${describeDecision(view.decision, now)}${when}`;
+}
+
+function headText(view: VersionView, now: Date): SafeHtml {
+  if (view.head === null) return html`<span class="muted">no commit recorded yet</span>`;
+  const deleted = view.head.deleted ? html` <strong>branch deleted</strong>;` : '';
+  return html`${commitLink(view.repo, view.head.sha)}${deleted} <span class="muted">(recorded ${ago(view.head.updatedAt, now)})</span>`;
+}
+
+function deploymentRow(d: Deployment, now: Date): SafeHtml {
+  const isGone = d.status === 'deleted';
+  const instance = isGone
+    ? html`<code>${d.instance}</code>`
+    : link(d.endpoint, html`<code>${d.instance}</code>`);
+  const error = d.error ? html`<div class="error">${d.error}</div>` : '';
+  const job = d.jobName ? html`<code>${d.jobName}</code>` : html`<span class="muted">none yet</span>`;
+  const credentials = isGone
+    ? html`<span class="muted">cluster deleted</span>`
+    : html`<code>${d.credentialsCommand}</code>`;
+  return html`<tr>
+<td>${instance}</td>
+<td>${statusBadge(d.status)}${error}</td>
+<td class="nowrap">${timeTag(d.createdAt, formatAge(now.getTime() - d.createdAt.getTime()))}</td>
+<td>${commitLink(d.repo, d.commit)}</td>
+<td title="${d.kfctlUrl}">${kfctlVersion(d.kfctlUrl)}</td>
+<td>${job}</td>
+<td>${credentials}</td>
+</tr>
+`;
+}
+
+function deploymentsTable(deployments: readonly Deployment[], now: Date, caption: string): SafeHtml {
+  if (deployments.length === 0) return html`<p class="empty">No deployments.</p>`;
+  return html`<table>
+<caption>${caption}</caption>
+<thead><tr><th>Instance</th><th>Status</th><th>Age</th><th>Commit</th><th>kfctl</th><th>Job</th><th>Get credentials</th></tr></thead>
+<tbody>
+${deployments.map((d) => deploymentRow(d, now))}</tbody>
+</table>`;
+}
+
+function versionSection(view: VersionView, deployments: readonly Deployment[], now: Date): SafeHtml {
+  const paused = view.paused ? html` <span class="status tone-paused">paused</span>` : '';
+  return html`<section id="version-${view.name}">
+<h2>${view.name}${paused}</h2>
+<dl>
+<dt>Branch</dt><dd>${link(githubBranchUrl(view.repo, view.branch), html`<code>${view.repo}@${view.branch}</code>`)}</dd>
+<dt>Head</dt><dd>${headText(view, now)}</dd>
+<dt>Decision</dt><dd>${decisionText(view, now)}</dd>
+<dt>kfctl</dt><dd title="${view.kfctlUrl}">${kfctlVersion(view.kfctlUrl)}</dd>
+</dl>
+${deploymentsTable(deployments, now, `Deployments of ${view.name}, newest first`)}
+</section>
+`;
+}
+
+/** The whole status page: one section per version (config order), its deployments newest first. */
+export function renderStatusPage(input: StatusPageInput): string {
+  const { now } = input;
+  const sorted = deploymentsNewestFirst(input.deployments);
+  const known = new Set(input.versions.map((v) => v.name));
+  const active = sorted.filter((d) => ACTIVE_STATUSES.includes(d.status)).length;
+  const sections = input.versions.map((view) =>
+    versionSection(
+      view,
+      sorted.filter((d) => d.version === view.name),
+      now,
+    ),
+  );
+  const orphans = sorted.filter((d) => !known.has(d.version));
+  const orphanSection =
+    orphans.length === 0
+      ? ''
+      : html`<section id="other-deployments">
+<h2>Other deployments</h2>
+<p class="muted">Of versions no longer in the configuration.</p>
+${deploymentsTable(orphans, now, 'Other deployments, newest first')}
+</section>
+`;
+  const noVersions = input.versions.length === 0 ? html`<p class="empty">No versions configured.</p>` : '';
+  return page(
+    'Kubeflow auto-deploy status',
+    html`<header>
+<h1>Kubeflow auto-deploy</h1>
+<p class="meta">Project <code>${input.project}</code>, zone <code>${input.zone}</code>.
+${active} active ${active === 1 ? 'deployment' : 'deployments'}.
+Generated ${timeTag(now, formatUtcTime(now, now))}.</p>
+</header>
+<main>
+${noVersions}${sections}${orphanSection}</main>
+<footer class="muted">
+<p>JSON: <code>api/deployments</code>, <code>api/versions</code>, <code>api/versions/&lt;name&gt;/latest</code> (relative to this page's function URL).</p>
+</footer>`,
+  );
+}
+
+/** The page shown when the status cannot be read. */
+export function renderErrorPage(message: string, now: Date): string {
+  return page(
+    'Kubeflow auto-deploy status: unavailable',
+    html`<header>
+<h1>Kubeflow auto-deploy</h1>
+</header>
+<main>
+<section>
+<h2><span class="status tone-bad">unavailable</span></h2>
+<p>${message}</p>
+<p class="muted">At ${timeTag(now, formatUtcTime(now, now))}.</p>
+</section>
+</main>`,
+  );
+}

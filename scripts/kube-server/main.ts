@@ -1,0 +1,99 @@
+/**
+ * CLI for the local Kubernetes API server (batch/v1 Jobs only, plain HTTP; dev and tests):
+ * `npx tsx scripts/kube-server/main.ts [--host 127.0.0.1] [--port 8124] [--token T] [--namespace NS] [--kubeconfig PATH]`
+ * Prints `kube server listening on http://host:port` once ready; with `--kubeconfig PATH` it also writes a
+ * kubeconfig for it (use it with `KUBECONFIG=PATH`). Stops on SIGINT/SIGTERM.
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { renderLocalKubeconfig, startKubeServer } from './server.js';
+
+const DEFAULT_PORT = 8124;
+
+interface CliOptions {
+  host: string;
+  port: number;
+  token: string | undefined;
+  namespace: string;
+  kubeconfig: string | undefined;
+}
+
+/** Parses the command line; throws an error that says how to fix a bad flag. */
+function parseCliArgs(args: string[]): CliOptions {
+  const { values } = parseArgs({
+    args,
+    options: {
+      host: { type: 'string', default: '127.0.0.1' },
+      port: { type: 'string', default: String(DEFAULT_PORT) },
+      token: { type: 'string' },
+      namespace: { type: 'string', default: 'auto-deploy' },
+      kubeconfig: { type: 'string' },
+    },
+    strict: true,
+  });
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(
+      `--port must be an integer between 0 and 65535 (0 = any free port), got "${values.port}".`,
+    );
+  }
+  if (values.token !== undefined && !/^[\x21-\x7e]+$/.test(values.token)) {
+    throw new Error('--token must be non-empty printable ASCII without spaces.');
+  }
+  return {
+    host: values.host,
+    port,
+    token: values.token,
+    namespace: values.namespace,
+    kubeconfig: values.kubeconfig,
+  };
+}
+
+async function main(): Promise<void> {
+  let options: CliOptions;
+  try {
+    options = parseCliArgs(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(
+      `${(error as Error).message}\nusage: kube-server [--host H] [--port P] [--token T] [--namespace NS] [--kubeconfig PATH]\n`,
+    );
+    process.exitCode = 2;
+    return;
+  }
+  const server = await startKubeServer({
+    host: options.host,
+    port: options.port,
+    ...(options.token === undefined ? {} : { token: options.token }),
+    log: (entry) => process.stdout.write(`${JSON.stringify({ component: 'kube-server', ...entry })}\n`),
+  });
+  if (options.kubeconfig) {
+    try {
+      writeFileSync(options.kubeconfig, renderLocalKubeconfig(server.url, server.token, options.namespace), {
+        mode: 0o600,
+      });
+    } catch (error) {
+      await server.stop();
+      throw new Error(`Could not write --kubeconfig ${options.kubeconfig}: ${(error as Error).message}`);
+    }
+  }
+  process.stdout.write(`kube server listening on ${server.url}\n`);
+  if (options.kubeconfig) process.stdout.write(`kubeconfig written to ${options.kubeconfig}\n`);
+  else process.stdout.write(`token: ${server.token}\n`);
+
+  const shutdown = (signal: NodeJS.Signals) => {
+    process.stdout.write(
+      `${JSON.stringify({ severity: 'INFO', component: 'kube-server', message: 'signal', signal })}\n`,
+    );
+    server.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`kube server failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,376 @@
+import assert from 'node:assert/strict';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { http } from '@google-cloud/functions-framework';
+import { getTestServer } from '@google-cloud/functions-framework/testing';
+import type { StatusReader, VersionView } from '../../functions/core/ports.js';
+import type { Deployment } from '../../functions/core/types.js';
+import { createDeploymentStatusHandler, matchStatusRoute } from '../../functions/deployment-status.js';
+import { createLogger } from '../../functions/log.js';
+
+const NOW = new Date('2024-03-10T12:00:00Z');
+const SHA_1 = '1111111111111111111111111111111111111111';
+const SHA_2 = '2222222222222222222222222222222222222222';
+const KFCTL_URL =
+  'https://github.com/kubeflow/kfctl/releases/download/v1.0/kfctl_v1.0-0-g94c35cf_linux.tar.gz';
+const EVIL = '<script>alert("x")</script>';
+
+function minutesAgo(minutes: number): Date {
+  return new Date(NOW.getTime() - minutes * 60_000);
+}
+
+function deployment(instance: string, overrides: Partial<Deployment> = {}): Deployment {
+  return {
+    instance,
+    version: 'master',
+    repo: 'kubeflow/manifests',
+    branch: 'master',
+    commit: SHA_1,
+    reason: 'new-commit',
+    requestId: `deploy-${instance}`,
+    status: 'ready',
+    namespace: 'kubeflow-ci',
+    jobName: `auto-deploy-${instance}`,
+    teardownJobName: null,
+    kfctlUrl: KFCTL_URL,
+    kfDefUrl: `https://raw.githubusercontent.com/kubeflow/manifests/${SHA_1}/kfdef/kfctl_gcp_iap.yaml`,
+    endpoint: `https://${instance}.endpoints.kf-ci.cloud.goog`,
+    credentialsCommand: `gcloud --project=kf-ci container clusters get-credentials --zone=us-east1-d ${instance}`,
+    createdAt: minutesAgo(60),
+    updatedAt: minutesAgo(30),
+    readyAt: minutesAgo(30),
+    finishedAt: minutesAgo(30),
+    deletingAt: null,
+    deletedAt: null,
+    launchLeaseExpiresAt: null,
+    error: null,
+    ...overrides,
+  };
+}
+
+const VERSIONS: VersionView[] = [
+  {
+    name: 'master',
+    repo: 'kubeflow/manifests',
+    branch: 'master',
+    kfctlUrl: KFCTL_URL,
+    paused: false,
+    head: { sha: SHA_2, deleted: false, updatedAt: minutesAgo(5) },
+    decision: {
+      kind: 'deploy',
+      version: 'master',
+      commit: SHA_2,
+      reason: 'new-commit',
+      notBefore: minutesAgo(-10),
+    },
+    decidedAt: minutesAgo(1),
+  },
+  {
+    name: 'v1',
+    repo: 'kubeflow/manifests',
+    branch: `v1.0-branch${EVIL}`,
+    kfctlUrl: KFCTL_URL,
+    paused: true,
+    head: null,
+    decision: { kind: 'wait', version: 'v1', reason: 'paused' },
+    decidedAt: minutesAgo(1),
+  },
+];
+
+// Deliberately not newest first: the handler orders them.
+const DEPLOYMENTS: Deployment[] = [
+  deployment('kf-master-0310-aaa', { createdAt: minutesAgo(400) }),
+  deployment('kf-master-0310-ccc', {
+    status: 'deploying',
+    commit: SHA_2,
+    createdAt: minutesAgo(3),
+    readyAt: null,
+  }),
+  deployment('kf-master-0310-bbb', { createdAt: minutesAgo(100), commit: SHA_2 }),
+  deployment('kf-v1-0310-ddd', { version: 'v1', status: 'failed', error: `kfctl apply failed: ${EVIL}` }),
+];
+
+class InMemoryStatusReader implements StatusReader {
+  failing = false;
+  calls: string[] = [];
+  constructor(
+    private readonly versions: VersionView[],
+    private readonly deployments: Deployment[],
+  ) {}
+  async listVersions(): Promise<VersionView[]> {
+    this.calls.push('listVersions');
+    if (this.failing) throw new Error('firestore unavailable');
+    return this.versions;
+  }
+  async listDeployments(): Promise<Deployment[]> {
+    this.calls.push('listDeployments');
+    if (this.failing) throw new Error('firestore unavailable');
+    return this.deployments;
+  }
+}
+
+let registrations = 0;
+
+describe('deploymentStatus over HTTP (functions-framework)', () => {
+  let server: Server;
+  let base: string;
+  let reader: InMemoryStatusReader;
+  let logLines: Record<string, unknown>[];
+
+  beforeEach(async () => {
+    reader = new InMemoryStatusReader(VERSIONS, DEPLOYMENTS);
+    logLines = [];
+    const handler = createDeploymentStatusHandler({
+      reader,
+      clock: () => NOW,
+      logger: createLogger({}, (line) => logLines.push(JSON.parse(line))),
+      project: 'kf-ci',
+      zone: 'us-east1-d',
+    });
+    // The framework's registry is global: one name per test.
+    const name = `deploymentStatusTest${++registrations}`;
+    http(name, handler);
+    server = getTestServer(name);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterEach(async () => {
+    await new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  });
+
+  async function getJson(path: string, init?: RequestInit): Promise<{ res: Response; body: unknown }> {
+    const res = await fetch(`${base}${path}`, init);
+    assert.match(res.headers.get('content-type') ?? '', /^application\/json; charset=utf-8/);
+    assert.equal(res.headers.get('cache-control'), 'no-store');
+    return { res, body: await res.json() };
+  }
+
+  describe('GET / (the page)', () => {
+    for (const path of ['/', '/?refresh=1']) {
+      it(`serves the HTML page at ${path}`, async () => {
+        const res = await fetch(`${base}${path}`);
+        const page = await res.text();
+
+        assert.equal(res.status, 200);
+        assert.equal(res.headers.get('content-type'), 'text/html; charset=utf-8');
+        assert.equal(res.headers.get('cache-control'), 'no-store');
+        assert.match(res.headers.get('content-security-policy') ?? '', /default-src 'none'/);
+        assert.match(page, /<meta name="viewport"/);
+        assert.match(page, /<section id="version-master">/);
+        assert.match(page, /<section id="version-v1">/);
+        assert.match(page, /deploy 2222222 at 12:10 UTC/);
+        assert.match(page, /tone-paused">paused/);
+      });
+    }
+
+    it('lists deployments newest first and escapes hostile branch names and errors', async () => {
+      const page = await (await fetch(`${base}/`)).text();
+
+      const order = ['kf-master-0310-ccc', 'kf-master-0310-bbb', 'kf-master-0310-aaa'].map((i) =>
+        page.indexOf(i),
+      );
+      assert.ok(order.every((i) => i > 0));
+      assert.deepEqual(
+        [...order].sort((a, b) => a - b),
+        order,
+      );
+      assert.doesNotMatch(page, /<script/);
+      assert.ok(page.includes('v1.0-branch&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;'));
+      assert.ok(page.includes('kfctl apply failed: &lt;script&gt;'));
+      assert.ok(page.includes('get-credentials --zone=us-east1-d kf-master-0310-aaa</code>'));
+    });
+
+    it('answers 503 with an HTML page and logs the error when the store cannot be read', async () => {
+      reader.failing = true;
+      const res = await fetch(`${base}/`);
+      const page = await res.text();
+
+      assert.equal(res.status, 503);
+      assert.equal(res.headers.get('content-type'), 'text/html; charset=utf-8');
+      assert.equal(res.headers.get('cache-control'), 'no-store');
+      assert.match(page, /could not be read/);
+      assert.doesNotMatch(page, /firestore unavailable/);
+      const errors = logLines.filter((line) => line.severity === 'ERROR');
+      assert.equal(errors.length, 1);
+      assert.equal(errors[0]?.error, 'firestore unavailable');
+      assert.equal(errors[0]?.route, 'page');
+    });
+
+    it('answers HEAD like GET, without a body', async () => {
+      const res = await fetch(`${base}/`, { method: 'HEAD' });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('content-type'), 'text/html; charset=utf-8');
+      assert.equal(await res.text(), '');
+    });
+  });
+
+  describe('GET /api/deployments', () => {
+    for (const path of ['/api/deployments', '/api/deployments/']) {
+      it(`lists every deployment newest first, dates as ISO strings (${path})`, async () => {
+        const { res, body } = await getJson(path);
+
+        assert.equal(res.status, 200);
+        assert.ok(Array.isArray(body));
+        const list = body as Record<string, unknown>[];
+        assert.deepEqual(
+          list.map((d) => d.instance),
+          ['kf-master-0310-ccc', 'kf-v1-0310-ddd', 'kf-master-0310-bbb', 'kf-master-0310-aaa'],
+        );
+        const aaa = list[3];
+        assert.equal(aaa?.createdAt, '2024-03-10T05:20:00.000Z');
+        assert.equal(aaa?.readyAt, '2024-03-10T11:30:00.000Z');
+        assert.equal(aaa?.deletedAt, null);
+        assert.equal(aaa?.status, 'ready');
+        assert.equal(aaa?.kfctlVersion, 'v1.0-0-g94c35cf');
+        assert.equal(aaa?.commitUrl, `https://github.com/kubeflow/manifests/commit/${SHA_1}`);
+        assert.equal(aaa?.credentialsCommand, DEPLOYMENTS[0]?.credentialsCommand);
+        assert.equal(list[1]?.error, `kfctl apply failed: ${EVIL}`);
+        assert.deepEqual(reader.calls, ['listDeployments']);
+      });
+    }
+
+    it('answers 503 JSON when the store cannot be read', async () => {
+      reader.failing = true;
+      const { res, body } = await getJson('/api/deployments');
+      assert.equal(res.status, 503);
+      assert.match((body as { error: string }).error, /could not be read/);
+      assert.equal(logLines.filter((line) => line.severity === 'ERROR').length, 1);
+    });
+  });
+
+  describe('GET /api/versions', () => {
+    it('lists versions in config order with their decision in words', async () => {
+      const { res, body } = await getJson('/api/versions/');
+
+      assert.equal(res.status, 200);
+      assert.deepEqual(body, [
+        {
+          name: 'master',
+          repo: 'kubeflow/manifests',
+          branch: 'master',
+          kfctlUrl: KFCTL_URL,
+          kfctlVersion: 'v1.0-0-g94c35cf',
+          paused: false,
+          head: { sha: SHA_2, deleted: false, updatedAt: '2024-03-10T11:55:00.000Z' },
+          decision: {
+            kind: 'deploy',
+            reason: 'new-commit',
+            commit: SHA_2,
+            until: null,
+            notBefore: '2024-03-10T12:10:00.000Z',
+            active: null,
+            text: 'deploy 2222222 at 12:10 UTC (rate-limited until then)',
+          },
+          decidedAt: '2024-03-10T11:59:00.000Z',
+        },
+        {
+          name: 'v1',
+          repo: 'kubeflow/manifests',
+          branch: `v1.0-branch${EVIL}`,
+          kfctlUrl: KFCTL_URL,
+          kfctlVersion: 'v1.0-0-g94c35cf',
+          paused: true,
+          head: null,
+          decision: {
+            kind: 'wait',
+            reason: 'paused',
+            commit: null,
+            until: null,
+            notBefore: null,
+            active: null,
+            text: 'paused',
+          },
+          decidedAt: '2024-03-10T11:59:00.000Z',
+        },
+      ]);
+      assert.deepEqual(reader.calls, ['listVersions']);
+    });
+  });
+
+  describe('GET /api/versions/<name>/latest', () => {
+    it('answers the newest ready deployment, skipping a newer one still deploying', async () => {
+      for (const path of ['/api/versions/master/latest', '/api/versions/master/latest/']) {
+        const { res, body } = await getJson(path);
+        assert.equal(res.status, 200);
+        const latest = body as Record<string, unknown>;
+        assert.equal(latest.instance, 'kf-master-0310-bbb');
+        assert.equal(latest.status, 'ready');
+        assert.equal(latest.endpoint, 'https://kf-master-0310-bbb.endpoints.kf-ci.cloud.goog');
+        assert.equal(latest.createdAt, '2024-03-10T10:20:00.000Z');
+      }
+    });
+
+    it('answers 404 when the version has no ready deployment', async () => {
+      const { res, body } = await getJson('/api/versions/v1/latest');
+      assert.equal(res.status, 404);
+      assert.deepEqual(body, { error: "version 'v1' has no ready deployment yet" });
+    });
+
+    it('answers 404 with a different message for an unknown version, decoding its name', async () => {
+      const { res, body } = await getJson(`/api/versions/${encodeURIComponent('no/such<v>')}/latest`);
+      assert.equal(res.status, 404);
+      const error = (body as { error: string; versions: string[] }).error;
+      assert.equal(error, "unknown version 'no/such<v>'");
+      assert.deepEqual((body as { versions: string[] }).versions, ['master', 'v1']);
+    });
+
+    it('answers 503 JSON when the store cannot be read', async () => {
+      reader.failing = true;
+      const { res } = await getJson('/api/versions/master/latest');
+      assert.equal(res.status, 503);
+    });
+  });
+
+  describe('other requests', () => {
+    for (const path of [
+      '/nope',
+      '/api',
+      '/api/versions/master',
+      '/api/versions/master/latest/extra',
+      '/api/versions//latest',
+    ]) {
+      it(`answers 404 JSON for ${path}`, async () => {
+        const { res, body } = await getJson(path);
+        assert.equal(res.status, 404);
+        assert.match((body as { error: string }).error, /no such page/);
+        assert.deepEqual(reader.calls, []);
+      });
+    }
+
+    for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {
+      it(`answers 405 with an Allow header to ${method}`, async () => {
+        const { res, body } = await getJson('/api/deployments', {
+          method,
+          headers: { 'content-type': 'application/json' },
+          body: method === 'DELETE' ? null : '{}',
+        });
+        assert.equal(res.status, 405);
+        assert.equal(res.headers.get('allow'), 'GET, HEAD');
+        assert.match((body as { error: string }).error, new RegExp(`${method} is not allowed`));
+        assert.deepEqual(reader.calls, []);
+      });
+    }
+  });
+});
+
+describe('matchStatusRoute', () => {
+  const cases: [string, ReturnType<typeof matchStatusRoute>][] = [
+    ['/', { kind: 'page' }],
+    ['', { kind: 'page' }],
+    ['//', { kind: 'page' }],
+    ['/api/deployments', { kind: 'deployments' }],
+    ['/api/deployments/', { kind: 'deployments' }],
+    ['/api/versions', { kind: 'versions' }],
+    ['/api/versions/v1-0/latest', { kind: 'latest', version: 'v1-0' }],
+    ['/api/versions/a%20b/latest/', { kind: 'latest', version: 'a b' }],
+    ['/api/versions/%E0%A4%A/latest', { kind: 'unknown' }],
+    ['/deploymentStatus', { kind: 'unknown' }],
+  ];
+  for (const [path, expected] of cases) {
+    it(`matches ${JSON.stringify(path)}`, () => assert.deepEqual(matchStatusRoute(path), expected));
+  }
+});

@@ -1,0 +1,345 @@
+/**
+ * githubWebhook over a real socket, served by the Functions Framework, writing to the Firestore
+ * emulator: real push payloads from @octokit/webhooks-examples, re-pointed and signed.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import type { Firestore } from '@google-cloud/firestore';
+import { FirestoreStore } from '../../functions/adapters/firestore-store.js';
+import { WebhookVerifier } from '../../functions/adapters/github-payload.js';
+import { buildApp } from '../../functions/app.js';
+import { ConfigError, parseDeploymentsConfig } from '../../functions/config.js';
+import { branchDocId } from '../../functions/core/names.js';
+import type { DeployEvaluator, EvaluationTrigger } from '../../functions/core/ports.js';
+import { createGithubWebhookHandler, MAX_WEBHOOK_BODY_BYTES } from '../../functions/github-webhook.js';
+import { silentLogger } from '../../functions/log.js';
+import { type Gateway, startGateway } from '../../scripts/lib/gateway.js';
+import { buildPushPayload, fakeSha, type PushSpec, signDelivery } from '../../scripts/lib/push-payload.js';
+import { resetFirestore, TEST_PROJECT_ID, testFirestore } from '../support/firestore.js';
+
+const SECRET = 'webhook-test-secret';
+const REPO = 'kubeflow/manifests';
+const SLASH_BRANCH = 'release/v1.2';
+const UNICODE_BRANCH = 'feature/ünïcode-分支';
+
+const CONFIG = parseDeploymentsConfig(
+  `
+project: test-project
+zone: us-east1-c
+namespace: auto-deploy
+versions:
+  - {name: master, repo: ${REPO}, branch: master, kfDefPath: kfdef/a.yaml, kfctlUrl: "https://example.com/kfctl.tgz"}
+  - {name: stacks, repo: ${REPO}, branch: master, kfDefPath: kfdef/b.yaml, kfctlUrl: "https://example.com/kfctl.tgz"}
+  - {name: release, repo: ${REPO}, branch: "${SLASH_BRANCH}", kfDefPath: kfdef/a.yaml, kfctlUrl: "https://example.com/kfctl.tgz"}
+  - {name: unicode, repo: ${REPO}, branch: "${UNICODE_BRANCH}", kfDefPath: kfdef/a.yaml, kfctlUrl: "https://example.com/kfctl.tgz"}
+`,
+  'test config',
+);
+
+class RecordingEvaluator implements DeployEvaluator {
+  calls: Array<{ versions: string[]; trigger: EvaluationTrigger }> = [];
+  async evaluate(versions: string[], trigger: EvaluationTrigger): Promise<void> {
+    this.calls.push({ versions, trigger });
+  }
+}
+
+describe('githubWebhook (Functions Framework + Firestore emulator)', () => {
+  let db: Firestore;
+  let store: FirestoreStore;
+  let evaluator: RecordingEvaluator;
+  let gateway: Gateway;
+  let url: string;
+
+  before(async () => {
+    db = await testFirestore();
+    store = new FirestoreStore(db);
+  });
+
+  beforeEach(async () => {
+    await resetFirestore();
+    evaluator = new RecordingEvaluator();
+    const handler = createGithubWebhookHandler({
+      verifier: new WebhookVerifier([SECRET, 'previous-secret']),
+      store,
+      versions: CONFIG.versions,
+      evaluator,
+      clock: () => new Date(),
+      logger: silentLogger,
+    });
+    gateway = await startGateway({ githubWebhook: handler });
+    url = `${gateway.url}/githubWebhook`;
+  });
+
+  afterEach(async () => {
+    await gateway.stop();
+  });
+
+  after(async () => {
+    await db.terminate();
+  });
+
+  async function send(event: string, payload: unknown, deliveryId = randomUUID(), secret = SECRET) {
+    const delivery = await signDelivery(event, payload, secret, deliveryId);
+    const response = await fetch(url, { method: 'POST', headers: delivery.headers, body: delivery.body });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+
+  const push = (spec: Partial<PushSpec>) => buildPushPayload({ repo: REPO, ref: 'master', ...spec });
+
+  async function head(branch = 'master') {
+    return (await db.collection('branches').doc(branchDocId(REPO, branch)).get()).data();
+  }
+
+  async function commitShas(branch = 'master'): Promise<string[]> {
+    const snapshot = await db
+      .collection('branches')
+      .doc(branchDocId(REPO, branch))
+      .collection('commits')
+      .get();
+    return snapshot.docs.map((doc) => doc.id).sort();
+  }
+
+  async function collections(): Promise<string[]> {
+    return (await db.listCollections()).map((collection) => collection.id);
+  }
+
+  it('records every commit of a push, moves the head and asks for an evaluation', async () => {
+    const shas = [fakeSha('a1'), fakeSha('a2'), fakeSha('a3')];
+    const deliveryId = randomUUID();
+    const response = await send('push', push({ before: fakeSha('a0'), commits: shas }), deliveryId);
+
+    assert.equal(response.status, 200);
+    assert.equal(response.body.status, 'recorded');
+    assert.deepEqual(response.body.versions, ['master', 'stacks']);
+    assert.deepEqual(await commitShas(), [...shas].sort());
+    const branch = await head();
+    assert.equal(branch?.sha, shas[2]);
+    assert.equal(branch?.deleted, false);
+    assert.equal(branch?.source, 'webhook');
+    assert.equal(branch?.deliveryId, deliveryId);
+    const commit = (await db.doc(`branches/${branchDocId(REPO, 'master')}/commits/${shas[0]}`).get()).data();
+    assert.equal(commit?.message, 'Commit 1 of 3');
+    assert.equal(commit?.deliveryId, deliveryId);
+    assert.equal(commit?.source, 'webhook');
+    assert.equal(commit?.pusher, 'Codertocat');
+    const version = (await db.doc('versions/master').get()).data();
+    assert.equal(version?.branchHead?.sha, shas[2]);
+    const claim = (await db.doc(`deliveries/${deliveryId}`).get()).data();
+    assert.equal(claim?.status, 'recorded');
+    assert.deepEqual(evaluator.calls, [
+      { versions: ['master', 'stacks'], trigger: { kind: 'push', deliveryId } },
+    ]);
+  });
+
+  it('records a redelivery once, even 20 copies at the same time', async () => {
+    const deliveryId = randomUUID();
+    const delivery = await signDelivery('push', push({ after: fakeSha('r1') }), SECRET, deliveryId);
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        fetch(url, { method: 'POST', headers: delivery.headers, body: delivery.body }).then(async (res) => ({
+          status: res.status,
+          body: (await res.json()) as Record<string, unknown>,
+        })),
+      ),
+    );
+    assert.deepEqual(
+      responses.map((response) => response.status),
+      Array(20).fill(200),
+    );
+    assert.equal(responses.filter((response) => response.body.status === 'recorded').length, 1);
+    assert.equal(responses.filter((response) => response.body.status === 'duplicate').length, 19);
+    assert.equal(evaluator.calls.length, 1);
+    assert.deepEqual(await commitShas(), [fakeSha('r1')]);
+
+    const again = await send('push', push({ after: fakeSha('r1') }), deliveryId);
+    assert.deepEqual(again, { status: 200, body: { status: 'duplicate', claim: 'recorded' } });
+  });
+
+  it('accepts the previous secret during a rotation', async () => {
+    const response = await send('push', push({ after: fakeSha('rot') }), randomUUID(), 'previous-secret');
+    assert.equal(response.status, 200);
+    assert.equal((await head())?.sha, fakeSha('rot'));
+  });
+
+  it('rejects a wrong signature with 401 and writes nothing', async () => {
+    const response = await send('push', push({ after: fakeSha('x') }), randomUUID(), 'wrong-secret');
+    assert.equal(response.status, 401);
+    assert.deepEqual(await collections(), []);
+    assert.equal(evaluator.calls.length, 0);
+  });
+
+  it('rejects an unsigned delivery with 401 and writes nothing', async () => {
+    const delivery = await signDelivery('push', push({ after: fakeSha('x') }), SECRET);
+    delete delivery.headers['X-Hub-Signature-256'];
+    const response = await fetch(url, { method: 'POST', headers: delivery.headers, body: delivery.body });
+    assert.equal(response.status, 401);
+    assert.deepEqual(await collections(), []);
+  });
+
+  it('rejects a signed body that was changed in transit with 401', async () => {
+    const delivery = await signDelivery('push', push({ after: fakeSha('x') }), SECRET);
+    const tampered = delivery.body.replace(fakeSha('x'), fakeSha('y'));
+    const response = await fetch(url, { method: 'POST', headers: delivery.headers, body: tampered });
+    assert.equal(response.status, 401);
+    assert.deepEqual(await collections(), []);
+  });
+
+  it('answers 400 to a signed body that is not JSON, and writes nothing', async () => {
+    const delivery = await signDelivery('push', '{"ref": "refs/heads/master", oops', SECRET);
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { ...delivery.headers, 'Content-Type': 'text/plain' },
+      body: delivery.body,
+    });
+    assert.equal(response.status, 400);
+    assert.match(((await response.json()) as { error: string }).error, /not JSON/);
+    assert.deepEqual(await collections(), []);
+  });
+
+  it('answers 400 to a signed JSON body that is not a push event, naming the field', async () => {
+    const response = await send('push', { ref: 'refs/heads/master', before: 'nope' });
+    assert.equal(response.status, 400);
+    assert.match(String(response.body.error), /before/);
+    assert.deepEqual(await collections(), []);
+  });
+
+  it('answers 413 to a body over 25 MB', async () => {
+    const body = Buffer.alloc(MAX_WEBHOOK_BODY_BYTES + 1, 0x20);
+    const delivery = await signDelivery('push', body.toString(), SECRET);
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { ...delivery.headers, 'Content-Type': 'application/octet-stream' },
+      body,
+    });
+    assert.equal(response.status, 413);
+    assert.deepEqual(await collections(), []);
+  });
+
+  it('answers 405 to other methods', async () => {
+    const response = await fetch(url);
+    assert.equal(response.status, 405);
+    assert.equal(response.headers.get('allow'), 'POST');
+  });
+
+  it('answers ping with 200 and other events with 202, storing nothing', async () => {
+    assert.equal((await send('ping', { zen: 'Keep it logically awesome.', hook_id: 1 })).status, 200);
+    const issues = await send('issues', { action: 'opened' });
+    assert.equal(issues.status, 202);
+    assert.equal(issues.body.status, 'ignored');
+    assert.deepEqual(await collections(), []);
+  });
+
+  it('ignores tag pushes and unfollowed branches with 202', async () => {
+    const tag = await send('push', push({ ref: 'refs/tags/v1.0.0', after: fakeSha('tag') }));
+    assert.deepEqual(tag, { status: 202, body: { status: 'ignored', reason: 'tag' } });
+    const other = await send('push', push({ ref: 'some-feature', after: fakeSha('f') }));
+    assert.deepEqual(other, { status: 202, body: { status: 'ignored', reason: 'unfollowed-branch' } });
+    const otherRepo = await send('push', buildPushPayload({ repo: 'someone/else', ref: 'master' }));
+    assert.equal(otherRepo.status, 202);
+    assert.deepEqual(await collections(), []);
+    assert.equal(evaluator.calls.length, 0);
+  });
+
+  it('matches the repository name case-insensitively', async () => {
+    const response = await send('push', buildPushPayload({ repo: 'Kubeflow/Manifests', ref: 'master' }));
+    assert.equal(response.status, 200);
+    assert.deepEqual(response.body.versions, ['master', 'stacks']);
+  });
+
+  it('never moves the head backwards for a late delivery', async () => {
+    const [a, b, c] = [fakeSha('o1'), fakeSha('o2'), fakeSha('o3')];
+    const t0 = new Date('2026-11-29T10:00:00Z');
+    // GitHub pushed a (from c) then b (from a); the delivery of a arrives last.
+    const later = await send(
+      'push',
+      push({ before: a, after: b, created: false, pushedAt: new Date(t0.getTime() + 60_000) }),
+    );
+    assert.equal(later.body.headOutcome, 'created');
+    const late = await send('push', push({ before: c, after: a, created: false, pushedAt: t0 }));
+    assert.equal(late.status, 200);
+    assert.equal(late.body.headOutcome, 'stale');
+    assert.equal((await head())?.sha, b);
+    // The late delivery's commit is still recorded: it is part of the branch's history.
+    assert.deepEqual(await commitShas(), [a, b].sort());
+    assert.equal(evaluator.calls.length, 1, 'a stale delivery asks for no evaluation');
+  });
+
+  it('moves the head for a forced push, even back to an older commit', async () => {
+    const [a, b] = [fakeSha('f1'), fakeSha('f2')];
+    await send('push', push({ before: fakeSha('f0'), after: a, created: false }));
+    await send('push', push({ before: a, after: b, created: false }));
+    const forced = await send('push', push({ before: b, after: a, forced: true, created: false }));
+    assert.equal(forced.body.headOutcome, 'advanced');
+    const branch = await head();
+    assert.equal(branch?.sha, a);
+    assert.equal(branch?.forced, true);
+  });
+
+  it('records a branch deletion', async () => {
+    const a = fakeSha('d1');
+    await send('push', push({ before: fakeSha('d0'), after: a, created: false }));
+    const deletion = await send('push', push({ before: a, deleted: true }));
+    assert.equal(deletion.status, 200);
+    const branch = await head();
+    assert.equal(branch?.deleted, true);
+    assert.equal(branch?.sha, a, 'a deleted head keeps the last commit it had');
+    assert.equal((await db.doc('versions/master').get()).data()?.branchHead?.deleted, true);
+    assert.equal(evaluator.calls.length, 2);
+  });
+
+  it('stores branches with slashes and unicode under readable ids', async () => {
+    const slash = await send('push', push({ ref: SLASH_BRANCH, after: fakeSha('s') }));
+    assert.deepEqual(slash.body.versions, ['release']);
+    const unicode = await send('push', push({ ref: UNICODE_BRANCH, after: fakeSha('u') }));
+    assert.deepEqual(unicode.body.versions, ['unicode']);
+
+    const ids = (await db.collection('branches').get()).docs.map((doc) => doc.id).sort();
+    assert.deepEqual(ids, ['kubeflow:manifests:feature%2Fünïcode-分支', 'kubeflow:manifests:release%2Fv1.2']);
+    assert.equal((await head(SLASH_BRANCH))?.branch, SLASH_BRANCH);
+    assert.equal((await head(UNICODE_BRANCH))?.sha, fakeSha('u'));
+  });
+
+  it('answers 503 when Firestore is unavailable, so GitHub shows the delivery as failed', async () => {
+    const failing = createGithubWebhookHandler({
+      verifier: new WebhookVerifier([SECRET]),
+      store: {
+        recordPush: async () => {
+          throw new Error('14 UNAVAILABLE: connection refused');
+        },
+        syncVersions: async () => {},
+        getBranchHead: async () => null,
+      },
+      versions: CONFIG.versions,
+      evaluator,
+      clock: () => new Date(),
+      logger: silentLogger,
+    });
+    const other = await startGateway({ githubWebhook: failing });
+    try {
+      const delivery = await signDelivery('push', push({ after: fakeSha('down') }), SECRET);
+      const response = await fetch(`${other.url}/githubWebhook`, {
+        method: 'POST',
+        headers: delivery.headers,
+        body: delivery.body,
+      });
+      assert.equal(response.status, 503);
+      assert.equal(evaluator.calls.length, 0);
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it('refuses to start without a webhook secret', () => {
+    assert.throws(
+      () =>
+        buildApp({
+          configPath: 'test',
+          deployments: CONFIG,
+          projectId: TEST_PROJECT_ID,
+          firestoreEmulatorHost: '127.0.0.1:1',
+          webhookSecrets: [],
+        }),
+      (err: unknown) => err instanceof ConfigError && /GITHUB_WEBHOOK_SECRET/.test(err.message),
+    );
+  });
+});

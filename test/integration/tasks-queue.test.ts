@@ -1,0 +1,372 @@
+/**
+ * CloudTasksQueue against the tasks emulator (real CloudTasksClient, gRPC), delivering to a local HTTP
+ * recorder that stands in for the deploy worker. Plus the pure helpers parseQueuePath and createTasksClient.
+ */
+import assert from 'node:assert/strict';
+import type { CloudTasksClient } from '@google-cloud/tasks';
+import {
+  CloudTasksQueue,
+  createTasksClient,
+  parseQueuePath,
+  type QueueEnv,
+  QueueError,
+  type QueuePathResult,
+  type TasksClientLike,
+} from '../../functions/adapters/tasks-queue.js';
+import { startTasksEmulator, type TasksEmulator } from '../../scripts/tasks-emulator/server.js';
+import { type HttpRecorder, type RecordedRequest, startHttpRecorder } from '../support/http-recorder.js';
+
+const PROJECT_ID = 'demo-tasks-queue-test';
+const LOCATION = `projects/${PROJECT_ID}/locations/us-central1`;
+const SERVICE_ACCOUNT = 'deploy-invoker@demo-tasks-queue-test.iam.gserviceaccount.com';
+
+function millis(value: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
+  return Number(value?.seconds ?? 0) * 1000 + (value?.nanos ?? 0) / 1e6;
+}
+
+function jwtClaims(request: RecordedRequest): Record<string, unknown> {
+  const authorization = request.headers.authorization ?? '';
+  assert.match(authorization, /^Bearer [^.]+\.[^.]+\./);
+  const payload = authorization.slice('Bearer '.length).split('.')[1] ?? '';
+  return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+}
+
+describe('CloudTasksQueue (tasks emulator)', () => {
+  let emulator: TasksEmulator;
+  let client: CloudTasksClient;
+  let recorder: HttpRecorder;
+  let queuePath: string;
+  let queueCount = 0;
+
+  before(async () => {
+    emulator = await startTasksEmulator({ log: () => {} });
+    client = createTasksClient({ emulatorHost: emulator.address, projectId: PROJECT_ID });
+  });
+
+  beforeEach(async () => {
+    recorder = await startHttpRecorder();
+    queueCount += 1;
+    queuePath = `${LOCATION}/queues/deploys-${queueCount}`;
+    await client.createQueue({ parent: LOCATION, queue: { name: queuePath } });
+  });
+
+  afterEach(async () => {
+    await client.deleteQueue({ name: queuePath });
+    await recorder.close();
+  });
+
+  after(async () => {
+    await client.close();
+    await emulator.stop();
+  });
+
+  function deployQueue(overrides: Partial<ConstructorParameters<typeof CloudTasksQueue>[0]> = {}) {
+    return new CloudTasksQueue({
+      client,
+      queuePath,
+      workerUrl: `${recorder.baseUrl}/deploy-worker`,
+      serviceAccountEmail: SERVICE_ACCOUNT,
+      ...overrides,
+    });
+  }
+
+  it('creates a named POST task with the JSON body, OIDC token and deadline, and it reaches the worker', async () => {
+    await client.pauseQueue({ name: queuePath });
+    const notBefore = new Date(Date.now() - 1000);
+    const result = await deployQueue().enqueue({ requestId: 'req-1', taskName: 'deploy-abc123', notBefore });
+    assert.deepEqual(result, { taskName: 'deploy-abc123', isNew: true });
+
+    const [task] = await client.getTask({ name: `${queuePath}/tasks/deploy-abc123`, responseView: 'FULL' });
+    assert.equal(task.httpRequest?.url, `${recorder.baseUrl}/deploy-worker`);
+    assert.equal(task.httpRequest?.httpMethod, 'POST');
+    assert.deepEqual(task.httpRequest?.headers, { 'Content-Type': 'application/json' });
+    assert.deepEqual(task.httpRequest?.oidcToken, {
+      serviceAccountEmail: SERVICE_ACCOUNT,
+      audience: `${recorder.baseUrl}/deploy-worker`,
+    });
+    assert.equal(millis(task.scheduleTime), notBefore.getTime());
+    assert.equal(millis(task.dispatchDeadline), 600_000);
+
+    await client.resumeQueue({ name: queuePath });
+    const [request] = await recorder.waitForRequests(1);
+    assert.ok(request);
+    assert.equal(request.method, 'POST');
+    assert.equal(request.url, '/deploy-worker');
+    assert.equal(request.headers['content-type'], 'application/json');
+    assert.deepEqual(JSON.parse(request.body.toString('utf8')), { requestId: 'req-1' });
+    assert.equal(request.headers['x-cloudtasks-taskname'], 'deploy-abc123');
+    const claims = jwtClaims(request);
+    assert.equal(claims.aud, `${recorder.baseUrl}/deploy-worker`);
+    assert.equal(claims.email, SERVICE_ACCOUNT);
+    await emulator.drain();
+  });
+
+  it('sends no Authorization header without a service account', async () => {
+    await deployQueue({ serviceAccountEmail: null }).enqueue({
+      requestId: 'req-2',
+      taskName: 'deploy-no-auth',
+      notBefore: new Date(),
+    });
+    const [request] = await recorder.waitForRequests(1);
+    assert.equal(request?.headers.authorization, undefined);
+    await emulator.drain();
+  });
+
+  it('a repeat enqueue is isNew: false, while queued and after delivery, and delivers once', async () => {
+    const queue = deployQueue();
+    const task = { requestId: 'req-3', taskName: 'deploy-dup', notBefore: new Date(Date.now() + 200) };
+    assert.deepEqual(await queue.enqueue(task), { taskName: 'deploy-dup', isNew: true });
+    assert.deepEqual(await queue.enqueue(task), { taskName: 'deploy-dup', isNew: false });
+    await emulator.drain();
+    assert.deepEqual(await queue.enqueue({ ...task, notBefore: new Date() }), {
+      taskName: 'deploy-dup',
+      isNew: false,
+    });
+    await emulator.drain();
+    assert.equal(recorder.requests.length, 1);
+  });
+
+  it('does not deliver before notBefore', async () => {
+    const notBefore = new Date(Date.now() + 300);
+    await deployQueue().enqueue({ requestId: 'req-4', taskName: 'deploy-later', notBefore });
+    const [request] = await recorder.waitForRequests(1);
+    assert.ok(request);
+    assert.ok(
+      request.receivedAtMs >= notBefore.getTime(),
+      `delivered ${notBefore.getTime() - request.receivedAtMs} ms early`,
+    );
+    await emulator.drain();
+  });
+
+  it('uses the configured dispatch deadline', async () => {
+    await client.pauseQueue({ name: queuePath });
+    await deployQueue({ dispatchDeadlineSeconds: 30 }).enqueue({
+      requestId: 'req-5',
+      taskName: 'deploy-deadline',
+      notBefore: new Date(),
+    });
+    const [task] = await client.getTask({ name: `${queuePath}/tasks/deploy-deadline` });
+    assert.equal(millis(task.dispatchDeadline), 30_000);
+  });
+
+  it('throws a QueueError naming the queue when the queue does not exist', async () => {
+    const missing = `${LOCATION}/queues/no-such-queue`;
+    await assert.rejects(
+      deployQueue({ queuePath: missing }).enqueue({
+        requestId: 'req-6',
+        taskName: 'deploy-x',
+        notBefore: new Date(),
+      }),
+      (error: unknown) => {
+        assert.ok(error instanceof QueueError);
+        assert.equal(error.name, 'QueueError');
+        assert.equal(error.code, 5);
+        assert.equal(error.isTransient, false);
+        assert.ok(error.message.includes(missing), error.message);
+        assert.match(error.message, /NOT_FOUND/);
+        return true;
+      },
+    );
+  });
+
+  it('throws a transient QueueError when the emulator is down (5 s call timeout)', async () => {
+    const stopped = await startTasksEmulator({ log: () => {} });
+    const stoppedClient = createTasksClient({ emulatorHost: stopped.address, projectId: PROJECT_ID });
+    try {
+      await stoppedClient.createQueue({ parent: LOCATION, queue: { name: `${LOCATION}/queues/gone` } });
+      await stopped.stop();
+      const queue = deployQueue({
+        client: stoppedClient,
+        queuePath: `${LOCATION}/queues/gone`,
+        // A short deadline on the CreateTask call: the test never waits for the 20 s default.
+        callTimeoutMs: 5_000,
+      });
+      await assert.rejects(
+        queue.enqueue({ requestId: 'req-7', taskName: 'deploy-down', notBefore: new Date() }),
+        (error: unknown) => {
+          assert.ok(error instanceof QueueError, String(error));
+          assert.equal(error.isTransient, true);
+          assert.ok([14, 4].includes(error.code ?? -1), `code ${error.code}: ${error.message}`);
+          assert.ok(error.message.includes(`${LOCATION}/queues/gone`), error.message);
+          return true;
+        },
+      );
+    } finally {
+      await stoppedClient.close();
+      await stopped.stop();
+    }
+  });
+
+  it('rejects a malformed task name or date before calling Cloud Tasks', async () => {
+    let calls = 0;
+    const countingClient: TasksClientLike = {
+      createTask: (() => {
+        calls += 1;
+        throw new Error('must not be called');
+      }) as unknown as TasksClientLike['createTask'],
+    };
+    const queue = deployQueue({ client: countingClient });
+    for (const task of [
+      { requestId: 'r', taskName: 'has/slash', notBefore: new Date() },
+      { requestId: 'r', taskName: '', notBefore: new Date() },
+      { requestId: 'r', taskName: 'ok-name', notBefore: new Date(Number.NaN) },
+    ]) {
+      await assert.rejects(queue.enqueue(task), (error: unknown) => {
+        assert.ok(error instanceof QueueError);
+        assert.equal(error.code, null);
+        assert.equal(error.isTransient, false);
+        return true;
+      });
+    }
+    assert.equal(calls, 0);
+  });
+
+  it('validates its options', () => {
+    const base = { client, queuePath, workerUrl: 'https://worker.example/run', serviceAccountEmail: null };
+    assert.throws(
+      () => new CloudTasksQueue({ ...base, queuePath: 'deploys' }),
+      /queuePath must be projects\//,
+    );
+    assert.throws(
+      () => new CloudTasksQueue({ ...base, workerUrl: 'worker' }),
+      /workerUrl must be an http\(s\) URL/,
+    );
+    assert.throws(() => new CloudTasksQueue({ ...base, workerUrl: 'ftp://x/y' }), /workerUrl/);
+    assert.throws(() => new CloudTasksQueue({ ...base, dispatchDeadlineSeconds: 5 }), RangeError);
+    assert.throws(() => new CloudTasksQueue({ ...base, dispatchDeadlineSeconds: 3600 }), RangeError);
+    assert.throws(() => new CloudTasksQueue({ ...base, callTimeoutMs: 0 }), RangeError);
+    assert.ok(new CloudTasksQueue({ ...base, dispatchDeadlineSeconds: 1800 }));
+  });
+});
+
+describe('createTasksClient', () => {
+  it('talks to an emulator on an IPv6 address', async () => {
+    const emulator = await startTasksEmulator({ host: '::1', log: () => {} }).catch(() => null);
+    if (!emulator) {
+      // No IPv6 loopback on this machine: the bracket handling is still checked by the parse below.
+      assert.ok(createTasksClient({ emulatorHost: '[::1]:8123', projectId: PROJECT_ID }));
+      return;
+    }
+    const client = createTasksClient({ emulatorHost: emulator.address, projectId: PROJECT_ID });
+    try {
+      assert.match(emulator.address, /^\[::1\]:\d+$/);
+      const [queue] = await client.createQueue({
+        parent: LOCATION,
+        queue: { name: `${LOCATION}/queues/v6` },
+      });
+      assert.equal(queue.name, `${LOCATION}/queues/v6`);
+    } finally {
+      await client.close();
+      await emulator.stop();
+    }
+  });
+
+  it('rejects a malformed emulator host', () => {
+    for (const emulatorHost of [
+      'localhost',
+      'localhost:',
+      ':8123',
+      'http://localhost:8123',
+      'localhost:99999',
+      '::1:8123',
+    ]) {
+      assert.throws(
+        () => createTasksClient({ emulatorHost, projectId: PROJECT_ID }),
+        /CLOUD_TASKS_EMULATOR_HOST must be host:port/,
+        emulatorHost,
+      );
+    }
+  });
+
+  it('builds a client for the real service without an emulator host', async () => {
+    const client = createTasksClient({ emulatorHost: null, projectId: PROJECT_ID });
+    assert.equal(client.queuePath('p', 'l', 'q'), 'projects/p/locations/l/queues/q');
+    await client.close();
+  });
+});
+
+describe('parseQueuePath', () => {
+  const ok = (project: string, location: string, queueId: string): QueuePathResult => ({
+    ok: true,
+    queuePath: `projects/${project}/locations/${location}/queues/${queueId}`,
+    project,
+    location,
+    queueId,
+  });
+  const cases: Array<{ name: string; env: QueueEnv; expected: QueuePathResult | RegExp }> = [
+    {
+      name: 'full path in TASKS_QUEUE',
+      env: { TASKS_QUEUE: 'projects/my-proj/locations/us-central1/queues/deploys' },
+      expected: ok('my-proj', 'us-central1', 'deploys'),
+    },
+    {
+      name: 'full path with surrounding spaces',
+      env: { TASKS_QUEUE: '  projects/my-proj/locations/us-central1/queues/deploys\n' },
+      expected: ok('my-proj', 'us-central1', 'deploys'),
+    },
+    {
+      name: 'domain-scoped project',
+      env: { TASKS_QUEUE: 'projects/example.com:proj/locations/europe-west1/queues/q' },
+      expected: ok('example.com:proj', 'europe-west1', 'q'),
+    },
+    {
+      name: 'the three parts',
+      env: { TASKS_PROJECT: 'my-proj', TASKS_LOCATION: 'us-central1', TASKS_QUEUE_ID: 'deploys' },
+      expected: ok('my-proj', 'us-central1', 'deploys'),
+    },
+    {
+      name: 'full path and agreeing parts',
+      env: {
+        TASKS_QUEUE: 'projects/my-proj/locations/us-central1/queues/deploys',
+        TASKS_PROJECT: 'my-proj',
+        TASKS_LOCATION: 'us-central1',
+        TASKS_QUEUE_ID: 'deploys',
+      },
+      expected: ok('my-proj', 'us-central1', 'deploys'),
+    },
+    { name: 'nothing set', env: {}, expected: /^TASKS_QUEUE: must name the deploy queue .*\(missing\)/ },
+    { name: 'blank values', env: { TASKS_QUEUE: '  ', TASKS_QUEUE_ID: '' }, expected: /\(missing\)/ },
+    {
+      name: 'a bare queue id in TASKS_QUEUE',
+      env: { TASKS_QUEUE: 'deploys' },
+      expected:
+        /TASKS_QUEUE: must be projects\/PROJECT\/locations\/LOCATION\/queues\/QUEUE \(got "deploys"\)\. It looks like a bare queue id/,
+    },
+    {
+      name: 'a malformed path',
+      env: { TASKS_QUEUE: 'projects/p/queues/q' },
+      expected: /^TASKS_QUEUE: must be .* \(got "projects\/p\/queues\/q"\)\.$/,
+    },
+    {
+      name: 'an underscore in the queue id',
+      env: { TASKS_QUEUE: 'projects/p/locations/l/queues/bad_id' },
+      expected: /TASKS_QUEUE: must be/,
+    },
+    {
+      name: 'some parts missing',
+      env: { TASKS_PROJECT: 'my-proj' },
+      expected: /^TASKS_LOCATION, TASKS_QUEUE_ID: missing/,
+    },
+    {
+      name: 'a malformed part',
+      env: { TASKS_PROJECT: 'my-proj', TASKS_LOCATION: 'us central', TASKS_QUEUE_ID: 'deploys' },
+      expected: /^TASKS_LOCATION: must be a location such as us-central1 \(got "us central"\)$/,
+    },
+    {
+      name: 'full path and disagreeing parts',
+      env: { TASKS_QUEUE: 'projects/a/locations/l/queues/q', TASKS_PROJECT: 'b' },
+      expected: /disagrees with TASKS_PROJECT\/TASKS_LOCATION\/TASKS_QUEUE_ID/,
+    },
+  ];
+  for (const { name, env, expected } of cases) {
+    it(name, () => {
+      const result = parseQueuePath(env);
+      if (expected instanceof RegExp) {
+        assert.equal(result.ok, false, JSON.stringify(result));
+        if (!result.ok) assert.match(result.problem, expected);
+      } else {
+        assert.deepEqual(result, expected);
+      }
+    });
+  }
+});

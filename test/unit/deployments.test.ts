@@ -1,0 +1,447 @@
+import assert from 'node:assert/strict';
+import {
+  decideLaunch,
+  LAUNCH_LEASE_SECONDS,
+  type LaunchDecision,
+  launchLeaseExpiry,
+  reconcileDeployment,
+} from '../../functions/core/deployments.js';
+import type { JobSummary } from '../../functions/core/ports.js';
+import type {
+  Deployment,
+  DeploymentStatus,
+  DeployRequest,
+  Policy,
+  VersionState,
+} from '../../functions/core/types.js';
+
+const NOW = new Date('2026-11-29T14:00:00Z');
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const HEAD = 'a'.repeat(40);
+const OLD = 'b'.repeat(40);
+
+const POLICY: Policy = {
+  minMinutesBetweenDeployments: 20,
+  maxActiveDeployments: 10,
+  periodicRedeployHours: 12,
+  minLifetimeHours: 3,
+  gracePeriodHours: 3,
+};
+
+const ago = (ms: number): Date => new Date(NOW.getTime() - ms);
+
+function dep(instance: string, status: DeploymentStatus, overrides: Partial<Deployment> = {}): Deployment {
+  const createdAt = overrides.createdAt ?? ago(HOUR);
+  return {
+    instance,
+    version: 'master',
+    repo: 'kubeflow/manifests',
+    branch: 'master',
+    commit: HEAD,
+    reason: 'new-commit',
+    requestId: `req-${instance}`,
+    status,
+    namespace: 'auto-deploy',
+    jobName: `job-${instance}`,
+    teardownJobName: null,
+    kfctlUrl: 'https://example.com/kfctl',
+    kfDefUrl: 'https://example.com/kfdef.yaml',
+    endpoint: '',
+    credentialsCommand: '',
+    createdAt,
+    updatedAt: createdAt,
+    readyAt: null,
+    finishedAt: null,
+    deletingAt: null,
+    deletedAt: null,
+    launchLeaseExpiresAt: null,
+    error: null,
+    ...overrides,
+  };
+}
+
+function job(name: string, state: JobSummary['state'], message: string | null = null): JobSummary {
+  return { name, namespace: 'auto-deploy', labels: {}, state, createdAt: ago(HOUR), message };
+}
+
+describe('deployments', () => {
+  describe('launchLeaseExpiry', () => {
+    it(`is ${LAUNCH_LEASE_SECONDS} s after now`, () => {
+      assert.equal(launchLeaseExpiry(NOW).getTime() - NOW.getTime(), LAUNCH_LEASE_SECONDS * 1000);
+    });
+  });
+
+  describe('reconcileDeployment', () => {
+    const leaseAhead = new Date(NOW.getTime() + MINUTE);
+    const cases: Array<{
+      name: string;
+      d: Deployment;
+      deployJob?: JobSummary;
+      teardownJob?: JobSummary;
+      expected: Partial<Deployment> | null;
+    }> = [
+      {
+        name: 'launching + Job running -> deploying (lease released, Job name learnt)',
+        d: dep('x', 'launching', { jobName: null, launchLeaseExpiresAt: leaseAhead }),
+        deployJob: job('auto-deploy-master-abc', 'running'),
+        expected: {
+          jobName: 'auto-deploy-master-abc',
+          launchLeaseExpiresAt: null,
+          status: 'deploying',
+          updatedAt: NOW,
+          error: null,
+        },
+      },
+      {
+        name: 'launching + Job complete -> ready',
+        d: dep('x', 'launching', { launchLeaseExpiresAt: leaseAhead }),
+        deployJob: job('job-x', 'complete'),
+        expected: {
+          launchLeaseExpiresAt: null,
+          status: 'ready',
+          readyAt: NOW,
+          finishedAt: NOW,
+          updatedAt: NOW,
+          error: null,
+        },
+      },
+      {
+        name: 'launching + no Job while the lease holds -> unchanged (the worker may still be creating it)',
+        d: dep('x', 'launching', { jobName: null, launchLeaseExpiresAt: leaseAhead }),
+        expected: null,
+      },
+      {
+        name: 'launching + no Job, lease expiring exactly now -> unchanged',
+        d: dep('x', 'launching', { jobName: null, launchLeaseExpiresAt: NOW }),
+        expected: null,
+      },
+      {
+        name: 'launching + no Job, lease expired -> lost',
+        d: dep('x', 'launching', { jobName: null, launchLeaseExpiresAt: new Date(NOW.getTime() - 1) }),
+        expected: {
+          status: 'lost',
+          launchLeaseExpiresAt: null,
+          updatedAt: NOW,
+          finishedAt: NOW,
+          error: 'the launch lease expired before a deploy Job was seen (the worker stopped while launching)',
+        },
+      },
+      {
+        name: 'launching + no Job and no lease: the lease counts from createdAt',
+        d: dep('x', 'launching', { jobName: null, createdAt: ago(LAUNCH_LEASE_SECONDS * 1000 - 1) }),
+        expected: null,
+      },
+      {
+        name: 'deploying + Job running -> unchanged',
+        d: dep('x', 'deploying'),
+        deployJob: job('job-x', 'running'),
+        expected: null,
+      },
+      {
+        name: 'deploying + Job complete -> ready',
+        d: dep('x', 'deploying'),
+        deployJob: job('job-x', 'complete'),
+        expected: { status: 'ready', readyAt: NOW, finishedAt: NOW, updatedAt: NOW, error: null },
+      },
+      {
+        name: "deploying + Job failed -> failed with the Job's message",
+        d: dep('x', 'deploying'),
+        deployJob: job(
+          'job-x',
+          'failed',
+          'BackoffLimitExceeded: Job has reached the specified backoff limit',
+        ),
+        expected: {
+          status: 'failed',
+          finishedAt: NOW,
+          updatedAt: NOW,
+          error: 'deploy Job job-x failed: BackoffLimitExceeded: Job has reached the specified backoff limit',
+        },
+      },
+      {
+        name: 'deploying + Job failed without a message',
+        d: dep('x', 'deploying'),
+        deployJob: job('job-x', 'failed'),
+        expected: {
+          status: 'failed',
+          finishedAt: NOW,
+          updatedAt: NOW,
+          error: 'deploy Job job-x failed: no reason given',
+        },
+      },
+      {
+        name: 'deploying + Job gone -> lost',
+        d: dep('x', 'deploying'),
+        expected: {
+          status: 'lost',
+          updatedAt: NOW,
+          finishedAt: NOW,
+          error: 'deploy Job job-x disappeared before it finished',
+        },
+      },
+      {
+        name: 'lost + Job shows up running -> deploying again',
+        d: dep('x', 'lost', { error: 'lease expired' }),
+        deployJob: job('job-x', 'running'),
+        expected: { status: 'deploying', updatedAt: NOW, error: null },
+      },
+      { name: 'lost + still no Job -> unchanged', d: dep('x', 'lost'), expected: null },
+      { name: 'ready + Job gone (TTL) -> stays ready', d: dep('x', 'ready'), expected: null },
+      {
+        name: 'ready + Job complete -> unchanged',
+        d: dep('x', 'ready'),
+        deployJob: job('job-x', 'complete'),
+        expected: null,
+      },
+      {
+        name: 'failed stays failed',
+        d: dep('x', 'failed'),
+        deployJob: job('job-x', 'complete'),
+        expected: null,
+      },
+      {
+        name: 'deleting + teardown complete -> deleted',
+        d: dep('x', 'deleting', { teardownJobName: 'td-x' }),
+        teardownJob: job('td-x', 'complete'),
+        expected: { status: 'deleted', deletedAt: NOW, updatedAt: NOW, teardownJobName: 'td-x' },
+      },
+      {
+        name: 'deleting + teardown failed -> failed, so GC collects it again',
+        d: dep('x', 'deleting', { teardownJobName: 'td-x' }),
+        teardownJob: job('td-x', 'failed', 'quota exceeded'),
+        expected: {
+          status: 'failed',
+          updatedAt: NOW,
+          teardownJobName: 'td-x',
+          error: 'teardown failed: quota exceeded (Job td-x)',
+        },
+      },
+      {
+        name: 'deleting + teardown running -> unchanged',
+        d: dep('x', 'deleting', { teardownJobName: 'td-x' }),
+        teardownJob: job('td-x', 'running'),
+        expected: null,
+      },
+      {
+        name: 'deleting + teardown running, name not yet recorded -> records it',
+        d: dep('x', 'deleting'),
+        teardownJob: job('td-x', 'running'),
+        expected: { teardownJobName: 'td-x', updatedAt: NOW },
+      },
+      {
+        name: 'deleting + no teardown Job -> unchanged',
+        d: dep('x', 'deleting', { teardownJobName: 'td-x' }),
+        expected: null,
+      },
+      {
+        name: 'deleting ignores the deploy Job',
+        d: dep('x', 'deleting', { teardownJobName: 'td-x' }),
+        deployJob: job('job-x', 'failed', 'x'),
+        expected: null,
+      },
+      {
+        name: 'deleted stays deleted',
+        d: dep('x', 'deleted'),
+        teardownJob: job('td-x', 'failed', 'x'),
+        expected: null,
+      },
+    ];
+    for (const c of cases) {
+      it(c.name, () => {
+        assert.deepEqual(
+          reconcileDeployment(c.d, c.deployJob ?? null, c.teardownJob ?? null, NOW),
+          c.expected,
+        );
+      });
+    }
+  });
+
+  describe('decideLaunch', () => {
+    const request = (overrides: Partial<DeployRequest> = {}): DeployRequest => ({
+      id: 'deploy-master-aaaaaaaaaaaa-c',
+      action: 'deploy',
+      version: 'master',
+      commit: HEAD,
+      reason: 'new-commit',
+      instance: null,
+      notBefore: ago(MINUTE),
+      status: 'enqueued',
+      enqueueCount: 1,
+      taskName: 't',
+      createdAt: ago(2 * MINUTE),
+      updatedAt: ago(2 * MINUTE),
+      error: null,
+      ...overrides,
+    });
+    const version = (
+      overrides: { paused?: boolean; switchPaused?: boolean; head?: VersionState['head'] } = {},
+    ) =>
+      ({
+        config: {
+          name: 'master',
+          repo: 'kubeflow/manifests',
+          branch: 'master',
+          kfDefPath: 'k.yaml',
+          kfctlUrl: 'u',
+          paused: overrides.paused ?? false,
+          policy: POLICY,
+        },
+        switches: { paused: overrides.switchPaused ?? false, forceRedeploy: false },
+        head: overrides.head === undefined ? { sha: HEAD, deleted: false } : overrides.head,
+      }) satisfies VersionState;
+    const others = (n: number, status: DeploymentStatus = 'ready'): Deployment[] =>
+      Array.from({ length: n }, (_, i) =>
+        dep(`other-${i}`, status, { version: `v${i}`, commit: OLD, createdAt: ago(5 * HOUR) }),
+      );
+
+    const cases: Array<{
+      name: string;
+      request?: DeployRequest;
+      version?: VersionState;
+      deployments?: Deployment[];
+      expected: LaunchDecision;
+    }> = [
+      { name: 'launches on an empty history', expected: { kind: 'launch' } },
+      {
+        name: 'skips a request that already launched (a retried task)',
+        deployments: [dep('mine', 'launching', { requestId: 'deploy-master-aaaaaaaaaaaa-c' })],
+        expected: { kind: 'skip', reason: 'already-launched', instance: 'mine' },
+      },
+      {
+        name: 'skips when the branch moved on',
+        version: version({ head: { sha: 'c'.repeat(40), deleted: false } }),
+        expected: { kind: 'skip', reason: 'superseded' },
+      },
+      {
+        name: 'skips when the branch was deleted',
+        version: version({ head: { sha: HEAD, deleted: true } }),
+        expected: { kind: 'skip', reason: 'superseded' },
+      },
+      {
+        name: 'skips when no head is recorded',
+        version: version({ head: null }),
+        expected: { kind: 'skip', reason: 'superseded' },
+      },
+      {
+        name: 'skips when the commit is deploying',
+        deployments: [dep('d', 'deploying', { createdAt: ago(HOUR) })],
+        expected: { kind: 'skip', reason: 'in-progress', instance: 'd' },
+      },
+      {
+        name: 'skips a manual request too when the commit is launching',
+        request: request({ reason: 'manual' }),
+        deployments: [dep('d', 'launching', { createdAt: ago(HOUR) })],
+        expected: { kind: 'skip', reason: 'in-progress', instance: 'd' },
+      },
+      {
+        name: 'skips a new-commit request when the commit is ready',
+        deployments: [dep('r', 'ready', { createdAt: ago(HOUR) })],
+        expected: { kind: 'skip', reason: 'already-deployed', instance: 'r' },
+      },
+      {
+        name: 'a periodic request redeploys a commit that is only ready',
+        request: request({ reason: 'periodic' }),
+        deployments: [dep('r', 'ready', { createdAt: ago(12 * HOUR) })],
+        expected: { kind: 'launch' },
+      },
+      {
+        name: 'a manual request redeploys a commit that is only ready, rate limit aside',
+        request: request({ reason: 'manual' }),
+        deployments: [dep('r', 'ready', { createdAt: ago(5 * MINUTE) })],
+        expected: { kind: 'launch' },
+      },
+      {
+        name: 'skips a periodic request when the commit was launched again after the request',
+        request: request({ reason: 'periodic', createdAt: ago(30 * MINUTE) }),
+        deployments: [dep('r', 'ready', { createdAt: ago(25 * MINUTE) })],
+        expected: { kind: 'skip', reason: 'already-deployed', instance: 'r' },
+      },
+      {
+        name: 'a failed deploy of the commit does not block',
+        request: request({ reason: 'periodic' }),
+        deployments: [dep('f', 'failed', { createdAt: ago(12 * HOUR) })],
+        expected: { kind: 'launch' },
+      },
+      {
+        name: 'defers while the version is paused in the config',
+        version: version({ paused: true }),
+        expected: { kind: 'defer', reason: 'paused' },
+      },
+      {
+        name: 'defers a manual request while the version is paused by the switch',
+        request: request({ reason: 'manual' }),
+        version: version({ switchPaused: true }),
+        expected: { kind: 'defer', reason: 'paused' },
+      },
+      {
+        name: 'defers a task that fired before notBefore',
+        request: request({ notBefore: new Date(NOW.getTime() + 5 * MINUTE) }),
+        expected: { kind: 'defer', reason: 'rate-limited', until: new Date(NOW.getTime() + 5 * MINUTE) },
+      },
+      {
+        name: 'defers until 20 min after the newest launch of the version',
+        deployments: [dep('prev', 'ready', { commit: OLD, createdAt: ago(19 * MINUTE) })],
+        expected: { kind: 'defer', reason: 'rate-limited', until: new Date(NOW.getTime() + MINUTE) },
+      },
+      {
+        name: 'launches exactly 20 min after the newest launch',
+        deployments: [dep('prev', 'ready', { commit: OLD, createdAt: ago(20 * MINUTE) })],
+        expected: { kind: 'launch' },
+      },
+      {
+        name: 'the newest launch counts even when it failed',
+        deployments: [
+          dep('older', 'ready', { commit: OLD, createdAt: ago(5 * HOUR) }),
+          dep('prev', 'failed', { commit: OLD, createdAt: ago(10 * MINUTE) }),
+        ],
+        expected: { kind: 'defer', reason: 'rate-limited', until: new Date(NOW.getTime() + 10 * MINUTE) },
+      },
+      {
+        name: "another version's launches do not rate-limit this one",
+        deployments: [dep('v', 'ready', { version: 'v1', commit: HEAD, createdAt: ago(MINUTE) })],
+        expected: { kind: 'launch' },
+      },
+      {
+        name: 'a manual request ignores the rate limit',
+        request: request({ reason: 'manual' }),
+        deployments: [dep('prev', 'ready', { commit: OLD, createdAt: ago(MINUTE) })],
+        expected: { kind: 'launch' },
+      },
+      {
+        name: 'defers at capacity (10 active over all versions)',
+        deployments: others(10),
+        expected: { kind: 'defer', reason: 'at-capacity', active: 10 },
+      },
+      {
+        name: 'a manual request still respects capacity',
+        request: request({ reason: 'manual' }),
+        deployments: [...others(9, 'deploying'), dep('l', 'launching', { version: 'v9', commit: OLD })],
+        expected: { kind: 'defer', reason: 'at-capacity', active: 10 },
+      },
+      {
+        name: 'failed, lost, deleting and deleted deployments do not count against capacity',
+        deployments: [
+          ...others(9),
+          ...others(3, 'failed'),
+          ...others(3, 'lost'),
+          ...others(3, 'deleting'),
+          ...others(3, 'deleted'),
+        ],
+        expected: { kind: 'launch' },
+      },
+    ];
+    for (const c of cases) {
+      it(c.name, () => {
+        const decision = decideLaunch({
+          request: c.request ?? request(),
+          version: c.version ?? version(),
+          deployments: c.deployments ?? [],
+          maxActiveDeployments: 10,
+          now: NOW,
+        });
+        assert.deepEqual(decision, c.expected);
+      });
+    }
+  });
+});
