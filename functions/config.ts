@@ -8,6 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
+import { parseQueuePath } from './adapters/tasks-queue.js';
 import {
   isValidBranchName,
   isValidDnsLabel,
@@ -193,6 +194,25 @@ export interface AppConfig {
   firestoreEmulatorHost: string | null;
   /** Webhook secrets accepted, current first; empty when none is set. */
   webhookSecrets: string[];
+  /** The deploy queue, or the problem that prevents using one (reported by the functions that need it). */
+  tasks: TasksSettings | { problem: string };
+  /** The GitHub REST API for the poll fallback. */
+  github: { apiUrl: string; token: string | null; isPollEnabled: boolean };
+  /** The environment, for the adapters that read their own (KUBECONFIG, in-cluster variables). */
+  env: NodeJS.ProcessEnv;
+}
+
+/** Where deploy requests go and how Cloud Tasks delivers them. */
+export interface TasksSettings {
+  /** `projects/P/locations/L/queues/Q` */
+  queuePath: string;
+  /** `host:port` of a Cloud Tasks emulator (CLOUD_TASKS_EMULATOR_HOST), or null for the real service. */
+  emulatorHost: string | null;
+  /** The deployWorker URL the tasks call. */
+  workerUrl: string;
+  /** Service account whose OIDC token the tasks carry (the worker only accepts authenticated calls). */
+  serviceAccountEmail: string | null;
+  dispatchDeadlineSeconds: number;
 }
 
 /** The project id used locally when none is given: `demo-*` ids can never reach a real project. */
@@ -233,10 +253,72 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     .map((secret) => secret?.trim() ?? '')
     .filter((secret) => secret !== '');
 
+  const tasks = readTasksSettings(env, problems);
+  const github = readGithubSettings(env, problems);
+
   if (problems.length > 0 || deployments === undefined) {
     throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`, problems);
   }
-  return { configPath, deployments, projectId, firestoreEmulatorHost, webhookSecrets };
+  return { configPath, deployments, projectId, firestoreEmulatorHost, webhookSecrets, tasks, github, env };
+}
+
+/**
+ * The queue settings. Missing ones are not an error here (the status function needs none): they are
+ * returned as a problem for the functions that enqueue. Malformed ones are an error.
+ */
+function readTasksSettings(env: NodeJS.ProcessEnv, problems: string[]): AppConfig['tasks'] {
+  const queue = parseQueuePath(env);
+  const workerUrl = env.DEPLOY_WORKER_URL?.trim() ?? '';
+  const emulatorHost = env.CLOUD_TASKS_EMULATOR_HOST?.trim() || null;
+  if (emulatorHost !== null && !HOST_PORT.test(emulatorHost)) {
+    problems.push(`CLOUD_TASKS_EMULATOR_HOST: must be host:port (got ${JSON.stringify(emulatorHost)})`);
+  }
+  if (workerUrl && !/^https?:\/\/[^\s]+$/.test(workerUrl)) {
+    problems.push(
+      `DEPLOY_WORKER_URL: must be the http(s) URL of the deployWorker function (got ${JSON.stringify(workerUrl)})`,
+    );
+  }
+  const deadlineText = env.TASKS_DISPATCH_DEADLINE_SECONDS?.trim() || '600';
+  const dispatchDeadlineSeconds = Number(deadlineText);
+  if (
+    !Number.isInteger(dispatchDeadlineSeconds) ||
+    dispatchDeadlineSeconds < 15 ||
+    dispatchDeadlineSeconds > 1800
+  ) {
+    problems.push(
+      `TASKS_DISPATCH_DEADLINE_SECONDS: must be a whole number of seconds from 15 to 1800 (got ${JSON.stringify(deadlineText)})`,
+    );
+  }
+  const isQueueGiven = Boolean(env.TASKS_QUEUE?.trim() || env.TASKS_QUEUE_ID?.trim());
+  if (!queue.ok) {
+    if (isQueueGiven) problems.push(queue.problem);
+    return { problem: queue.problem };
+  }
+  if (!workerUrl) {
+    return {
+      problem:
+        'DEPLOY_WORKER_URL: must be the URL of the deployWorker function that the tasks call (missing)',
+    };
+  }
+  return {
+    queuePath: queue.queuePath,
+    emulatorHost,
+    workerUrl,
+    serviceAccountEmail: env.TASKS_SERVICE_ACCOUNT?.trim() || null,
+    dispatchDeadlineSeconds,
+  };
+}
+
+function readGithubSettings(env: NodeJS.ProcessEnv, problems: string[]): AppConfig['github'] {
+  const apiUrl = (env.GITHUB_API_URL?.trim() || 'https://api.github.com').replace(/\/+$/, '');
+  if (!/^https?:\/\/[^\s]+$/.test(apiUrl)) {
+    problems.push(`GITHUB_API_URL: must be an http(s) URL (got ${JSON.stringify(apiUrl)})`);
+  }
+  const poll = env.GITHUB_POLL?.trim().toLowerCase() || 'true';
+  if (poll !== 'true' && poll !== 'false') {
+    problems.push(`GITHUB_POLL: must be true or false (got ${JSON.stringify(env.GITHUB_POLL)})`);
+  }
+  return { apiUrl, token: env.GITHUB_TOKEN?.trim() || null, isPollEnabled: poll !== 'false' };
 }
 
 /** The config as it may be logged: secrets replaced by their count. */
@@ -246,6 +328,8 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
     projectId: config.projectId,
     firestoreEmulatorHost: config.firestoreEmulatorHost,
     webhookSecrets: `${config.webhookSecrets.length} set`,
+    tasks: config.tasks,
+    github: { ...config.github, token: config.github.token ? 'set' : 'not set' },
     deployments: config.deployments,
   };
 }

@@ -7,15 +7,22 @@ import { startLocalStack } from './lib/local-stack.js';
 
 async function main(): Promise<void> {
   const stack = await startLocalStack(process.env);
+  const kube = stack.kubeServer
+    ? `local API server ${stack.kubeServer.url} (kubeconfig: ${stack.kubeconfigPath})`
+    : `KUBECONFIG=${stack.kubeconfigPath}`;
   const lines = [
     '',
     'kubeflow-auto-deploy is running locally',
-    `  functions:          ${stack.url}/githubWebhook`,
+    `  status page:        ${stack.url}/deploymentStatus/`,
+    `  functions:          ${stack.url}/{githubWebhook,schedulerTick,deployWorker,deploymentStatus}`,
     `  firestore emulator: ${stack.firestoreEmulatorHost} (project ${stack.config.projectId})`,
+    `  tasks emulator:     ${stack.tasksEmulatorHost}`,
+    `  kubernetes:         ${kube}`,
     `  webhook secret:     ${stack.webhookSecret}`,
     `  versions:           ${stack.config.deployments.versions.map((v) => `${v.name} (${v.repo}@${v.branch})`).join(', ')}`,
     '',
     '  simulate a push:    npm run push:simulate -- <version> [sha]',
+    '  run a tick now:     npm run tick',
     '  Ctrl-C stops everything.',
     '',
   ];

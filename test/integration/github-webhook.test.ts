@@ -338,7 +338,10 @@ describe('githubWebhook (Functions Framework + Firestore emulator)', () => {
           projectId: TEST_PROJECT_ID,
           firestoreEmulatorHost: '127.0.0.1:1',
           webhookSecrets: [],
-        }),
+          tasks: { problem: 'not configured' },
+          github: { apiUrl: 'https://api.github.com', token: null, isPollEnabled: false },
+          env: {},
+        }).handler('githubWebhook'),
       (err: unknown) => err instanceof ConfigError && /GITHUB_WEBHOOK_SECRET/.test(err.message),
     );
   });

@@ -702,6 +702,9 @@ describe('describeConfig', () => {
       projectId: 'my-project',
       firestoreEmulatorHost: null,
       webhookSecrets,
+      tasks: { problem: 'not configured' },
+      github: { apiUrl: 'https://api.github.com', token: 'ghp_token-must-not-leak', isPollEnabled: true },
+      env: {},
     };
   }
 
@@ -716,6 +719,7 @@ describe('describeConfig', () => {
       const described = describeConfig(appConfig(testCase.secrets));
       const json = JSON.stringify(described);
       for (const secret of secrets) assert.ok(!json.includes(secret), `${secret} leaked: ${json}`);
+      assert.ok(!json.includes('ghp_token-must-not-leak'), 'the GitHub token leaked');
       assert.equal(described.webhookSecrets, testCase.expectedMask);
       assert.equal(described.projectId, 'my-project');
       assert.equal(described.configPath, '/etc/auto-deploy/deployments.yaml');
