@@ -84,7 +84,11 @@ export class DeployPlanner implements DeployEvaluator {
   async tick(): Promise<TickReport> {
     const poll = await this.step('poll', () => this.pollBranches());
     const refresh = await this.step('refresh', () => this.refreshFromCluster());
-    const plan = await this.step('plan', () => this.planAndEnqueue(null));
+    const plan = await this.step('plan', async () => {
+      // Keeps versions/{name} in step with the config file, so operators find every version in the console.
+      await this.deps.intake.syncVersions(this.deps.config.versions, this.deps.clock());
+      return this.planAndEnqueue(null);
+    });
     return { poll, refresh, plan };
   }
 
