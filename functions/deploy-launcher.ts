@@ -7,7 +7,8 @@
  * the deployment of its request and adopts the Job already created (found by its `kf-name` label)
  * instead of creating a second one; a live lease held by another delivery answers "busy" (retry later).
  *
- * Teardown: move the deployment to `deleting` and create the teardown Job; the tick's refresh marks
+ * Teardown: move the deployment to `deleting` and create the teardown Job under the same kind of lease
+ * (`launchLeaseExpiresAt`), so a duplicated task cannot create a second Job; the tick's refresh marks
  * it `deleted` when that Job completes.
  *
  * Outcomes map to HTTP for Cloud Tasks: `retry` (5xx: a retry can help) or done (2xx, including
@@ -289,20 +290,41 @@ export class DeployLauncher {
         });
         return { kind: 'closed' as const };
       }
+      // Cloud Tasks may deliver this task twice at once: like a launch, the step of creating the
+      // teardown Job is held under a lease, so a second delivery cannot create a second Job.
+      if (
+        deployment.status === 'deleting' &&
+        (deployment.launchLeaseExpiresAt?.getTime() ?? 0) > now.getTime()
+      )
+        return { kind: 'busy' as const, instance: deployment.instance };
+      const lease = launchLeaseExpiry(now);
       if (deployment.status !== 'deleting') {
         store.updateDeployment(tx, deployment.instance, {
           status: 'deleting',
           deletingAt: now,
+          launchLeaseExpiresAt: lease,
           updatedAt: now,
         });
         return {
           kind: 'teardown' as const,
-          deployment: { ...deployment, status: 'deleting' as const, deletingAt: now },
+          deployment: {
+            ...deployment,
+            status: 'deleting' as const,
+            deletingAt: now,
+            launchLeaseExpiresAt: lease,
+          },
         };
       }
-      return { kind: 'teardown' as const, deployment };
+      store.updateDeployment(tx, deployment.instance, { launchLeaseExpiresAt: lease, updatedAt: now });
+      return { kind: 'teardown' as const, deployment: { ...deployment, launchLeaseExpiresAt: lease } };
     });
     if (claimed.kind === 'closed') return { kind: 'done', result: 'teardown-closed' };
+    if (claimed.kind === 'busy')
+      return {
+        kind: 'retry',
+        result: 'busy',
+        detail: `the teardown of ${claimed.instance} is being started by another delivery`,
+      };
     const deployment = claimed.deployment;
     try {
       const existing = await jobs.listJobs(config.namespace, {
@@ -326,7 +348,7 @@ export class DeployLauncher {
       const now = clock();
       await store.finishStep(
         deployment.instance,
-        { teardownJobName: job.name, updatedAt: now },
+        { teardownJobName: job.name, launchLeaseExpiresAt: null, updatedAt: now },
         { id: request.id, patch: { status: 'done', updatedAt: now, error: null } },
       );
       return { kind: 'done', result: 'teardown-started', instance: deployment.instance, job: job.name };
@@ -348,10 +370,8 @@ export class DeployLauncher {
     const message = (err as Error).message;
     if (!isPermanent) {
       log.warn(`${step} failed; Cloud Tasks will retry`, describeError(err));
-      if (step === 'launch') {
-        // Let the retry take the launch over at once.
-        await this.deps.store.finishStep(deployment.instance, { launchLeaseExpiresAt: now, updatedAt: now });
-      }
+      // Let the retry take the step over at once.
+      await this.deps.store.finishStep(deployment.instance, { launchLeaseExpiresAt: now, updatedAt: now });
       return { kind: 'retry', result: `${step}-failed-transient`, detail: message };
     }
     log.error(`${step} failed permanently`, describeError(err));
@@ -359,7 +379,13 @@ export class DeployLauncher {
       deployment.instance,
       step === 'launch'
         ? { status: 'failed', launchLeaseExpiresAt: null, finishedAt: now, updatedAt: now, error: message }
-        : { updatedAt: now, error: `teardown failed: ${message}` },
+        : // Back to failed (not stuck in deleting): GC collects it again with a new teardown attempt.
+          {
+            status: 'failed',
+            launchLeaseExpiresAt: null,
+            updatedAt: now,
+            error: `teardown failed: ${message}`,
+          },
       { id: request.id, patch: { status: 'failed', updatedAt: now, error: message } },
     );
     return { kind: 'done', result: `${step}-failed`, instance: deployment.instance, detail: message };

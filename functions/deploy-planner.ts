@@ -16,7 +16,7 @@
 import type { IntakeStore } from './adapters/firestore-store.js';
 import type { FirestorePipelineStore } from './adapters/pipeline-store.js';
 import { reconcileDeployment } from './core/deployments.js';
-import { describeDecision } from './core/describe.js';
+import { describeDecision, shownDecision } from './core/describe.js';
 import { JOB_LABELS } from './core/job-manifest.js';
 import { branchDocId, taskNameFor, teardownRequestId, ZERO_SHA } from './core/names.js';
 import { planDeploys } from './core/plan.js';
@@ -94,6 +94,7 @@ export class DeployPlanner implements DeployEvaluator {
 
   private async step(name: string, run: () => Promise<Record<string, unknown>>): Promise<StepReport> {
     try {
+      // A step that partly failed says so itself (`ok: false` and `error` in its result).
       return { ok: true, ...(await run()) };
     } catch (err) {
       this.deps.logger.error(`tick step ${name} failed`, { step: name, ...describeError(err) });
@@ -101,7 +102,10 @@ export class DeployPlanner implements DeployEvaluator {
     }
   }
 
-  /** Step 1: the poll fallback. A branch GitHub cannot tell about is logged and skipped. */
+  /**
+   * Step 1: the poll fallback. A branch GitHub cannot tell about is logged and skipped, the other
+   * branches are still polled, and the step reports the failure (`ok: false`), so the tick answers 500.
+   */
   async pollBranches(): Promise<Record<string, unknown>> {
     const { commits, store, intake, config, clock, logger } = this.deps;
     if (!commits) return { skipped: 'no commit source configured' };
@@ -114,6 +118,7 @@ export class DeployPlanner implements DeployEvaluator {
     }
     const recorded: string[] = [];
     const failed: string[] = [];
+    const errors: string[] = [];
     for (const [key, { repo, branch, versions }] of branches) {
       const log = logger.child({ repo, branch, version: versions.join(',') });
       try {
@@ -148,9 +153,16 @@ export class DeployPlanner implements DeployEvaluator {
         // GitHub unreachable or rate-limited: keep going with what is recorded.
         log.warn('poll failed for a branch; using what is recorded', describeError(err));
         failed.push(key);
+        errors.push(`${key}: ${(err as Error).message}`);
       }
     }
-    return { branches: branches.size, recorded, failed };
+    const report = { branches: branches.size, recorded, failed };
+    if (failed.length === 0) return report;
+    return {
+      ...report,
+      ok: false,
+      error: `poll failed for ${failed.length} of ${branches.size} branches: ${errors.join('; ')}`,
+    };
   }
 
   /** Step 2: follow the Jobs of every deployment in flight. */
@@ -259,7 +271,10 @@ export class DeployPlanner implements DeployEvaluator {
     }
 
     await store.writeDecisions(
-      decisions.map((decision) => ({ decision, text: describeDecision(decision, now) })),
+      decisions.map((decision) => {
+        const shown = shownDecision(decision, now);
+        return { decision: shown, text: describeDecision(shown, now) };
+      }),
       now,
     );
     return {
@@ -285,7 +300,7 @@ export class DeployPlanner implements DeployEvaluator {
     });
     try {
       const result = await queue.enqueue({ requestId: request.id, taskName, notBefore });
-      await store.markEnqueued(request.id, count, taskName, now);
+      await store.markEnqueued(request.id, count, taskName, now, request.updatedAt);
       log.info(result.isNew ? 'request enqueued' : 'request was already enqueued', {
         notBefore: notBefore.toISOString(),
       });

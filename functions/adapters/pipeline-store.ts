@@ -219,11 +219,29 @@ export class FirestorePipelineStore {
     });
   }
 
-  /** Marks a request as put in the queue under `taskName`, unless it moved on meanwhile. */
-  async markEnqueued(id: string, expectedCount: number, taskName: string, now: Date): Promise<void> {
+  /**
+   * Records that a request was put in the queue under `taskName` (its `expectedCount`-th enqueue).
+   * The task may already have run by then (Cloud Tasks dispatches at once): a request closed meanwhile,
+   * or deferred by a worker since the caller read it (its `updatedAt` is no longer `readUpdatedAt`),
+   * keeps its status, so the deferral is re-enqueued by the next pass instead of passing for queued
+   * until it goes stale. The count and task name are recorded in every case.
+   */
+  async markEnqueued(
+    id: string,
+    expectedCount: number,
+    taskName: string,
+    now: Date,
+    readUpdatedAt?: Date,
+  ): Promise<void> {
     await this.db.runTransaction(async (tx) => {
       const request = requestFromDoc(await tx.get(this.requestRef(id)));
-      if (!request || !OPEN_STATUSES.includes(request.status) || request.enqueueCount > expectedCount) return;
+      if (!request || request.enqueueCount > expectedCount) return;
+      const isDeferredSinceRead =
+        request.status === 'deferred' && readUpdatedAt !== undefined && +request.updatedAt !== +readUpdatedAt;
+      if (!OPEN_STATUSES.includes(request.status) || isDeferredSinceRead) {
+        tx.update(this.requestRef(id), { enqueueCount: expectedCount, taskName, enqueuedAt: now });
+        return;
+      }
       tx.update(this.requestRef(id), {
         status: 'enqueued',
         enqueueCount: expectedCount,

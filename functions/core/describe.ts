@@ -76,3 +76,18 @@ export function describeDecision(decision: VersionDecision, now: Date): string {
       return decision.active === undefined ? 'at capacity' : `at capacity: ${decision.active} active`;
   }
 }
+
+/**
+ * The decision as people should read it once it was acted on: a deploy queued for later (its
+ * `notBefore` still ahead) is, for now, a wait: rate-limited until then.
+ */
+export function shownDecision(decision: VersionDecision, now: Date): VersionDecision {
+  if (decision.kind !== 'deploy' || decision.notBefore.getTime() <= now.getTime()) return decision;
+  return {
+    kind: 'wait',
+    version: decision.version,
+    reason: 'rate-limited',
+    until: decision.notBefore,
+    commit: decision.commit,
+  };
+}

@@ -166,7 +166,10 @@ export interface Deployment {
   finishedAt: Date | null;
   deletingAt: Date | null;
   deletedAt: Date | null;
-  /** While `launching`: the worker holding the launch, and until when. */
+  /**
+   * While `launching`, or `deleting` until its teardown Job is recorded: the worker holding that step,
+   * and until when.
+   */
   launchLeaseExpiresAt: Date | null;
   /** The last error, in words (failed launch, failed Job, failed teardown). */
   error: string | null;

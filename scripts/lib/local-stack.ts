@@ -88,7 +88,10 @@ export async function startLocalStack(
     if (!tasksEmulatorHost) {
       tasksEmulator = await startTasksEmulator({
         log: (entry) => {
-          if (entry.severity !== 'DEBUG') process.stdout.write(`${JSON.stringify(entry)}\n`);
+          const { severity, message, ...fields } = entry;
+          if (severity === 'WARNING') logger.warn(String(message), fields);
+          else if (severity === 'ERROR') logger.error(String(message), fields);
+          else if (severity === 'INFO') logger.info(String(message), fields);
         },
       });
       const started = tasksEmulator;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describeDecision, formatAge, formatUtcTime } from '../../functions/core/describe.js';
+import { describeDecision, formatAge, formatUtcTime, shownDecision } from '../../functions/core/describe.js';
 import type { VersionDecision } from '../../functions/core/types.js';
 
 const NOW = new Date('2026-11-29T13:40:00Z');
@@ -106,5 +106,33 @@ describe('describe', () => {
   it('formatUtcTime names the day only when it is not today (UTC)', () => {
     assert.equal(formatUtcTime(new Date('2026-11-29T23:59:00Z'), NOW), '23:59 UTC');
     assert.equal(formatUtcTime(new Date('2026-12-01T00:00:00Z'), NOW), 'Dec 1 00:00 UTC');
+  });
+});
+
+describe('shownDecision', () => {
+  const now = new Date('2026-11-29T14:00:00Z');
+  const deploy = (notBefore: string) => ({
+    kind: 'deploy' as const,
+    version: 'master',
+    commit: 'a'.repeat(40),
+    reason: 'new-commit' as const,
+    notBefore: new Date(notBefore),
+  });
+
+  it('shows a deploy queued for later as rate-limited until then', () => {
+    assert.deepEqual(shownDecision(deploy('2026-11-29T14:05:00Z'), now), {
+      kind: 'wait',
+      version: 'master',
+      reason: 'rate-limited',
+      until: new Date('2026-11-29T14:05:00Z'),
+      commit: 'a'.repeat(40),
+    });
+  });
+
+  it('leaves a deploy due now, and every wait, as they are', () => {
+    const due = deploy('2026-11-29T14:00:00Z');
+    assert.equal(shownDecision(due, now), due);
+    const wait = { kind: 'wait' as const, version: 'master', reason: 'paused' as const };
+    assert.equal(shownDecision(wait, now), wait);
   });
 });

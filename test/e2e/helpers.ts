@@ -1,0 +1,314 @@
+/**
+ * Helpers for the end-to-end tests: the whole local stack (scripts/lib/local-stack.ts) with a test
+ * deployments file whose policy values are seconds instead of hours, signed pushes over HTTP, the
+ * status API, and waits that poll a condition (never fixed sleeps).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DocumentData } from '@google-cloud/firestore';
+import { CloudTasksClient } from '@google-cloud/tasks';
+import { grpc } from 'google-gax';
+import { JOB_LABELS } from '../../functions/core/job-manifest.js';
+import type { Policy } from '../../functions/core/types.js';
+import { createLogger, type Logger } from '../../functions/log.js';
+import type { KubeJob, KubeServer } from '../../scripts/kube-server/server.js';
+import { LOCAL_QUEUE, type LocalStack, startLocalStack } from '../../scripts/lib/local-stack.js';
+import { buildPushPayload, type PushSpec, signDelivery } from '../../scripts/lib/push-payload.js';
+import { firestoreEmulatorHost, TEST_PROJECT_ID } from '../support/firestore.js';
+
+export const E2E_REPO = 'kubeflow/manifests';
+export const E2E_PROJECT = 'e2e-project';
+export const E2E_ZONE = 'us-east1-c';
+export const E2E_NAMESPACE = 'auto-deploy-e2e';
+export const E2E_KFCTL_URL =
+  'https://github.com/kubeflow/kfctl/releases/download/v1.0/kfctl_v1.0_linux.tar.gz';
+export const E2E_SECRET = 'e2e-webhook-secret';
+
+/** 3 s between two launches of one version. */
+export const E2E_MIN_MINUTES_BETWEEN_DEPLOYMENTS = 0.05;
+
+/** The default test policy: seconds instead of hours; GC effectively off; room for several instances. */
+export const E2E_POLICY: Policy = {
+  minMinutesBetweenDeployments: E2E_MIN_MINUTES_BETWEEN_DEPLOYMENTS,
+  maxActiveDeployments: 5,
+  periodicRedeployHours: 1000,
+  minLifetimeHours: 1000,
+  gracePeriodHours: 1000,
+};
+
+export interface E2eVersion {
+  name: string;
+  branch: string;
+  kfDefPath: string;
+}
+
+export const E2E_VERSIONS: E2eVersion[] = [
+  { name: 'master', branch: 'master', kfDefPath: 'kfdef/kfctl_gcp_iap.yaml' },
+  { name: 'v1', branch: 'v1.0-branch', kfDefPath: 'kfdef/kfctl_gcp_iap.v1.0.0.yaml' },
+];
+
+/** The deployments file for a test, as YAML. */
+export function deploymentsYaml(policy: Policy, versions: E2eVersion[]): string {
+  const lines = [
+    `project: ${E2E_PROJECT}`,
+    `zone: ${E2E_ZONE}`,
+    `namespace: ${E2E_NAMESPACE}`,
+    'policy:',
+    ...Object.entries(policy).map(([key, value]) => `  ${key}: ${value}`),
+    'versions:',
+    ...versions.flatMap((version) => [
+      `  - name: ${version.name}`,
+      `    repo: ${E2E_REPO}`,
+      `    branch: ${version.branch}`,
+      `    kfDefPath: ${version.kfDefPath}`,
+      `    kfctlUrl: ${E2E_KFCTL_URL}`,
+    ]),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** Things to stop after a test, stopped in reverse order; failures are collected, not swallowed. */
+export class Teardown {
+  private readonly steps: Array<() => Promise<void> | void> = [];
+
+  add(step: () => Promise<void> | void): void {
+    this.steps.push(step);
+  }
+
+  async run(): Promise<void> {
+    const errors: unknown[] = [];
+    for (const step of this.steps.splice(0).reverse()) {
+      try {
+        await step();
+      } catch (err) {
+        errors.push(err);
+      }
+    }
+    if (errors.length > 0) throw new AggregateError(errors, 'stopping the e2e stack failed');
+  }
+}
+
+/** A logger that keeps its lines, so a failing test can show what the stack did. */
+export function capturingLogger(): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  return { logger: createLogger({ component: 'local-stack' }, (line) => lines.push(line)), lines };
+}
+
+export interface E2eStackOptions {
+  policy?: Partial<Policy>;
+  versions?: E2eVersion[];
+  /** Extra environment (e.g. GITHUB_POLL, GITHUB_API_URL, CLOUD_TASKS_EMULATOR_HOST). */
+  env?: Record<string, string>;
+  logger?: Logger;
+}
+
+/**
+ * Starts the whole stack on free ports with a test deployments file, the shared Firestore emulator and
+ * no local scheduler (tests call `stack.tick()`), and registers its stop with `teardown`.
+ */
+export async function startE2eStack(teardown: Teardown, options: E2eStackOptions = {}): Promise<LocalStack> {
+  const dir = mkdtempSync(join(tmpdir(), 'auto-deploy-e2e-'));
+  teardown.add(() => rmSync(dir, { recursive: true, force: true }));
+  const configPath = join(dir, 'deployments.yaml');
+  writeFileSync(
+    configPath,
+    deploymentsYaml({ ...E2E_POLICY, ...options.policy }, options.versions ?? E2E_VERSIONS),
+  );
+  const env: NodeJS.ProcessEnv = {
+    FIRESTORE_EMULATOR_HOST: await firestoreEmulatorHost(),
+    GOOGLE_CLOUD_PROJECT: TEST_PROJECT_ID,
+    AUTO_DEPLOY_CONFIG: configPath,
+    GITHUB_WEBHOOK_SECRET: E2E_SECRET,
+    TICK_INTERVAL_SECONDS: '0',
+    GITHUB_POLL: 'false',
+    ...options.env,
+  };
+  const stack = await startLocalStack(env, {
+    port: 0,
+    stateDir: dir,
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  teardown.add(() => stack.stop());
+  return stack;
+}
+
+/** The local kube server of a stack (the e2e stacks never use a real cluster). */
+export function kubeOf(stack: LocalStack): KubeServer {
+  if (!stack.kubeServer) throw new Error('the e2e stack has no local kube server (is KUBECONFIG set?)');
+  return stack.kubeServer;
+}
+
+/** Jobs of the e2e namespace, oldest first, optionally only deploy or teardown Jobs. */
+export function jobsOf(stack: LocalStack, action?: 'deploy' | 'teardown'): KubeJob[] {
+  return kubeOf(stack)
+    .jobs(E2E_NAMESPACE)
+    .filter((job) => action === undefined || job.metadata.labels?.[JOB_LABELS.action] === action);
+}
+
+/** The command of a Job's only container. */
+export function jobCommand(job: KubeJob): string[] {
+  const containers = (job.spec.template as { spec: { containers: Array<{ command?: string[] }> } }).spec
+    .containers;
+  if (containers.length !== 1)
+    throw new Error(`Job ${job.metadata.name} has ${containers.length} containers`);
+  return containers[0]?.command ?? [];
+}
+
+export interface HttpAnswer<T = unknown> {
+  status: number;
+  body: T;
+}
+
+/** Sends one signed push delivery to the stack's githubWebhook. */
+export async function sendPush(
+  stack: LocalStack,
+  spec: PushSpec,
+  deliveryId?: string,
+): Promise<HttpAnswer<Record<string, unknown>>> {
+  const delivery = await signDelivery('push', buildPushPayload(spec), stack.webhookSecret, deliveryId);
+  return sendDelivery(stack, delivery);
+}
+
+/** Sends an already signed delivery (to redeliver exactly the same bytes). */
+export async function sendDelivery(
+  stack: LocalStack,
+  delivery: { body: string; headers: Record<string, string> },
+): Promise<HttpAnswer<Record<string, unknown>>> {
+  const response = await fetch(`${stack.url}/githubWebhook`, {
+    method: 'POST',
+    headers: delivery.headers,
+    body: delivery.body,
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+/** GET on the status function's JSON API, e.g. `/api/deployments`. */
+export async function getStatus<T = unknown>(stack: LocalStack, path: string): Promise<HttpAnswer<T>> {
+  const response = await fetch(`${stack.url}/deploymentStatus${path}`);
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+/** A deployment as the status API returns it (the fields the tests read). */
+export interface DeploymentJson {
+  instance: string;
+  version: string;
+  commit: string;
+  branch: string;
+  reason: string;
+  requestId: string;
+  status: string;
+  jobName: string | null;
+  teardownJobName: string | null;
+  kfDefUrl: string;
+  createdAt: string;
+  readyAt: string | null;
+  deletingAt: string | null;
+  deletedAt: string | null;
+  error: string | null;
+}
+
+/** A version as the status API returns it. */
+export interface VersionJson {
+  name: string;
+  head: { sha: string; deleted: boolean } | null;
+  decision: {
+    kind: 'deploy' | 'wait';
+    reason: string;
+    commit: string | null;
+    until: string | null;
+    notBefore: string | null;
+    active: number | null;
+    text: string;
+  } | null;
+}
+
+export async function statusDeployments(stack: LocalStack): Promise<DeploymentJson[]> {
+  const answer = await getStatus<DeploymentJson[]>(stack, '/api/deployments');
+  if (answer.status !== 200) throw new Error(`/api/deployments answered ${answer.status}`);
+  return answer.body;
+}
+
+export async function statusVersion(stack: LocalStack, name: string): Promise<VersionJson> {
+  const answer = await getStatus<VersionJson[]>(stack, '/api/versions');
+  if (answer.status !== 200) throw new Error(`/api/versions answered ${answer.status}`);
+  const version = answer.body.find((candidate) => candidate.name === name);
+  if (!version) throw new Error(`/api/versions has no version ${name}`);
+  return version;
+}
+
+/** Every document of a collection, keyed by id. */
+export async function readCollection(
+  stack: LocalStack,
+  collection: string,
+): Promise<Map<string, DocumentData>> {
+  const snapshot = await stack.app.pipelineStore.db.collection(collection).get();
+  return new Map(snapshot.docs.map((doc) => [doc.id, doc.data()]));
+}
+
+/** One document, or undefined. */
+export async function readDoc(stack: LocalStack, path: string): Promise<DocumentData | undefined> {
+  return (await stack.app.pipelineStore.db.doc(path).get()).data();
+}
+
+/**
+ * Polls `probe` until it returns something other than undefined, null or false, and returns that.
+ * Fails with `what` and the last value seen after `timeoutMs` (generous: a slow machine is not a bug).
+ */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  options: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<T> {
+  const timeoutMs = options.timeoutMs ?? 20_000;
+  const intervalMs = options.intervalMs ?? 100;
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      last = await probe();
+      if (last !== undefined && last !== null && last !== false) return last as T;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() >= deadline) {
+      const seen = last instanceof Error ? last.message : JSON.stringify(last);
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last seen: ${seen})`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** Waits until the clock has passed `at` (a precondition of a time-based rule, never an assertion). */
+export async function waitUntilPast(at: Date): Promise<void> {
+  const ms = at.getTime() - Date.now() + 1;
+  if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Creates the stack's queue in a Tasks emulator with the real client, as local-stack does at start
+ * (unless it exists). grpc-js shares subchannels between clients of one address, so right after the
+ * emulator came back this may fail with UNAVAILABLE until the reconnect backoff ends: retry it.
+ */
+export async function createQueueIn(
+  emulatorAddress: string,
+  queuePath: string,
+  projectId: string,
+): Promise<void> {
+  const index = emulatorAddress.lastIndexOf(':');
+  const client = new CloudTasksClient({
+    apiEndpoint: emulatorAddress.slice(0, index),
+    port: Number(emulatorAddress.slice(index + 1)),
+    sslCreds: grpc.credentials.createInsecure(),
+    projectId,
+  });
+  try {
+    const parent = queuePath.slice(0, queuePath.indexOf('/queues/'));
+    await client.createQueue({ parent, queue: { name: queuePath, ...LOCAL_QUEUE } });
+  } catch (err) {
+    // ALREADY_EXISTS: an earlier attempt created it.
+    if ((err as { code?: number }).code !== 6) throw err;
+  } finally {
+    await client.close();
+  }
+}

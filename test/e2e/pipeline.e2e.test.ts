@@ -1,0 +1,687 @@
+/**
+ * The deploy pipeline end to end, as a user drives it: the whole local stack in-process (Firestore
+ * emulator, the Cloud Tasks emulator dispatching real HTTP tasks, the local Kubernetes API server, every
+ * function behind one gateway), signed GitHub pushes over a socket, the scheduler tick over HTTP and
+ * the status function's JSON API. The policy is in seconds (see helpers.ts), so every rule acts within
+ * the test; each test waits for conditions, never for fixed times.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import type { DocumentData } from '@google-cloud/firestore';
+import { createKubeJobLauncher, kubeConfigForLocalServer } from '../../functions/adapters/kube-jobs.js';
+import { JOB_LABELS, renderDeployJob } from '../../functions/core/job-manifest.js';
+import { branchDocId, kfDefUrlAt } from '../../functions/core/names.js';
+import { loadJobTemplates } from '../../functions/job-templates.js';
+import type { LocalStack } from '../../scripts/lib/local-stack.js';
+import { buildPushPayload, fakeSha, signDelivery } from '../../scripts/lib/push-payload.js';
+import { startTasksEmulator, type TasksEmulator } from '../../scripts/tasks-emulator/server.js';
+import { startFakeGitHub } from '../support/fake-github.js';
+import { resetFirestore, TEST_PROJECT_ID } from '../support/firestore.js';
+import {
+  capturingLogger,
+  createQueueIn,
+  type DeploymentJson,
+  E2E_KFCTL_URL,
+  E2E_NAMESPACE,
+  E2E_PROJECT,
+  E2E_REPO,
+  E2E_ZONE,
+  type E2eStackOptions,
+  getStatus,
+  jobCommand,
+  jobsOf,
+  kubeOf,
+  readCollection,
+  readDoc,
+  sendDelivery,
+  sendPush,
+  startE2eStack,
+  statusDeployments,
+  statusVersion,
+  Teardown,
+  waitFor,
+  waitUntilPast,
+} from './helpers.js';
+
+const MASTER_KFDEF = 'kfdef/kfctl_gcp_iap.yaml';
+const SECOND_MS = 1000;
+const HOUR_MS = 3_600_000;
+
+function toDate(value: unknown): Date {
+  assert.ok(
+    value && typeof (value as { toDate?: unknown }).toDate === 'function',
+    `not a timestamp: ${value}`,
+  );
+  return (value as { toDate(): Date }).toDate();
+}
+
+function requestsOf(docs: Map<string, DocumentData>, filter: Partial<Record<string, string>> = {}) {
+  return [...docs.entries()]
+    .map(([id, data]) => ({ id, ...data }) as DocumentData & { id: string })
+    .filter((request) => Object.entries(filter).every(([key, value]) => request[key] === value));
+}
+
+/** Waits until every task in the stack's own Tasks emulator ran (so "nothing else happens" can be asserted). */
+async function drainTasks(stack: LocalStack): Promise<void> {
+  if (!stack.tasksEmulator) throw new Error('the stack did not start its own Tasks emulator');
+  await stack.tasksEmulator.drain(20_000);
+}
+
+async function tickOk(stack: LocalStack): Promise<Record<string, { ok: boolean } & Record<string, unknown>>> {
+  const tick = await stack.tick();
+  assert.equal(tick.status, 200, `tick failed: ${JSON.stringify(tick.body)}`);
+  return tick.body as Record<string, { ok: boolean } & Record<string, unknown>>;
+}
+
+async function deploymentIn(
+  stack: LocalStack,
+  what: string,
+  match: (deployment: DeploymentJson) => boolean,
+  timeoutMs?: number,
+): Promise<DeploymentJson> {
+  return waitFor(
+    `${what} in /api/deployments`,
+    async () => (await statusDeployments(stack)).find(match),
+    timeoutMs === undefined ? {} : { timeoutMs },
+  );
+}
+
+describe('deploy pipeline end to end (whole local stack)', function () {
+  this.timeout(60_000);
+
+  let teardown: Teardown;
+  let logLines: string[];
+
+  beforeEach(async () => {
+    await resetFirestore();
+    teardown = new Teardown();
+    logLines = [];
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') {
+      process.stderr.write(`--- last stack log lines of "${this.currentTest.title}" ---\n`);
+      process.stderr.write(`${logLines.slice(-80).join('\n')}\n`);
+    }
+    await teardown.run();
+  });
+
+  async function start(options: E2eStackOptions = {}): Promise<LocalStack> {
+    const { logger, lines } = capturingLogger();
+    logLines = lines;
+    return startE2eStack(teardown, { logger, ...options });
+  }
+
+  it('1. deploys a signed push: commit recorded, task, worker, Job with labels and command; ready and latest after the Job completes', async () => {
+    const stack = await start();
+    const sha = fakeSha('e2e-1-first');
+    const answer = await sendPush(stack, {
+      repo: E2E_REPO,
+      ref: 'master',
+      before: fakeSha('e2e-1-base'),
+      after: sha,
+    });
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    assert.equal(answer.body.status, 'recorded');
+
+    // The commit is recorded as the branch head, from the webhook.
+    const branchPath = `branches/${branchDocId(E2E_REPO, 'master')}`;
+    const branch = await readDoc(stack, branchPath);
+    assert.equal(branch?.sha, sha);
+    assert.equal(branch?.source, 'webhook');
+    assert.equal((await readDoc(stack, `${branchPath}/commits/${sha}`))?.source, 'webhook');
+
+    // The task ran the worker, which created the deploy Job.
+    const job = await waitFor('the deploy Job', () => jobsOf(stack, 'deploy')[0]);
+    const deployment = await deploymentIn(
+      stack,
+      'the deployment, deploying',
+      (d) => d.status === 'deploying',
+    );
+    const instance = deployment.instance;
+    assert.match(instance, /^kf-master-\d{4}-[0-9a-f]{3}$/);
+    assert.deepEqual(
+      {
+        autoDeploy: job.metadata.labels?.[JOB_LABELS.autoDeploy],
+        action: job.metadata.labels?.[JOB_LABELS.action],
+        commit: job.metadata.labels?.['git-manifests'],
+        branch: job.metadata.labels?.['git-manifests-branch'],
+        version: job.metadata.labels?.['auto-version-name'],
+        instance: job.metadata.labels?.['kf-name'],
+      },
+      { autoDeploy: 'true', action: 'deploy', commit: sha, branch: 'master', version: 'master', instance },
+    );
+    const kfDefUrl = `https://raw.githubusercontent.com/${E2E_REPO}/${sha}/${MASTER_KFDEF}`;
+    assert.deepEqual(jobCommand(job), [
+      'python',
+      '-m',
+      'kubeflow.testing.create_unique_kf_instance',
+      '--apps_dir=/src/apps',
+      `--kfctl_path=${E2E_KFCTL_URL}`,
+      '--kubeflow_repo=',
+      `--name=${instance}`,
+      `--project=${E2E_PROJECT}`,
+      `--zone=${E2E_ZONE}`,
+      `--kfctl_config=${kfDefUrl}`,
+      `--labels=auto-deploy=true,git-manifests=${sha},git-manifests-branch=master,auto-version-name=master,kf-name=${instance}`,
+      '--use_self_cert',
+    ]);
+    assert.equal(deployment.commit, sha);
+    assert.equal(deployment.version, 'master');
+    assert.equal(deployment.reason, 'new-commit');
+    assert.equal(deployment.jobName, job.metadata.name);
+    assert.equal(deployment.kfDefUrl, kfDefUrl);
+
+    // One request, done; no latest ready deployment yet.
+    const requests = requestsOf(await readCollection(stack, 'deployRequests'));
+    assert.equal(requests.length, 1);
+    assert.equal(requests[0]?.action, 'deploy');
+    assert.equal(requests[0]?.commit, sha);
+    assert.equal(requests[0]?.status, 'done');
+    assert.equal((await getStatus(stack, '/api/versions/master/latest')).status, 404);
+
+    // The Job completes; the tick's refresh marks the deployment ready.
+    kubeOf(stack).completeJob(E2E_NAMESPACE, job.metadata.name);
+    await tickOk(stack);
+    const ready = (await statusDeployments(stack)).find((d) => d.instance === instance);
+    assert.equal(ready?.status, 'ready');
+    assert.ok(ready?.readyAt, 'readyAt is set');
+    const latest = await getStatus<DeploymentJson>(stack, '/api/versions/master/latest');
+    assert.equal(latest.status, 200);
+    assert.equal(latest.body.instance, instance);
+    assert.equal(latest.body.commit, sha);
+    assert.equal(latest.body.status, 'ready');
+    const version = await statusVersion(stack, 'master');
+    assert.equal(version.decision?.kind, 'wait');
+    assert.equal(version.decision?.reason, 'up-to-date');
+    assert.equal(version.decision?.commit, sha);
+
+    await drainTasks(stack);
+    assert.equal(jobsOf(stack).length, 1, 'the tick launched nothing more');
+  });
+
+  it('2. rate-limits a second push inside the interval and launches it at T from the deferred task, without a tick', async () => {
+    // 6 s between launches: room for the checks made before T on a slow machine.
+    const stack = await start({ policy: { minMinutesBetweenDeployments: 0.1 } });
+    const first = fakeSha('e2e-2-first');
+    const second = fakeSha('e2e-2-second');
+    assert.equal((await sendPush(stack, { repo: E2E_REPO, ref: 'master', after: first })).status, 200);
+    const firstJob = await waitFor('the first deploy Job', () => jobsOf(stack, 'deploy')[0]);
+    const firstDeployment = await deploymentIn(stack, 'the first deployment', (d) => d.commit === first);
+    const rateOpensAt = new Date(Date.parse(firstDeployment.createdAt) + 6 * SECOND_MS);
+
+    const answer = await sendPush(stack, { repo: E2E_REPO, ref: 'master', before: first, after: second });
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    assert.equal(answer.body.status, 'recorded');
+
+    // The request for the second commit waits in the queue until T.
+    const [request] = requestsOf(await readCollection(stack, 'deployRequests'), { commit: second });
+    assert.ok(request, 'a deploy request for the second commit');
+    assert.equal(request.status, 'enqueued');
+    const until = toDate(request.notBefore);
+    assert.equal(until.toISOString(), rateOpensAt.toISOString());
+    assert.deepEqual(
+      jobsOf(stack, 'deploy').map((job) => job.metadata.name),
+      [firstJob.metadata.name],
+      'no second Job inside the interval',
+    );
+
+    // The push's own evaluation queued the second commit for T: the version says rate-limited until T.
+    const afterPush = await statusVersion(stack, 'master');
+    assert.equal(afterPush.decision?.kind, 'wait');
+    assert.equal(afterPush.decision?.reason, 'rate-limited');
+    assert.equal(afterPush.decision?.commit, second);
+    assert.equal(afterPush.decision?.until, until.toISOString());
+    assert.match(afterPush.decision?.text ?? '', /^rate-limited until /);
+
+    // A tick before T re-queues nothing and says why the version waits: rate-limited until T.
+    const tick = await tickOk(stack);
+    assert.ok(
+      Date.now() < until.getTime(),
+      'precondition: the tick ran before T (raise the interval if not)',
+    );
+    assert.deepEqual(tick.plan?.enqueued, []);
+    const afterTick = await statusVersion(stack, 'master');
+    assert.equal(afterTick.decision?.kind, 'wait');
+    assert.equal(afterTick.decision?.reason, 'rate-limited');
+    assert.equal(afterTick.decision?.until, until.toISOString());
+    assert.equal(afterTick.decision?.commit, second);
+    assert.equal(jobsOf(stack, 'deploy').length, 1);
+
+    // No more ticks: the task itself fires at T and the worker launches the second commit.
+    const secondJob = await waitFor(
+      'the second deploy Job, from the deferred task',
+      () => jobsOf(stack, 'deploy').find((job) => job.metadata.labels?.['git-manifests'] === second),
+      { timeoutMs: 30_000 },
+    );
+    const secondDeployment = await deploymentIn(
+      stack,
+      'the second deployment, deploying',
+      (d) => d.commit === second && d.status === 'deploying',
+    );
+    assert.equal(secondDeployment.jobName, secondJob.metadata.name);
+    assert.equal(secondJob.metadata.labels?.['kf-name'], secondDeployment.instance);
+    assert.ok(
+      Date.parse(secondDeployment.createdAt) >= until.getTime(),
+      `launched at ${secondDeployment.createdAt}, not before ${until.toISOString()}`,
+    );
+    const done = requestsOf(await readCollection(stack, 'deployRequests'), { commit: second });
+    assert.equal(done.length, 1);
+    assert.equal(done[0]?.status, 'done');
+    assert.equal(jobsOf(stack, 'deploy').length, 2);
+  });
+
+  it('3. 20 redeliveries of one delivery and 10 concurrent ticks make exactly one Job', async () => {
+    const stack = await start();
+    const sha = fakeSha('e2e-3');
+    const deliveryId = randomUUID();
+    const delivery = await signDelivery(
+      'push',
+      buildPushPayload({ repo: E2E_REPO, ref: 'master', before: fakeSha('e2e-3-base'), after: sha }),
+      stack.webhookSecret,
+      deliveryId,
+    );
+    const [deliveries, ticks] = await Promise.all([
+      Promise.all(Array.from({ length: 20 }, () => sendDelivery(stack, delivery))),
+      Promise.all(Array.from({ length: 10 }, () => stack.tick())),
+    ]);
+    for (const answer of deliveries) assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    assert.equal(deliveries.filter((answer) => answer.body.status === 'recorded').length, 1);
+    assert.equal(deliveries.filter((answer) => answer.body.status === 'duplicate').length, 19);
+    for (const tick of ticks) assert.equal(tick.status, 200, JSON.stringify(tick.body));
+
+    await waitFor('the deploy Job', () => jobsOf(stack, 'deploy')[0]);
+    await deploymentIn(
+      stack,
+      'the deployment, deploying',
+      (d) => d.commit === sha && d.status === 'deploying',
+    );
+    // Let every task run and plan once more: still one of everything.
+    await drainTasks(stack);
+    await tickOk(stack);
+    await drainTasks(stack);
+    const jobs = jobsOf(stack);
+    assert.equal(jobs.length, 1, `Jobs: ${jobs.map((job) => job.metadata.name).join(', ')}`);
+    assert.equal(jobs[0]?.metadata.labels?.['git-manifests'], sha);
+    const requests = requestsOf(await readCollection(stack, 'deployRequests'));
+    assert.equal(requests.length, 1);
+    assert.equal(requests[0]?.status, 'done');
+    assert.equal((await readCollection(stack, 'deployments')).size, 1);
+    const claims = await readCollection(stack, 'deliveries');
+    assert.deepEqual([...claims.keys()], [deliveryId]);
+    assert.equal(claims.get(deliveryId)?.status, 'recorded');
+  });
+
+  it('4. keeps a push whose enqueue failed (Tasks emulator down) pending, and a tick enqueues it once the queue is back', async () => {
+    const silent = () => {};
+    const firstEmulator: TasksEmulator = await startTasksEmulator({ log: silent });
+    teardown.add(() => firstEmulator.stop());
+    const stack = await start({ env: { CLOUD_TASKS_EMULATOR_HOST: firstEmulator.address } });
+    assert.equal(stack.tasksEmulator, null, 'the stack uses the emulator the test started');
+    if ('problem' in stack.config.tasks) throw new Error(stack.config.tasks.problem);
+    const queuePath = stack.config.tasks.queuePath;
+    await firstEmulator.stop();
+
+    const sha = fakeSha('e2e-4');
+    const answer = await sendPush(stack, { repo: E2E_REPO, ref: 'master', after: sha });
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    assert.equal(answer.body.status, 'recorded');
+    const [pending] = requestsOf(await readCollection(stack, 'deployRequests'));
+    assert.ok(pending, 'the deploy request is recorded');
+    assert.equal(pending.status, 'pending');
+    assert.equal(pending.commit, sha);
+    assert.match(String(pending.error), /^enqueue failed: /);
+    assert.equal(pending.enqueueCount, 0);
+    assert.equal(jobsOf(stack).length, 0);
+
+    // A new emulator on the same port; the queue is created there again (infra's job in production).
+    const secondEmulator = await startTasksEmulator({ port: firstEmulator.port, log: silent });
+    teardown.add(() => secondEmulator.stop());
+    await waitFor('the queue to be created in the new emulator', async () => {
+      await createQueueIn(secondEmulator.address, queuePath, TEST_PROJECT_ID);
+      return true;
+    });
+
+    // Ticks as Cloud Scheduler sends them, until one gets through (gRPC reconnects with a backoff).
+    const enqueued = await waitFor(
+      'a tick to enqueue the pending request',
+      async () => {
+        await stack.tick();
+        const request = await readDoc(stack, `deployRequests/${pending.id}`);
+        return request?.status === 'pending' ? null : request;
+      },
+      { intervalMs: 500 },
+    );
+    assert.ok(['enqueued', 'done'].includes(String(enqueued.status)), String(enqueued.status));
+    assert.equal(enqueued.enqueueCount, 1);
+    const job = await waitFor('the deploy Job', () => jobsOf(stack, 'deploy')[0]);
+    assert.equal(job.metadata.labels?.['git-manifests'], sha);
+    await deploymentIn(
+      stack,
+      'the deployment, deploying',
+      (d) => d.commit === sha && d.status === 'deploying',
+    );
+    await secondEmulator.drain(20_000);
+    const done = await readDoc(stack, `deployRequests/${pending.id}`);
+    assert.equal(done?.status, 'done');
+    assert.equal(done?.error, null);
+    assert.equal(jobsOf(stack).length, 1);
+  });
+
+  it('5. retries a Job creation Kubernetes answered 500 twice, through Cloud Tasks, into exactly one Job', async () => {
+    const stack = await start();
+    const kube = kubeOf(stack);
+    kube.injectFaults({ status: 500, count: 2, method: 'POST' });
+    const sha = fakeSha('e2e-5');
+    assert.equal((await sendPush(stack, { repo: E2E_REPO, ref: 'master', after: sha })).status, 200);
+
+    const deployment = await deploymentIn(
+      stack,
+      'the deployment, deploying after the retries',
+      (d) => d.commit === sha && d.status === 'deploying',
+      30_000,
+    );
+    await drainTasks(stack);
+    const jobs = jobsOf(stack);
+    assert.equal(jobs.length, 1, `Jobs: ${jobs.map((job) => job.metadata.name).join(', ')}`);
+    assert.equal(jobs[0]?.metadata.name, deployment.jobName);
+    assert.equal(jobs[0]?.metadata.labels?.['kf-name'], deployment.instance);
+    const creates = kube
+      .requests()
+      .filter(
+        (request) =>
+          request.method === 'POST' && request.path === `/apis/batch/v1/namespaces/${E2E_NAMESPACE}/jobs`,
+      );
+    assert.deepEqual(
+      creates.map((request) => [request.status, request.isFault]),
+      [
+        [500, true],
+        [500, true],
+        [201, false],
+      ],
+    );
+    assert.equal((await readCollection(stack, 'deployments')).size, 1, 'the retries reused one deployment');
+    const [request] = requestsOf(await readCollection(stack, 'deployRequests'));
+    assert.equal(request?.status, 'done');
+    assert.equal(request?.enqueueCount, 1, 'Cloud Tasks retried the task; the planner did not re-enqueue');
+  });
+
+  it('6. follows the Jobs on a tick: a complete Job makes the deployment ready, a failed one failed (not retried)', async () => {
+    const stack = await start();
+    const masterSha = fakeSha('e2e-6-master');
+    const v1Sha = fakeSha('e2e-6-v1');
+    assert.equal((await sendPush(stack, { repo: E2E_REPO, ref: 'master', after: masterSha })).status, 200);
+    assert.equal((await sendPush(stack, { repo: E2E_REPO, ref: 'v1.0-branch', after: v1Sha })).status, 200);
+    const masterJob = await waitFor('the master Job', () =>
+      jobsOf(stack, 'deploy').find((job) => job.metadata.labels?.['auto-version-name'] === 'master'),
+    );
+    const v1Job = await waitFor('the v1 Job', () =>
+      jobsOf(stack, 'deploy').find((job) => job.metadata.labels?.['auto-version-name'] === 'v1'),
+    );
+    assert.equal(v1Job.metadata.labels?.['git-manifests-branch'], 'v1-0-branch');
+    const master = await deploymentIn(
+      stack,
+      'master deploying',
+      (d) => d.version === 'master' && d.status === 'deploying',
+    );
+    const v1 = await deploymentIn(
+      stack,
+      'v1 deploying',
+      (d) => d.version === 'v1' && d.status === 'deploying',
+    );
+
+    kubeOf(stack).completeJob(E2E_NAMESPACE, masterJob.metadata.name);
+    kubeOf(stack).failJob(E2E_NAMESPACE, v1Job.metadata.name, 'kfctl apply failed', 'BackoffLimitExceeded');
+    // Firestore changes only on a refresh.
+    const before = await statusDeployments(stack);
+    assert.deepEqual(
+      before.map((d) => d.status),
+      ['deploying', 'deploying'],
+    );
+
+    const tick = await tickOk(stack);
+    assert.deepEqual(
+      [...((tick.refresh?.changed as string[]) ?? [])].sort(),
+      [master.instance, v1.instance].sort(),
+    );
+    const after = new Map((await statusDeployments(stack)).map((d) => [d.instance, d]));
+    assert.equal(after.get(master.instance)?.status, 'ready');
+    assert.ok(after.get(master.instance)?.readyAt);
+    assert.equal(after.get(v1.instance)?.status, 'failed');
+    assert.equal(after.get(v1.instance)?.readyAt, null);
+    assert.match(after.get(v1.instance)?.error ?? '', /kfctl apply failed/);
+    assert.equal(
+      (await getStatus<DeploymentJson>(stack, '/api/versions/master/latest')).body.instance,
+      master.instance,
+    );
+    assert.equal((await getStatus(stack, '/api/versions/v1/latest')).status, 404);
+
+    // The failed commit is not relaunched in a loop: only the periodic rule or a manual force would.
+    await tickOk(stack);
+    await drainTasks(stack);
+    assert.equal(jobsOf(stack).length, 2);
+    const v1Version = await statusVersion(stack, 'v1');
+    assert.equal(v1Version.decision?.kind, 'wait');
+    assert.equal(v1Version.decision?.reason, 'up-to-date');
+  });
+
+  it('7. tears down an older instance past its lifetime and keeps the newest ready one', async () => {
+    const lifetimeHours = 0.0005; // 1.8 s
+    const stack = await start({
+      versions: [{ name: 'master', branch: 'master', kfDefPath: MASTER_KFDEF }],
+      policy: { minLifetimeHours: lifetimeHours, gracePeriodHours: lifetimeHours },
+    });
+    const kube = kubeOf(stack);
+    const oldSha = fakeSha('e2e-7-old');
+    const newSha = fakeSha('e2e-7-new');
+
+    assert.equal((await sendPush(stack, { repo: E2E_REPO, ref: 'master', after: oldSha })).status, 200);
+    const oldJob = await waitFor('the old deploy Job', () => jobsOf(stack, 'deploy')[0]);
+    kube.completeJob(E2E_NAMESPACE, oldJob.metadata.name);
+    await tickOk(stack);
+    const old = await deploymentIn(
+      stack,
+      'the old deployment, ready',
+      (d) => d.commit === oldSha && d.status === 'ready',
+    );
+
+    // The newer commit launches when the rate limit opens (its task is scheduled for then).
+    assert.equal(
+      (await sendPush(stack, { repo: E2E_REPO, ref: 'master', before: oldSha, after: newSha })).status,
+      200,
+    );
+    const newJob = await waitFor('the new deploy Job', () =>
+      jobsOf(stack, 'deploy').find((job) => job.metadata.labels?.['git-manifests'] === newSha),
+    );
+    kube.completeJob(E2E_NAMESPACE, newJob.metadata.name);
+    await tickOk(stack);
+    const newest = await deploymentIn(
+      stack,
+      'the new deployment, ready',
+      (d) => d.commit === newSha && d.status === 'ready',
+    );
+
+    // Once the new one is past the grace period (and the old one past its lifetime), a tick collects.
+    await waitUntilPast(new Date(Date.parse(newest.createdAt) + lifetimeHours * HOUR_MS));
+    await tickOk(stack);
+    const teardownJob = await waitFor('the teardown Job', () => jobsOf(stack, 'teardown')[0]);
+    assert.deepEqual(
+      {
+        action: teardownJob.metadata.labels?.[JOB_LABELS.action],
+        instance: teardownJob.metadata.labels?.['kf-name'],
+        version: teardownJob.metadata.labels?.['auto-version-name'],
+      },
+      { action: 'teardown', instance: old.instance, version: 'master' },
+    );
+    assert.deepEqual(jobCommand(teardownJob), [
+      'python',
+      '-m',
+      'kubeflow.testing.delete_kf_instance',
+      'delete_kf',
+      `--project=${E2E_PROJECT}`,
+      `--name=${old.instance}`,
+    ]);
+    const deleting = await deploymentIn(
+      stack,
+      'the old deployment, deleting with its teardown Job',
+      (d) => d.instance === old.instance && d.teardownJobName === teardownJob.metadata.name,
+    );
+    assert.equal(deleting.status, 'deleting');
+    assert.ok(deleting.deletingAt);
+    const [teardownRequest] = requestsOf(await readCollection(stack, 'deployRequests'), {
+      action: 'teardown',
+    });
+    assert.equal(teardownRequest?.instance, old.instance);
+    assert.equal(teardownRequest?.status, 'done');
+    assert.equal(
+      (await statusDeployments(stack)).find((d) => d.instance === newest.instance)?.status,
+      'ready',
+    );
+
+    // The teardown Job completes; the next tick marks the old instance deleted.
+    kube.completeJob(E2E_NAMESPACE, teardownJob.metadata.name);
+    await tickOk(stack);
+    await drainTasks(stack);
+    const after = new Map((await statusDeployments(stack)).map((d) => [d.instance, d]));
+    assert.equal(after.get(old.instance)?.status, 'deleted');
+    assert.ok(after.get(old.instance)?.deletedAt);
+    assert.equal(after.get(newest.instance)?.status, 'ready');
+    assert.equal(after.get(newest.instance)?.teardownJobName, null);
+    assert.equal(
+      (await getStatus<DeploymentJson>(stack, '/api/versions/master/latest')).body.instance,
+      newest.instance,
+    );
+    assert.equal(jobsOf(stack, 'teardown').length, 1, 'the newest ready instance is kept');
+    assert.equal(jobsOf(stack, 'deploy').length, 2);
+  });
+
+  it('8. waits at capacity: the version decision says at-capacity and nothing is launched', async () => {
+    const stack = await start({ policy: { maxActiveDeployments: 1 } });
+    const masterSha = fakeSha('e2e-8-master');
+    const v1Sha = fakeSha('e2e-8-v1');
+    assert.equal((await sendPush(stack, { repo: E2E_REPO, ref: 'master', after: masterSha })).status, 200);
+    await deploymentIn(stack, 'master deploying', (d) => d.version === 'master' && d.status === 'deploying');
+
+    const answer = await sendPush(stack, { repo: E2E_REPO, ref: 'v1.0-branch', after: v1Sha });
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    assert.equal(answer.body.status, 'recorded');
+    const check = async () => {
+      const version = await statusVersion(stack, 'v1');
+      assert.equal(version.head?.sha, v1Sha);
+      assert.deepEqual(
+        { kind: version.decision?.kind, reason: version.decision?.reason, active: version.decision?.active },
+        { kind: 'wait', reason: 'at-capacity', active: 1 },
+      );
+      assert.equal(version.decision?.commit, v1Sha);
+      assert.deepEqual(requestsOf(await readCollection(stack, 'deployRequests'), { version: 'v1' }), []);
+      await drainTasks(stack);
+      assert.deepEqual(
+        jobsOf(stack).map((job) => job.metadata.labels?.['auto-version-name']),
+        ['master'],
+      );
+    };
+    await check();
+    await tickOk(stack);
+    await check();
+  });
+
+  it('9. falls back to polling GitHub: a tick records a new head nobody pushed (source poll) and launches it', async () => {
+    const github = await startFakeGitHub();
+    teardown.add(() => github.stop());
+    const sha = fakeSha('e2e-9-polled');
+    github.setHead(E2E_REPO, 'master', { sha, message: 'Polled commit' });
+    const stack = await start({ env: { GITHUB_POLL: 'true', GITHUB_API_URL: github.url } });
+    assert.equal(jobsOf(stack).length, 0);
+
+    const tick = await tickOk(stack);
+    const branchKey = branchDocId(E2E_REPO, 'master');
+    assert.deepEqual(tick.poll?.recorded, [branchKey]);
+    const branch = await readDoc(stack, `branches/${branchKey}`);
+    assert.equal(branch?.sha, sha);
+    assert.equal(branch?.source, 'poll');
+    const commit = await readDoc(stack, `branches/${branchKey}/commits/${sha}`);
+    assert.equal(commit?.source, 'poll');
+    assert.equal(commit?.message, 'Polled commit');
+
+    const job = await waitFor('the deploy Job of the polled head', () => jobsOf(stack, 'deploy')[0]);
+    assert.equal(job.metadata.labels?.['git-manifests'], sha);
+    assert.equal(job.metadata.labels?.['auto-version-name'], 'master');
+    await deploymentIn(
+      stack,
+      'the deployment, deploying',
+      (d) => d.commit === sha && d.status === 'deploying',
+    );
+
+    // The next poll is conditional: GitHub answers 304 and nothing more is launched.
+    github.requests.length = 0;
+    await tickOk(stack);
+    await drainTasks(stack);
+    const masterPolls = github.requests.filter((request) => request.branch === 'master');
+    assert.equal(masterPolls.length, 1);
+    assert.equal(masterPolls[0]?.status, 304);
+    assert.ok(masterPolls[0]?.headers['if-none-match'], 'sent If-None-Match');
+    assert.equal(jobsOf(stack).length, 1);
+  });
+
+  it('10. defers a launch while a Job of the same commit runs (unknown to Firestore), and a tick launches it once that Job finished', async () => {
+    const stack = await start({ versions: [{ name: 'master', branch: 'master', kfDefPath: MASTER_KFDEF }] });
+    const kube = kubeOf(stack);
+    const sha = fakeSha('e2e-10');
+    // A deploy Job of the commit that Firestore knows nothing about (e.g. started by hand).
+    const orphanInstance = 'kf-master-0101-0a0';
+    const orphan = await createKubeJobLauncher(
+      kubeConfigForLocalServer(kube.url, kube.token, E2E_NAMESPACE),
+    ).createJob(
+      E2E_NAMESPACE,
+      renderDeployJob(loadJobTemplates().deploy, {
+        version: 'master',
+        repo: E2E_REPO,
+        branch: 'master',
+        commit: sha,
+        instance: orphanInstance,
+        namespace: E2E_NAMESPACE,
+        project: E2E_PROJECT,
+        zone: E2E_ZONE,
+        kfctlUrl: E2E_KFCTL_URL,
+        kfDefUrl: kfDefUrlAt(E2E_REPO, sha, MASTER_KFDEF),
+        requestId: 'by-hand',
+      }),
+    );
+
+    assert.equal((await sendPush(stack, { repo: E2E_REPO, ref: 'master', after: sha })).status, 200);
+    // The worker defers; the request must stay deferred (not pass for queued) so the next pass re-enqueues it.
+    const deferred = await waitFor('the request, deferred by the worker', async () => {
+      const [request] = requestsOf(await readCollection(stack, 'deployRequests'));
+      return request?.status === 'deferred' && request.enqueueCount === 1 ? request : null;
+    });
+    assert.match(
+      String(deferred.error),
+      new RegExp(`Job ${orphan.name} of the same commit is still running`),
+    );
+    await drainTasks(stack);
+    assert.equal((await readCollection(stack, 'deployments')).size, 0);
+    assert.deepEqual(
+      jobsOf(stack).map((job) => job.metadata.name),
+      [orphan.name],
+    );
+
+    kube.completeJob(E2E_NAMESPACE, orphan.name);
+    await waitUntilPast(toDate(deferred.notBefore));
+    const tick = await tickOk(stack);
+    assert.deepEqual(tick.plan?.enqueued, [deferred.id]);
+    const job = await waitFor('the deploy Job launched after the tick', () =>
+      jobsOf(stack, 'deploy').find((candidate) => candidate.metadata.name !== orphan.name),
+    );
+    assert.equal(job.metadata.labels?.['git-manifests'], sha);
+    const deployment = await deploymentIn(
+      stack,
+      'the deployment, deploying',
+      (d) => d.status === 'deploying',
+    );
+    assert.equal(deployment.jobName, job.metadata.name);
+    assert.notEqual(deployment.instance, orphanInstance);
+    const done = await readDoc(stack, `deployRequests/${deferred.id}`);
+    assert.equal(done?.status, 'done');
+    assert.equal(done?.enqueueCount, 2);
+  });
+});

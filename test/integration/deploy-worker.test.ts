@@ -1,0 +1,914 @@
+/**
+ * deployWorker over a real socket (Functions Framework), with the DeployLauncher on the Firestore
+ * emulator and the real @kubernetes/client-node KubeJobLauncher against the local kube server.
+ * Tasks are delivered the way Cloud Tasks delivers them (POST {"requestId"} with X-CloudTasks-* headers),
+ * including twice at once (at-least-once delivery) and after a worker died half-way.
+ */
+import assert from 'node:assert/strict';
+import type { Firestore } from '@google-cloud/firestore';
+import { deploymentFromDoc, FirestorePipelineStore } from '../../functions/adapters/pipeline-store.js';
+import { parseDeploymentsConfig } from '../../functions/config.js';
+import { LAUNCH_LEASE_SECONDS } from '../../functions/core/deployments.js';
+import { JOB_ANNOTATIONS, JOB_LABELS, renderDeployJob } from '../../functions/core/job-manifest.js';
+import { kfDefUrlAt } from '../../functions/core/names.js';
+import type { JobLauncher, JobSummary } from '../../functions/core/ports.js';
+import type {
+  Deployment,
+  DeploymentsConfig,
+  DeployRequest,
+  DeployRequestStatus,
+} from '../../functions/core/types.js';
+import { DeployLauncher } from '../../functions/deploy-launcher.js';
+import { createDeployWorkerHandler } from '../../functions/deploy-worker.js';
+import { type JobTemplates, loadJobTemplates } from '../../functions/job-templates.js';
+import { silentLogger } from '../../functions/log.js';
+import type { KubeJob } from '../../scripts/kube-server/server.js';
+import { type Gateway, startGateway } from '../../scripts/lib/gateway.js';
+import { resetFirestore, testFirestore } from '../support/firestore.js';
+import { LOCAL_TEST_NAMESPACE, type LocalKubeTarget, startLocalKubeTarget } from '../support/kube.js';
+
+const NAMESPACE = LOCAL_TEST_NAMESPACE;
+const REPO = 'kubeflow/manifests';
+const KFCTL_URL =
+  'https://github.com/kubeflow/kfctl/releases/download/v1.0/kfctl_v1.0-0-g94c35cf_linux.tar.gz';
+const SHA_A = 'a1'.repeat(20);
+const SHA_B = 'b2'.repeat(20);
+const MINUTE_MS = 60_000;
+
+function deploymentsConfig(maxActiveDeployments: number): DeploymentsConfig {
+  return parseDeploymentsConfig(
+    `
+project: kf-ci-test
+zone: us-east1-d
+namespace: ${NAMESPACE}
+policy: {maxActiveDeployments: ${maxActiveDeployments}, minMinutesBetweenDeployments: 20}
+versions:
+  - {name: master, repo: ${REPO}, branch: master, kfDefPath: kfdef/kfctl_gcp_iap.yaml, kfctlUrl: "${KFCTL_URL}"}
+  - {name: v1, repo: ${REPO}, branch: v1.0-branch, kfDefPath: kfdef/kfctl_gcp_iap.yaml, kfctlUrl: "${KFCTL_URL}"}
+`,
+    'deploy-worker test config',
+  );
+}
+
+const CONFIG = deploymentsConfig(10);
+const BRANCH_OF: Record<string, string> = { master: 'master', v1: 'v1.0-branch' };
+
+/** The real launcher, with a hook that runs before each create (to look at Firestore mid-launch). */
+class HookedJobs implements JobLauncher {
+  beforeCreate: (() => Promise<void>) | null = null;
+  constructor(private readonly inner: JobLauncher) {}
+  async createJob(namespace: string, manifest: Record<string, unknown>): Promise<JobSummary> {
+    await this.beforeCreate?.();
+    return this.inner.createJob(namespace, manifest);
+  }
+  listJobs(namespace: string, labels: Record<string, string>): Promise<JobSummary[]> {
+    return this.inner.listJobs(namespace, labels);
+  }
+  deleteJob(namespace: string, name: string): Promise<void> {
+    return this.inner.deleteJob(namespace, name);
+  }
+}
+
+/** Firestore as seen through a store whose calls fail while `isDown` (a gRPC UNAVAILABLE). */
+class FlakyStore extends FirestorePipelineStore {
+  isDown = false;
+  /** Fail only the final writes (finishStep), i.e. after the Job was created. */
+  isFinishDown = false;
+  private fail(): Promise<never> {
+    return Promise.reject(
+      Object.assign(new Error('14 UNAVAILABLE: No connection established (connect ECONNREFUSED)'), {
+        code: 14,
+      }),
+    );
+  }
+  override getRequest(id: string): Promise<DeployRequest | null> {
+    return this.isDown ? this.fail() : super.getRequest(id);
+  }
+  override inLaunchTransaction<T>(
+    ...args: Parameters<FirestorePipelineStore['inLaunchTransaction']>
+  ): Promise<T> {
+    return this.isDown ? this.fail() : (super.inLaunchTransaction(...args) as Promise<T>);
+  }
+  override finishStep(...args: Parameters<FirestorePipelineStore['finishStep']>): Promise<void> {
+    return this.isDown || this.isFinishDown ? this.fail() : super.finishStep(...args);
+  }
+}
+
+/** Labels the API server adds to every Job and its pod template (as a real one does). */
+const SERVER_LABELS = new Set([
+  'controller-uid',
+  'job-name',
+  'batch.kubernetes.io/controller-uid',
+  'batch.kubernetes.io/job-name',
+]);
+
+function withoutServerLabels(labels: Record<string, string> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(labels ?? {}).filter(([key]) => !SERVER_LABELS.has(key)));
+}
+
+interface Delivery {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLauncher on the local kube server)', () => {
+  let db: Firestore;
+  let store: FlakyStore;
+  let kube: LocalKubeTarget;
+  let jobs: HookedJobs;
+  let templates: JobTemplates;
+  let gateways: Gateway[] = [];
+  let url: string;
+  /** Added to the real time: lets a test move the worker's clock past a lease. */
+  let clockOffsetMs: number;
+  const clock = () => new Date(Date.now() + clockOffsetMs);
+
+  before(async function () {
+    this.timeout(60_000);
+    db = await testFirestore();
+    kube = await startLocalKubeTarget(NAMESPACE);
+    templates = loadJobTemplates();
+  });
+
+  beforeEach(async () => {
+    await resetFirestore();
+    kube.server.reset();
+    clockOffsetMs = 0;
+    store = new FlakyStore(db);
+    jobs = new HookedJobs(kube.launcher({ requestTimeoutMs: 10_000 }));
+    url = await startWorker();
+  });
+
+  afterEach(async () => {
+    await Promise.all(gateways.map((gateway) => gateway.stop()));
+    gateways = [];
+  });
+
+  after(async () => {
+    await kube.stop();
+    await db.terminate();
+  });
+
+  async function startWorker(
+    options: { config?: DeploymentsConfig; templates?: JobTemplates } = {},
+  ): Promise<string> {
+    const launcher = new DeployLauncher({
+      config: options.config ?? CONFIG,
+      store,
+      jobs,
+      templates: options.templates ?? templates,
+      clock,
+      logger: silentLogger,
+    });
+    const gateway = await startGateway({
+      deployWorker: createDeployWorkerHandler({ launcher, logger: silentLogger }),
+    });
+    gateways.push(gateway);
+    return `${gateway.url}/deployWorker`;
+  }
+
+  /** Delivers a task the way Cloud Tasks does. */
+  async function deliver(
+    requestId: string,
+    options: { to?: string; task?: string | null; body?: string; type?: string } = {},
+  ): Promise<Delivery> {
+    const headers: Record<string, string> = { 'Content-Type': options.type ?? 'application/json' };
+    if (options.task !== null) {
+      headers['X-CloudTasks-TaskName'] = options.task ?? `task-${requestId}`;
+      headers['X-CloudTasks-QueueName'] = 'auto-deploy';
+      headers['X-CloudTasks-TaskRetryCount'] = '0';
+    }
+    const response = await fetch(options.to ?? url, {
+      method: 'POST',
+      headers,
+      body: options.body ?? JSON.stringify({ requestId }),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+
+  async function setHead(version: string, sha: string): Promise<void> {
+    const branch = BRANCH_OF[version] as string;
+    await store
+      .branchRef(REPO, branch)
+      .set({ repo: REPO, branch, sha, deleted: false, updatedAt: new Date() });
+  }
+
+  function deployRequest(id: string, overrides: Partial<DeployRequest> = {}): DeployRequest {
+    const now = new Date();
+    return {
+      id,
+      action: 'deploy',
+      version: 'master',
+      commit: SHA_A,
+      reason: 'new-commit',
+      instance: null,
+      notBefore: new Date(now.getTime() - 1000),
+      status: 'enqueued' as DeployRequestStatus,
+      enqueueCount: 1,
+      taskName: `task-${id}`,
+      createdAt: new Date(now.getTime() - 2000),
+      updatedAt: new Date(now.getTime() - 2000),
+      error: null,
+      ...overrides,
+    };
+  }
+
+  async function putRequest(request: DeployRequest): Promise<void> {
+    const { id, ...fields } = request;
+    await store.requestRef(id).set(fields);
+  }
+
+  function deployment(instance: string, overrides: Partial<Deployment> = {}): Deployment {
+    const createdAt = overrides.createdAt ?? new Date(Date.now() - 5 * 3_600_000);
+    return {
+      instance,
+      version: 'master',
+      repo: REPO,
+      branch: 'master',
+      commit: SHA_A,
+      reason: 'new-commit',
+      requestId: `deploy-master-${instance}`,
+      status: 'ready',
+      namespace: NAMESPACE,
+      jobName: `auto-deploy-master-${instance.slice(-3)}`,
+      teardownJobName: null,
+      kfctlUrl: KFCTL_URL,
+      kfDefUrl: kfDefUrlAt(REPO, SHA_A, 'kfdef/kfctl_gcp_iap.yaml'),
+      endpoint: `https://${instance}.endpoints.kf-ci-test.cloud.goog`,
+      credentialsCommand: `gcloud --project=kf-ci-test container clusters get-credentials --zone=us-east1-d ${instance}`,
+      createdAt,
+      updatedAt: createdAt,
+      readyAt: createdAt,
+      finishedAt: createdAt,
+      deletingAt: null,
+      deletedAt: null,
+      launchLeaseExpiresAt: null,
+      error: null,
+      ...overrides,
+    };
+  }
+
+  async function putDeployment(d: Deployment): Promise<void> {
+    await store.deploymentRef(d.instance).set({ ...d });
+  }
+
+  async function allDeployments(): Promise<Deployment[]> {
+    const snapshot = await db.collection('deployments').get();
+    return snapshot.docs.map(deploymentFromDoc).filter((d): d is Deployment => d !== null);
+  }
+
+  /** The deploy Job of `instance` on the server, created from the real template as the worker would. */
+  async function createDeployJobOnServer(
+    instance: string,
+    requestId: string,
+    commit = SHA_A,
+  ): Promise<string> {
+    const job = await kube.launcher().createJob(
+      NAMESPACE,
+      renderDeployJob(templates.deploy, {
+        version: 'master',
+        repo: REPO,
+        branch: 'master',
+        commit,
+        instance,
+        namespace: NAMESPACE,
+        project: 'kf-ci-test',
+        zone: 'us-east1-d',
+        kfctlUrl: KFCTL_URL,
+        kfDefUrl: kfDefUrlAt(REPO, commit, 'kfdef/kfctl_gcp_iap.yaml'),
+        requestId,
+      }),
+    );
+    return job.name;
+  }
+
+  const serverJobs = (): KubeJob[] => kube.server.jobs(NAMESPACE);
+  const jobCreates = () =>
+    kube.server.requests().filter((r) => r.method === 'POST' && r.path.endsWith('/jobs') && !r.isFault);
+
+  describe('deploy requests', () => {
+    it('records the deployment as launching with a lease, creates the labelled Job, then marks it deploying', async () => {
+      await setHead('v1', SHA_B);
+      const id = 'deploy-v1-b2b2b2b2b2b2-c';
+      await putRequest(deployRequest(id, { version: 'v1', commit: SHA_B }));
+      let midLaunch: { deployments: Deployment[]; jobsOnServer: number; at: number } | null = null;
+      jobs.beforeCreate = async () => {
+        midLaunch = {
+          deployments: await allDeployments(),
+          jobsOnServer: serverJobs().length,
+          at: Date.now(),
+        };
+      };
+
+      const response = await deliver(id);
+
+      assert.equal(response.status, 200);
+      assert.equal(response.body.result, 'launched');
+      assert.equal(response.body.kind, 'done');
+      const seen = midLaunch as { deployments: Deployment[]; jobsOnServer: number; at: number } | null;
+      assert.ok(seen, 'the worker created a Job');
+      assert.equal(seen.jobsOnServer, 0);
+      assert.equal(seen.deployments.length, 1);
+      const launching = seen.deployments[0] as Deployment;
+      assert.equal(launching.status, 'launching');
+      assert.equal(launching.jobName, null);
+      assert.equal(launching.requestId, id);
+      assert.ok(
+        (launching.launchLeaseExpiresAt?.getTime() ?? 0) > seen.at,
+        'the launch lease is live while the Job is created',
+      );
+      assert.equal(
+        launching.launchLeaseExpiresAt?.getTime(),
+        launching.createdAt.getTime() + LAUNCH_LEASE_SECONDS * 1000,
+      );
+      assert.match(launching.instance, /^kf-v1-\d{4}-[0-9a-f]{3}$/);
+      assert.equal(response.body.instance, launching.instance);
+
+      const [job, ...others] = serverJobs();
+      assert.ok(job);
+      assert.equal(others.length, 0);
+      assert.equal(job.metadata.namespace, NAMESPACE);
+      assert.match(job.metadata.name, /^auto-deploy-v1-[a-z0-9]{5}$/);
+      assert.equal(response.body.job, job.metadata.name);
+      const expectedLabels = {
+        'app.kubernetes.io/managed-by': 'kubeflow-auto-deploy',
+        [JOB_LABELS.autoDeploy]: 'true',
+        [JOB_LABELS.action]: 'deploy',
+        [JOB_LABELS.commit]: SHA_B,
+        [JOB_LABELS.branch]: 'v1-0-branch',
+        [JOB_LABELS.version]: 'v1',
+        [JOB_LABELS.instance]: launching.instance,
+      };
+      assert.deepEqual(withoutServerLabels(job.metadata.labels), expectedLabels);
+      const podLabels = (job.spec.template as { metadata: { labels: Record<string, string> } }).metadata
+        .labels;
+      assert.deepEqual(withoutServerLabels(podLabels), expectedLabels);
+      assert.equal(job.metadata.annotations?.[JOB_ANNOTATIONS.requestId], id);
+      assert.equal(job.metadata.annotations?.[JOB_ANNOTATIONS.branch], 'v1.0-branch');
+      const command = (job.spec.template as { spec: { containers: Array<{ command: string[] }> } }).spec
+        .containers[0]?.command;
+      assert.ok(command?.includes(`--name=${launching.instance}`), String(command));
+      assert.ok(command?.includes(`--kfctl_config=${kfDefUrlAt(REPO, SHA_B, 'kfdef/kfctl_gcp_iap.yaml')}`));
+
+      const deployed = await store.getDeployment(launching.instance);
+      assert.deepEqual(
+        {
+          status: deployed?.status,
+          jobName: deployed?.jobName,
+          lease: deployed?.launchLeaseExpiresAt,
+          namespace: deployed?.namespace,
+          commit: deployed?.commit,
+          branch: deployed?.branch,
+          reason: deployed?.reason,
+          endpoint: deployed?.endpoint,
+        },
+        {
+          status: 'deploying',
+          jobName: job.metadata.name,
+          lease: null,
+          namespace: NAMESPACE,
+          commit: SHA_B,
+          branch: 'v1.0-branch',
+          reason: 'new-commit',
+          endpoint: `https://${launching.instance}.endpoints.kf-ci-test.cloud.goog`,
+        },
+      );
+      const closed = await store.getRequest(id);
+      assert.equal(closed?.status, 'done');
+      assert.equal(closed?.error, null);
+    });
+
+    it('the same task delivered twice at once creates one Job and one deployment', async () => {
+      await setHead('master', SHA_A);
+      const id = 'deploy-master-a1a1a1a1a1a1-c';
+      await putRequest(deployRequest(id));
+
+      const responses = await Promise.all([deliver(id), deliver(id)]);
+
+      assert.equal(serverJobs().length, 1, JSON.stringify(responses));
+      const deployments = await allDeployments();
+      assert.equal(deployments.length, 1);
+      assert.equal(deployments[0]?.status, 'deploying');
+      assert.equal(deployments[0]?.jobName, serverJobs()[0]?.metadata.name);
+      const results = responses.map((r) => `${r.status} ${r.body.result}`).sort();
+      assert.equal(results.filter((r) => r === '200 launched').length, 1, results.join(', '));
+      // The other delivery saw the launch held (retry later) or already done.
+      for (const other of results.filter((r) => r !== '200 launched')) {
+        assert.ok(
+          ['503 busy', '200 already-launched', '200 already-done'].includes(other),
+          `unexpected outcome of the second delivery: ${other}`,
+        );
+      }
+      assert.equal((await store.getRequest(id))?.status, 'done');
+    });
+
+    it('the same task delivered again while the first delivery creates the Job: 503 busy, one Job', async () => {
+      await setHead('master', SHA_A);
+      const id = 'deploy-master-a1a1a1a1a1a1-c';
+      await putRequest(deployRequest(id));
+      let duplicate: Delivery | null = null;
+      jobs.beforeCreate = async () => {
+        jobs.beforeCreate = null;
+        duplicate = await deliver(id);
+      };
+
+      const first = await deliver(id);
+
+      assert.equal(first.status, 200);
+      assert.equal(first.body.result, 'launched');
+      assert.deepEqual(
+        {
+          status: (duplicate as Delivery | null)?.status,
+          result: (duplicate as Delivery | null)?.body.result,
+        },
+        { status: 503, result: 'busy' },
+      );
+      assert.equal(serverJobs().length, 1);
+      assert.equal((await allDeployments()).length, 1);
+    });
+
+    it('a task delivered again after success answers 200 and creates no second Job', async () => {
+      await setHead('master', SHA_A);
+      const id = 'deploy-master-a1a1a1a1a1a1-c';
+      await putRequest(deployRequest(id));
+      const first = await deliver(id);
+      assert.equal(first.body.result, 'launched');
+
+      const again = await deliver(id);
+
+      assert.equal(again.status, 200);
+      assert.equal(again.body.result, 'already-done');
+      assert.equal(serverJobs().length, 1);
+      assert.equal(jobCreates().length, 1);
+      assert.equal((await allDeployments()).length, 1);
+    });
+
+    it('a retry after the worker died between creating the Job and recording it adopts that Job', async () => {
+      await setHead('master', SHA_A);
+      const id = 'deploy-master-a1a1a1a1a1a1-c';
+      await putRequest(deployRequest(id));
+      const instance = 'kf-master-0301-d1e';
+      const createdAt = new Date(Date.now() - 11 * MINUTE_MS);
+      await putDeployment(
+        deployment(instance, {
+          requestId: id,
+          status: 'launching',
+          jobName: null,
+          createdAt,
+          updatedAt: createdAt,
+          readyAt: null,
+          finishedAt: null,
+          launchLeaseExpiresAt: new Date(Date.now() - MINUTE_MS),
+        }),
+      );
+      const orphan = await createDeployJobOnServer(instance, id);
+
+      const response = await deliver(id);
+
+      assert.equal(response.status, 200);
+      assert.equal(response.body.result, 'launched');
+      assert.equal(response.body.job, orphan);
+      assert.deepEqual(
+        serverJobs().map((job) => job.metadata.name),
+        [orphan],
+      );
+      const adopted = await store.getDeployment(instance);
+      assert.equal(adopted?.status, 'deploying');
+      assert.equal(adopted?.jobName, orphan);
+      assert.equal(adopted?.launchLeaseExpiresAt, null);
+      assert.equal((await allDeployments()).length, 1);
+      assert.equal((await store.getRequest(id))?.status, 'done');
+    });
+
+    it('answers 503 while another delivery holds a live launch lease, and creates nothing', async () => {
+      await setHead('master', SHA_A);
+      const id = 'deploy-master-a1a1a1a1a1a1-c';
+      await putRequest(deployRequest(id));
+      const instance = 'kf-master-0301-b5y';
+      const now = Date.now();
+      await putDeployment(
+        deployment(instance, {
+          requestId: id,
+          status: 'launching',
+          jobName: null,
+          createdAt: new Date(now - MINUTE_MS),
+          updatedAt: new Date(now - MINUTE_MS),
+          readyAt: null,
+          finishedAt: null,
+          launchLeaseExpiresAt: new Date(now + 9 * MINUTE_MS),
+        }),
+      );
+
+      const response = await deliver(id);
+
+      assert.equal(response.status, 503);
+      assert.equal(response.body.kind, 'retry');
+      assert.equal(response.body.result, 'busy');
+      assert.equal(serverJobs().length, 0);
+      const held = await store.getDeployment(instance);
+      assert.equal(held?.status, 'launching');
+      assert.equal(held?.launchLeaseExpiresAt?.getTime(), now + 9 * MINUTE_MS);
+      assert.equal((await store.getRequest(id))?.status, 'enqueued');
+    });
+
+    it('Kubernetes 500: answers 503 and releases the lease; the retry launches', async () => {
+      await setHead('master', SHA_A);
+      const id = 'deploy-master-a1a1a1a1a1a1-c';
+      await putRequest(deployRequest(id));
+      kube.server.injectFaults({
+        status: 500,
+        method: 'POST',
+        count: 1,
+        message: 'etcdserver: request timed out',
+      });
+
+      const failed = await deliver(id);
+
+      assert.equal(failed.status, 503);
+      assert.equal(failed.body.result, 'launch-failed-transient');
+      assert.match(String(failed.body.detail), /etcdserver: request timed out/);
+      assert.equal(serverJobs().length, 0);
+      const [released, ...more] = await allDeployments();
+      assert.equal(more.length, 0);
+      assert.equal(released?.status, 'launching');
+      assert.ok(released?.launchLeaseExpiresAt, 'the lease is set to the failure time');
+      assert.ok(
+        (released?.launchLeaseExpiresAt?.getTime() ?? Number.POSITIVE_INFINITY) <= Date.now(),
+        'the lease is released',
+      );
+      assert.equal((await store.getRequest(id))?.status, 'enqueued');
+
+      const retried = await deliver(id);
+
+      assert.equal(retried.status, 200);
+      assert.equal(retried.body.result, 'launched');
+      assert.equal(retried.body.instance, released?.instance);
+      assert.equal(serverJobs().length, 1);
+      assert.equal((await store.getDeployment(released?.instance as string))?.status, 'deploying');
+      assert.equal((await allDeployments()).length, 1);
+    });
+
+    it('Kubernetes 422 (a template that renders an invalid Job): answers 200, deployment and request failed with the API message', async () => {
+      await setHead('master', SHA_A);
+      const id = 'deploy-master-a1a1a1a1a1a1-c';
+      await putRequest(deployRequest(id));
+      const broken = structuredClone(templates.deploy) as {
+        spec: { template: { spec: Record<string, unknown> } };
+      };
+      broken.spec.template.spec.restartPolicy = 'Always';
+      const to = await startWorker({ templates: { deploy: broken, teardown: templates.teardown } });
+
+      const response = await deliver(id, { to });
+
+      assert.equal(response.status, 200);
+      assert.equal(response.body.result, 'launch-failed');
+      assert.equal(serverJobs().length, 0);
+      const [failed] = await allDeployments();
+      assert.equal(failed?.status, 'failed');
+      assert.equal(failed?.launchLeaseExpiresAt, null);
+      assert.ok(failed?.finishedAt);
+      assert.match(failed?.error ?? '', /spec\.template\.spec\.restartPolicy: Unsupported value: "Always"/);
+      assert.match(failed?.error ?? '', /HTTP 422 Invalid/);
+      const request = await store.getRequest(id);
+      assert.equal(request?.status, 'failed');
+      assert.equal(request?.error, failed?.error);
+
+      // Cloud Tasks delivers it again anyway: still nothing, still 200.
+      const again = await deliver(id, { to });
+      assert.equal(again.status, 200);
+      assert.equal(again.body.result, 'already-failed');
+      assert.equal(jobCreates().length, 1);
+    });
+
+    it('Kubernetes 422 injected by the API server: the same, with the server message', async () => {
+      await setHead('master', SHA_A);
+      const id = 'deploy-master-a1a1a1a1a1a1-c';
+      await putRequest(deployRequest(id));
+      kube.server.injectFaults({ status: 422, method: 'POST', message: 'admission webhook denied the Job' });
+
+      const response = await deliver(id);
+
+      assert.equal(response.status, 200);
+      const [failed] = await allDeployments();
+      assert.equal(failed?.status, 'failed');
+      assert.match(failed?.error ?? '', /^admission webhook denied the Job \(HTTP 422 Invalid/);
+      assert.equal((await store.getRequest(id))?.status, 'failed');
+    });
+
+    it('answers 503 when Firestore is unavailable, and creates nothing', async () => {
+      await setHead('master', SHA_A);
+      const id = 'deploy-master-a1a1a1a1a1a1-c';
+      await putRequest(deployRequest(id));
+      store.isDown = true;
+
+      const response = await deliver(id);
+
+      assert.equal(response.status, 503);
+      assert.equal(response.body.kind, 'retry');
+      assert.match(String(response.body.detail), /UNAVAILABLE/);
+      assert.equal(serverJobs().length, 0);
+      store.isDown = false;
+      assert.equal((await allDeployments()).length, 0);
+      assert.equal((await store.getRequest(id))?.status, 'enqueued');
+    });
+
+    it('Firestore lost after the Job was created: 503, busy while the lease holds, then the Job is adopted', async () => {
+      await setHead('master', SHA_A);
+      const id = 'deploy-master-a1a1a1a1a1a1-c';
+      await putRequest(deployRequest(id));
+      store.isFinishDown = true;
+
+      const lost = await deliver(id);
+
+      assert.equal(lost.status, 503);
+      assert.equal(serverJobs().length, 1);
+      const created = serverJobs()[0]?.metadata.name;
+      store.isFinishDown = false;
+      const [held] = await allDeployments();
+      assert.equal(held?.status, 'launching');
+
+      const busy = await deliver(id);
+      assert.equal(busy.status, 503);
+      assert.equal(busy.body.result, 'busy');
+
+      clockOffsetMs = (LAUNCH_LEASE_SECONDS + 60) * 1000;
+      const adopted = await deliver(id);
+
+      assert.equal(adopted.status, 200);
+      assert.equal(adopted.body.result, 'launched');
+      assert.equal(adopted.body.job, created);
+      assert.equal(serverJobs().length, 1);
+      assert.equal((await store.getDeployment(held?.instance as string))?.jobName, created);
+    });
+
+    it('re-checks the rate limit at execution: a second request of the version right after a launch is deferred', async () => {
+      await setHead('master', SHA_A);
+      const first = 'deploy-master-a1a1a1a1a1a1-c';
+      await putRequest(deployRequest(first));
+      assert.equal((await deliver(first)).body.result, 'launched');
+      const [launched] = await allDeployments();
+      assert.ok(launched);
+      // The branch moves on; the planner's request for the new head fires at once.
+      await setHead('master', SHA_B);
+      const second = 'deploy-master-b2b2b2b2b2b2-c';
+      await putRequest(deployRequest(second, { commit: SHA_B }));
+
+      const response = await deliver(second);
+
+      assert.equal(response.status, 200);
+      assert.equal(response.body.result, 'deferred-rate-limited');
+      const deferred = await store.getRequest(second);
+      assert.equal(deferred?.status, 'deferred');
+      assert.equal(deferred?.error, 'deferred: rate-limited');
+      assert.equal(deferred?.notBefore.getTime(), launched.createdAt.getTime() + 20 * MINUTE_MS);
+      assert.equal(serverJobs().length, 1);
+      assert.equal((await allDeployments()).length, 1);
+    });
+
+    it('two requests of one version for the head, delivered together, launch it once', async () => {
+      await setHead('master', SHA_A);
+      const newCommit = 'deploy-master-a1a1a1a1a1a1-c';
+      const manual = 'deploy-master-a1a1a1a1a1a1-m202603011000';
+      await putRequest(deployRequest(newCommit));
+      await putRequest(deployRequest(manual, { reason: 'manual' }));
+
+      const responses = await Promise.all([deliver(newCommit), deliver(manual)]);
+
+      assert.equal(serverJobs().length, 1, JSON.stringify(responses));
+      assert.equal((await allDeployments()).length, 1);
+      const results = responses.map((r) => `${r.status} ${r.body.result}`).sort();
+      assert.deepEqual(results, ['200 launched', '200 skipped-in-progress']);
+      const requests = await Promise.all([store.getRequest(newCommit), store.getRequest(manual)]);
+      assert.deepEqual(
+        requests.map((r) => r?.status),
+        ['done', 'done'],
+      );
+    });
+
+    it('re-checks capacity at execution: maxActiveDeployments reached -> deferred at-capacity', async () => {
+      await setHead('master', SHA_A);
+      await putDeployment(
+        deployment('kf-v1-0301-aaa', { version: 'v1', branch: 'v1.0-branch', status: 'ready' }),
+      );
+      const id = 'deploy-master-a1a1a1a1a1a1-c';
+      await putRequest(deployRequest(id));
+      const to = await startWorker({ config: deploymentsConfig(1) });
+
+      const response = await deliver(id, { to });
+
+      assert.equal(response.status, 200);
+      assert.equal(response.body.result, 'deferred-at-capacity');
+      const deferred = await store.getRequest(id);
+      assert.equal(deferred?.status, 'deferred');
+      assert.equal(deferred?.error, 'deferred: at-capacity');
+      assert.equal(serverJobs().length, 0);
+      assert.equal((await allDeployments()).length, 1);
+    });
+
+    it('defers when a running Job of the same commit is on the cluster though not in Firestore', async () => {
+      await setHead('master', SHA_A);
+      const foreign = await createDeployJobOnServer('kf-master-0228-f00', 'deploy-from-elsewhere');
+      const id = 'deploy-master-a1a1a1a1a1a1-c';
+      await putRequest(deployRequest(id));
+      const before = Date.now();
+
+      const response = await deliver(id);
+
+      assert.equal(response.status, 200);
+      assert.equal(response.body.result, 'deferred-job-running');
+      assert.equal(response.body.job, foreign);
+      const deferred = await store.getRequest(id);
+      assert.equal(deferred?.status, 'deferred');
+      assert.match(deferred?.error ?? '', new RegExp(`Job ${foreign} of the same commit is still running`));
+      assert.ok((deferred?.notBefore.getTime() ?? 0) >= before + 20 * MINUTE_MS);
+      assert.deepEqual(
+        serverJobs().map((job) => job.metadata.name),
+        [foreign],
+      );
+      assert.equal((await allDeployments()).length, 0);
+    });
+  });
+
+  describe('bad and unknown tasks', () => {
+    it('a malformed body is 400 for a person and 200 for Cloud Tasks (so it does not loop)', async () => {
+      const malformed: Array<{ body: string; type: string }> = [
+        { body: 'not json', type: 'text/plain' },
+        { body: '{}', type: 'application/json' },
+        { body: '[]', type: 'application/json' },
+        { body: JSON.stringify({ requestId: 42 }), type: 'application/json' },
+        { body: JSON.stringify({ requestId: 'a b/c' }), type: 'application/json' },
+      ];
+      for (const { body, type } of malformed) {
+        const byPerson = await deliver('', { task: null, body, type });
+        assert.equal(byPerson.status, 400, body);
+        assert.match(String(byPerson.body.error), /requestId/);
+        const byTasks = await deliver('', { task: 'task-broken', body, type });
+        assert.equal(byTasks.status, 200, body);
+      }
+      assert.equal(kube.server.requests().length, 0);
+      assert.equal((await db.collection('deployRequests').get()).size, 0);
+    });
+
+    it('an unknown request id is 200 and does nothing', async () => {
+      const response = await deliver('deploy-master-000000000000-c');
+      assert.equal(response.status, 200);
+      assert.equal(response.body.result, 'unknown-request');
+      assert.equal(serverJobs().length, 0);
+      assert.equal((await allDeployments()).length, 0);
+    });
+
+    it('answers 405 to anything but POST', async () => {
+      const response = await fetch(url, { method: 'GET' });
+      assert.equal(response.status, 405);
+      assert.equal(response.headers.get('allow'), 'POST');
+    });
+  });
+
+  describe('teardown requests', () => {
+    const instance = 'kf-master-0301-7ea';
+    const id = `teardown-${instance}-0`;
+
+    beforeEach(async () => {
+      await putDeployment(deployment(instance));
+      await putRequest(
+        deployRequest(id, { action: 'teardown', instance, reason: 'superseded by kf-master-0301-8eb' }),
+      );
+    });
+
+    it('moves the deployment to deleting and creates the teardown Job', async () => {
+      const before = Date.now();
+      const response = await deliver(id);
+
+      assert.equal(response.status, 200);
+      assert.equal(response.body.result, 'teardown-started');
+      const [job, ...others] = serverJobs();
+      assert.ok(job);
+      assert.equal(others.length, 0);
+      assert.equal(job.metadata.namespace, NAMESPACE);
+      assert.match(job.metadata.name, /^auto-teardown-master-[a-z0-9]{5}$/);
+      assert.equal(job.metadata.labels?.[JOB_LABELS.action], 'teardown');
+      assert.equal(job.metadata.labels?.[JOB_LABELS.instance], instance);
+      assert.equal(job.metadata.labels?.[JOB_LABELS.autoDeploy], 'true');
+      assert.equal(job.metadata.labels?.[JOB_LABELS.version], 'master');
+      const command = (job.spec.template as { spec: { containers: Array<{ command: string[] }> } }).spec
+        .containers[0]?.command;
+      assert.ok(command?.includes(`--name=${instance}`), String(command));
+      const deleting = await store.getDeployment(instance);
+      assert.equal(deleting?.status, 'deleting');
+      assert.equal(deleting?.teardownJobName, job.metadata.name);
+      assert.equal(deleting?.launchLeaseExpiresAt, null);
+      assert.ok((deleting?.deletingAt?.getTime() ?? 0) >= before);
+      assert.equal((await store.getRequest(id))?.status, 'done');
+    });
+
+    it('Kubernetes 500: answers 503 and releases the teardown lease; the retry creates the Job', async () => {
+      kube.server.injectFaults({ status: 500, method: 'POST', count: 1 });
+
+      const failed = await deliver(id);
+
+      assert.equal(failed.status, 503);
+      assert.equal(failed.body.result, 'teardown-failed-transient');
+      assert.equal(serverJobs().length, 0);
+      const released = await store.getDeployment(instance);
+      assert.equal(released?.status, 'deleting');
+      assert.ok((released?.launchLeaseExpiresAt?.getTime() ?? Number.POSITIVE_INFINITY) <= Date.now());
+
+      const retried = await deliver(id);
+
+      assert.equal(retried.status, 200);
+      assert.equal(retried.body.result, 'teardown-started');
+      assert.equal(serverJobs().length, 1);
+      const deleting = await store.getDeployment(instance);
+      assert.equal(deleting?.teardownJobName, serverJobs()[0]?.metadata.name);
+      assert.equal(deleting?.deletingAt?.getTime(), released?.deletingAt?.getTime());
+    });
+
+    it('Kubernetes 422: answers 200, records the failure and leaves the instance failed for GC to retry', async () => {
+      kube.server.injectFaults({ status: 422, method: 'POST', message: 'admission webhook denied the Job' });
+
+      const response = await deliver(id);
+
+      assert.equal(response.status, 200);
+      assert.equal(response.body.result, 'teardown-failed');
+      assert.equal(serverJobs().length, 0);
+      const failed = await store.getDeployment(instance);
+      assert.equal(failed?.status, 'failed', 'not stuck in deleting');
+      assert.match(failed?.error ?? '', /teardown failed: .*admission webhook denied the Job/);
+      assert.equal(failed?.launchLeaseExpiresAt, null);
+      assert.ok(failed?.deletingAt, 'deletingAt stays: the next teardown attempt gets a new request id');
+      const request = await store.getRequest(id);
+      assert.equal(request?.status, 'failed');
+    });
+
+    it('delivered twice, one after the other: one teardown Job', async () => {
+      const first = await deliver(id);
+      const second = await deliver(id);
+      assert.equal(first.body.result, 'teardown-started');
+      assert.equal(second.status, 200);
+      assert.equal(second.body.result, 'already-done');
+      assert.equal(serverJobs().length, 1);
+    });
+
+    it('delivered twice at once: one teardown Job', async () => {
+      const responses = await Promise.all([deliver(id), deliver(id)]);
+      assert.equal(serverJobs().length, 1, JSON.stringify(responses));
+      const job = serverJobs()[0]?.metadata.name;
+      assert.equal((await store.getDeployment(instance))?.teardownJobName, job);
+      assert.equal((await store.getRequest(id))?.status, 'done');
+    });
+
+    it('delivered again while the first delivery creates the teardown Job: one teardown Job', async () => {
+      let duplicate: Delivery | null = null;
+      jobs.beforeCreate = async () => {
+        jobs.beforeCreate = null;
+        duplicate = await deliver(id);
+      };
+
+      const first = await deliver(id);
+
+      const second = duplicate as Delivery | null;
+      assert.ok(second, 'the duplicate was delivered');
+      assert.equal(serverJobs().length, 1, JSON.stringify([first, second]));
+      assert.equal(first.status, 200);
+      assert.equal(first.body.result, 'teardown-started');
+      assert.deepEqual(
+        { status: second.status, result: second.body.result },
+        { status: 503, result: 'busy' },
+      );
+      const retried = await deliver(id);
+      assert.equal(retried.status, 200);
+      assert.equal(retried.body.result, 'already-done');
+      assert.equal(serverJobs().length, 1);
+      assert.equal((await store.getDeployment(instance))?.teardownJobName, serverJobs()[0]?.metadata.name);
+    });
+
+    it('a retry of a teardown whose Job was created before the worker died adopts that Job', async () => {
+      const deletingAt = new Date(Date.now() - 2 * MINUTE_MS);
+      await putDeployment(deployment(instance, { status: 'deleting', deletingAt, updatedAt: deletingAt }));
+      const existing = await kube.launcher().createJob(NAMESPACE, {
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: {
+          generateName: 'auto-teardown-master-',
+          labels: {
+            [JOB_LABELS.autoDeploy]: 'true',
+            [JOB_LABELS.action]: 'teardown',
+            [JOB_LABELS.instance]: instance,
+          },
+        },
+        spec: {
+          template: {
+            spec: { restartPolicy: 'Never', containers: [{ name: 'teardown', image: 'busybox' }] },
+          },
+        },
+      });
+
+      const response = await deliver(id);
+
+      assert.equal(response.status, 200);
+      assert.equal(response.body.job, existing.name);
+      assert.equal(serverJobs().length, 1);
+      assert.equal((await store.getDeployment(instance))?.teardownJobName, existing.name);
+    });
+  });
+});

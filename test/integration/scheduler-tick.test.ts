@@ -1,0 +1,741 @@
+/**
+ * schedulerTick and the DeployPlanner's three steps (poll, refresh, plan + enqueue) on the Firestore
+ * emulator, following Jobs through the real KubeJobLauncher on the local kube server, polling the fake
+ * GitHub REST API through the real GitHubRestCommitSource. The queue is the real CloudTasksQueue on the
+ * Tasks emulator where the test is about what reaches Cloud Tasks, and a recording DeployQueue where it
+ * is about the planner's logic (each describe says which). HTTP status codes through the Functions Framework.
+ */
+import assert from 'node:assert/strict';
+import type { Firestore } from '@google-cloud/firestore';
+import type { CloudTasksClient } from '@google-cloud/tasks';
+import { FirestoreStore } from '../../functions/adapters/firestore-store.js';
+import { GitHubRestCommitSource } from '../../functions/adapters/github-rest.js';
+import { deploymentFromDoc, FirestorePipelineStore } from '../../functions/adapters/pipeline-store.js';
+import { CloudTasksQueue, createTasksClient, QueueError } from '../../functions/adapters/tasks-queue.js';
+import { parseDeploymentsConfig } from '../../functions/config.js';
+import { renderDeployJob, renderTeardownJob } from '../../functions/core/job-manifest.js';
+import {
+  branchDocId,
+  deployRequestId,
+  deployWindow,
+  kfDefUrlAt,
+  taskNameFor,
+} from '../../functions/core/names.js';
+import type { CommitSource, DeployQueue, EnqueueResult } from '../../functions/core/ports.js';
+import type { Deployment, DeployRequest } from '../../functions/core/types.js';
+import { DeployPlanner, type TickReport } from '../../functions/deploy-planner.js';
+import { loadJobTemplates } from '../../functions/job-templates.js';
+import { silentLogger } from '../../functions/log.js';
+import { createSchedulerTickHandler } from '../../functions/scheduler-tick.js';
+import { type Gateway, startGateway } from '../../scripts/lib/gateway.js';
+import { startTasksEmulator, type TasksEmulator } from '../../scripts/tasks-emulator/server.js';
+import { type FakeGitHub, fakeEtag, startFakeGitHub } from '../support/fake-github.js';
+import { resetFirestore, TEST_PROJECT_ID, testFirestore } from '../support/firestore.js';
+import { LOCAL_TEST_NAMESPACE, type LocalKubeTarget, startLocalKubeTarget } from '../support/kube.js';
+
+const NAMESPACE = LOCAL_TEST_NAMESPACE;
+const REPO = 'kubeflow/manifests';
+const KFCTL_URL =
+  'https://github.com/kubeflow/kfctl/releases/download/v1.0/kfctl_v1.0-0-g94c35cf_linux.tar.gz';
+const SHA_A = 'a1'.repeat(20);
+const SHA_B = 'b2'.repeat(20);
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+
+const CONFIG = parseDeploymentsConfig(
+  `
+project: kf-ci-test
+zone: us-east1-d
+namespace: ${NAMESPACE}
+versions:
+  - {name: master, repo: ${REPO}, branch: master, kfDefPath: kfdef/kfctl_gcp_iap.yaml, kfctlUrl: "${KFCTL_URL}"}
+  - {name: v1, repo: ${REPO}, branch: v1.0-branch, kfDefPath: kfdef/kfctl_gcp_iap.yaml, kfctlUrl: "${KFCTL_URL}"}
+`,
+  'scheduler-tick test config',
+);
+
+/** A DeployQueue that records what it is asked, answers ALREADY_EXISTS like Cloud Tasks, and can fail. */
+class RecordingQueue implements DeployQueue {
+  readonly calls: Array<{ requestId: string; taskName: string; notBefore: Date }> = [];
+  private readonly names = new Set<string>();
+  /** The next this-many calls throw, as Cloud Tasks being unavailable. */
+  failNext = 0;
+
+  async enqueue(task: { requestId: string; taskName: string; notBefore: Date }): Promise<EnqueueResult> {
+    if (this.failNext > 0) {
+      this.failNext -= 1;
+      throw new QueueError('Cannot enqueue: UNAVAILABLE (14): connection refused', 14, true);
+    }
+    this.calls.push(task);
+    const isNew = !this.names.has(task.taskName);
+    this.names.add(task.taskName);
+    return { taskName: task.taskName, isNew };
+  }
+
+  distinctTaskNames(): string[] {
+    return [...this.names].sort();
+  }
+}
+
+describe('schedulerTick / DeployPlanner (Firestore emulator, KubeJobLauncher on the local kube server, fake GitHub)', () => {
+  let db: Firestore;
+  let store: FirestorePipelineStore;
+  let intake: FirestoreStore;
+  let kube: LocalKubeTarget;
+  let github: FakeGitHub;
+  let gateways: Gateway[] = [];
+
+  before(async function () {
+    this.timeout(60_000);
+    db = await testFirestore();
+    store = new FirestorePipelineStore(db);
+    intake = new FirestoreStore(db);
+    kube = await startLocalKubeTarget(NAMESPACE);
+    github = await startFakeGitHub();
+  });
+
+  beforeEach(async () => {
+    await resetFirestore();
+    kube.server.reset();
+    github.requests.length = 0;
+    github.deleteBranch(REPO, 'master');
+    github.deleteBranch(REPO, 'v1.0-branch');
+  });
+
+  afterEach(async () => {
+    await Promise.all(gateways.map((gateway) => gateway.stop()));
+    gateways = [];
+  });
+
+  after(async () => {
+    await github.stop();
+    await kube.stop();
+    await db.terminate();
+  });
+
+  function planner(options: { queue: DeployQueue; commits?: CommitSource | null }): DeployPlanner {
+    return new DeployPlanner({
+      config: CONFIG,
+      store,
+      intake,
+      queue: options.queue,
+      jobs: kube.launcher({ requestTimeoutMs: 10_000 }),
+      commits: options.commits ?? null,
+      clock: () => new Date(),
+      logger: silentLogger,
+    });
+  }
+
+  function pollingSource(): GitHubRestCommitSource {
+    return new GitHubRestCommitSource({ apiUrl: github.url, timeoutMs: 5_000 });
+  }
+
+  /** Serves the planner's tick as the schedulerTick function; returns its URL. */
+  async function serveTick(tickPlanner: DeployPlanner): Promise<string> {
+    const gateway = await startGateway({
+      schedulerTick: createSchedulerTickHandler({ planner: tickPlanner, logger: silentLogger }),
+    });
+    gateways.push(gateway);
+    return `${gateway.url}/schedulerTick`;
+  }
+
+  async function tickOverHttp(url: string): Promise<{ status: number; body: TickReport & { ok: boolean } }> {
+    const response = await fetch(url, { method: 'POST' });
+    return { status: response.status, body: (await response.json()) as TickReport & { ok: boolean } };
+  }
+
+  async function setHead(branch: string, sha: string): Promise<void> {
+    await store
+      .branchRef(REPO, branch)
+      .set({ repo: REPO, branch, sha, deleted: false, updatedAt: new Date() });
+  }
+
+  async function requests(): Promise<DeployRequest[]> {
+    const snapshot = await db.collection('deployRequests').get();
+    return (await Promise.all(snapshot.docs.map((doc) => store.getRequest(doc.id)))).filter(
+      (request): request is DeployRequest => request !== null,
+    );
+  }
+
+  async function deployments(): Promise<Deployment[]> {
+    const snapshot = await db.collection('deployments').get();
+    return snapshot.docs.map(deploymentFromDoc).filter((d): d is Deployment => d !== null);
+  }
+
+  function deployment(instance: string, overrides: Partial<Deployment> = {}): Deployment {
+    const createdAt = overrides.createdAt ?? new Date(Date.now() - HOUR_MS);
+    return {
+      instance,
+      version: 'master',
+      repo: REPO,
+      branch: 'master',
+      commit: SHA_A,
+      reason: 'new-commit',
+      requestId: `deploy-master-${instance}`,
+      status: 'deploying',
+      namespace: NAMESPACE,
+      jobName: null,
+      teardownJobName: null,
+      kfctlUrl: KFCTL_URL,
+      kfDefUrl: kfDefUrlAt(REPO, SHA_A, 'kfdef/kfctl_gcp_iap.yaml'),
+      endpoint: `https://${instance}.endpoints.kf-ci-test.cloud.goog`,
+      credentialsCommand: `gcloud --project=kf-ci-test container clusters get-credentials --zone=us-east1-d ${instance}`,
+      createdAt,
+      updatedAt: createdAt,
+      readyAt: null,
+      finishedAt: null,
+      deletingAt: null,
+      deletedAt: null,
+      launchLeaseExpiresAt: null,
+      error: null,
+      ...overrides,
+    };
+  }
+
+  async function putDeployment(d: Deployment): Promise<void> {
+    await store.deploymentRef(d.instance).set({ ...d });
+  }
+
+  async function putRequest(request: DeployRequest): Promise<void> {
+    const { id, ...fields } = request;
+    await store.requestRef(id).set(fields);
+  }
+
+  const templates = loadJobTemplates();
+
+  async function deployJob(instance: string): Promise<string> {
+    const job = await kube.launcher().createJob(
+      NAMESPACE,
+      renderDeployJob(templates.deploy, {
+        version: 'master',
+        repo: REPO,
+        branch: 'master',
+        commit: SHA_A,
+        instance,
+        namespace: NAMESPACE,
+        project: 'kf-ci-test',
+        zone: 'us-east1-d',
+        kfctlUrl: KFCTL_URL,
+        kfDefUrl: kfDefUrlAt(REPO, SHA_A, 'kfdef/kfctl_gcp_iap.yaml'),
+        requestId: `deploy-master-${instance}`,
+      }),
+    );
+    return job.name;
+  }
+
+  async function teardownJob(instance: string): Promise<string> {
+    const job = await kube.launcher().createJob(
+      NAMESPACE,
+      renderTeardownJob(templates.teardown, {
+        version: 'master',
+        instance,
+        namespace: NAMESPACE,
+        project: 'kf-ci-test',
+        zone: 'us-east1-d',
+        requestId: `teardown-${instance}-0`,
+      }),
+    );
+    return job.name;
+  }
+
+  describe('refresh (recording queue)', () => {
+    it('maps Job complete -> ready, failed -> failed with the message, vanished -> lost, teardown complete -> deleted', async () => {
+      const completes = await deployJob('kf-master-0301-c01');
+      const fails = await deployJob('kf-master-0301-f02');
+      const runs = await deployJob('kf-master-0301-r03');
+      const tearsDown = await teardownJob('kf-master-0228-d04');
+      await putDeployment(deployment('kf-master-0301-c01', { jobName: completes }));
+      await putDeployment(deployment('kf-master-0301-f02', { jobName: fails }));
+      await putDeployment(deployment('kf-master-0301-r03', { jobName: runs }));
+      await putDeployment(deployment('kf-master-0301-g05', { jobName: 'auto-deploy-master-gone5' }));
+      const deletingAt = new Date(Date.now() - 10 * MINUTE_MS);
+      await putDeployment(
+        deployment('kf-master-0228-d04', {
+          status: 'deleting',
+          jobName: 'auto-deploy-master-old04',
+          teardownJobName: tearsDown,
+          createdAt: new Date(Date.now() - 30 * HOUR_MS),
+          deletingAt,
+          updatedAt: deletingAt,
+        }),
+      );
+      // Launching: one whose lease expired without a Job (the worker died), one still inside its lease.
+      await putDeployment(
+        deployment('kf-master-0301-l06', {
+          status: 'launching',
+          launchLeaseExpiresAt: new Date(Date.now() - MINUTE_MS),
+        }),
+      );
+      await putDeployment(
+        deployment('kf-master-0301-l07', {
+          status: 'launching',
+          createdAt: new Date(),
+          launchLeaseExpiresAt: new Date(Date.now() + 9 * MINUTE_MS),
+        }),
+      );
+      kube.server.completeJob(NAMESPACE, completes);
+      kube.server.failJob(NAMESPACE, fails, 'kfctl apply timed out', 'BackoffLimitExceeded');
+      kube.server.startJob(NAMESPACE, runs);
+      kube.server.completeJob(NAMESPACE, tearsDown);
+      const before = Date.now();
+
+      const report = await planner({ queue: new RecordingQueue() }).tick();
+
+      assert.equal(report.refresh.ok, true, report.refresh.error);
+      assert.deepEqual([...(report.refresh.changed as string[])].sort(), [
+        'kf-master-0228-d04',
+        'kf-master-0301-c01',
+        'kf-master-0301-f02',
+        'kf-master-0301-g05',
+        'kf-master-0301-l06',
+      ]);
+      const byInstance = new Map((await deployments()).map((d) => [d.instance, d]));
+      const ready = byInstance.get('kf-master-0301-c01');
+      assert.equal(ready?.status, 'ready');
+      assert.ok((ready?.readyAt?.getTime() ?? 0) >= before);
+      assert.equal(ready?.error, null);
+      const failed = byInstance.get('kf-master-0301-f02');
+      assert.equal(failed?.status, 'failed');
+      assert.equal(failed?.error, `deploy Job ${fails} failed: BackoffLimitExceeded: kfctl apply timed out`);
+      assert.ok((failed?.finishedAt?.getTime() ?? 0) >= before);
+      assert.equal(byInstance.get('kf-master-0301-r03')?.status, 'deploying');
+      const lost = byInstance.get('kf-master-0301-g05');
+      assert.equal(lost?.status, 'lost');
+      assert.equal(lost?.error, 'deploy Job auto-deploy-master-gone5 disappeared before it finished');
+      const deleted = byInstance.get('kf-master-0228-d04');
+      assert.equal(deleted?.status, 'deleted');
+      assert.ok((deleted?.deletedAt?.getTime() ?? 0) >= before);
+      assert.equal(byInstance.get('kf-master-0301-l06')?.status, 'lost');
+      assert.equal(byInstance.get('kf-master-0301-l07')?.status, 'launching');
+    });
+
+    it('a deleting deployment whose teardown Job failed becomes failed with the message, for GC to retry', async () => {
+      const tearsDown = await teardownJob('kf-master-0228-d08');
+      const deletingAt = new Date(Date.now() - 10 * MINUTE_MS);
+      await putDeployment(
+        deployment('kf-master-0228-d08', {
+          status: 'deleting',
+          teardownJobName: tearsDown,
+          deletingAt,
+          updatedAt: deletingAt,
+        }),
+      );
+      kube.server.failJob(NAMESPACE, tearsDown, 'cluster not found', 'BackoffLimitExceeded');
+
+      await planner({ queue: new RecordingQueue() }).tick();
+
+      const [failed] = await deployments();
+      assert.equal(failed?.status, 'failed');
+      assert.equal(
+        failed?.error,
+        `teardown failed: BackoffLimitExceeded: cluster not found (Job ${tearsDown})`,
+      );
+    });
+  });
+
+  describe('plan and enqueue (recording queue)', () => {
+    it('creates one deploy request for a new head, enqueues it, and stores each decision with its text', async () => {
+      await setHead('master', SHA_A);
+      const queue = new RecordingQueue();
+
+      const report = await planner({ queue }).tick();
+
+      assert.equal(report.plan.ok, true, report.plan.error);
+      const id = deployRequestId('master', SHA_A, deployWindow('new-commit', null));
+      const [request, ...others] = await requests();
+      assert.equal(others.length, 0);
+      assert.equal(request?.id, id);
+      assert.deepEqual(
+        {
+          status: request?.status,
+          enqueueCount: request?.enqueueCount,
+          taskName: request?.taskName,
+          reason: request?.reason,
+        },
+        { status: 'enqueued', enqueueCount: 1, taskName: taskNameFor(id, 1), reason: 'new-commit' },
+      );
+      assert.deepEqual(
+        queue.calls.map((call) => [call.requestId, call.taskName]),
+        [[id, taskNameFor(id, 1)]],
+      );
+
+      const master = (await store.versionRef('master').get()).data();
+      assert.equal(master?.decision.kind, 'deploy');
+      assert.equal(master?.decision.reason, 'new-commit');
+      assert.equal(master?.decision.commit, SHA_A);
+      assert.equal(master?.decision.requestId, id);
+      assert.equal(master?.decision.text, `deploy ${SHA_A.slice(0, 7)} queued (new commit)`);
+      assert.ok(master?.decidedAt);
+      const v1 = (await store.versionRef('v1').get()).data();
+      assert.equal(v1?.decision.kind, 'wait');
+      assert.equal(v1?.decision.reason, 'no-commit');
+      assert.equal(v1?.decision.text, 'no commit recorded yet');
+
+      // The next tick: the request is in flight, nothing new is created or enqueued.
+      await planner({ queue }).tick();
+      assert.equal((await requests()).length, 1);
+      assert.equal(queue.calls.length, 1);
+      const next = (await store.versionRef('master').get()).data();
+      assert.equal(next?.decision.reason, 'in-progress');
+      assert.equal(next?.decision.text, `deploying ${SHA_A.slice(0, 7)}`);
+    });
+
+    it('10 concurrent ticks create the request once and enqueue one task name', async function () {
+      this.timeout(60_000);
+      await setHead('master', SHA_A);
+      const queue = new RecordingQueue();
+      const tickPlanner = planner({ queue });
+
+      const reports = await Promise.all(Array.from({ length: 10 }, () => tickPlanner.tick()));
+
+      for (const report of reports) assert.equal(report.plan.ok, true, report.plan.error);
+      const id = deployRequestId('master', SHA_A, deployWindow('new-commit', null));
+      const stored = await requests();
+      assert.deepEqual(
+        stored.map((r) => r.id),
+        [id],
+      );
+      assert.deepEqual(queue.distinctTaskNames(), [taskNameFor(id, 1)]);
+      assert.equal(stored[0]?.status, 'enqueued');
+      assert.equal(stored[0]?.enqueueCount, 1);
+      assert.equal(stored[0]?.taskName, taskNameFor(id, 1));
+    });
+
+    it('a queue failure leaves the request pending with the error; the next tick enqueues it', async () => {
+      await setHead('master', SHA_A);
+      const queue = new RecordingQueue();
+      queue.failNext = 1;
+      const id = deployRequestId('master', SHA_A, deployWindow('new-commit', null));
+
+      const first = await planner({ queue }).tick();
+
+      assert.deepEqual(first.plan.enqueueFailed, [id]);
+      const pending = await store.getRequest(id);
+      assert.equal(pending?.status, 'pending');
+      assert.equal(pending?.enqueueCount, 0);
+      assert.match(pending?.error ?? '', /^enqueue failed: Cannot enqueue: UNAVAILABLE/);
+
+      const second = await planner({ queue }).tick();
+
+      assert.deepEqual(second.plan.enqueued, [id]);
+      const enqueued = await store.getRequest(id);
+      assert.equal(enqueued?.status, 'enqueued');
+      assert.equal(enqueued?.enqueueCount, 1);
+      assert.equal(enqueued?.taskName, taskNameFor(id, 1));
+      assert.equal(enqueued?.error, null);
+      assert.equal((await requests()).length, 1);
+    });
+
+    it('a version an operator paused in Firestore gets decision paused and nothing is enqueued', async () => {
+      await setHead('master', SHA_A);
+      await store.versionRef('master').set({ name: 'master', paused: true, pausedReason: 'cluster quota' });
+      const queue = new RecordingQueue();
+
+      await planner({ queue }).tick();
+
+      assert.equal(queue.calls.length, 0);
+      assert.equal((await requests()).length, 0);
+      const master = (await store.versionRef('master').get()).data();
+      assert.equal(master?.decision.kind, 'wait');
+      assert.equal(master?.decision.reason, 'paused');
+      assert.equal(master?.decision.text, 'paused');
+      assert.equal(master?.paused, true);
+      assert.equal(master?.pausedReason, 'cluster quota');
+    });
+
+    it('forceRedeploy = true makes one manual request and resets the switch', async () => {
+      await setHead('master', SHA_A);
+      await putDeployment(
+        deployment('kf-master-0301-a11', { status: 'ready', createdAt: new Date(Date.now() - 2 * HOUR_MS) }),
+      );
+      await store.versionRef('master').set({ name: 'master', paused: false, forceRedeploy: true });
+      const queue = new RecordingQueue();
+
+      await planner({ queue }).tick();
+
+      const [manual, ...others] = await requests();
+      assert.equal(others.length, 0);
+      assert.equal(manual?.reason, 'manual');
+      assert.equal(manual?.commit, SHA_A);
+      assert.match(manual?.id ?? '', /^deploy-master-a1a1a1a1a1a1-m\d{12}$/);
+      assert.equal(manual?.status, 'enqueued');
+      assert.deepEqual(
+        queue.calls.map((call) => call.requestId),
+        [manual?.id],
+      );
+      const master = (await store.versionRef('master').get()).data();
+      assert.equal(master?.forceRedeploy, false);
+      assert.ok(master?.forceRedeployUsedAt);
+
+      // Without the switch the version is up to date with a request in flight: no second manual request.
+      await planner({ queue }).tick();
+      assert.equal((await requests()).length, 1);
+      assert.equal(queue.calls.length, 1);
+    });
+
+    it('re-enqueues a deferred request under a new task name (enqueueCount + 1)', async () => {
+      await setHead('master', SHA_A);
+      const id = deployRequestId('master', SHA_A, deployWindow('new-commit', null));
+      const past = new Date(Date.now() - 5 * MINUTE_MS);
+      await putRequest({
+        id,
+        action: 'deploy',
+        version: 'master',
+        commit: SHA_A,
+        reason: 'new-commit',
+        instance: null,
+        notBefore: past,
+        status: 'deferred',
+        enqueueCount: 1,
+        taskName: taskNameFor(id, 1),
+        createdAt: new Date(Date.now() - 30 * MINUTE_MS),
+        updatedAt: past,
+        error: 'deferred: rate-limited',
+      });
+      const queue = new RecordingQueue();
+
+      const report = await planner({ queue }).tick();
+
+      assert.deepEqual(report.plan.enqueued, [id]);
+      assert.deepEqual(
+        queue.calls.map((call) => call.taskName),
+        [taskNameFor(id, 2)],
+      );
+      assert.notEqual(taskNameFor(id, 2), taskNameFor(id, 1));
+      const enqueued = await store.getRequest(id);
+      assert.equal(enqueued?.status, 'enqueued');
+      assert.equal(enqueued?.enqueueCount, 2);
+      assert.equal(enqueued?.taskName, taskNameFor(id, 2));
+      assert.equal((await requests()).length, 1);
+    });
+  });
+
+  describe('GC and the webhook hook (recording queue)', () => {
+    it('collects a superseded instance: one teardown request, enqueued once over two ticks', async () => {
+      await setHead('master', SHA_A);
+      await putDeployment(
+        deployment('kf-master-0301-o31', {
+          status: 'ready',
+          commit: SHA_B,
+          createdAt: new Date(Date.now() - 10 * HOUR_MS),
+        }),
+      );
+      await putDeployment(
+        deployment('kf-master-0301-n32', { status: 'ready', createdAt: new Date(Date.now() - 5 * HOUR_MS) }),
+      );
+      const queue = new RecordingQueue();
+
+      const report = await planner({ queue }).tick();
+
+      assert.deepEqual(report.plan.collect, ['kf-master-0301-o31']);
+      const [teardown, ...others] = await requests();
+      assert.equal(others.length, 0);
+      assert.equal(teardown?.id, 'teardown-kf-master-0301-o31-0');
+      assert.equal(teardown?.action, 'teardown');
+      assert.equal(teardown?.instance, 'kf-master-0301-o31');
+      assert.equal(teardown?.status, 'enqueued');
+      assert.deepEqual(
+        queue.calls.map((call) => call.taskName),
+        [taskNameFor('teardown-kf-master-0301-o31-0', 1)],
+      );
+
+      await planner({ queue }).tick();
+      assert.equal((await requests()).length, 1);
+      assert.equal(queue.calls.length, 1);
+    });
+
+    it("evaluate (the webhook's hook) plans only the versions a push touched, and collects nothing", async () => {
+      await setHead('master', SHA_A);
+      await setHead('v1.0-branch', SHA_B);
+      await putDeployment(
+        deployment('kf-master-0301-o33', {
+          status: 'failed',
+          commit: SHA_B,
+          createdAt: new Date(Date.now() - 10 * HOUR_MS),
+        }),
+      );
+      await putDeployment(
+        deployment('kf-master-0301-n34', { status: 'ready', createdAt: new Date(Date.now() - 5 * HOUR_MS) }),
+      );
+      const queue = new RecordingQueue();
+
+      await planner({ queue }).evaluate(['v1'], { kind: 'push', deliveryId: 'delivery-1' });
+
+      const id = deployRequestId('v1', SHA_B, deployWindow('new-commit', null));
+      assert.deepEqual(
+        (await requests()).map((r) => r.id),
+        [id],
+      );
+      assert.deepEqual(
+        queue.calls.map((call) => call.requestId),
+        [id],
+      );
+      assert.equal((await store.versionRef('v1').get()).data()?.decision.kind, 'deploy');
+      assert.equal((await store.versionRef('master').get()).exists, false);
+    });
+  });
+
+  describe('poll fallback (fake GitHub, recording queue)', () => {
+    const branchId = branchDocId(REPO, 'master');
+
+    it('records a new head with source poll, stores the ETag and sends it next time (304: nothing written)', async () => {
+      github.setHead(REPO, 'master', {
+        sha: SHA_A,
+        message: 'Update kfdef for 1.0.1',
+        authorLogin: 'janedoe',
+      });
+      const queue = new RecordingQueue();
+      const tickPlanner = planner({ queue, commits: pollingSource() });
+
+      const first = await tickPlanner.tick();
+
+      assert.equal(first.poll.ok, true, first.poll.error);
+      assert.deepEqual(first.poll.recorded, [branchId]);
+      const branch = await store.branchRef(REPO, 'master').get();
+      assert.equal(branch.data()?.sha, SHA_A);
+      assert.equal(branch.data()?.source, 'poll');
+      assert.equal(branch.data()?.deleted, false);
+      assert.equal(branch.data()?.poll?.etag, fakeEtag(SHA_A));
+      const commit = (await store.branchRef(REPO, 'master').collection('commits').doc(SHA_A).get()).data();
+      assert.equal(commit?.message, 'Update kfdef for 1.0.1');
+      assert.equal(commit?.source, 'poll');
+      assert.equal(commit?.author?.username, 'janedoe');
+      // The same tick planned the new head.
+      assert.equal((await requests())[0]?.commit, SHA_A);
+      const masterRequests = github.requests.filter((r) => r.branch === 'master');
+      assert.equal(masterRequests.length, 1);
+      assert.equal(masterRequests[0]?.headers['if-none-match'], undefined);
+
+      github.requests.length = 0;
+      const second = await tickPlanner.tick();
+
+      assert.equal(second.poll.ok, true, second.poll.error);
+      assert.deepEqual(second.poll.recorded, []);
+      const conditional = github.requests.filter((r) => r.branch === 'master');
+      assert.equal(conditional.length, 1);
+      assert.equal(conditional[0]?.headers['if-none-match'], fakeEtag(SHA_A));
+      assert.equal(conditional[0]?.status, 304);
+      const unchanged = await store.branchRef(REPO, 'master').get();
+      assert.equal(unchanged.updateTime?.toMillis(), branch.updateTime?.toMillis());
+      assert.equal((await store.branchRef(REPO, 'master').collection('commits').get()).size, 1);
+
+      github.setHead(REPO, 'master', { sha: SHA_B });
+      const third = await tickPlanner.tick();
+
+      assert.deepEqual(third.poll.recorded, [branchId]);
+      const moved = (await store.branchRef(REPO, 'master').get()).data();
+      assert.equal(moved?.sha, SHA_B);
+      assert.equal(moved?.source, 'poll');
+      assert.equal(moved?.poll?.etag, fakeEtag(SHA_B));
+      // A new head during a rate limit: the plan waits for the first request's window.
+      assert.equal((await requests()).length, 1);
+    });
+
+    it('GitHub down: the poll step reports the failure, refresh and plan still run, HTTP 500 with every report', async () => {
+      await setHead('master', SHA_A);
+      const running = await deployJob('kf-master-0301-c21');
+      await putDeployment(deployment('kf-master-0301-c21', { jobName: running }));
+      kube.server.completeJob(NAMESPACE, running);
+      // One answer per followed branch (master, v1.0-branch).
+      github.failNext(2, 503, { body: JSON.stringify({ message: 'Service Unavailable' }) });
+      const queue = new RecordingQueue();
+      const url = await serveTick(planner({ queue, commits: pollingSource() }));
+
+      const response = await tickOverHttp(url);
+
+      assert.equal(response.status, 500);
+      assert.equal(response.body.ok, false);
+      assert.equal(response.body.poll.ok, false);
+      assert.match(String(response.body.poll.error), /answered 503 \(Service Unavailable\)/);
+      assert.deepEqual([...(response.body.poll.failed as string[])].sort(), [
+        branchDocId(REPO, 'master'),
+        branchDocId(REPO, 'v1.0-branch'),
+      ]);
+      assert.deepEqual(
+        github.requests.map((r) => r.status),
+        [503, 503],
+      );
+      assert.equal(response.body.refresh.ok, true);
+      assert.deepEqual(response.body.refresh.changed, ['kf-master-0301-c21']);
+      assert.equal(response.body.plan.ok, true);
+      assert.equal((await deployments())[0]?.status, 'ready');
+      // The plan used the head already recorded: the ready deployment is of it, so it is up to date.
+      const master = (await store.versionRef('master').get()).data();
+      assert.equal(master?.decision.reason, 'up-to-date');
+      assert.equal((await store.branchRef(REPO, 'master').get()).data()?.sha, SHA_A);
+    });
+
+    it('answers 200 with every step report when all steps work', async () => {
+      github.setHead(REPO, 'master', { sha: SHA_A });
+      const url = await serveTick(planner({ queue: new RecordingQueue(), commits: pollingSource() }));
+
+      const response = await tickOverHttp(url);
+
+      assert.equal(response.status, 200);
+      assert.equal(response.body.ok, true);
+      assert.deepEqual(
+        [response.body.poll.ok, response.body.refresh.ok, response.body.plan.ok],
+        [true, true, true],
+      );
+      assert.deepEqual(response.body.poll.recorded, [branchId]);
+      assert.equal((response.body.plan.decisions as Record<string, string>).master, 'deploy:new-commit');
+    });
+  });
+
+  describe('10 concurrent ticks over HTTP (CloudTasksQueue on the Tasks emulator)', () => {
+    const LOCATION = `projects/${TEST_PROJECT_ID}/locations/us-central1`;
+    const queuePath = `${LOCATION}/queues/auto-deploy-tick`;
+    let emulator: TasksEmulator;
+    let client: CloudTasksClient;
+
+    before(async () => {
+      emulator = await startTasksEmulator({ log: () => {} });
+      client = createTasksClient({ emulatorHost: emulator.address, projectId: TEST_PROJECT_ID });
+      await client.createQueue({ parent: LOCATION, queue: { name: queuePath } });
+      // Paused: the tasks stay in the queue, to be counted.
+      await client.pauseQueue({ name: queuePath });
+    });
+
+    after(async () => {
+      await client.close();
+      await emulator.stop();
+    });
+
+    it('create each request once and put exactly one task in the queue', async function () {
+      this.timeout(60_000);
+      await setHead('master', SHA_A);
+      await setHead('v1.0-branch', SHA_B);
+      const queue = new CloudTasksQueue({
+        client,
+        queuePath,
+        workerUrl: 'http://127.0.0.1:9/deployWorker',
+        serviceAccountEmail: null,
+        callTimeoutMs: 10_000,
+      });
+      const url = await serveTick(planner({ queue }));
+
+      const responses = await Promise.all(Array.from({ length: 10 }, () => tickOverHttp(url)));
+
+      for (const response of responses) assert.equal(response.status, 200, JSON.stringify(response.body));
+      const ids = [
+        deployRequestId('master', SHA_A, deployWindow('new-commit', null)),
+        deployRequestId('v1', SHA_B, deployWindow('new-commit', null)),
+      ];
+      const stored = await requests();
+      assert.deepEqual(stored.map((r) => r.id).sort(), [...ids].sort());
+      const [tasks] = await client.listTasks({ parent: queuePath, responseView: 'FULL' });
+      assert.deepEqual(
+        tasks.map((task) => task.name?.split('/').pop()).sort(),
+        ids.map((id) => taskNameFor(id, 1)).sort(),
+      );
+      for (const task of tasks) {
+        const body = JSON.parse(Buffer.from(task.httpRequest?.body as Uint8Array).toString('utf8'));
+        const request = stored.find((r) => r.id === body.requestId);
+        assert.ok(request, `task for an unknown request: ${body.requestId}`);
+        assert.equal(request.status, 'enqueued');
+        assert.equal(request.enqueueCount, 1);
+        assert.equal(task.name?.endsWith(`/tasks/${request.taskName}`), true);
+      }
+    });
+  });
+});
