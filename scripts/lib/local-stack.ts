@@ -119,6 +119,8 @@ export async function startLocalStack(
       TASKS_QUEUE:
         env.TASKS_QUEUE?.trim() || `projects/${projectId}/locations/us-central1/queues/auto-deploy`,
       DEPLOY_WORKER_URL: env.DEPLOY_WORKER_URL?.trim() || `${gateway.url}/deployWorker`,
+      // Locally the poll talks to GitHub only when asked to, or when GITHUB_API_URL names a (fake) API.
+      GITHUB_POLL: env.GITHUB_POLL?.trim() || (env.GITHUB_API_URL?.trim() ? 'true' : 'false'),
     });
     if ('problem' in config.tasks) throw new Error(config.tasks.problem);
     await ensureQueue(config.tasks.queuePath, tasksEmulatorHost, projectId);
