@@ -17,8 +17,9 @@ import type { IntakeStore } from './adapters/firestore-store.js';
 import type { FirestorePipelineStore } from './adapters/pipeline-store.js';
 import { reconcileDeployment } from './core/deployments.js';
 import { describeDecision, shownDecision } from './core/describe.js';
+import { pushFromPoll } from './core/intake.js';
 import { JOB_LABELS } from './core/job-manifest.js';
-import { branchDocId, taskNameFor, teardownRequestId, ZERO_SHA } from './core/names.js';
+import { branchDocId, taskNameFor, ZERO_SHA } from './core/names.js';
 import { planDeploys } from './core/plan.js';
 import type {
   Clock,
@@ -29,18 +30,9 @@ import type {
   JobLauncher,
   JobSummary,
 } from './core/ports.js';
-import type {
-  Deployment,
-  DeploymentsConfig,
-  DeployRequest,
-  Plan,
-  PushEvent,
-  VersionDecision,
-} from './core/types.js';
+import { isDueForEnqueue, requestsForPlan } from './core/requests.js';
+import type { DeploymentsConfig, DeployRequest, Plan } from './core/types.js';
 import { describeError, type Logger } from './log.js';
-
-/** An enqueued request whose task has not run after this long is queued again (a lost or dropped task). */
-export const STALE_ENQUEUED_MINUTES = 60;
 
 export interface DeployPlannerDeps {
   config: DeploymentsConfig;
@@ -129,7 +121,7 @@ export class DeployPlanner implements DeployEvaluator {
         if (polled.kind === 'missing') {
           if (state.sha === null || state.deleted) continue;
           const result = await intake.recordPush(
-            pollPush(repo, branch, key, state.sha, ZERO_SHA, now, null),
+            pushFromPoll({ repo, branch, before: state.sha, after: ZERO_SHA, head: null }, now),
             branch,
             versions,
             now,
@@ -140,7 +132,10 @@ export class DeployPlanner implements DeployEvaluator {
         }
         if (polled.sha !== state.sha || state.deleted) {
           const result = await intake.recordPush(
-            pollPush(repo, branch, key, state.sha ?? ZERO_SHA, polled.sha, now, polled),
+            pushFromPoll(
+              { repo, branch, before: state.sha ?? ZERO_SHA, after: polled.sha, head: polled },
+              now,
+            ),
             branch,
             versions,
             now,
@@ -212,48 +207,9 @@ export class DeployPlanner implements DeployEvaluator {
     });
     const decisions = plan.versions.filter((decision) => only === null || only.has(decision.version));
     const toEnqueue = new Map<string, DeployRequest>();
-
-    for (const decision of decisions) {
-      if (decision.kind !== 'deploy' || !decision.requestId) continue;
-      const { request } = await store.createRequest({
-        id: decision.requestId,
-        action: 'deploy',
-        version: decision.version,
-        commit: decision.commit,
-        reason: decision.reason,
-        instance: null,
-        notBefore: decision.notBefore,
-        status: 'pending',
-        enqueueCount: 0,
-        taskName: null,
-        createdAt: now,
-        updatedAt: now,
-        error: null,
-      });
+    for (const wanted of requestsForPlan(plan, snapshot.deployments, now, only)) {
+      const { request } = await store.createRequest(wanted);
       if (request.status === 'pending') toEnqueue.set(request.id, request);
-    }
-
-    if (only === null) {
-      const byInstance = new Map(snapshot.deployments.map((d) => [d.instance, d]));
-      for (const collect of plan.collect) {
-        const deployment = byInstance.get(collect.instance) as Deployment;
-        const { request } = await store.createRequest({
-          id: teardownRequestId(collect.instance, deployment.deletingAt?.getTime() ?? 0),
-          action: 'teardown',
-          version: collect.version,
-          commit: collect.commit,
-          reason: collect.reason,
-          instance: collect.instance,
-          notBefore: now,
-          status: 'pending',
-          enqueueCount: 0,
-          taskName: null,
-          createdAt: now,
-          updatedAt: now,
-          error: null,
-        });
-        if (request.status === 'pending') toEnqueue.set(request.id, request);
-      }
     }
 
     const decisionByVersion = new Map(plan.versions.map((decision) => [decision.version, decision]));
@@ -315,30 +271,6 @@ export class DeployPlanner implements DeployEvaluator {
   }
 }
 
-/**
- * Whether an open request needs (another) task now: pending ones always; deferred ones once the
- * version is neither paused nor at capacity; enqueued ones whose task should long have run.
- */
-export function isDueForEnqueue(
-  request: DeployRequest,
-  decision: VersionDecision | undefined,
-  now: Date,
-): boolean {
-  if (request.status === 'pending') return true;
-  if (request.status === 'deferred') {
-    if (request.action === 'teardown') return true;
-    return !(
-      decision?.kind === 'wait' &&
-      (decision.reason === 'paused' || decision.reason === 'at-capacity')
-    );
-  }
-  if (request.status === 'enqueued') {
-    const expected = Math.max(request.notBefore.getTime(), request.updatedAt.getTime());
-    return now.getTime() > expected + STALE_ENQUEUED_MINUTES * 60_000;
-  }
-  return false;
-}
-
 function newestJob(jobs: JobSummary[], instance: string, action: 'deploy' | 'teardown'): JobSummary | null {
   let newest: JobSummary | null = null;
   for (const job of jobs) {
@@ -346,42 +278,4 @@ function newestJob(jobs: JobSummary[], instance: string, action: 'deploy' | 'tea
     if (newest === null || (job.createdAt?.getTime() ?? 0) > (newest.createdAt?.getTime() ?? 0)) newest = job;
   }
   return newest;
-}
-
-/** A push as the poll saw it: one commit, the branch head. */
-function pollPush(
-  repo: string,
-  branch: string,
-  key: string,
-  before: string,
-  after: string,
-  now: Date,
-  head: Extract<Awaited<ReturnType<CommitSource['fetchBranchHead']>>, { kind: 'found' }> | null,
-): PushEvent {
-  return {
-    source: 'poll',
-    // Deterministic: two ticks polling the same head claim one delivery.
-    deliveryId: `poll-${key.replace(/[^A-Za-z0-9._-]/g, '_')}-${before.slice(0, 12)}-${after.slice(0, 12)}`,
-    repo,
-    ref: `refs/heads/${branch}`,
-    before,
-    after,
-    created: before === ZERO_SHA,
-    deleted: after === ZERO_SHA,
-    forced: false,
-    pusher: null,
-    pushedAt: now,
-    commits: head
-      ? [
-          {
-            sha: head.sha,
-            message: head.message,
-            author: head.author,
-            timestamp: head.timestamp,
-            url: head.url,
-            distinct: true,
-          },
-        ]
-      : [],
-  };
 }

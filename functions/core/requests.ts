@@ -1,0 +1,102 @@
+/**
+ * Deploy and teardown requests: what the planner's decisions become, and when an open request needs
+ * (another) task. Pure: plain data and `now` in, requests and booleans out.
+ */
+import { teardownRequestId } from './names.js';
+import type { Deployment, DeployRequest, Plan, VersionDecision } from './types.js';
+
+/** An enqueued request whose task has not run after this long is queued again (a lost or dropped task). */
+export const STALE_ENQUEUED_MINUTES = 60;
+
+function newRequest(
+  fields: Pick<DeployRequest, 'id' | 'action' | 'version' | 'commit' | 'reason' | 'instance' | 'notBefore'>,
+  now: Date,
+): DeployRequest {
+  return {
+    ...fields,
+    status: 'pending',
+    enqueueCount: 0,
+    taskName: null,
+    createdAt: now,
+    updatedAt: now,
+    error: null,
+  };
+}
+
+/**
+ * The requests a plan asks for: one deploy request per deploy decision (its id comes from the
+ * planner), and, unless `only` limits the pass to some versions, one teardown request per collected
+ * instance. A teardown's id carries the instance's previous teardown attempt (`deletingAt`), so a
+ * retry after a failed teardown is a new request while repeated plans stay one.
+ */
+export function requestsForPlan(
+  plan: Plan,
+  deployments: readonly Deployment[],
+  now: Date,
+  only: ReadonlySet<string> | null,
+): DeployRequest[] {
+  const requests: DeployRequest[] = [];
+  for (const decision of plan.versions) {
+    if (decision.kind !== 'deploy' || !decision.requestId) continue;
+    if (only !== null && !only.has(decision.version)) continue;
+    requests.push(
+      newRequest(
+        {
+          id: decision.requestId,
+          action: 'deploy',
+          version: decision.version,
+          commit: decision.commit,
+          reason: decision.reason,
+          instance: null,
+          notBefore: decision.notBefore,
+        },
+        now,
+      ),
+    );
+  }
+  if (only !== null) return requests;
+  const byInstance = new Map(deployments.map((d) => [d.instance, d]));
+  for (const collect of plan.collect) {
+    const previousAttempt = byInstance.get(collect.instance)?.deletingAt?.getTime() ?? 0;
+    requests.push(
+      newRequest(
+        {
+          id: teardownRequestId(collect.instance, previousAttempt),
+          action: 'teardown',
+          version: collect.version,
+          commit: collect.commit,
+          reason: collect.reason,
+          instance: collect.instance,
+          notBefore: now,
+        },
+        now,
+      ),
+    );
+  }
+  return requests;
+}
+
+/**
+ * Whether an open request needs (another) task now: pending ones always; deferred ones once their
+ * version is neither paused nor at capacity (teardowns always); enqueued ones whose task should long
+ * have run (`STALE_ENQUEUED_MINUTES` after it was due or last queued).
+ */
+export function isDueForEnqueue(
+  request: DeployRequest,
+  decision: VersionDecision | undefined,
+  now: Date,
+): boolean {
+  if (request.status === 'pending') return true;
+  if (request.status === 'deferred') {
+    if (request.action === 'teardown') return true;
+    return !(
+      decision?.kind === 'wait' &&
+      (decision.reason === 'paused' || decision.reason === 'at-capacity')
+    );
+  }
+  if (request.status === 'enqueued') {
+    const expected = Math.max(request.notBefore.getTime(), request.updatedAt.getTime());
+    return now.getTime() > expected + STALE_ENQUEUED_MINUTES * 60_000;
+  }
+  return false;
+}
