@@ -214,7 +214,7 @@ export class DeployLauncher {
 
   /** Creates (or adopts) the deploy Job of a claimed deployment. */
   private async launch(deployment: Deployment, request: DeployRequest): Promise<WorkerOutcome> {
-    const { store, jobs, config, templates, clock } = this.deps;
+    const { store, config, templates, clock } = this.deps;
     const log = this.deps.logger.child({
       request: request.id,
       instance: deployment.instance,
@@ -222,30 +222,26 @@ export class DeployLauncher {
       commit: deployment.commit,
     });
     try {
-      const existing = await jobs.listJobs(config.namespace, {
-        [JOB_LABELS.instance]: deployment.instance,
-        [JOB_LABELS.action]: 'deploy',
-      });
-      let job = existing[0];
-      if (job) {
-        log.info('adopting the deploy Job a previous delivery created', { job: job.name });
-      } else {
-        const manifest = renderDeployJob(templates.deploy, {
-          version: deployment.version,
-          repo: deployment.repo,
-          branch: deployment.branch,
-          commit: deployment.commit,
-          instance: deployment.instance,
-          namespace: config.namespace,
-          project: config.project,
-          zone: config.zone,
-          kfctlUrl: deployment.kfctlUrl,
-          kfDefUrl: deployment.kfDefUrl,
-          requestId: request.id,
-        });
-        job = await jobs.createJob(config.namespace, manifest);
-        log.info('deploy Job created', { job: job.name });
-      }
+      const job = await this.createOrAdoptJob(
+        deployment,
+        'deploy',
+        () => true,
+        log,
+        () =>
+          renderDeployJob(templates.deploy, {
+            version: deployment.version,
+            repo: deployment.repo,
+            branch: deployment.branch,
+            commit: deployment.commit,
+            instance: deployment.instance,
+            namespace: config.namespace,
+            project: config.project,
+            zone: config.zone,
+            kfctlUrl: deployment.kfctlUrl,
+            kfDefUrl: deployment.kfDefUrl,
+            requestId: request.id,
+          }),
+      );
       const now = clock();
       await store.finishStep(
         deployment.instance,
@@ -260,7 +256,7 @@ export class DeployLauncher {
 
   /** Moves a deployment to deleting and creates (or adopts) its teardown Job. */
   private async teardown(request: DeployRequest): Promise<WorkerOutcome> {
-    const { store, jobs, config, templates, clock } = this.deps;
+    const { store, config, templates, clock } = this.deps;
     const log = this.deps.logger.child({
       request: request.id,
       instance: request.instance,
@@ -327,24 +323,19 @@ export class DeployLauncher {
       };
     const deployment = claimed.deployment;
     try {
-      const existing = await jobs.listJobs(config.namespace, {
-        [JOB_LABELS.instance]: deployment.instance,
-        [JOB_LABELS.action]: 'teardown',
-      });
-      const since = deployment.deletingAt?.getTime() ?? 0;
-      let job = existing.find((candidate) => (candidate.createdAt?.getTime() ?? 0) >= since - 1000);
-      if (!job) {
-        const manifest = renderTeardownJob(templates.teardown, {
+      // A teardown Job from an earlier attempt (before this deletingAt) is not this attempt's.
+      const since = (deployment.deletingAt?.getTime() ?? 0) - 1000;
+      const isThisAttempts = (job: JobSummary) => (job.createdAt?.getTime() ?? 0) >= since;
+      const job = await this.createOrAdoptJob(deployment, 'teardown', isThisAttempts, log, () =>
+        renderTeardownJob(templates.teardown, {
           version: deployment.version,
           instance: deployment.instance,
           namespace: config.namespace,
           project: config.project,
           zone: config.zone,
           requestId: request.id,
-        });
-        job = await jobs.createJob(config.namespace, manifest);
-        log.info('teardown Job created', { job: job.name });
-      }
+        }),
+      );
       const now = clock();
       await store.finishStep(
         deployment.instance,
@@ -355,6 +346,32 @@ export class DeployLauncher {
     } catch (err) {
       return this.failStep(err, deployment, request, log, 'teardown');
     }
+  }
+
+  /**
+   * The deployment's Job for `action`: the one a previous delivery created (found by its `kf-name`
+   * and action labels, and accepted by `isAdoptable`), else a new one from `render`.
+   */
+  private async createOrAdoptJob(
+    deployment: Deployment,
+    action: 'deploy' | 'teardown',
+    isAdoptable: (job: JobSummary) => boolean,
+    log: Logger,
+    render: () => Record<string, unknown>,
+  ): Promise<JobSummary> {
+    const { jobs, config } = this.deps;
+    const existing = await jobs.listJobs(config.namespace, {
+      [JOB_LABELS.instance]: deployment.instance,
+      [JOB_LABELS.action]: action,
+    });
+    const adopted = existing.find(isAdoptable);
+    if (adopted) {
+      log.info(`adopting the ${action} Job a previous delivery created`, { job: adopted.name });
+      return adopted;
+    }
+    const job = await jobs.createJob(config.namespace, render());
+    log.info(`${action} Job created`, { job: job.name });
+    return job;
   }
 
   /** Transient: release the lease and ask for a retry. Permanent: record it and stop. */
