@@ -17,6 +17,13 @@ import { describeError, type Logger } from './log.js';
 /** GitHub caps webhook payloads at 25 MB. */
 export const MAX_WEBHOOK_BODY_BYTES = 25 * 1024 * 1024;
 
+/**
+ * How long the answer waits for the deploy evaluation. GitHub gives a delivery 10 s and never retries
+ * it; the push is recorded by then, so a slow evaluation goes on after the answer (and the next tick
+ * plans the version anyway).
+ */
+export const DEFAULT_EVALUATION_BUDGET_MS = 5000;
+
 export interface GithubWebhookDeps {
   verifier: WebhookVerifier;
   store: IntakeStore;
@@ -24,6 +31,8 @@ export interface GithubWebhookDeps {
   evaluator: DeployEvaluator;
   clock: Clock;
   logger: Logger;
+  /** See DEFAULT_EVALUATION_BUDGET_MS. */
+  evaluationBudgetMs?: number;
 }
 
 function reply(res: Response, status: number, body: Record<string, unknown>): void {
@@ -110,11 +119,25 @@ export function createGithubWebhookHandler(
       commits: result.commitsRecorded,
     });
     if (result.head.isMoved) {
-      try {
-        await deps.evaluator.evaluate(plan.versions, { kind: 'push', deliveryId });
-      } catch (err) {
-        // The push is recorded; the next scheduler tick plans it. Not the sender's problem.
-        branchLog.warn('deploy evaluation after push failed; the next tick retries', describeError(err));
+      const evaluation = deps.evaluator.evaluate(plan.versions, { kind: 'push', deliveryId }).then(
+        () => 'done' as const,
+        (err: unknown) => {
+          // The push is recorded; the next scheduler tick plans it. Not the sender's problem.
+          branchLog.warn('deploy evaluation after push failed; the next tick retries', describeError(err));
+          return 'failed' as const;
+        },
+      );
+      let timer: NodeJS.Timeout | undefined;
+      const budget = new Promise<'over-budget'>((resolve) => {
+        timer = setTimeout(
+          () => resolve('over-budget'),
+          deps.evaluationBudgetMs ?? DEFAULT_EVALUATION_BUDGET_MS,
+        );
+      });
+      const outcome = await Promise.race([evaluation, budget]);
+      clearTimeout(timer);
+      if (outcome === 'over-budget') {
+        branchLog.warn('deploy evaluation is slow; answering GitHub now, it goes on in the background');
       }
     }
     return reply(res, 200, {

@@ -329,6 +329,32 @@ describe('githubWebhook (Functions Framework + Firestore emulator)', () => {
     }
   });
 
+  it('answers GitHub in time when the deploy evaluation hangs (the push is recorded)', async () => {
+    const hanging = createGithubWebhookHandler({
+      verifier: new WebhookVerifier([SECRET]),
+      store,
+      versions: CONFIG.versions,
+      evaluator: { evaluate: () => new Promise<void>(() => {}) },
+      clock: () => new Date(),
+      logger: silentLogger,
+      evaluationBudgetMs: 50,
+    });
+    const other = await startGateway({ githubWebhook: hanging });
+    try {
+      const delivery = await signDelivery('push', push({ after: fakeSha('slow') }), SECRET);
+      const response = await fetch(`${other.url}/githubWebhook`, {
+        method: 'POST',
+        headers: delivery.headers,
+        body: delivery.body,
+      });
+      assert.equal(response.status, 200);
+      assert.equal(((await response.json()) as { status: string }).status, 'recorded');
+      assert.equal((await head())?.sha, fakeSha('slow'));
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('refuses to start without a webhook secret', () => {
     assert.throws(
       () =>
