@@ -6,18 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import type { Firestore } from '@google-cloud/firestore';
-import { deploymentFromDoc, FirestorePipelineStore } from '../../functions/adapters/pipeline-store.js';
-import { parseDeploymentsConfig } from '../../functions/config.js';
+import { FirestorePipelineStore } from '../../functions/adapters/pipeline-store.js';
 import { LAUNCH_LEASE_SECONDS } from '../../functions/core/deployments.js';
-import { JOB_ANNOTATIONS, JOB_LABELS, renderDeployJob } from '../../functions/core/job-manifest.js';
+import { JOB_ANNOTATIONS, JOB_LABELS } from '../../functions/core/job-manifest.js';
 import { kfDefUrlAt } from '../../functions/core/names.js';
 import type { JobLauncher, JobSummary } from '../../functions/core/ports.js';
-import type {
-  Deployment,
-  DeploymentsConfig,
-  DeployRequest,
-  DeployRequestStatus,
-} from '../../functions/core/types.js';
+import type { Deployment, DeploymentsConfig, DeployRequest } from '../../functions/core/types.js';
 import { DeployLauncher } from '../../functions/deploy-launcher.js';
 import { createDeployWorkerHandler } from '../../functions/deploy-worker.js';
 import { type JobTemplates, loadJobTemplates } from '../../functions/job-templates.js';
@@ -25,29 +19,26 @@ import { silentLogger } from '../../functions/log.js';
 import type { KubeJob } from '../../scripts/kube-server/server.js';
 import { type Gateway, startGateway } from '../../scripts/lib/gateway.js';
 import { resetFirestore, testFirestore } from '../support/firestore.js';
+import { launchedFields, makeDeployment, makeDeployRequest, readyTimes } from '../support/fixtures.js';
 import { LOCAL_TEST_NAMESPACE, type LocalKubeTarget, startLocalKubeTarget } from '../support/kube.js';
+import {
+  createMasterDeployJob,
+  PIPELINE_TARGET,
+  pipelineConfig,
+  putBranchHead,
+  putDeployment,
+  putRequest,
+  readDeployments,
+} from '../support/pipeline-fixtures.js';
 
 const NAMESPACE = LOCAL_TEST_NAMESPACE;
 const REPO = 'kubeflow/manifests';
-const KFCTL_URL =
-  'https://github.com/kubeflow/kfctl/releases/download/v1.0/kfctl_v1.0-0-g94c35cf_linux.tar.gz';
 const SHA_A = 'a1'.repeat(20);
 const SHA_B = 'b2'.repeat(20);
 const MINUTE_MS = 60_000;
 
 function deploymentsConfig(maxActiveDeployments: number): DeploymentsConfig {
-  return parseDeploymentsConfig(
-    `
-project: kf-ci-test
-zone: us-east1-d
-namespace: ${NAMESPACE}
-policy: {maxActiveDeployments: ${maxActiveDeployments}, minMinutesBetweenDeployments: 20}
-versions:
-  - {name: master, repo: ${REPO}, branch: master, kfDefPath: kfdef/kfctl_gcp_iap.yaml, kfctlUrl: "${KFCTL_URL}"}
-  - {name: v1, repo: ${REPO}, branch: v1.0-branch, kfDefPath: kfdef/kfctl_gcp_iap.yaml, kfctlUrl: "${KFCTL_URL}"}
-`,
-    'deploy-worker test config',
-  );
+  return pipelineConfig('deploy-worker test config', maxActiveDeployments);
 }
 
 const CONFIG = deploymentsConfig(10);
@@ -187,99 +178,48 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
   }
 
   async function setHead(version: string, sha: string): Promise<void> {
-    const branch = BRANCH_OF[version] as string;
-    await store
-      .branchRef(REPO, branch)
-      .set({ repo: REPO, branch, sha, deleted: false, updatedAt: new Date() });
+    await putBranchHead(store, REPO, BRANCH_OF[version] as string, sha);
   }
 
   function deployRequest(id: string, overrides: Partial<DeployRequest> = {}): DeployRequest {
     const now = new Date();
-    return {
+    return makeDeployRequest({
       id,
-      action: 'deploy',
-      version: 'master',
       commit: SHA_A,
-      reason: 'new-commit',
-      instance: null,
       notBefore: new Date(now.getTime() - 1000),
-      status: 'enqueued' as DeployRequestStatus,
+      status: 'enqueued',
       enqueueCount: 1,
       taskName: `task-${id}`,
       createdAt: new Date(now.getTime() - 2000),
       updatedAt: new Date(now.getTime() - 2000),
-      error: null,
       ...overrides,
-    };
-  }
-
-  async function putRequest(request: DeployRequest): Promise<void> {
-    const { id, ...fields } = request;
-    await store.requestRef(id).set(fields);
+    });
   }
 
   function deployment(instance: string, overrides: Partial<Deployment> = {}): Deployment {
-    const createdAt = overrides.createdAt ?? new Date(Date.now() - 5 * 3_600_000);
-    return {
+    return makeDeployment({
       instance,
-      version: 'master',
-      repo: REPO,
-      branch: 'master',
-      commit: SHA_A,
-      reason: 'new-commit',
+      ...launchedFields(instance, SHA_A, PIPELINE_TARGET),
       requestId: `deploy-master-${instance}`,
-      status: 'ready',
-      namespace: NAMESPACE,
       jobName: `auto-deploy-master-${instance.slice(-3)}`,
-      teardownJobName: null,
-      kfctlUrl: KFCTL_URL,
-      kfDefUrl: kfDefUrlAt(REPO, SHA_A, 'kfdef/kfctl_gcp_iap.yaml'),
-      endpoint: `https://${instance}.endpoints.kf-ci-test.cloud.goog`,
-      credentialsCommand: `gcloud --project=kf-ci-test container clusters get-credentials --zone=us-east1-d ${instance}`,
-      createdAt,
-      updatedAt: createdAt,
-      readyAt: createdAt,
-      finishedAt: createdAt,
-      deletingAt: null,
-      deletedAt: null,
-      launchLeaseExpiresAt: null,
-      error: null,
+      ...readyTimes(overrides.createdAt ?? new Date(Date.now() - 5 * 3_600_000)),
       ...overrides,
-    };
+    });
   }
 
-  async function putDeployment(d: Deployment): Promise<void> {
-    await store.deploymentRef(d.instance).set({ ...d });
+  /** Master's head at SHA_A and the new-commit request to deploy it, enqueued; returns the request id. */
+  async function enqueuedHeadRequest(): Promise<string> {
+    await setHead('master', SHA_A);
+    const id = 'deploy-master-a1a1a1a1a1a1-c';
+    await putRequest(store, deployRequest(id));
+    return id;
   }
 
-  async function allDeployments(): Promise<Deployment[]> {
-    const snapshot = await db.collection('deployments').get();
-    return snapshot.docs.map(deploymentFromDoc).filter((d): d is Deployment => d !== null);
-  }
+  const allDeployments = (): Promise<Deployment[]> => readDeployments(db);
 
   /** The deploy Job of `instance` on the server, created from the real template as the worker would. */
-  async function createDeployJobOnServer(
-    instance: string,
-    requestId: string,
-    commit = SHA_A,
-  ): Promise<string> {
-    const job = await kube.launcher().createJob(
-      NAMESPACE,
-      renderDeployJob(templates.deploy, {
-        version: 'master',
-        repo: REPO,
-        branch: 'master',
-        commit,
-        instance,
-        namespace: NAMESPACE,
-        project: 'kf-ci-test',
-        zone: 'us-east1-d',
-        kfctlUrl: KFCTL_URL,
-        kfDefUrl: kfDefUrlAt(REPO, commit, 'kfdef/kfctl_gcp_iap.yaml'),
-        requestId,
-      }),
-    );
-    return job.name;
+  function createDeployJobOnServer(instance: string, requestId: string, commit = SHA_A): Promise<string> {
+    return createMasterDeployJob(kube, templates, { instance, commit, requestId });
   }
 
   const serverJobs = (): KubeJob[] => kube.server.jobs(NAMESPACE);
@@ -290,7 +230,7 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
     it('records the deployment as launching with a lease, creates the labelled Job, then marks it deploying', async () => {
       await setHead('v1', SHA_B);
       const id = 'deploy-v1-b2b2b2b2b2b2-c';
-      await putRequest(deployRequest(id, { version: 'v1', commit: SHA_B }));
+      await putRequest(store, deployRequest(id, { version: 'v1', commit: SHA_B }));
       let midLaunch: { deployments: Deployment[]; jobsOnServer: number; at: number } | null = null;
       jobs.beforeCreate = async () => {
         midLaunch = {
@@ -379,9 +319,7 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
     });
 
     it('the same task delivered twice at once creates one Job and one deployment', async () => {
-      await setHead('master', SHA_A);
-      const id = 'deploy-master-a1a1a1a1a1a1-c';
-      await putRequest(deployRequest(id));
+      const id = await enqueuedHeadRequest();
 
       const responses = await Promise.all([deliver(id), deliver(id)]);
 
@@ -403,9 +341,7 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
     });
 
     it('the same task delivered again while the first delivery creates the Job: 503 busy, one Job', async () => {
-      await setHead('master', SHA_A);
-      const id = 'deploy-master-a1a1a1a1a1a1-c';
-      await putRequest(deployRequest(id));
+      const id = await enqueuedHeadRequest();
       let duplicate: Delivery | null = null;
       jobs.beforeCreate = async () => {
         jobs.beforeCreate = null;
@@ -428,9 +364,7 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
     });
 
     it('a task delivered again after success answers 200 and creates no second Job', async () => {
-      await setHead('master', SHA_A);
-      const id = 'deploy-master-a1a1a1a1a1a1-c';
-      await putRequest(deployRequest(id));
+      const id = await enqueuedHeadRequest();
       const first = await deliver(id);
       assert.equal(first.body.result, 'launched');
 
@@ -444,12 +378,11 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
     });
 
     it('a retry after the worker died between creating the Job and recording it adopts that Job', async () => {
-      await setHead('master', SHA_A);
-      const id = 'deploy-master-a1a1a1a1a1a1-c';
-      await putRequest(deployRequest(id));
+      const id = await enqueuedHeadRequest();
       const instance = 'kf-master-0301-d1e';
       const createdAt = new Date(Date.now() - 11 * MINUTE_MS);
       await putDeployment(
+        store,
         deployment(instance, {
           requestId: id,
           status: 'launching',
@@ -481,12 +414,11 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
     });
 
     it('answers 503 while another delivery holds a live launch lease, and creates nothing', async () => {
-      await setHead('master', SHA_A);
-      const id = 'deploy-master-a1a1a1a1a1a1-c';
-      await putRequest(deployRequest(id));
+      const id = await enqueuedHeadRequest();
       const instance = 'kf-master-0301-b5y';
       const now = Date.now();
       await putDeployment(
+        store,
         deployment(instance, {
           requestId: id,
           status: 'launching',
@@ -512,9 +444,7 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
     });
 
     it('Kubernetes 500: answers 503 and releases the lease; the retry launches', async () => {
-      await setHead('master', SHA_A);
-      const id = 'deploy-master-a1a1a1a1a1a1-c';
-      await putRequest(deployRequest(id));
+      const id = await enqueuedHeadRequest();
       kube.server.injectFaults({
         status: 500,
         method: 'POST',
@@ -549,9 +479,7 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
     });
 
     it('Kubernetes 422 (a template that renders an invalid Job): answers 200, deployment and request failed with the API message', async () => {
-      await setHead('master', SHA_A);
-      const id = 'deploy-master-a1a1a1a1a1a1-c';
-      await putRequest(deployRequest(id));
+      const id = await enqueuedHeadRequest();
       const broken = structuredClone(templates.deploy) as {
         spec: { template: { spec: Record<string, unknown> } };
       };
@@ -581,9 +509,7 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
     });
 
     it('Kubernetes 422 injected by the API server: the same, with the server message', async () => {
-      await setHead('master', SHA_A);
-      const id = 'deploy-master-a1a1a1a1a1a1-c';
-      await putRequest(deployRequest(id));
+      const id = await enqueuedHeadRequest();
       kube.server.injectFaults({ status: 422, method: 'POST', message: 'admission webhook denied the Job' });
 
       const response = await deliver(id);
@@ -596,9 +522,7 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
     });
 
     it('answers 503 when Firestore is unavailable, and creates nothing', async () => {
-      await setHead('master', SHA_A);
-      const id = 'deploy-master-a1a1a1a1a1a1-c';
-      await putRequest(deployRequest(id));
+      const id = await enqueuedHeadRequest();
       store.isDown = true;
 
       const response = await deliver(id);
@@ -613,9 +537,7 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
     });
 
     it('Firestore lost after the Job was created: 503, busy while the lease holds, then the Job is adopted', async () => {
-      await setHead('master', SHA_A);
-      const id = 'deploy-master-a1a1a1a1a1a1-c';
-      await putRequest(deployRequest(id));
+      const id = await enqueuedHeadRequest();
       store.isFinishDown = true;
 
       const lost = await deliver(id);
@@ -642,16 +564,14 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
     });
 
     it('re-checks the rate limit at execution: a second request of the version right after a launch is deferred', async () => {
-      await setHead('master', SHA_A);
-      const first = 'deploy-master-a1a1a1a1a1a1-c';
-      await putRequest(deployRequest(first));
+      const first = await enqueuedHeadRequest();
       assert.equal((await deliver(first)).body.result, 'launched');
       const [launched] = await allDeployments();
       assert.ok(launched);
       // The branch moves on; the planner's request for the new head fires at once.
       await setHead('master', SHA_B);
       const second = 'deploy-master-b2b2b2b2b2b2-c';
-      await putRequest(deployRequest(second, { commit: SHA_B }));
+      await putRequest(store, deployRequest(second, { commit: SHA_B }));
 
       const response = await deliver(second);
 
@@ -669,8 +589,8 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
       await setHead('master', SHA_A);
       const newCommit = 'deploy-master-a1a1a1a1a1a1-c';
       const manual = 'deploy-master-a1a1a1a1a1a1-m202603011000';
-      await putRequest(deployRequest(newCommit));
-      await putRequest(deployRequest(manual, { reason: 'manual' }));
+      await putRequest(store, deployRequest(newCommit));
+      await putRequest(store, deployRequest(manual, { reason: 'manual' }));
 
       const responses = await Promise.all([deliver(newCommit), deliver(manual)]);
 
@@ -688,10 +608,11 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
     it('re-checks capacity at execution: maxActiveDeployments reached -> deferred at-capacity', async () => {
       await setHead('master', SHA_A);
       await putDeployment(
+        store,
         deployment('kf-v1-0301-aaa', { version: 'v1', branch: 'v1.0-branch', status: 'ready' }),
       );
       const id = 'deploy-master-a1a1a1a1a1a1-c';
-      await putRequest(deployRequest(id));
+      await putRequest(store, deployRequest(id));
       const to = await startWorker({ config: deploymentsConfig(1) });
 
       const response = await deliver(id, { to });
@@ -709,7 +630,7 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
       await setHead('master', SHA_A);
       const foreign = await createDeployJobOnServer('kf-master-0228-f00', 'deploy-from-elsewhere');
       const id = 'deploy-master-a1a1a1a1a1a1-c';
-      await putRequest(deployRequest(id));
+      await putRequest(store, deployRequest(id));
       const before = Date.now();
 
       const response = await deliver(id);
@@ -769,8 +690,9 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
     const id = `teardown-${instance}-0`;
 
     beforeEach(async () => {
-      await putDeployment(deployment(instance));
+      await putDeployment(store, deployment(instance));
       await putRequest(
+        store,
         deployRequest(id, { action: 'teardown', instance, reason: 'superseded by kf-master-0301-8eb' }),
       );
     });
@@ -884,7 +806,10 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
 
     it('a retry of a teardown whose Job was created before the worker died adopts that Job', async () => {
       const deletingAt = new Date(Date.now() - 2 * MINUTE_MS);
-      await putDeployment(deployment(instance, { status: 'deleting', deletingAt, updatedAt: deletingAt }));
+      await putDeployment(
+        store,
+        deployment(instance, { status: 'deleting', deletingAt, updatedAt: deletingAt }),
+      );
       const existing = await kube.launcher().createJob(NAMESPACE, {
         apiVersion: 'batch/v1',
         kind: 'Job',

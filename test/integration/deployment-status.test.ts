@@ -7,12 +7,17 @@ import type { StatusReader, VersionView } from '../../functions/core/ports.js';
 import type { Deployment } from '../../functions/core/types.js';
 import { createDeploymentStatusHandler, matchStatusRoute } from '../../functions/deployment-status.js';
 import { createLogger } from '../../functions/log.js';
+import {
+  KFCTL_URL,
+  launchedFields,
+  makeDeployment,
+  makeVersionView,
+  readyTimes,
+} from '../support/fixtures.js';
 
 const NOW = new Date('2024-03-10T12:00:00Z');
 const SHA_1 = '1111111111111111111111111111111111111111';
 const SHA_2 = '2222222222222222222222222222222222222222';
-const KFCTL_URL =
-  'https://github.com/kubeflow/kfctl/releases/download/v1.0/kfctl_v1.0-0-g94c35cf_linux.tar.gz';
 const EVIL = '<script>alert("x")</script>';
 
 function minutesAgo(minutes: number): Date {
@@ -20,41 +25,18 @@ function minutesAgo(minutes: number): Date {
 }
 
 function deployment(instance: string, overrides: Partial<Deployment> = {}): Deployment {
-  return {
+  return makeDeployment({
     instance,
-    version: 'master',
-    repo: 'kubeflow/manifests',
-    branch: 'master',
-    commit: SHA_1,
-    reason: 'new-commit',
+    ...launchedFields(instance, SHA_1, { project: 'kf-ci', namespace: 'kubeflow-ci' }),
     requestId: `deploy-${instance}`,
-    status: 'ready',
-    namespace: 'kubeflow-ci',
     jobName: `auto-deploy-${instance}`,
-    teardownJobName: null,
-    kfctlUrl: KFCTL_URL,
-    kfDefUrl: `https://raw.githubusercontent.com/kubeflow/manifests/${SHA_1}/kfdef/kfctl_gcp_iap.yaml`,
-    endpoint: `https://${instance}.endpoints.kf-ci.cloud.goog`,
-    credentialsCommand: `gcloud --project=kf-ci container clusters get-credentials --zone=us-east1-d ${instance}`,
-    createdAt: minutesAgo(60),
-    updatedAt: minutesAgo(30),
-    readyAt: minutesAgo(30),
-    finishedAt: minutesAgo(30),
-    deletingAt: null,
-    deletedAt: null,
-    launchLeaseExpiresAt: null,
-    error: null,
+    ...readyTimes(minutesAgo(60), minutesAgo(30)),
     ...overrides,
-  };
+  });
 }
 
 const VERSIONS: VersionView[] = [
-  {
-    name: 'master',
-    repo: 'kubeflow/manifests',
-    branch: 'master',
-    kfctlUrl: KFCTL_URL,
-    paused: false,
+  makeVersionView({
     head: { sha: SHA_2, deleted: false, updatedAt: minutesAgo(5) },
     decision: {
       kind: 'deploy',
@@ -64,17 +46,14 @@ const VERSIONS: VersionView[] = [
       notBefore: minutesAgo(-10),
     },
     decidedAt: minutesAgo(1),
-  },
-  {
+  }),
+  makeVersionView({
     name: 'v1',
-    repo: 'kubeflow/manifests',
     branch: `v1.0-branch${EVIL}`,
-    kfctlUrl: KFCTL_URL,
     paused: true,
-    head: null,
     decision: { kind: 'wait', version: 'v1', reason: 'paused' },
     decidedAt: minutesAgo(1),
-  },
+  }),
 ];
 
 // Deliberately not newest first: the handler orders them.

@@ -5,10 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import type { DocumentData, Firestore } from '@google-cloud/firestore';
-import {
-  FirestorePipelineStore,
-  type FirestorePipelineStore as Store,
-} from '../../functions/adapters/pipeline-store.js';
+import { FirestorePipelineStore } from '../../functions/adapters/pipeline-store.js';
 import { parseDeploymentsConfig } from '../../functions/config.js';
 import type {
   Deployment,
@@ -18,6 +15,8 @@ import type {
   VersionDecision,
 } from '../../functions/core/types.js';
 import { resetFirestore, testFirestore } from '../support/firestore.js';
+import { launchedFields, makeDeployment, makeDeployRequest } from '../support/fixtures.js';
+import { putDeployment, putRequest } from '../support/pipeline-fixtures.js';
 
 const REPO = 'kubeflow/manifests';
 const SHA_A = 'a'.repeat(40);
@@ -38,31 +37,20 @@ versions:
 );
 
 function deployment(instance: string, status: DeploymentStatus, createdAt: Date): Deployment {
-  return {
+  return makeDeployment({
     instance,
-    version: 'master',
-    repo: REPO,
-    branch: 'master',
-    commit: SHA_A,
-    reason: 'new-commit',
+    ...launchedFields(instance, SHA_A, {
+      project: 'kf-ci-test',
+      namespace: 'auto-deploy-test',
+      kfctlUrl: 'https://example.com/kfctl.tgz',
+      kfDefPath: 'kfdef/k.yaml',
+    }),
     requestId: `deploy-master-${instance}`,
     status,
-    namespace: 'auto-deploy-test',
     jobName: `auto-deploy-master-${instance}`,
-    teardownJobName: null,
-    kfctlUrl: 'https://example.com/kfctl.tgz',
-    kfDefUrl: `https://raw.githubusercontent.com/${REPO}/${SHA_A}/kfdef/k.yaml`,
-    endpoint: `https://${instance}.endpoints.kf-ci-test.cloud.goog`,
-    credentialsCommand: `gcloud --project=kf-ci-test container clusters get-credentials --zone=us-east1-d ${instance}`,
     createdAt,
-    updatedAt: createdAt,
-    readyAt: null,
-    finishedAt: null,
-    deletingAt: null,
     deletedAt: status === 'deleted' ? createdAt : null,
-    launchLeaseExpiresAt: null,
-    error: null,
-  };
+  });
 }
 
 function request(
@@ -71,31 +59,15 @@ function request(
   overrides: Partial<DeployRequest> = {},
 ): DeployRequest {
   const at = new Date('2026-03-01T10:00:00Z');
-  return {
+  return makeDeployRequest({
     id,
-    action: 'deploy',
-    version: 'master',
     commit: SHA_A,
-    reason: 'new-commit',
-    instance: null,
     notBefore: at,
     status,
-    enqueueCount: 0,
-    taskName: null,
     createdAt: at,
     updatedAt: at,
-    error: null,
     ...overrides,
-  };
-}
-
-async function putDeployment(store: Store, d: Deployment): Promise<void> {
-  await store.deploymentRef(d.instance).set({ ...d });
-}
-
-async function putRequest(store: Store, r: DeployRequest): Promise<void> {
-  const { id, ...fields } = r;
-  await store.requestRef(id).set(fields);
+  });
 }
 
 describe('FirestorePipelineStore (Firestore emulator)', () => {

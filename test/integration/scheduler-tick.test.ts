@@ -10,17 +10,10 @@ import type { Firestore } from '@google-cloud/firestore';
 import type { CloudTasksClient } from '@google-cloud/tasks';
 import { FirestoreStore } from '../../functions/adapters/firestore-store.js';
 import { GitHubRestCommitSource } from '../../functions/adapters/github-rest.js';
-import { deploymentFromDoc, FirestorePipelineStore } from '../../functions/adapters/pipeline-store.js';
+import { FirestorePipelineStore } from '../../functions/adapters/pipeline-store.js';
 import { CloudTasksQueue, createTasksClient, QueueError } from '../../functions/adapters/tasks-queue.js';
-import { parseDeploymentsConfig } from '../../functions/config.js';
-import { renderDeployJob, renderTeardownJob } from '../../functions/core/job-manifest.js';
-import {
-  branchDocId,
-  deployRequestId,
-  deployWindow,
-  kfDefUrlAt,
-  taskNameFor,
-} from '../../functions/core/names.js';
+import { renderTeardownJob } from '../../functions/core/job-manifest.js';
+import { branchDocId, deployRequestId, deployWindow, taskNameFor } from '../../functions/core/names.js';
 import type { CommitSource, DeployQueue, EnqueueResult } from '../../functions/core/ports.js';
 import type { Deployment, DeployRequest } from '../../functions/core/types.js';
 import { DeployPlanner, type TickReport } from '../../functions/deploy-planner.js';
@@ -31,28 +24,26 @@ import { type Gateway, startGateway } from '../../scripts/lib/gateway.js';
 import { startTasksEmulator, type TasksEmulator } from '../../scripts/tasks-emulator/server.js';
 import { type FakeGitHub, fakeEtag, startFakeGitHub } from '../support/fake-github.js';
 import { resetFirestore, TEST_PROJECT_ID, testFirestore } from '../support/firestore.js';
+import { launchedFields, makeDeployment, makeDeployRequest } from '../support/fixtures.js';
 import { LOCAL_TEST_NAMESPACE, type LocalKubeTarget, startLocalKubeTarget } from '../support/kube.js';
+import {
+  createMasterDeployJob,
+  PIPELINE_TARGET,
+  pipelineConfig,
+  putBranchHead,
+  putDeployment,
+  putRequest,
+  readDeployments,
+} from '../support/pipeline-fixtures.js';
 
 const NAMESPACE = LOCAL_TEST_NAMESPACE;
 const REPO = 'kubeflow/manifests';
-const KFCTL_URL =
-  'https://github.com/kubeflow/kfctl/releases/download/v1.0/kfctl_v1.0-0-g94c35cf_linux.tar.gz';
 const SHA_A = 'a1'.repeat(20);
 const SHA_B = 'b2'.repeat(20);
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
 
-const CONFIG = parseDeploymentsConfig(
-  `
-project: kf-ci-test
-zone: us-east1-d
-namespace: ${NAMESPACE}
-versions:
-  - {name: master, repo: ${REPO}, branch: master, kfDefPath: kfdef/kfctl_gcp_iap.yaml, kfctlUrl: "${KFCTL_URL}"}
-  - {name: v1, repo: ${REPO}, branch: v1.0-branch, kfDefPath: kfdef/kfctl_gcp_iap.yaml, kfctlUrl: "${KFCTL_URL}"}
-`,
-  'scheduler-tick test config',
-);
+const CONFIG = pipelineConfig('scheduler-tick test config');
 
 /** A DeployQueue that records what it is asked, answers ALREADY_EXISTS like Cloud Tasks, and can fail. */
 class RecordingQueue implements DeployQueue {
@@ -145,9 +136,7 @@ describe('schedulerTick / DeployPlanner (Firestore emulator, KubeJobLauncher on 
   }
 
   async function setHead(branch: string, sha: string): Promise<void> {
-    await store
-      .branchRef(REPO, branch)
-      .set({ repo: REPO, branch, sha, deleted: false, updatedAt: new Date() });
+    await putBranchHead(store, REPO, branch, sha);
   }
 
   async function requests(): Promise<DeployRequest[]> {
@@ -157,70 +146,27 @@ describe('schedulerTick / DeployPlanner (Firestore emulator, KubeJobLauncher on 
     );
   }
 
-  async function deployments(): Promise<Deployment[]> {
-    const snapshot = await db.collection('deployments').get();
-    return snapshot.docs.map(deploymentFromDoc).filter((d): d is Deployment => d !== null);
-  }
+  const deployments = (): Promise<Deployment[]> => readDeployments(db);
 
   function deployment(instance: string, overrides: Partial<Deployment> = {}): Deployment {
-    const createdAt = overrides.createdAt ?? new Date(Date.now() - HOUR_MS);
-    return {
+    return makeDeployment({
       instance,
-      version: 'master',
-      repo: REPO,
-      branch: 'master',
-      commit: SHA_A,
-      reason: 'new-commit',
+      ...launchedFields(instance, SHA_A, PIPELINE_TARGET),
       requestId: `deploy-master-${instance}`,
       status: 'deploying',
-      namespace: NAMESPACE,
-      jobName: null,
-      teardownJobName: null,
-      kfctlUrl: KFCTL_URL,
-      kfDefUrl: kfDefUrlAt(REPO, SHA_A, 'kfdef/kfctl_gcp_iap.yaml'),
-      endpoint: `https://${instance}.endpoints.kf-ci-test.cloud.goog`,
-      credentialsCommand: `gcloud --project=kf-ci-test container clusters get-credentials --zone=us-east1-d ${instance}`,
-      createdAt,
-      updatedAt: createdAt,
-      readyAt: null,
-      finishedAt: null,
-      deletingAt: null,
-      deletedAt: null,
-      launchLeaseExpiresAt: null,
-      error: null,
+      createdAt: new Date(Date.now() - HOUR_MS),
       ...overrides,
-    };
-  }
-
-  async function putDeployment(d: Deployment): Promise<void> {
-    await store.deploymentRef(d.instance).set({ ...d });
-  }
-
-  async function putRequest(request: DeployRequest): Promise<void> {
-    const { id, ...fields } = request;
-    await store.requestRef(id).set(fields);
+    });
   }
 
   const templates = loadJobTemplates();
 
-  async function deployJob(instance: string): Promise<string> {
-    const job = await kube.launcher().createJob(
-      NAMESPACE,
-      renderDeployJob(templates.deploy, {
-        version: 'master',
-        repo: REPO,
-        branch: 'master',
-        commit: SHA_A,
-        instance,
-        namespace: NAMESPACE,
-        project: 'kf-ci-test',
-        zone: 'us-east1-d',
-        kfctlUrl: KFCTL_URL,
-        kfDefUrl: kfDefUrlAt(REPO, SHA_A, 'kfdef/kfctl_gcp_iap.yaml'),
-        requestId: `deploy-master-${instance}`,
-      }),
-    );
-    return job.name;
+  function deployJob(instance: string): Promise<string> {
+    return createMasterDeployJob(kube, templates, {
+      instance,
+      commit: SHA_A,
+      requestId: `deploy-master-${instance}`,
+    });
   }
 
   async function teardownJob(instance: string): Promise<string> {
@@ -244,12 +190,13 @@ describe('schedulerTick / DeployPlanner (Firestore emulator, KubeJobLauncher on 
       const fails = await deployJob('kf-master-0301-f02');
       const runs = await deployJob('kf-master-0301-r03');
       const tearsDown = await teardownJob('kf-master-0228-d04');
-      await putDeployment(deployment('kf-master-0301-c01', { jobName: completes }));
-      await putDeployment(deployment('kf-master-0301-f02', { jobName: fails }));
-      await putDeployment(deployment('kf-master-0301-r03', { jobName: runs }));
-      await putDeployment(deployment('kf-master-0301-g05', { jobName: 'auto-deploy-master-gone5' }));
+      await putDeployment(store, deployment('kf-master-0301-c01', { jobName: completes }));
+      await putDeployment(store, deployment('kf-master-0301-f02', { jobName: fails }));
+      await putDeployment(store, deployment('kf-master-0301-r03', { jobName: runs }));
+      await putDeployment(store, deployment('kf-master-0301-g05', { jobName: 'auto-deploy-master-gone5' }));
       const deletingAt = new Date(Date.now() - 10 * MINUTE_MS);
       await putDeployment(
+        store,
         deployment('kf-master-0228-d04', {
           status: 'deleting',
           jobName: 'auto-deploy-master-old04',
@@ -261,12 +208,14 @@ describe('schedulerTick / DeployPlanner (Firestore emulator, KubeJobLauncher on 
       );
       // Launching: one whose lease expired without a Job (the worker died), one still inside its lease.
       await putDeployment(
+        store,
         deployment('kf-master-0301-l06', {
           status: 'launching',
           launchLeaseExpiresAt: new Date(Date.now() - MINUTE_MS),
         }),
       );
       await putDeployment(
+        store,
         deployment('kf-master-0301-l07', {
           status: 'launching',
           createdAt: new Date(),
@@ -313,6 +262,7 @@ describe('schedulerTick / DeployPlanner (Firestore emulator, KubeJobLauncher on 
       const tearsDown = await teardownJob('kf-master-0228-d08');
       const deletingAt = new Date(Date.now() - 10 * MINUTE_MS);
       await putDeployment(
+        store,
         deployment('kf-master-0228-d08', {
           status: 'deleting',
           teardownJobName: tearsDown,
@@ -446,6 +396,7 @@ describe('schedulerTick / DeployPlanner (Firestore emulator, KubeJobLauncher on 
     it('forceRedeploy = true makes one manual request and resets the switch', async () => {
       await setHead('master', SHA_A);
       await putDeployment(
+        store,
         deployment('kf-master-0301-a11', { status: 'ready', createdAt: new Date(Date.now() - 2 * HOUR_MS) }),
       );
       await store.versionRef('master').set({ name: 'master', paused: false, forceRedeploy: true });
@@ -477,21 +428,20 @@ describe('schedulerTick / DeployPlanner (Firestore emulator, KubeJobLauncher on 
       await setHead('master', SHA_A);
       const id = deployRequestId('master', SHA_A, deployWindow('new-commit', null));
       const past = new Date(Date.now() - 5 * MINUTE_MS);
-      await putRequest({
-        id,
-        action: 'deploy',
-        version: 'master',
-        commit: SHA_A,
-        reason: 'new-commit',
-        instance: null,
-        notBefore: past,
-        status: 'deferred',
-        enqueueCount: 1,
-        taskName: taskNameFor(id, 1),
-        createdAt: new Date(Date.now() - 30 * MINUTE_MS),
-        updatedAt: past,
-        error: 'deferred: rate-limited',
-      });
+      await putRequest(
+        store,
+        makeDeployRequest({
+          id,
+          commit: SHA_A,
+          notBefore: past,
+          status: 'deferred',
+          enqueueCount: 1,
+          taskName: taskNameFor(id, 1),
+          createdAt: new Date(Date.now() - 30 * MINUTE_MS),
+          updatedAt: past,
+          error: 'deferred: rate-limited',
+        }),
+      );
       const queue = new RecordingQueue();
 
       const report = await planner({ queue }).tick();
@@ -514,6 +464,7 @@ describe('schedulerTick / DeployPlanner (Firestore emulator, KubeJobLauncher on 
     it('collects a superseded instance: one teardown request, enqueued once over two ticks', async () => {
       await setHead('master', SHA_A);
       await putDeployment(
+        store,
         deployment('kf-master-0301-o31', {
           status: 'ready',
           commit: SHA_B,
@@ -521,6 +472,7 @@ describe('schedulerTick / DeployPlanner (Firestore emulator, KubeJobLauncher on 
         }),
       );
       await putDeployment(
+        store,
         deployment('kf-master-0301-n32', { status: 'ready', createdAt: new Date(Date.now() - 5 * HOUR_MS) }),
       );
       const queue = new RecordingQueue();
@@ -548,6 +500,7 @@ describe('schedulerTick / DeployPlanner (Firestore emulator, KubeJobLauncher on 
       await setHead('master', SHA_A);
       await setHead('v1.0-branch', SHA_B);
       await putDeployment(
+        store,
         deployment('kf-master-0301-o33', {
           status: 'failed',
           commit: SHA_B,
@@ -555,6 +508,7 @@ describe('schedulerTick / DeployPlanner (Firestore emulator, KubeJobLauncher on 
         }),
       );
       await putDeployment(
+        store,
         deployment('kf-master-0301-n34', { status: 'ready', createdAt: new Date(Date.now() - 5 * HOUR_MS) }),
       );
       const queue = new RecordingQueue();
@@ -634,7 +588,7 @@ describe('schedulerTick / DeployPlanner (Firestore emulator, KubeJobLauncher on 
     it('GitHub down: the poll step reports the failure, refresh and plan still run, HTTP 500 with every report', async () => {
       await setHead('master', SHA_A);
       const running = await deployJob('kf-master-0301-c21');
-      await putDeployment(deployment('kf-master-0301-c21', { jobName: running }));
+      await putDeployment(store, deployment('kf-master-0301-c21', { jobName: running }));
       kube.server.completeJob(NAMESPACE, running);
       // One answer per followed branch (master, v1.0-branch).
       github.failNext(2, 503, { body: JSON.stringify({ message: 'Service Unavailable' }) });

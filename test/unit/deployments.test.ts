@@ -11,9 +11,9 @@ import type {
   Deployment,
   DeploymentStatus,
   DeployRequest,
-  Policy,
   VersionState,
 } from '../../functions/core/types.js';
+import { makeDeployment, makeEnqueuedRequest, makeVersionState } from '../support/fixtures.js';
 
 const NOW = new Date('2026-11-29T14:00:00Z');
 const MINUTE = 60_000;
@@ -21,44 +21,19 @@ const HOUR = 60 * MINUTE;
 const HEAD = 'a'.repeat(40);
 const OLD = 'b'.repeat(40);
 
-const POLICY: Policy = {
-  minMinutesBetweenDeployments: 20,
-  maxActiveDeployments: 10,
-  periodicRedeployHours: 12,
-  minLifetimeHours: 3,
-  gracePeriodHours: 3,
-};
-
 const ago = (ms: number): Date => new Date(NOW.getTime() - ms);
 
 function dep(instance: string, status: DeploymentStatus, overrides: Partial<Deployment> = {}): Deployment {
-  const createdAt = overrides.createdAt ?? ago(HOUR);
-  return {
+  return makeDeployment({
     instance,
-    version: 'master',
-    repo: 'kubeflow/manifests',
-    branch: 'master',
-    commit: HEAD,
-    reason: 'new-commit',
-    requestId: `req-${instance}`,
     status,
-    namespace: 'auto-deploy',
+    commit: HEAD,
     jobName: `job-${instance}`,
-    teardownJobName: null,
     kfctlUrl: 'https://example.com/kfctl',
     kfDefUrl: 'https://example.com/kfdef.yaml',
-    endpoint: '',
-    credentialsCommand: '',
-    createdAt,
-    updatedAt: createdAt,
-    readyAt: null,
-    finishedAt: null,
-    deletingAt: null,
-    deletedAt: null,
-    launchLeaseExpiresAt: null,
-    error: null,
+    createdAt: ago(HOUR),
     ...overrides,
-  };
+  });
 }
 
 function job(name: string, state: JobSummary['state'], message: string | null = null): JobSummary {
@@ -258,38 +233,16 @@ describe('deployments', () => {
   });
 
   describe('decideLaunch', () => {
-    const request = (overrides: Partial<DeployRequest> = {}): DeployRequest => ({
-      id: 'deploy-master-aaaaaaaaaaaa-c',
-      action: 'deploy',
-      version: 'master',
-      commit: HEAD,
-      reason: 'new-commit',
-      instance: null,
-      notBefore: ago(MINUTE),
-      status: 'enqueued',
-      enqueueCount: 1,
-      taskName: 't',
-      createdAt: ago(2 * MINUTE),
-      updatedAt: ago(2 * MINUTE),
-      error: null,
-      ...overrides,
-    });
+    const request = (overrides: Partial<DeployRequest> = {}): DeployRequest =>
+      makeEnqueuedRequest(NOW, { id: 'deploy-master-aaaaaaaaaaaa-c', commit: HEAD, ...overrides });
     const version = (
       overrides: { paused?: boolean; switchPaused?: boolean; head?: VersionState['head'] } = {},
-    ) =>
-      ({
-        config: {
-          name: 'master',
-          repo: 'kubeflow/manifests',
-          branch: 'master',
-          kfDefPath: 'k.yaml',
-          kfctlUrl: 'u',
-          paused: overrides.paused ?? false,
-          policy: POLICY,
-        },
-        switches: { paused: overrides.switchPaused ?? false, forceRedeploy: false },
+    ): VersionState =>
+      makeVersionState({
+        config: { kfDefPath: 'k.yaml', kfctlUrl: 'u', paused: overrides.paused ?? false },
+        switches: { paused: overrides.switchPaused ?? false },
         head: overrides.head === undefined ? { sha: HEAD, deleted: false } : overrides.head,
-      }) satisfies VersionState;
+      });
     const others = (n: number, status: DeploymentStatus = 'ready'): Deployment[] =>
       Array.from({ length: n }, (_, i) =>
         dep(`other-${i}`, status, { version: `v${i}`, commit: OLD, createdAt: ago(5 * HOUR) }),

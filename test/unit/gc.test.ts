@@ -1,63 +1,35 @@
 import assert from 'node:assert/strict';
 import { planCollection } from '../../functions/core/gc.js';
 import type { Deployment, DeploymentStatus, Policy, VersionState } from '../../functions/core/types.js';
+import { makeDeployment, makeVersionState, TEST_POLICY as POLICY } from '../support/fixtures.js';
 
 const NOW = new Date('2026-11-29T14:00:00Z');
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
-const POLICY: Policy = {
-  minMinutesBetweenDeployments: 20,
-  maxActiveDeployments: 10,
-  periodicRedeployHours: 12,
-  minLifetimeHours: 3,
-  gracePeriodHours: 3,
-};
-
 /** A deployment `ageMs` old at NOW. */
 function dep(instance: string, status: DeploymentStatus, ageMs: number, version = 'master'): Deployment {
   const createdAt = new Date(NOW.getTime() - ageMs);
-  return {
+  return makeDeployment({
     instance,
     version,
-    repo: 'kubeflow/manifests',
-    branch: 'master',
     commit: `${instance}-sha`,
-    reason: 'new-commit',
-    requestId: `req-${instance}`,
     status,
-    namespace: 'auto-deploy',
     jobName: `job-${instance}`,
-    teardownJobName: null,
     kfctlUrl: 'https://example.com/kfctl',
     kfDefUrl: 'https://example.com/kfdef.yaml',
     endpoint: `https://${instance}.endpoints.p.cloud.goog`,
-    credentialsCommand: '',
     createdAt,
-    updatedAt: createdAt,
     readyAt: status === 'ready' ? createdAt : null,
-    finishedAt: null,
-    deletingAt: null,
-    deletedAt: null,
-    launchLeaseExpiresAt: null,
     error: status === 'failed' ? 'deploy Job j failed: BackoffLimitExceeded' : null,
-  };
+  });
 }
 
 function version(name: string, policy: Partial<Policy> = {}): VersionState {
-  return {
-    config: {
-      name,
-      repo: 'kubeflow/manifests',
-      branch: name,
-      kfDefPath: 'kfdef/k.yaml',
-      kfctlUrl: 'https://example.com/kfctl',
-      paused: false,
-      policy: { ...POLICY, ...policy },
-    },
-    switches: { paused: false, forceRedeploy: false },
+  return makeVersionState({
+    config: { name, policy: { ...POLICY, ...policy } },
     head: { sha: 'head', deleted: false },
-  };
+  });
 }
 
 describe('gc: planCollection', () => {

@@ -22,6 +22,7 @@ import {
   ZERO_SHA,
 } from '../../functions/core/names.js';
 import type { BranchHead, PushEvent, VersionConfig } from '../../functions/core/types.js';
+import { makeVersionConfig } from '../support/fixtures.js';
 
 const NOW = new Date('2024-05-06T07:08:09.000Z');
 const T0 = new Date('2024-05-06T06:00:00.000Z');
@@ -74,21 +75,13 @@ function headOf(fields: Partial<BranchHead>): BranchHead {
 }
 
 function versionOf(name: string, repo: string, branch: string): VersionConfig {
-  return {
+  return makeVersionConfig({
     name,
     repo,
     branch,
     kfDefPath: 'kfdef/kfctl_gcp_iap.yaml',
     kfctlUrl: 'https://example.com/kfctl.tar.gz',
-    paused: false,
-    policy: {
-      minMinutesBetweenDeployments: 20,
-      maxActiveDeployments: 10,
-      periodicRedeployHours: 12,
-      minLifetimeHours: 3,
-      gracePeriodHours: 3,
-    },
-  };
+  });
 }
 
 describe('planPushIntake', () => {

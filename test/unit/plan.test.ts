@@ -5,10 +5,15 @@ import type {
   Deployment,
   DeploymentStatus,
   DeployRequest,
-  Policy,
   VersionDecision,
   VersionState,
 } from '../../functions/core/types.js';
+import {
+  makeDeployment,
+  makeEnqueuedRequest,
+  makeVersionState,
+  TEST_POLICY as POLICY,
+} from '../support/fixtures.js';
 
 const NOW = new Date('2026-11-29T14:00:00Z');
 const MINUTE = 60_000;
@@ -16,14 +21,6 @@ const HOUR = 60 * MINUTE;
 const HEAD = 'a'.repeat(40);
 const OLD = 'b'.repeat(40);
 const OLDER = 'c'.repeat(40);
-
-const POLICY: Policy = {
-  minMinutesBetweenDeployments: 20,
-  maxActiveDeployments: 10,
-  periodicRedeployHours: 12,
-  minLifetimeHours: 3,
-  gracePeriodHours: 3,
-};
 
 const ago = (ms: number): Date => new Date(NOW.getTime() - ms);
 const ahead = (ms: number): Date => new Date(NOW.getTime() + ms);
@@ -36,19 +33,11 @@ interface VersionOptions {
 }
 
 function version(name: string, options: VersionOptions = {}): VersionState {
-  return {
-    config: {
-      name,
-      repo: 'kubeflow/manifests',
-      branch: name,
-      kfDefPath: 'kfdef/k.yaml',
-      kfctlUrl: 'https://example.com/kfctl',
-      paused: options.paused ?? false,
-      policy: POLICY,
-    },
+  return makeVersionState({
+    config: { name, paused: options.paused ?? false },
     switches: { paused: options.switchPaused ?? false, forceRedeploy: options.force ?? false },
     head: options.head === undefined ? { sha: HEAD, deleted: false } : options.head,
-  };
+  });
 }
 
 function dep(
@@ -58,51 +47,11 @@ function dep(
   overrides: Partial<Deployment> = {},
 ): Deployment {
   const createdAt = ago(ageMs);
-  return {
-    instance,
-    version: 'master',
-    repo: 'kubeflow/manifests',
-    branch: 'master',
-    commit: HEAD,
-    reason: 'new-commit',
-    requestId: `req-${instance}`,
-    status,
-    namespace: 'auto-deploy',
-    jobName: null,
-    teardownJobName: null,
-    kfctlUrl: '',
-    kfDefUrl: '',
-    endpoint: '',
-    credentialsCommand: '',
-    createdAt,
-    updatedAt: createdAt,
-    readyAt: null,
-    finishedAt: null,
-    deletingAt: null,
-    deletedAt: null,
-    launchLeaseExpiresAt: null,
-    error: null,
-    ...overrides,
-  };
+  return makeDeployment({ instance, status, commit: HEAD, createdAt, updatedAt: createdAt, ...overrides });
 }
 
 function openRequest(id: string, overrides: Partial<DeployRequest> = {}): DeployRequest {
-  return {
-    id,
-    action: 'deploy',
-    version: 'master',
-    commit: HEAD,
-    reason: 'new-commit',
-    instance: null,
-    notBefore: ago(MINUTE),
-    status: 'enqueued',
-    enqueueCount: 1,
-    taskName: 't',
-    createdAt: ago(2 * MINUTE),
-    updatedAt: ago(2 * MINUTE),
-    error: null,
-    ...overrides,
-  };
+  return makeEnqueuedRequest(NOW, { id, commit: HEAD, ...overrides });
 }
 
 /** `n` ready instances of other versions, old enough, each alone in its version (never collected). */

@@ -14,13 +14,18 @@ import {
   versionToJson,
 } from '../../functions/core/status-view.js';
 import type { Deployment, VersionDecision } from '../../functions/core/types.js';
+import {
+  KFCTL_URL,
+  launchedFields,
+  makeDeployment,
+  makeVersionView,
+  readyTimes,
+} from '../support/fixtures.js';
 
 const NOW = new Date('2024-03-10T12:00:00Z');
 const MINUTE_MS = 60_000;
 const SHA_1 = '1111111111111111111111111111111111111111';
 const SHA_2 = '2222222222222222222222222222222222222222';
-const KFCTL_URL =
-  'https://github.com/kubeflow/kfctl/releases/download/v1.0/kfctl_v1.0-0-g94c35cf_linux.tar.gz';
 
 function minutesAgo(minutes: number): Date {
   return new Date(NOW.getTime() - minutes * MINUTE_MS);
@@ -28,46 +33,24 @@ function minutesAgo(minutes: number): Date {
 
 function deployment(overrides: Partial<Deployment> = {}): Deployment {
   const instance = overrides.instance ?? 'kf-master-0310-abc';
-  return {
+  return makeDeployment({
     instance,
-    version: 'master',
-    repo: 'kubeflow/manifests',
-    branch: 'master',
-    commit: SHA_1,
-    reason: 'new-commit',
+    ...launchedFields(instance, SHA_1, { project: 'kf-ci', namespace: 'kubeflow-ci' }),
     requestId: `deploy-master-${SHA_1.slice(0, 12)}-c`,
-    status: 'ready',
-    namespace: 'kubeflow-ci',
     jobName: `auto-deploy-master-${instance.slice(-3)}`,
-    teardownJobName: null,
-    kfctlUrl: KFCTL_URL,
-    kfDefUrl: `https://raw.githubusercontent.com/kubeflow/manifests/${SHA_1}/kfdef/kfctl_gcp_iap.yaml`,
-    endpoint: `https://${instance}.endpoints.kf-ci.cloud.goog`,
-    credentialsCommand: `gcloud --project=kf-ci container clusters get-credentials --zone=us-east1-d ${instance}`,
-    createdAt: minutesAgo(90),
-    updatedAt: minutesAgo(60),
-    readyAt: minutesAgo(60),
-    finishedAt: minutesAgo(60),
-    deletingAt: null,
-    deletedAt: null,
-    launchLeaseExpiresAt: null,
-    error: null,
+    ...readyTimes(minutesAgo(90), minutesAgo(60)),
     ...overrides,
-  };
+  });
 }
 
 function version(overrides: Partial<VersionView> = {}): VersionView {
-  return {
-    name: 'master',
-    repo: 'kubeflow/manifests',
+  return makeVersionView({
     branch: 'master',
-    kfctlUrl: KFCTL_URL,
-    paused: false,
     head: { sha: SHA_1, deleted: false, updatedAt: minutesAgo(95) },
     decision: { kind: 'wait', version: 'master', reason: 'up-to-date', commit: SHA_1 },
     decidedAt: minutesAgo(2),
     ...overrides,
-  };
+  });
 }
 
 const INPUT = { project: 'kf-ci', zone: 'us-east1-d', now: NOW };
