@@ -24,6 +24,8 @@ export const MAX_WEBHOOK_BODY_BYTES = 25 * 1024 * 1024;
  */
 export const DEFAULT_EVALUATION_BUDGET_MS = 5000;
 
+const DELIVERY_ID = /^[A-Za-z0-9-]{1,100}$/;
+
 export interface GithubWebhookDeps {
   verifier: WebhookVerifier;
   store: IntakeStore;
@@ -67,6 +69,10 @@ export function createGithubWebhookHandler(
     }
     if (!event || !deliveryId) {
       return reply(res, 400, { error: 'X-GitHub-Event and X-GitHub-Delivery headers are required' });
+    }
+    if (!DELIVERY_ID.test(deliveryId)) {
+      // It becomes a Firestore document id: GitHub sends GUIDs.
+      return reply(res, 400, { error: 'X-GitHub-Delivery must be a GUID (letters, digits and dashes)' });
     }
     let body: unknown;
     try {

@@ -78,7 +78,7 @@ describe('githubWebhook (Functions Framework + Firestore emulator)', () => {
     await db.terminate();
   });
 
-  async function send(event: string, payload: unknown, deliveryId = randomUUID(), secret = SECRET) {
+  async function send(event: string, payload: unknown, deliveryId: string = randomUUID(), secret = SECRET) {
     const delivery = await signDelivery(event, payload, secret, deliveryId);
     const response = await fetch(url, { method: 'POST', headers: delivery.headers, body: delivery.body });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
@@ -200,6 +200,13 @@ describe('githubWebhook (Functions Framework + Firestore emulator)', () => {
     const response = await send('push', { ref: 'refs/heads/master', before: 'nope' });
     assert.equal(response.status, 400);
     assert.match(String(response.body.error), /before/);
+    assert.deepEqual(await collections(), []);
+  });
+
+  it('answers 400 to a delivery id that is not a GUID (it would become a document path)', async () => {
+    const response = await send('push', push({ after: fakeSha('id') }), '../versions/master');
+    assert.equal(response.status, 400);
+    assert.match(String(response.body.error), /X-GitHub-Delivery/);
     assert.deepEqual(await collections(), []);
   });
 
