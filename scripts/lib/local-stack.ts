@@ -9,9 +9,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CloudTasksClient } from '@google-cloud/tasks';
-import { grpc } from 'google-gax';
 import { createKubeJobLauncher, kubeConfigForLocalServer } from '../../functions/adapters/kube-jobs.js';
+import { createTasksClient } from '../../functions/adapters/tasks-queue.js';
 import {
   type App,
   buildApp,
@@ -186,26 +185,16 @@ export async function startLocalStack(
   }
 }
 
-/** Creates the queue in the Tasks emulator unless it exists (Cloud Tasks' own queue comes from infra/). */
-async function ensureQueue(queuePath: string, emulatorHost: string, projectId: string): Promise<void> {
-  const [host, port] = splitHostPort(emulatorHost);
-  const client = new CloudTasksClient({
-    apiEndpoint: host,
-    port,
-    sslCreds: grpc.credentials.createInsecure(),
-    projectId,
-  });
+/** Creates the queue in a Tasks emulator unless it exists (Cloud Tasks' own queue comes from infra/). */
+export async function ensureQueue(queuePath: string, emulatorHost: string, projectId: string): Promise<void> {
+  const client = createTasksClient({ emulatorHost, projectId });
   try {
     const parent = queuePath.slice(0, queuePath.indexOf('/queues/'));
     await client.createQueue({ parent, queue: { name: queuePath, ...LOCAL_QUEUE } });
   } catch (err) {
+    // ALREADY_EXISTS: it was created before (an emulator the caller started, or an earlier attempt).
     if ((err as { code?: number }).code !== 6) throw err;
   } finally {
     await client.close();
   }
-}
-
-function splitHostPort(hostPort: string): [string, number] {
-  const index = hostPort.lastIndexOf(':');
-  return [hostPort.slice(0, index), Number(hostPort.slice(index + 1))];
 }

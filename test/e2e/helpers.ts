@@ -7,13 +7,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DocumentData } from '@google-cloud/firestore';
-import { CloudTasksClient } from '@google-cloud/tasks';
-import { grpc } from 'google-gax';
 import { JOB_LABELS } from '../../functions/core/job-manifest.js';
 import type { Policy } from '../../functions/core/types.js';
 import { createLogger, type Logger } from '../../functions/log.js';
 import type { KubeJob, KubeServer } from '../../scripts/kube-server/server.js';
-import { LOCAL_QUEUE, type LocalStack, startLocalStack } from '../../scripts/lib/local-stack.js';
+import { ensureQueue, type LocalStack, startLocalStack } from '../../scripts/lib/local-stack.js';
 import { buildPushPayload, type PushSpec, signDelivery } from '../../scripts/lib/push-payload.js';
 import { firestoreEmulatorHost, TEST_PROJECT_ID } from '../support/firestore.js';
 
@@ -295,20 +293,5 @@ export async function createQueueIn(
   queuePath: string,
   projectId: string,
 ): Promise<void> {
-  const index = emulatorAddress.lastIndexOf(':');
-  const client = new CloudTasksClient({
-    apiEndpoint: emulatorAddress.slice(0, index),
-    port: Number(emulatorAddress.slice(index + 1)),
-    sslCreds: grpc.credentials.createInsecure(),
-    projectId,
-  });
-  try {
-    const parent = queuePath.slice(0, queuePath.indexOf('/queues/'));
-    await client.createQueue({ parent, queue: { name: queuePath, ...LOCAL_QUEUE } });
-  } catch (err) {
-    // ALREADY_EXISTS: an earlier attempt created it.
-    if ((err as { code?: number }).code !== 6) throw err;
-  } finally {
-    await client.close();
-  }
+  await ensureQueue(queuePath, emulatorAddress, projectId);
 }
