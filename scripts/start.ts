@@ -4,6 +4,7 @@
  */
 import { ConfigError } from '../functions/config.js';
 import { startLocalStack } from './lib/local-stack.js';
+import { stopOnSignals } from './lib/signals.js';
 
 async function main(): Promise<void> {
   const stack = await startLocalStack(process.env);
@@ -27,14 +28,7 @@ async function main(): Promise<void> {
     '',
   ];
   process.stderr.write(`${lines.join('\n')}\n`);
-  const shutdown = () => {
-    stack.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  stopOnSignals('local-stack', () => stack.stop());
 }
 
 main().catch((err: unknown) => {

@@ -6,6 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { stopOnSignals } from '../lib/signals.js';
 import { renderLocalKubeconfig, startKubeServer } from './server.js';
 
 const DEFAULT_PORT = 8124;
@@ -80,17 +81,7 @@ async function main(): Promise<void> {
   if (options.kubeconfig) process.stdout.write(`kubeconfig written to ${options.kubeconfig}\n`);
   else process.stdout.write(`token: ${server.token}\n`);
 
-  const shutdown = (signal: NodeJS.Signals) => {
-    process.stdout.write(
-      `${JSON.stringify({ severity: 'INFO', component: 'kube-server', message: 'signal', signal })}\n`,
-    );
-    server.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  stopOnSignals('kube-server', () => server.stop());
 }
 
 main().catch((error: unknown) => {

@@ -4,6 +4,7 @@
  * Prints `tasks emulator listening on host:port` once ready; stops on SIGINT/SIGTERM.
  */
 import { parseArgs } from 'node:util';
+import { stopOnSignals } from '../lib/signals.js';
 import { startTasksEmulator } from './server.js';
 
 const DEFAULT_PORT = 8123;
@@ -54,17 +55,7 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`tasks emulator listening on ${emulator.address}\n`);
 
-  const shutdown = (signal: NodeJS.Signals) => {
-    process.stdout.write(
-      `${JSON.stringify({ severity: 'INFO', component: 'tasks-emulator', message: 'signal', signal })}\n`,
-    );
-    emulator.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  stopOnSignals('tasks-emulator', () => emulator.stop());
 }
 
 main().catch((error: unknown) => {
