@@ -626,6 +626,26 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
       assert.equal((await allDeployments()).length, 1);
     });
 
+    it('two versions racing for the last slot: exactly one launches, the other is deferred at-capacity', async () => {
+      await setHead('master', SHA_A);
+      await setHead('v1', SHA_B);
+      const masterId = 'deploy-master-a1a1a1a1a1a1-c';
+      const v1Id = 'deploy-v1-b2b2b2b2b2b2-c';
+      await putRequest(store, deployRequest(masterId));
+      await putRequest(store, deployRequest(v1Id, { version: 'v1', commit: SHA_B }));
+      const to = await startWorker({ config: deploymentsConfig(1) });
+
+      const responses = await Promise.all([deliver(masterId, { to }), deliver(v1Id, { to })]);
+
+      assert.deepEqual(responses.map((response) => response.status).sort(), [200, 200]);
+      assert.deepEqual(responses.map((response) => response.body.result).sort(), [
+        'deferred-at-capacity',
+        'launched',
+      ]);
+      assert.equal(serverJobs().length, 1);
+      assert.equal((await allDeployments()).length, 1);
+    });
+
     it('defers when a running Job of the same commit is on the cluster though not in Firestore', async () => {
       await setHead('master', SHA_A);
       const foreign = await createDeployJobOnServer('kf-master-0228-f00', 'deploy-from-elsewhere');
