@@ -87,6 +87,7 @@ export class DeployLauncher {
           version,
           deployments: view.deployments,
           maxActiveDeployments: config.policy.maxActiveDeployments,
+          runningJob: running?.name ?? null,
           now,
         });
         if (decision.kind === 'skip' && decision.reason === 'already-launched') {
@@ -123,22 +124,17 @@ export class DeployLauncher {
           return done(`skipped-${decision.reason}`, decision.instance ? { instance: decision.instance } : {});
         }
         if (decision.kind === 'defer') {
+          const why =
+            decision.reason === 'job-running'
+              ? `Job ${decision.job} of the same commit is still running`
+              : decision.reason;
           store.updateRequest(tx, request.id, {
             status: 'deferred',
             notBefore: decision.until ?? request.notBefore,
             updatedAt: now,
-            error: `deferred: ${decision.reason}`,
+            error: `deferred: ${why}`,
           });
-          return done(`deferred-${decision.reason}`);
-        }
-        if (running) {
-          store.updateRequest(tx, request.id, {
-            status: 'deferred',
-            notBefore: new Date(now.getTime() + version.config.policy.minMinutesBetweenDeployments * 60_000),
-            updatedAt: now,
-            error: `deferred: Job ${running.name} of the same commit is still running`,
-          });
-          return done('deferred-job-running', { job: running.name });
+          return done(`deferred-${decision.reason}`, decision.job ? { job: decision.job } : {});
         }
 
         const instance = await this.freeInstanceName(view, tx, request);

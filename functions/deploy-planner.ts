@@ -15,7 +15,7 @@
 
 import type { IntakeStore } from './adapters/firestore-store.js';
 import type { FirestorePipelineStore } from './adapters/pipeline-store.js';
-import { reconcileDeployment } from './core/deployments.js';
+import { newestJobOf, reconcileDeployment } from './core/deployments.js';
 import { describeDecision, shownDecision } from './core/describe.js';
 import { pushFromPoll } from './core/intake.js';
 import { JOB_LABELS } from './core/job-manifest.js';
@@ -28,7 +28,6 @@ import type {
   DeployQueue,
   EvaluationTrigger,
   JobLauncher,
-  JobSummary,
 } from './core/ports.js';
 import { isDueForEnqueue, requestsForPlan } from './core/requests.js';
 import type { DeploymentsConfig, DeployRequest, Plan } from './core/types.js';
@@ -169,8 +168,8 @@ export class DeployPlanner implements DeployEvaluator {
     const now = clock();
     const changed: string[] = [];
     for (const deployment of followed) {
-      const deployJob = newestJob(all, deployment.instance, 'deploy');
-      const teardownJob = newestJob(all, deployment.instance, 'teardown');
+      const deployJob = newestJobOf(all, deployment.instance, 'deploy');
+      const teardownJob = newestJobOf(all, deployment.instance, 'teardown');
       const patch = reconcileDeployment(deployment, deployJob, teardownJob, now);
       if (!patch) continue;
       const outcome = await store.updateDeploymentIf(deployment, patch);
@@ -269,13 +268,4 @@ export class DeployPlanner implements DeployEvaluator {
       return false;
     }
   }
-}
-
-function newestJob(jobs: JobSummary[], instance: string, action: 'deploy' | 'teardown'): JobSummary | null {
-  let newest: JobSummary | null = null;
-  for (const job of jobs) {
-    if (job.labels[JOB_LABELS.instance] !== instance || job.labels[JOB_LABELS.action] !== action) continue;
-    if (newest === null || (job.createdAt?.getTime() ?? 0) > (newest.createdAt?.getTime() ?? 0)) newest = job;
-  }
-  return newest;
 }

@@ -2,6 +2,7 @@
  * Deployment status transitions and the worker's launch re-check. Pure: what the cluster says
  * (Job summaries) and `now` in, changes and decisions out.
  */
+import { JOB_LABELS } from './job-manifest.js';
 import type { JobSummary } from './ports.js';
 import { ACTIVE_STATUSES, type Deployment, type DeployRequest, type VersionState } from './types.js';
 
@@ -121,7 +122,14 @@ export function reconcileDeployment(
 /** The worker's decision when a deploy request's task fires. */
 export type LaunchDecision =
   | { kind: 'launch' }
-  | { kind: 'defer'; reason: 'rate-limited' | 'at-capacity' | 'paused'; until?: Date; active?: number }
+  | {
+      kind: 'defer';
+      reason: 'rate-limited' | 'at-capacity' | 'paused' | 'job-running';
+      until?: Date;
+      active?: number;
+      /** job-running: the running Job of the same commit. */
+      job?: string;
+    }
   | {
       kind: 'skip';
       reason: /** A deployment was already launched for this very request (a retried task). */
@@ -142,6 +150,11 @@ export interface LaunchInput {
   /** The version's deployments (others are ignored) and every active one (for the capacity limit). */
   deployments: readonly Deployment[];
   maxActiveDeployments: number;
+  /**
+   * The name of a deploy Job of the request's commit and version still running on the cluster, if any
+   * (found by its labels: it may be one Firestore does not know about).
+   */
+  runningJob?: string | null;
   now: Date;
 }
 
@@ -155,7 +168,9 @@ export interface LaunchInput {
  * 2. defer while the version is paused (config or switch);
  * 3. defer until `notBefore` when the task fired early, and, except for manual requests, until the newest
  *    launch of the version + `minMinutesBetweenDeployments` (exactly at the boundary launches);
- * 4. defer while `maxActiveDeployments` deployments (all versions) are launching, deploying or ready.
+ * 4. defer while `maxActiveDeployments` deployments (all versions) are launching, deploying or ready;
+ * 5. defer for `minMinutesBetweenDeployments` while a Job of the same commit is still running on the
+ *    cluster (the original's guard, which also catches Jobs Firestore does not know about).
  */
 export function decideLaunch(input: LaunchInput): LaunchDecision {
   const { request, version, now } = input;
@@ -199,5 +214,23 @@ export function decideLaunch(input: LaunchInput): LaunchDecision {
 
   const active = input.deployments.filter((d) => ACTIVE_STATUSES.includes(d.status)).length;
   if (active >= input.maxActiveDeployments) return { kind: 'defer', reason: 'at-capacity', active };
+  if (input.runningJob) {
+    const until = new Date(now.getTime() + version.config.policy.minMinutesBetweenDeployments * MINUTE_MS);
+    return { kind: 'defer', reason: 'job-running', until, job: input.runningJob };
+  }
   return { kind: 'launch' };
+}
+
+/** The newest Job of `instance` for `action` (by its `kf-name` and action labels), or null. */
+export function newestJobOf(
+  jobs: readonly JobSummary[],
+  instance: string,
+  action: 'deploy' | 'teardown',
+): JobSummary | null {
+  let newest: JobSummary | null = null;
+  for (const job of jobs) {
+    if (job.labels[JOB_LABELS.instance] !== instance || job.labels[JOB_LABELS.action] !== action) continue;
+    if (newest === null || (job.createdAt?.getTime() ?? 0) > (newest.createdAt?.getTime() ?? 0)) newest = job;
+  }
+  return newest;
 }

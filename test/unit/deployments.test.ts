@@ -4,6 +4,7 @@ import {
   LAUNCH_LEASE_SECONDS,
   type LaunchDecision,
   launchLeaseExpiry,
+  newestJobOf,
   reconcileDeployment,
 } from '../../functions/core/deployments.js';
 import type { JobSummary } from '../../functions/core/ports.js';
@@ -253,6 +254,7 @@ describe('deployments', () => {
       request?: DeployRequest;
       version?: VersionState;
       deployments?: Deployment[];
+      runningJob?: string;
       expected: LaunchDecision;
     }> = [
       { name: 'launches on an empty history', expected: { kind: 'launch' } },
@@ -383,6 +385,22 @@ describe('deployments', () => {
         ],
         expected: { kind: 'launch' },
       },
+      {
+        name: 'a Job of the same commit still running on the cluster defers for the rate-limit interval',
+        runningJob: 'auto-deploy-master-x1y2z',
+        expected: {
+          kind: 'defer',
+          reason: 'job-running',
+          until: new Date(NOW.getTime() + 20 * MINUTE),
+          job: 'auto-deploy-master-x1y2z',
+        },
+      },
+      {
+        name: 'a running Job of the same commit does not stop a skip (the request is moot anyway)',
+        version: version({ head: { sha: OLD, deleted: false } }),
+        runningJob: 'auto-deploy-master-x1y2z',
+        expected: { kind: 'skip', reason: 'superseded' },
+      },
     ];
     for (const c of cases) {
       it(c.name, () => {
@@ -391,10 +409,40 @@ describe('deployments', () => {
           version: c.version ?? version(),
           deployments: c.deployments ?? [],
           maxActiveDeployments: 10,
+          runningJob: c.runningJob ?? null,
           now: NOW,
         });
         assert.deepEqual(decision, c.expected);
       });
     }
+  });
+
+  describe('newestJobOf', () => {
+    const labelled = (
+      name: string,
+      instance: string,
+      action: string,
+      createdAt: Date | null,
+    ): JobSummary => ({
+      ...job(name, 'running'),
+      labels: { 'kf-name': instance, 'auto-deploy-action': action },
+      createdAt,
+    });
+    const jobs = [
+      labelled('deploy-old', 'kf-a', 'deploy', ago(2 * HOUR)),
+      labelled('deploy-new', 'kf-a', 'deploy', ago(HOUR)),
+      labelled('teardown', 'kf-a', 'teardown', ago(MINUTE)),
+      labelled('other-instance', 'kf-b', 'deploy', NOW),
+    ];
+
+    it('picks the newest Job of the instance for the action', () => {
+      assert.equal(newestJobOf(jobs, 'kf-a', 'deploy')?.name, 'deploy-new');
+      assert.equal(newestJobOf(jobs, 'kf-a', 'teardown')?.name, 'teardown');
+    });
+
+    it('is null when the instance has no Job for the action', () => {
+      assert.equal(newestJobOf(jobs, 'kf-b', 'teardown'), null);
+      assert.equal(newestJobOf([], 'kf-a', 'deploy'), null);
+    });
   });
 });
