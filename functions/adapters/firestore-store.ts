@@ -108,12 +108,22 @@ function commitDoc(push: PushEvent, branch: string, commit: PushEvent['commits']
   };
 }
 
+/** `branches/{owner:repo:branch}`: shared by the intake and the pipeline stores. */
+export function branchDocRef(db: Firestore, repo: string, branch: string): DocumentReference {
+  return db.collection(COLLECTIONS.branches).doc(branchDocId(repo, branch));
+}
+
+/** `versions/{version}`: shared by the intake and the pipeline stores. */
+export function versionDocRef(db: Firestore, version: string): DocumentReference {
+  return db.collection(COLLECTIONS.versions).doc(version);
+}
+
 /** The Store on Firestore. Pass a Firestore client; the default one uses the ambient project and credentials. */
 export class FirestoreStore implements IntakeStore {
   constructor(readonly db: Firestore = new Firestore()) {}
 
   branchRef(repo: string, branch: string): DocumentReference {
-    return this.db.collection(COLLECTIONS.branches).doc(branchDocId(repo, branch));
+    return branchDocRef(this.db, repo, branch);
   }
 
   deliveryRef(deliveryId: string): DocumentReference {
@@ -121,7 +131,7 @@ export class FirestoreStore implements IntakeStore {
   }
 
   versionRef(version: string): DocumentReference {
-    return this.db.collection(COLLECTIONS.versions).doc(version);
+    return versionDocRef(this.db, version);
   }
 
   async getBranchHead(repo: string, branch: string): Promise<BranchHead | null> {

@@ -17,7 +17,6 @@ import {
   Timestamp,
   type Transaction,
 } from '@google-cloud/firestore';
-import { branchDocId } from '../core/names.js';
 import type { StatusReader, VersionView } from '../core/ports.js';
 import {
   ACTIVE_STATUSES,
@@ -29,7 +28,7 @@ import {
   type VersionState,
   type VersionSwitches,
 } from '../core/types.js';
-import { COLLECTIONS } from './firestore-store.js';
+import { branchDocRef, versionDocRef } from './firestore-store.js';
 
 export const PIPELINE_COLLECTIONS = {
   deployRequests: 'deployRequests',
@@ -129,6 +128,16 @@ function deploymentDoc(deployment: Deployment): DocumentData {
   return { ...deployment };
 }
 
+/** The deployments of several query results, each once (a document may match more than one query). */
+function uniqueDeployments(docs: DocumentSnapshot[]): Deployment[] {
+  const byInstance = new Map<string, Deployment>();
+  for (const doc of docs) {
+    const deployment = deploymentFromDoc(doc);
+    if (deployment) byInstance.set(deployment.instance, deployment);
+  }
+  return [...byInstance.values()];
+}
+
 /** Everything the planner reads, in one consistent-enough snapshot. */
 export interface PipelineSnapshot {
   versions: VersionState[];
@@ -149,46 +158,51 @@ export class FirestorePipelineStore {
   }
 
   versionRef(version: string): DocumentReference {
-    return this.db.collection(COLLECTIONS.versions).doc(version);
+    return versionDocRef(this.db, version);
   }
 
   branchRef(repo: string, branch: string): DocumentReference {
-    return this.db.collection(COLLECTIONS.branches).doc(branchDocId(repo, branch));
+    return branchDocRef(this.db, repo, branch);
   }
 
   /** Versions (config + switches + head), relevant deployments and open requests. */
   async readSnapshot(configs: VersionConfig[], now: Date, tx?: Transaction): Promise<PipelineSnapshot> {
-    const get = <T>(query: FirebaseFirestore.Query<T>) => (tx ? tx.get(query) : query.get());
     const versionRefs = configs.map((config) => this.versionRef(config.name));
     const branchRefs = configs.map((config) => this.branchRef(config.repo, config.branch));
     const refs = [...versionRefs, ...branchRefs];
-    const [docs, live, recent, open] = await Promise.all([
+    const [docs, deployments, open] = await Promise.all([
       refs.length === 0 ? Promise.resolve([]) : tx ? tx.getAll(...refs) : this.db.getAll(...refs),
-      get(this.deploymentsQuery().where('status', '!=', 'deleted')),
-      get(
-        this.deploymentsQuery().where(
-          'createdAt',
-          '>=',
-          new Date(now.getTime() - RECENT_DELETED_HOURS * 3_600_000),
-        ),
-      ),
-      get(this.requestsQuery().where('status', 'in', OPEN_STATUSES)),
+      this.readRecentDeployments(now, tx),
+      tx ? tx.get(this.openRequestsQuery()) : this.openRequestsQuery().get(),
     ]);
     const versions = configs.map((config, index) => ({
       config,
       switches: switchesFromDoc(docs[index]?.data()),
       head: headFromBranchDoc(docs[configs.length + index]?.data()),
     }));
-    const byInstance = new Map<string, Deployment>();
-    for (const doc of [...live.docs, ...recent.docs]) {
-      const deployment = deploymentFromDoc(doc);
-      if (deployment) byInstance.set(deployment.instance, deployment);
-    }
     return {
       versions,
-      deployments: [...byInstance.values()],
+      deployments,
       openRequests: open.docs.map(requestFromDoc).filter((request) => request !== null),
     };
+  }
+
+  /**
+   * Every deployment not deleted, plus deleted ones launched in the last `RECENT_DELETED_HOURS` (they
+   * carry the rate limits, and the status page shows them). Two single-field queries, merged.
+   */
+  private async readRecentDeployments(now: Date, tx?: Transaction): Promise<Deployment[]> {
+    const since = new Date(now.getTime() - RECENT_DELETED_HOURS * 3_600_000);
+    const queries = [
+      this.deploymentsQuery().where('status', '!=', 'deleted'),
+      this.deploymentsQuery().where('createdAt', '>=', since),
+    ];
+    const results = await Promise.all(queries.map((query) => (tx ? tx.get(query) : query.get())));
+    return uniqueDeployments(results.flatMap((result) => result.docs));
+  }
+
+  private openRequestsQuery() {
+    return this.requestsQuery().where('status', 'in', OPEN_STATUSES);
   }
 
   private deploymentsQuery() {
@@ -335,20 +349,9 @@ export class FirestorePipelineStore {
     return out;
   }
 
-  /** Deployments for the status page: not deleted, plus those deleted in the last `RECENT_DELETED_HOURS`. */
+  /** Deployments for the status page, newest first (see readRecentDeployments). */
   async listDeploymentsForStatus(now: Date): Promise<Deployment[]> {
-    const [live, recent] = await Promise.all([
-      this.deploymentsQuery().where('status', '!=', 'deleted').get(),
-      this.deploymentsQuery()
-        .where('createdAt', '>=', new Date(now.getTime() - RECENT_DELETED_HOURS * 3_600_000))
-        .get(),
-    ]);
-    const byInstance = new Map<string, Deployment>();
-    for (const doc of [...live.docs, ...recent.docs]) {
-      const deployment = deploymentFromDoc(doc);
-      if (deployment) byInstance.set(deployment.instance, deployment);
-    }
-    return [...byInstance.values()].sort((a, b) => +b.createdAt - +a.createdAt);
+    return (await this.readRecentDeployments(now)).sort((a, b) => +b.createdAt - +a.createdAt);
   }
 
   /** Branch heads of the followed branches, with the ETag of the last poll. */
@@ -397,12 +400,8 @@ export class FirestorePipelineStore {
         request ? tx.get(this.deploymentsQuery().where('version', '==', request.version)) : null,
         tx.get(this.deploymentsQuery().where('status', 'in', [...ACTIVE_STATUSES])),
       ]);
-      const byInstance = new Map<string, Deployment>();
-      for (const doc of [...(own?.docs ?? []), ...active.docs]) {
-        const deployment = deploymentFromDoc(doc);
-        if (deployment) byInstance.set(deployment.instance, deployment);
-      }
-      return body({ request, version, deployments: [...byInstance.values()], now }, tx);
+      const deployments = uniqueDeployments([...(own?.docs ?? []), ...active.docs]);
+      return body({ request, version, deployments, now }, tx);
     });
   }
 
