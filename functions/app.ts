@@ -17,7 +17,6 @@ import { FirestorePipelineStore, FirestoreStatusReader } from './adapters/pipeli
 import { CloudTasksQueue, createTasksClient } from './adapters/tasks-queue.js';
 import { type AppConfig, ConfigError } from './config.js';
 import type { Clock, CommitSource, DeployEvaluator, DeployQueue, JobLauncher } from './core/ports.js';
-import { systemClock } from './core/ports.js';
 import { DeployLauncher } from './deploy-launcher.js';
 import { DeployPlanner } from './deploy-planner.js';
 import { createDeployWorkerHandler } from './deploy-worker.js';
@@ -68,7 +67,8 @@ function once<T>(build: () => T): () => T {
 /** Builds the app. Clients are created once and shared by every function of the instance. */
 export function buildApp(config: AppConfig, overrides: AppOverrides = {}): App {
   const logger = overrides.logger ?? createLogger();
-  const clock = overrides.clock ?? systemClock;
+  // The one place the real clock is read; everything else is handed `clock`.
+  const clock: Clock = overrides.clock ?? (() => new Date());
   const firestore = overrides.firestore ?? createFirestore(config.projectId, config.firestoreEmulatorHost);
   const store = new FirestoreStore(firestore);
   const pipelineStore = new FirestorePipelineStore(firestore);

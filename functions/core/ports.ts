@@ -17,15 +17,8 @@ export interface DeployEvaluator {
   evaluate(versions: string[], trigger: EvaluationTrigger): Promise<void>;
 }
 
-/** The evaluator until the deploy pipeline exists: the scheduler tick picks everything up. */
-export const noopDeployEvaluator: DeployEvaluator = {
-  evaluate: async () => {},
-};
-
 /** The clock, injected so the core and the tests decide what "now" is. */
 export type Clock = () => Date;
-
-export const systemClock: Clock = () => new Date();
 
 // ---------------------------------------------------------------------------------------------------------
 // Deploy pipeline ports
