@@ -9,22 +9,35 @@
 
 import type { Firestore } from '@google-cloud/firestore';
 import type { Request, Response } from '@google-cloud/functions-framework';
-import { createFirestore, FirestoreStore } from './adapters/firestore-store.js';
+import { createFirestore } from './adapters/firestore/client.js';
+import { FirestoreIntakeStore } from './adapters/firestore/intake-store.js';
+import { FirestoreLaunchStore } from './adapters/firestore/launch-store.js';
+import { FirestorePlanStore } from './adapters/firestore/plan-store.js';
+import { FirestorePollStore } from './adapters/firestore/poll-store.js';
+import { FirestoreRefreshStore } from './adapters/firestore/refresh-store.js';
+import { FirestoreStatusReader } from './adapters/firestore/status-reader.js';
 import { WebhookVerifier } from './adapters/github-payload.js';
 import { GitHubRestCommitSource } from './adapters/github-rest.js';
 import { createKubeJobLauncher, loadKubeConfig } from './adapters/kube-jobs.js';
-import { FirestorePipelineStore, FirestoreStatusReader } from './adapters/pipeline-store.js';
 import { CloudTasksQueue, createTasksClient } from './adapters/tasks-queue.js';
 import { type AppConfig, ConfigError } from './config.js';
-import type { Clock, CommitSource, DeployEvaluator, DeployQueue, JobLauncher } from './core/ports.js';
-import { DeployLauncher } from './deploy-launcher.js';
-import { DeployPlanner } from './deploy-planner.js';
+import type {
+  Clock,
+  CommitSource,
+  DeployEvaluator,
+  DeployQueue,
+  IntakeStore,
+  JobLauncher,
+} from './core/ports.js';
 import { createDeployWorkerHandler } from './deploy-worker.js';
 import { createDeploymentStatusHandler } from './deployment-status.js';
 import { createGithubWebhookHandler } from './github-webhook.js';
 import { type JobTemplates, loadJobTemplates } from './job-templates.js';
 import { createLogger, type Logger } from './log.js';
 import { createSchedulerTickHandler } from './scheduler-tick.js';
+import { createPushEvaluator, type PlanAndEnqueueDeps } from './use-cases/plan-and-enqueue.js';
+import { runDeployRequest } from './use-cases/run-deploy-request.js';
+import { runTick, type TickDeps, type TickReport } from './use-cases/tick.js';
 
 export type HttpHandler = (req: Request, res: Response) => Promise<void>;
 
@@ -40,7 +53,7 @@ export interface AppOverrides {
   /** Null disables the poll fallback. */
   commits?: CommitSource | null;
   templates?: JobTemplates;
-  /** Replaces the planner as the webhook's evaluation hook. */
+  /** Replaces the plan-and-enqueue pass as the webhook's evaluation hook. */
   evaluator?: DeployEvaluator;
   clock?: Clock;
   logger?: Logger;
@@ -48,12 +61,12 @@ export interface AppOverrides {
 
 export interface App {
   config: AppConfig;
-  store: FirestoreStore;
-  pipelineStore: FirestorePipelineStore;
+  firestore: Firestore;
+  intakeStore: IntakeStore;
   /** The handler of one function, built on first use. Throws ConfigError when its settings are missing. */
   handler(name: FunctionName): HttpHandler;
-  /** The planner (tick steps, evaluation after a push). Throws ConfigError without a queue. */
-  planner(): DeployPlanner;
+  /** One scheduler tick, as the schedulerTick function runs it. Throws ConfigError without a queue. */
+  tick(): Promise<TickReport>;
 }
 
 function once<T>(build: () => T): () => T {
@@ -70,8 +83,8 @@ export function buildApp(config: AppConfig, overrides: AppOverrides = {}): App {
   // The one place the real clock is read; everything else is handed `clock`.
   const clock: Clock = overrides.clock ?? (() => new Date());
   const firestore = overrides.firestore ?? createFirestore(config.projectId, config.firestoreEmulatorHost);
-  const store = new FirestoreStore(firestore);
-  const pipelineStore = new FirestorePipelineStore(firestore);
+  const intakeStore = new FirestoreIntakeStore(firestore);
+  const deployments = config.deployments;
 
   const queue = once((): DeployQueue => {
     if (overrides.queue) return overrides.queue;
@@ -92,9 +105,8 @@ export function buildApp(config: AppConfig, overrides: AppOverrides = {}): App {
     try {
       return createKubeJobLauncher(loadKubeConfig(config.env));
     } catch (err) {
-      throw new ConfigError(`Kubernetes is not configured: ${(err as Error).message}`, [
-        (err as Error).message,
-      ]);
+      const message = (err as Error).message;
+      throw new ConfigError(`Kubernetes is not configured: ${message}`, [message]);
     }
   });
   const commits = once((): CommitSource | null => {
@@ -103,19 +115,39 @@ export function buildApp(config: AppConfig, overrides: AppOverrides = {}): App {
     return new GitHubRestCommitSource({ apiUrl: config.github.apiUrl, token: config.github.token });
   });
   const templates = once(() => overrides.templates ?? loadJobTemplates());
-  const planner = once(
-    () =>
-      new DeployPlanner({
-        config: config.deployments,
-        store: pipelineStore,
-        intake: store,
-        queue: queue(),
-        jobs: jobs(),
-        commits: commits(),
-        clock,
-        logger: logger.child({ component: 'planner' }),
-      }),
+  const planDeps = once(
+    (): PlanAndEnqueueDeps => ({
+      config: deployments,
+      store: new FirestorePlanStore(firestore),
+      queue: queue(),
+      clock,
+      logger: logger.child({ component: 'planner' }),
+    }),
   );
+  const tickDeps = once((): TickDeps => {
+    const stepLogger = logger.child({ component: 'planner' });
+    return {
+      poll: {
+        versions: deployments.versions,
+        commits: commits(),
+        pollStore: new FirestorePollStore(firestore),
+        intake: intakeStore,
+        clock,
+        logger: stepLogger,
+      },
+      refresh: {
+        namespace: deployments.namespace,
+        store: new FirestoreRefreshStore(firestore),
+        jobs: jobs(),
+        clock,
+        logger: stepLogger,
+      },
+      plan: planDeps(),
+      intake: intakeStore,
+      logger: stepLogger,
+    };
+  });
+  const tick = () => runTick(tickDeps());
 
   const builders: Record<FunctionName, () => HttpHandler> = {
     githubWebhook: () => {
@@ -128,42 +160,47 @@ export function buildApp(config: AppConfig, overrides: AppOverrides = {}): App {
       }
       return createGithubWebhookHandler({
         verifier: new WebhookVerifier(config.webhookSecrets),
-        store,
-        versions: config.deployments.versions,
-        evaluator: overrides.evaluator ?? planner(),
+        store: intakeStore,
+        versions: deployments.versions,
+        evaluator: overrides.evaluator ?? createPushEvaluator(planDeps()),
         clock,
         logger: logger.child({ function: 'githubWebhook' }),
       });
     },
-    schedulerTick: () =>
-      createSchedulerTickHandler({ planner: planner(), logger: logger.child({ function: 'schedulerTick' }) }),
-    deployWorker: () =>
-      createDeployWorkerHandler({
-        launcher: new DeployLauncher({
-          config: config.deployments,
-          store: pipelineStore,
-          jobs: jobs(),
-          templates: templates(),
-          clock,
-          logger: logger.child({ function: 'deployWorker' }),
-        }),
-        logger: logger.child({ function: 'deployWorker' }),
-      }),
+    schedulerTick: () => {
+      tickDeps();
+      return createSchedulerTickHandler({ tick, logger: logger.child({ function: 'schedulerTick' }) });
+    },
+    deployWorker: () => {
+      const workerLogger = logger.child({ function: 'deployWorker' });
+      const deps = {
+        config: deployments,
+        store: new FirestoreLaunchStore(firestore),
+        jobs: jobs(),
+        templates: templates(),
+        clock,
+        logger: workerLogger,
+      };
+      return createDeployWorkerHandler({
+        run: (requestId) => runDeployRequest(deps, requestId),
+        logger: workerLogger,
+      });
+    },
     deploymentStatus: () =>
       createDeploymentStatusHandler({
-        reader: new FirestoreStatusReader(pipelineStore, config.deployments.versions, clock),
+        reader: new FirestoreStatusReader(firestore, deployments.versions, clock),
         clock,
         logger: logger.child({ function: 'deploymentStatus' }),
-        project: config.deployments.project,
-        zone: config.deployments.zone,
+        project: deployments.project,
+        zone: deployments.zone,
       }),
   };
   const handlers = new Map<FunctionName, HttpHandler>();
   return {
     config,
-    store,
-    pipelineStore,
-    planner,
+    firestore,
+    intakeStore,
+    tick,
     handler(name) {
       let handler = handlers.get(name);
       if (!handler) {

@@ -6,11 +6,12 @@
  * Cloud Tasks (the header X-CloudTasks-TaskName) so that a task that can never succeed does not loop.
  */
 import type { Request, Response } from '@google-cloud/functions-framework';
-import type { DeployLauncher } from './deploy-launcher.js';
+import type { WorkerOutcome } from './core/launch.js';
 import { describeError, type Logger } from './log.js';
 
 export interface DeployWorkerDeps {
-  launcher: Pick<DeployLauncher, 'run'>;
+  /** Carries out one request (use-cases/run-deploy-request.ts); throws only when a retry can help. */
+  run: (requestId: string) => Promise<WorkerOutcome>;
   logger: Logger;
 }
 
@@ -54,7 +55,7 @@ export function createDeployWorkerHandler(
       return;
     }
     try {
-      const outcome = await deps.launcher.run(requestId);
+      const outcome = await deps.run(requestId);
       const fields = { request: requestId, ...outcome };
       if (outcome.kind === 'retry') {
         log.warn('worker asks for a retry', fields);

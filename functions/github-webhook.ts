@@ -7,10 +7,9 @@
  * 405 wrong method, 413 too large, 503 storage unavailable (the scheduler tick's poll catches up).
  */
 import type { Request, Response } from '@google-cloud/functions-framework';
-import type { IntakeStore } from './adapters/firestore-store.js';
 import { InvalidPayloadError, parsePushPayload, type WebhookVerifier } from './adapters/github-payload.js';
 import { planPushIntake } from './core/intake.js';
-import type { Clock, DeployEvaluator } from './core/ports.js';
+import type { Clock, DeployEvaluator, IntakeStore } from './core/ports.js';
 import type { VersionConfig } from './core/types.js';
 import { describeError, type Logger } from './log.js';
 

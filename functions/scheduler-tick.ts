@@ -1,15 +1,16 @@
 /**
  * `schedulerTick`: Cloud Scheduler calls it every 5 minutes (operators: `gcloud scheduler jobs run`).
- * Runs the planner's three steps (poll, refresh, plan and enqueue) and answers what each did:
+ * Runs the tick's three steps (poll, refresh, plan and enqueue) and answers what each did (a TickReport):
  * 200 when every step worked, 500 when one failed (Cloud Scheduler then records the run as failed;
  * the other steps still ran and the next tick tries again).
  */
 import type { Request, Response } from '@google-cloud/functions-framework';
-import type { DeployPlanner } from './deploy-planner.js';
 import type { Logger } from './log.js';
+import type { TickReport } from './use-cases/tick.js';
 
 export interface SchedulerTickDeps {
-  planner: Pick<DeployPlanner, 'tick'>;
+  /** One tick (use-cases/tick.ts). */
+  tick: () => Promise<TickReport>;
   logger: Logger;
 }
 
@@ -21,12 +22,11 @@ export function createSchedulerTickHandler(
       res.set('Allow', 'GET, POST').status(405).json({ error: 'use POST (Cloud Scheduler) or GET' });
       return;
     }
-    const report = await deps.planner.tick();
-    const ok = report.poll.ok && report.refresh.ok && report.plan.ok;
-    deps.logger[ok ? 'info' : 'error']('tick finished', { ...report });
+    const report = await deps.tick();
+    deps.logger[report.ok ? 'info' : 'error']('tick finished', { ...report });
     res
-      .status(ok ? 200 : 500)
+      .status(report.ok ? 200 : 500)
       .set('Cache-Control', 'no-store')
-      .json({ ok, ...report });
+      .json(report);
   };
 }

@@ -9,9 +9,7 @@
 import { CloudTasksClient, type protos } from '@google-cloud/tasks';
 import { grpc } from 'google-gax';
 import type { DeployQueue, EnqueueResult } from '../core/ports.js';
-
-/** gRPC ALREADY_EXISTS: a task of that name exists or existed recently. */
-const ALREADY_EXISTS = 6;
+import { GRPC_ALREADY_EXISTS, grpcCodeOf } from './grpc-codes.js';
 
 /** The worker's time limit per attempt when none is given: 10 minutes, the Cloud Tasks default. */
 export const DEFAULT_DISPATCH_DEADLINE_SECONDS = 600;
@@ -97,11 +95,6 @@ function hintFor(code: number | null): string {
     default:
       return 'The request stays pending and is enqueued again on the next evaluation.';
   }
-}
-
-function grpcCodeOf(error: unknown): number | null {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'number' ? code : null;
 }
 
 function toTimestamp(date: Date): protos.google.protobuf.ITimestamp {
@@ -203,7 +196,7 @@ export class CloudTasksQueue implements DeployQueue {
       return { taskName, isNew: true };
     } catch (error) {
       const code = grpcCodeOf(error);
-      if (code === ALREADY_EXISTS) return { taskName, isNew: false };
+      if (code === GRPC_ALREADY_EXISTS) return { taskName, isNew: false };
       // gRPC errors carry the server's text in `details`; their `message` repeats the code in front of it.
       const grpcDetails = (error as { details?: unknown } | null)?.details;
       const details =

@@ -1,11 +1,8 @@
 /**
  * Planner decisions in words, for the status page and the logs. Pure: `now` is a parameter.
  */
+import { DAY_MS, HOUR_MS, MINUTE_MS, pad2 } from './time.js';
 import type { DeployReason, VersionDecision } from './types.js';
-
-const MINUTE_MS = 60_000;
-const HOUR_MS = 60 * MINUTE_MS;
-const DAY_MS = 24 * HOUR_MS;
 
 /** How many characters of a commit sha people see. */
 export const SHORT_SHA_LENGTH = 7;
@@ -17,10 +14,6 @@ const REASON_WORDS: Record<DeployReason, string> = {
   periodic: 'periodic redeploy',
   manual: 'manual redeploy',
 };
-
-function pad2(value: number): string {
-  return String(value).padStart(2, '0');
-}
 
 /** The first 7 characters of a sha. */
 export function shortSha(sha: string): string {

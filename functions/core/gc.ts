@@ -14,9 +14,8 @@
  * - a held deployment (`isHeld`) is never collected: the seam for leases.
  */
 import { formatAge } from './describe.js';
+import { isOlderThan } from './policy.js';
 import type { CollectDecision, Deployment, DeploymentStatus, Policy, VersionState } from './types.js';
-
-const HOUR_MS = 3_600_000;
 
 /** Statuses GC may collect. */
 export const COLLECTABLE_STATUSES: readonly DeploymentStatus[] = ['ready', 'failed', 'lost'];
@@ -64,8 +63,6 @@ function collectVersion(
   now: Date,
   isHeld: (deployment: Deployment) => boolean,
 ): CollectDecision[] {
-  const minLifetimeMs = policy.minLifetimeHours * HOUR_MS;
-  const graceMs = policy.gracePeriodHours * HOUR_MS;
   const ageOf = (deployment: Deployment): number => now.getTime() - deployment.createdAt.getTime();
   const decisions: CollectDecision[] = [];
   sorted.forEach((candidate, index) => {
@@ -75,11 +72,11 @@ function collectVersion(
     const newest = newerReady.at(-1);
     if (next === undefined || newest === undefined) return;
     const age = ageOf(candidate);
-    if (age <= minLifetimeMs) return;
+    if (!isOlderThan(candidate.createdAt, policy.minLifetimeHours, now)) return;
     const old = `${formatAge(age)} old`;
     if (candidate.status === 'ready') {
       const nextAge = ageOf(next);
-      if (nextAge <= graceMs) return;
+      if (!isOlderThan(next.createdAt, policy.gracePeriodHours, now)) return;
       decisions.push({
         kind: 'collect',
         instance: candidate.instance,

@@ -2,8 +2,7 @@
  * Commit intake rules: which pushes matter, how a branch head moves, and how a
  * webhook delivery is claimed exactly once. Pure: plain data and `now` in, decisions out.
  */
-import { branchDocId, branchFromRef, isSameRepo, ZERO_SHA } from './names.js';
-import type { PolledHead } from './ports.js';
+import { branchFromRef, isSameRepo, ZERO_SHA } from './names.js';
 import type { BranchHead, PushEvent, VersionConfig } from './types.js';
 
 /** How many superseded shas a branch head remembers to recognise late deliveries. */
@@ -147,48 +146,4 @@ export function decideExistingClaim(existing: DeliveryClaim, now: Date): ClaimDe
 /** When a claim taken at `now` stops protecting its holder. */
 export function deliveryLeaseExpiry(now: Date): Date {
   return new Date(now.getTime() + DELIVERY_LEASE_SECONDS * 1000);
-}
-
-/**
- * The push the poll fallback records when GitHub's head differs from the recorded one: one commit
- * (the head), or none for a deletion (`after` all zeros). Its delivery id is derived from the branch
- * and the move, so two ticks polling the same change claim one delivery.
- */
-export function pushFromPoll(
-  poll: {
-    repo: string;
-    branch: string;
-    before: string;
-    after: string;
-    head: Extract<PolledHead, { kind: 'found' }> | null;
-  },
-  now: Date,
-): PushEvent {
-  const { repo, branch, before, after, head } = poll;
-  const key = branchDocId(repo, branch).replace(/[^A-Za-z0-9._-]/g, '_');
-  return {
-    source: 'poll',
-    deliveryId: `poll-${key}-${before.slice(0, 12)}-${after.slice(0, 12)}`,
-    repo,
-    ref: `refs/heads/${branch}`,
-    before,
-    after,
-    created: before === ZERO_SHA,
-    deleted: after === ZERO_SHA,
-    forced: false,
-    pusher: null,
-    pushedAt: now,
-    commits: head
-      ? [
-          {
-            sha: head.sha,
-            message: head.message,
-            author: head.author,
-            timestamp: head.timestamp,
-            url: head.url,
-            distinct: true,
-          },
-        ]
-      : [],
-  };
 }

@@ -3,6 +3,7 @@
  * Pure functions; every rule here is shared by validation and by the code that builds names.
  */
 import { createHash } from 'node:crypto';
+import { pad2 } from './time.js';
 import type { DeployReason } from './types.js';
 
 /** The all-zero sha GitHub uses for "no commit" in `before` / `after`. */
@@ -101,10 +102,6 @@ const REQUEST_ID_SHA_LENGTH = 12;
 
 function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');
-}
-
-function pad2(value: number): string {
-  return String(value).padStart(2, '0');
 }
 
 /** `YYYYMMDDHHmm` in UTC: a compact, sortable minute stamp for ids. */

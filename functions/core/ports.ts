@@ -1,7 +1,21 @@
 /**
- * Ports: what the functions need from the outside world, as interfaces.
- * Adapters in functions/adapters implement them; tests inject their own.
+ * Ports: what the use cases need from the outside world, as interfaces. Adapters in
+ * functions/adapters implement them (Firestore, Cloud Tasks, Kubernetes, GitHub); unit tests inject
+ * small in-memory ones (test/support/memory-stores.ts).
  */
+import type { HeadDecision } from './intake.js';
+import type { LaunchClaim, LaunchStep, LaunchView } from './launch.js';
+import type { RecordedPollState } from './poll.js';
+import type { TeardownClaim, TeardownStep, TeardownView } from './teardown.js';
+import type {
+  BranchHead,
+  Deployment,
+  DeployRequest,
+  PushEvent,
+  VersionConfig,
+  VersionDecision,
+  VersionState,
+} from './types.js';
 
 /** Why a deploy evaluation was asked for. */
 export interface EvaluationTrigger {
@@ -106,7 +120,7 @@ export interface VersionView {
   paused: boolean;
   head: { sha: string; deleted: boolean; updatedAt: Date } | null;
   /** The planner's last decision for this version, and when it was made (null before the first plan). */
-  decision: import('./types.js').VersionDecision | null;
+  decision: VersionDecision | null;
   decidedAt: Date | null;
 }
 
@@ -115,5 +129,113 @@ export interface StatusReader {
   /** Every configured version, in config order. */
   listVersions(): Promise<VersionView[]>;
   /** Deployments not yet deleted plus recently deleted ones, newest first. */
-  listDeployments(): Promise<import('./types.js').Deployment[]>;
+  listDeployments(): Promise<Deployment[]>;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Stores: one per use case
+
+export type RecordPushResult =
+  | { kind: 'duplicate'; status: 'recorded' | 'processing' }
+  | { kind: 'recorded'; head: HeadDecision; commitsRecorded: number };
+
+/** What the intake (webhook and poll) needs from storage. */
+export interface IntakeStore {
+  /** Records a push's commits and moves its branch head, exactly once per delivery id. */
+  recordPush(push: PushEvent, branch: string, versions: string[], now: Date): Promise<RecordPushResult>;
+  /** Creates or refreshes the per-version documents from the config; operator fields are kept. */
+  syncVersions(versions: VersionConfig[], now: Date): Promise<void>;
+  /** Reads the recorded head of a branch, or null. */
+  getBranchHead(repo: string, branch: string): Promise<BranchHead | null>;
+}
+
+/** What the poll fallback remembers per branch besides the head (which intake records). */
+export interface PollStore {
+  /** The recorded head and the ETag of the last poll answer. */
+  readPollState(repo: string, branch: string): Promise<RecordedPollState>;
+  /** Remembers the ETag of a poll answer so the next poll is a conditional request. */
+  writePollState(repo: string, branch: string, etag: string | null, now: Date): Promise<void>;
+}
+
+/** Everything the planner reads, in one consistent-enough snapshot. */
+export interface PipelineSnapshot {
+  versions: VersionState[];
+  /** Every deployment not deleted, plus deleted ones launched recently (they carry the rate limits). */
+  deployments: Deployment[];
+  /** Requests still to be acted on (pending, enqueued, deferred). */
+  openRequests: DeployRequest[];
+}
+
+/** A version's decision as stored for the console and the status page. */
+export interface StoredDecision {
+  decision: VersionDecision;
+  /** The decision in words. */
+  text: string;
+}
+
+/** What recording an enqueue needs: see `enqueuedPatch` in core/requests.ts. */
+export interface EnqueueMark {
+  expectedCount: number;
+  taskName: string;
+  now: Date;
+  /** The request's `updatedAt` when the planner read it. */
+  readUpdatedAt?: Date;
+}
+
+/** What the plan-and-enqueue step needs from storage. */
+export interface PlanStore {
+  readSnapshot(configs: VersionConfig[], now: Date): Promise<PipelineSnapshot>;
+  /**
+   * Records a new request unless one with its id exists (then returns the stored one). A manual deploy
+   * also clears its version's `forceRedeploy` switch in the same transaction, so the force is used once.
+   */
+  createRequest(request: DeployRequest): Promise<{ request: DeployRequest; isNew: boolean }>;
+  /** Records that a request was put in the queue (`enqueuedPatch`, in a transaction). */
+  markEnqueued(id: string, mark: EnqueueMark): Promise<void>;
+  /** Records why a request could not be put in the queue; it stays open and the next pass retries. */
+  markEnqueueFailed(id: string, error: string, now: Date): Promise<void>;
+  /** Stores each version's current decision (only those that changed). */
+  writeDecisions(decisions: StoredDecision[], now: Date): Promise<void>;
+}
+
+/** What the refresh step needs from storage. */
+export interface RefreshStore {
+  /** Deployments whose Jobs the refresh follows (launching, deploying, lost, deleting). */
+  listFollowedDeployments(): Promise<Deployment[]>;
+  /**
+   * Applies a status change from the cluster, unless the deployment changed since it was read (a worker
+   * wrote meanwhile: the next refresh looks again).
+   */
+  updateDeploymentIf(
+    deployment: Deployment,
+    patch: Partial<Deployment>,
+  ): Promise<'updated' | 'changed-meanwhile'>;
+}
+
+/** A request's patch, applied with a deployment's in one write. */
+export interface RequestPatch {
+  id: string;
+  patch: Partial<Omit<DeployRequest, 'id'>>;
+}
+
+/** What the worker needs from storage. Each claim reads, decides (the pure function given) and writes in one transaction. */
+export interface LaunchStore {
+  getRequest(id: string): Promise<DeployRequest | null>;
+  /**
+   * In one transaction: reads the request, its version (config, switches, head), the version's and every
+   * active deployment, and which of `candidateNames(request)` are taken; applies `decide`'s writes.
+   */
+  claimLaunch(
+    claim: {
+      requestId: string;
+      versions: VersionConfig[];
+      now: Date;
+      candidateNames: (request: DeployRequest) => string[];
+    },
+    decide: (view: LaunchView) => LaunchClaim,
+  ): Promise<LaunchStep>;
+  /** In one transaction: reads the request and its deployment; applies `decide`'s writes. */
+  claimTeardown(requestId: string, decide: (view: TeardownView) => TeardownClaim): Promise<TeardownStep>;
+  /** Changes a deployment and (optionally) its request in one write. */
+  finishStep(instance: string, patch: Partial<Deployment>, request?: RequestPatch): Promise<void>;
 }

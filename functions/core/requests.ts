@@ -3,10 +3,19 @@
  * (another) task. Pure: plain data and `now` in, requests and booleans out.
  */
 import { teardownRequestId } from './names.js';
-import type { Deployment, DeployRequest, Plan, VersionDecision } from './types.js';
+import { MINUTE_MS } from './time.js';
+import type { Deployment, DeployRequest, DeployRequestStatus, Plan, VersionDecision } from './types.js';
 
 /** An enqueued request whose task has not run after this long is queued again (a lost or dropped task). */
 export const STALE_ENQUEUED_MINUTES = 60;
+
+/** Request statuses that are still to be acted on. */
+export const OPEN_REQUEST_STATUSES: readonly DeployRequestStatus[] = ['pending', 'enqueued', 'deferred'];
+
+/** True while a request is still to be acted on (pending, enqueued or deferred). */
+export function isOpenRequest(request: Pick<DeployRequest, 'status'>): boolean {
+  return OPEN_REQUEST_STATUSES.includes(request.status);
+}
 
 function newRequest(
   fields: Pick<DeployRequest, 'id' | 'action' | 'version' | 'commit' | 'reason' | 'instance' | 'notBefore'>,
@@ -96,7 +105,29 @@ export function isDueForEnqueue(
   }
   if (request.status === 'enqueued') {
     const expected = Math.max(request.notBefore.getTime(), request.updatedAt.getTime());
-    return now.getTime() > expected + STALE_ENQUEUED_MINUTES * 60_000;
+    return now.getTime() > expected + STALE_ENQUEUED_MINUTES * MINUTE_MS;
   }
   return false;
+}
+
+/**
+ * What to record on a request once its `expectedCount`-th task was created. The task may already have
+ * run by then (Cloud Tasks dispatches at once): a request closed meanwhile, or deferred by a worker
+ * since the planner read it (its `updatedAt` is no longer `readUpdatedAt`), keeps its status, so the
+ * deferral is re-enqueued by the next pass instead of passing for queued until it goes stale. The
+ * count and task name are recorded in every case; a later enqueue (a greater count) is never undone.
+ * Null: nothing to write.
+ */
+export function enqueuedPatch(
+  request: DeployRequest | null,
+  mark: { expectedCount: number; taskName: string; now: Date; readUpdatedAt?: Date | undefined },
+): Partial<DeployRequest> | null {
+  if (!request || request.enqueueCount > mark.expectedCount) return null;
+  const recorded = { enqueueCount: mark.expectedCount, taskName: mark.taskName, enqueuedAt: mark.now };
+  const isDeferredSinceRead =
+    request.status === 'deferred' &&
+    mark.readUpdatedAt !== undefined &&
+    request.updatedAt.getTime() !== mark.readUpdatedAt.getTime();
+  if (!isOpenRequest(request) || isDeferredSinceRead) return recorded;
+  return { ...recorded, status: 'enqueued', updatedAt: mark.now, error: null };
 }

@@ -6,8 +6,9 @@
  */
 import { describeDecision, formatAge, formatUtcTime, shortSha } from './describe.js';
 import { kfctlVersion } from './names.js';
+import { countActive } from './policy.js';
 import type { VersionView } from './ports.js';
-import { ACTIVE_STATUSES, type Deployment, type DeploymentStatus, type VersionDecision } from './types.js';
+import type { Deployment, DeploymentStatus, VersionDecision } from './types.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Escaping
@@ -365,7 +366,7 @@ export function renderStatusPage(input: StatusPageInput): string {
   const { now } = input;
   const sorted = deploymentsNewestFirst(input.deployments);
   const known = new Set(input.versions.map((v) => v.name));
-  const active = sorted.filter((d) => ACTIVE_STATUSES.includes(d.status)).length;
+  const active = countActive(sorted);
   const sections = input.versions.map((view) =>
     versionSection(
       view,

@@ -130,9 +130,6 @@ export type DeploymentStatus =
   | 'deleting'
   | 'deleted';
 
-/** Statuses that count against `maxActiveDeployments`. */
-export const ACTIVE_STATUSES: readonly DeploymentStatus[] = ['launching', 'deploying', 'ready'];
-
 /** Why a deploy was asked for. */
 export type DeployReason = 'new-commit' | 'periodic' | 'manual';
 
@@ -204,6 +201,8 @@ export interface DeployRequest {
   taskName: string | null;
   createdAt: Date;
   updatedAt: Date;
+  /** When a task for it was last created (absent before the first enqueue). */
+  enqueuedAt?: Date | null;
   /** The last enqueue or execution error, in words. */
   error: string | null;
 }

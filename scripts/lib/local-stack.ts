@@ -9,6 +9,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isAlreadyExists } from '../../functions/adapters/grpc-codes.js';
 import { createKubeJobLauncher, kubeConfigForLocalServer } from '../../functions/adapters/kube-jobs.js';
 import { createTasksClient } from '../../functions/adapters/tasks-queue.js';
 import {
@@ -146,7 +147,7 @@ export async function startLocalStack(
 
     const app = buildApp(config, { logger, ...(jobs ? { jobs } : {}) });
     const handler = (name: FunctionName) => app.handler(name);
-    await app.store.syncVersions(config.deployments.versions, new Date());
+    await app.intakeStore.syncVersions(config.deployments.versions, new Date());
 
     const tick = async () => {
       const response = await fetch(`${gateway.url}/schedulerTick`, { method: 'POST' });
@@ -192,8 +193,8 @@ export async function ensureQueue(queuePath: string, emulatorHost: string, proje
     const parent = queuePath.slice(0, queuePath.indexOf('/queues/'));
     await client.createQueue({ parent, queue: { name: queuePath, ...LOCAL_QUEUE } });
   } catch (err) {
-    // ALREADY_EXISTS: it was created before (an emulator the caller started, or an earlier attempt).
-    if ((err as { code?: number }).code !== 6) throw err;
+    // It was created before (an emulator the caller started, or an earlier attempt).
+    if (!isAlreadyExists(err)) throw err;
   } finally {
     await client.close();
   }

@@ -240,13 +240,13 @@ export async function readCollection(
   stack: LocalStack,
   collection: string,
 ): Promise<Map<string, DocumentData>> {
-  const snapshot = await stack.app.pipelineStore.db.collection(collection).get();
+  const snapshot = await stack.app.firestore.collection(collection).get();
   return new Map(snapshot.docs.map((doc) => [doc.id, doc.data()]));
 }
 
 /** One document, or undefined. */
 export async function readDoc(stack: LocalStack, path: string): Promise<DocumentData | undefined> {
-  return (await stack.app.pipelineStore.db.doc(path).get()).data();
+  return (await stack.app.firestore.doc(path).get()).data();
 }
 
 /**

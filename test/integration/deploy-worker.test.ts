@@ -6,16 +6,18 @@
  */
 import assert from 'node:assert/strict';
 import type { Firestore } from '@google-cloud/firestore';
-import { FirestorePipelineStore } from '../../functions/adapters/pipeline-store.js';
-import { LAUNCH_LEASE_SECONDS } from '../../functions/core/deployments.js';
+import { deploymentFromDoc } from '../../functions/adapters/firestore/codec.js';
+import { FirestoreLaunchStore } from '../../functions/adapters/firestore/launch-store.js';
+import { deploymentRef } from '../../functions/adapters/firestore/refs.js';
 import { JOB_ANNOTATIONS, JOB_LABELS } from '../../functions/core/job-manifest.js';
+import { LAUNCH_LEASE_SECONDS } from '../../functions/core/launch.js';
 import { kfDefUrlAt } from '../../functions/core/names.js';
 import type { JobLauncher, JobSummary } from '../../functions/core/ports.js';
 import type { Deployment, DeploymentsConfig, DeployRequest } from '../../functions/core/types.js';
-import { DeployLauncher } from '../../functions/deploy-launcher.js';
 import { createDeployWorkerHandler } from '../../functions/deploy-worker.js';
 import { type JobTemplates, loadJobTemplates } from '../../functions/job-templates.js';
 import { silentLogger } from '../../functions/log.js';
+import { runDeployRequest } from '../../functions/use-cases/run-deploy-request.js';
 import type { KubeJob } from '../../scripts/kube-server/server.js';
 import { type Gateway, startGateway } from '../../scripts/lib/gateway.js';
 import { resetFirestore, testFirestore } from '../support/firestore.js';
@@ -61,7 +63,7 @@ class HookedJobs implements JobLauncher {
 }
 
 /** Firestore as seen through a store whose calls fail while `isDown` (a gRPC UNAVAILABLE). */
-class FlakyStore extends FirestorePipelineStore {
+class FlakyStore extends FirestoreLaunchStore {
   isDown = false;
   /** Fail only the final writes (finishStep), i.e. after the Job was created. */
   isFinishDown = false;
@@ -75,12 +77,10 @@ class FlakyStore extends FirestorePipelineStore {
   override getRequest(id: string): Promise<DeployRequest | null> {
     return this.isDown ? this.fail() : super.getRequest(id);
   }
-  override inLaunchTransaction<T>(
-    ...args: Parameters<FirestorePipelineStore['inLaunchTransaction']>
-  ): Promise<T> {
-    return this.isDown ? this.fail() : (super.inLaunchTransaction(...args) as Promise<T>);
+  override claimLaunch(...args: Parameters<FirestoreLaunchStore['claimLaunch']>) {
+    return this.isDown ? this.fail() : super.claimLaunch(...args);
   }
-  override finishStep(...args: Parameters<FirestorePipelineStore['finishStep']>): Promise<void> {
+  override finishStep(...args: Parameters<FirestoreLaunchStore['finishStep']>): Promise<void> {
     return this.isDown || this.isFinishDown ? this.fail() : super.finishStep(...args);
   }
 }
@@ -143,16 +143,19 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
   async function startWorker(
     options: { config?: DeploymentsConfig; templates?: JobTemplates } = {},
   ): Promise<string> {
-    const launcher = new DeployLauncher({
+    const deps = {
       config: options.config ?? CONFIG,
       store,
       jobs,
       templates: options.templates ?? templates,
       clock,
       logger: silentLogger,
-    });
+    };
     const gateway = await startGateway({
-      deployWorker: createDeployWorkerHandler({ launcher, logger: silentLogger }),
+      deployWorker: createDeployWorkerHandler({
+        run: (requestId) => runDeployRequest(deps, requestId),
+        logger: silentLogger,
+      }),
     });
     gateways.push(gateway);
     return `${gateway.url}/deployWorker`;
@@ -178,7 +181,7 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
   }
 
   async function setHead(version: string, sha: string): Promise<void> {
-    await putBranchHead(store, REPO, BRANCH_OF[version] as string, sha);
+    await putBranchHead(db, REPO, BRANCH_OF[version] as string, sha);
   }
 
   function deployRequest(id: string, overrides: Partial<DeployRequest> = {}): DeployRequest {
@@ -211,11 +214,13 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
   async function enqueuedHeadRequest(): Promise<string> {
     await setHead('master', SHA_A);
     const id = 'deploy-master-a1a1a1a1a1a1-c';
-    await putRequest(store, deployRequest(id));
+    await putRequest(db, deployRequest(id));
     return id;
   }
 
   const allDeployments = (): Promise<Deployment[]> => readDeployments(db);
+  const readDeployment = async (instance: string): Promise<Deployment | null> =>
+    deploymentFromDoc(await deploymentRef(db, instance).get());
 
   /** The deploy Job of `instance` on the server, created from the real template as the worker would. */
   function createDeployJobOnServer(instance: string, requestId: string, commit = SHA_A): Promise<string> {
@@ -230,7 +235,7 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
     it('records the deployment as launching with a lease, creates the labelled Job, then marks it deploying', async () => {
       await setHead('v1', SHA_B);
       const id = 'deploy-v1-b2b2b2b2b2b2-c';
-      await putRequest(store, deployRequest(id, { version: 'v1', commit: SHA_B }));
+      await putRequest(db, deployRequest(id, { version: 'v1', commit: SHA_B }));
       let midLaunch: { deployments: Deployment[]; jobsOnServer: number; at: number } | null = null;
       jobs.beforeCreate = async () => {
         midLaunch = {
@@ -290,7 +295,7 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
       assert.ok(command?.includes(`--name=${launching.instance}`), String(command));
       assert.ok(command?.includes(`--kfctl_config=${kfDefUrlAt(REPO, SHA_B, 'kfdef/kfctl_gcp_iap.yaml')}`));
 
-      const deployed = await store.getDeployment(launching.instance);
+      const deployed = await readDeployment(launching.instance);
       assert.deepEqual(
         {
           status: deployed?.status,
@@ -382,7 +387,7 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
       const instance = 'kf-master-0301-d1e';
       const createdAt = new Date(Date.now() - 11 * MINUTE_MS);
       await putDeployment(
-        store,
+        db,
         deployment(instance, {
           requestId: id,
           status: 'launching',
@@ -405,7 +410,7 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
         serverJobs().map((job) => job.metadata.name),
         [orphan],
       );
-      const adopted = await store.getDeployment(instance);
+      const adopted = await readDeployment(instance);
       assert.equal(adopted?.status, 'deploying');
       assert.equal(adopted?.jobName, orphan);
       assert.equal(adopted?.launchLeaseExpiresAt, null);
@@ -418,7 +423,7 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
       const instance = 'kf-master-0301-b5y';
       const now = Date.now();
       await putDeployment(
-        store,
+        db,
         deployment(instance, {
           requestId: id,
           status: 'launching',
@@ -437,7 +442,7 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
       assert.equal(response.body.kind, 'retry');
       assert.equal(response.body.result, 'busy');
       assert.equal(serverJobs().length, 0);
-      const held = await store.getDeployment(instance);
+      const held = await readDeployment(instance);
       assert.equal(held?.status, 'launching');
       assert.equal(held?.launchLeaseExpiresAt?.getTime(), now + 9 * MINUTE_MS);
       assert.equal((await store.getRequest(id))?.status, 'enqueued');
@@ -474,7 +479,7 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
       assert.equal(retried.body.result, 'launched');
       assert.equal(retried.body.instance, released?.instance);
       assert.equal(serverJobs().length, 1);
-      assert.equal((await store.getDeployment(released?.instance as string))?.status, 'deploying');
+      assert.equal((await readDeployment(released?.instance as string))?.status, 'deploying');
       assert.equal((await allDeployments()).length, 1);
     });
 
@@ -560,7 +565,7 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
       assert.equal(adopted.body.result, 'launched');
       assert.equal(adopted.body.job, created);
       assert.equal(serverJobs().length, 1);
-      assert.equal((await store.getDeployment(held?.instance as string))?.jobName, created);
+      assert.equal((await readDeployment(held?.instance as string))?.jobName, created);
     });
 
     it('re-checks the rate limit at execution: a second request of the version right after a launch is deferred', async () => {
@@ -571,7 +576,7 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
       // The branch moves on; the planner's request for the new head fires at once.
       await setHead('master', SHA_B);
       const second = 'deploy-master-b2b2b2b2b2b2-c';
-      await putRequest(store, deployRequest(second, { commit: SHA_B }));
+      await putRequest(db, deployRequest(second, { commit: SHA_B }));
 
       const response = await deliver(second);
 
@@ -589,8 +594,8 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
       await setHead('master', SHA_A);
       const newCommit = 'deploy-master-a1a1a1a1a1a1-c';
       const manual = 'deploy-master-a1a1a1a1a1a1-m202603011000';
-      await putRequest(store, deployRequest(newCommit));
-      await putRequest(store, deployRequest(manual, { reason: 'manual' }));
+      await putRequest(db, deployRequest(newCommit));
+      await putRequest(db, deployRequest(manual, { reason: 'manual' }));
 
       const responses = await Promise.all([deliver(newCommit), deliver(manual)]);
 
@@ -608,11 +613,11 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
     it('re-checks capacity at execution: maxActiveDeployments reached -> deferred at-capacity', async () => {
       await setHead('master', SHA_A);
       await putDeployment(
-        store,
+        db,
         deployment('kf-v1-0301-aaa', { version: 'v1', branch: 'v1.0-branch', status: 'ready' }),
       );
       const id = 'deploy-master-a1a1a1a1a1a1-c';
-      await putRequest(store, deployRequest(id));
+      await putRequest(db, deployRequest(id));
       const to = await startWorker({ config: deploymentsConfig(1) });
 
       const response = await deliver(id, { to });
@@ -631,8 +636,8 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
       await setHead('v1', SHA_B);
       const masterId = 'deploy-master-a1a1a1a1a1a1-c';
       const v1Id = 'deploy-v1-b2b2b2b2b2b2-c';
-      await putRequest(store, deployRequest(masterId));
-      await putRequest(store, deployRequest(v1Id, { version: 'v1', commit: SHA_B }));
+      await putRequest(db, deployRequest(masterId));
+      await putRequest(db, deployRequest(v1Id, { version: 'v1', commit: SHA_B }));
       const to = await startWorker({ config: deploymentsConfig(1) });
 
       const responses = await Promise.all([deliver(masterId, { to }), deliver(v1Id, { to })]);
@@ -650,7 +655,7 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
       await setHead('master', SHA_A);
       const foreign = await createDeployJobOnServer('kf-master-0228-f00', 'deploy-from-elsewhere');
       const id = 'deploy-master-a1a1a1a1a1a1-c';
-      await putRequest(store, deployRequest(id));
+      await putRequest(db, deployRequest(id));
       const before = Date.now();
 
       const response = await deliver(id);
@@ -710,9 +715,9 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
     const id = `teardown-${instance}-0`;
 
     beforeEach(async () => {
-      await putDeployment(store, deployment(instance));
+      await putDeployment(db, deployment(instance));
       await putRequest(
-        store,
+        db,
         deployRequest(id, { action: 'teardown', instance, reason: 'superseded by kf-master-0301-8eb' }),
       );
     });
@@ -735,7 +740,7 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
       const command = (job.spec.template as { spec: { containers: Array<{ command: string[] }> } }).spec
         .containers[0]?.command;
       assert.ok(command?.includes(`--name=${instance}`), String(command));
-      const deleting = await store.getDeployment(instance);
+      const deleting = await readDeployment(instance);
       assert.equal(deleting?.status, 'deleting');
       assert.equal(deleting?.teardownJobName, job.metadata.name);
       assert.equal(deleting?.launchLeaseExpiresAt, null);
@@ -751,7 +756,7 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
       assert.equal(failed.status, 503);
       assert.equal(failed.body.result, 'teardown-failed-transient');
       assert.equal(serverJobs().length, 0);
-      const released = await store.getDeployment(instance);
+      const released = await readDeployment(instance);
       assert.equal(released?.status, 'deleting');
       assert.ok((released?.launchLeaseExpiresAt?.getTime() ?? Number.POSITIVE_INFINITY) <= Date.now());
 
@@ -760,7 +765,7 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
       assert.equal(retried.status, 200);
       assert.equal(retried.body.result, 'teardown-started');
       assert.equal(serverJobs().length, 1);
-      const deleting = await store.getDeployment(instance);
+      const deleting = await readDeployment(instance);
       assert.equal(deleting?.teardownJobName, serverJobs()[0]?.metadata.name);
       assert.equal(deleting?.deletingAt?.getTime(), released?.deletingAt?.getTime());
     });
@@ -773,7 +778,7 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
       assert.equal(response.status, 200);
       assert.equal(response.body.result, 'teardown-failed');
       assert.equal(serverJobs().length, 0);
-      const failed = await store.getDeployment(instance);
+      const failed = await readDeployment(instance);
       assert.equal(failed?.status, 'failed', 'not stuck in deleting');
       assert.match(failed?.error ?? '', /teardown failed: .*admission webhook denied the Job/);
       assert.equal(failed?.launchLeaseExpiresAt, null);
@@ -795,7 +800,7 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
       const responses = await Promise.all([deliver(id), deliver(id)]);
       assert.equal(serverJobs().length, 1, JSON.stringify(responses));
       const job = serverJobs()[0]?.metadata.name;
-      assert.equal((await store.getDeployment(instance))?.teardownJobName, job);
+      assert.equal((await readDeployment(instance))?.teardownJobName, job);
       assert.equal((await store.getRequest(id))?.status, 'done');
     });
 
@@ -821,13 +826,13 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
       assert.equal(retried.status, 200);
       assert.equal(retried.body.result, 'already-done');
       assert.equal(serverJobs().length, 1);
-      assert.equal((await store.getDeployment(instance))?.teardownJobName, serverJobs()[0]?.metadata.name);
+      assert.equal((await readDeployment(instance))?.teardownJobName, serverJobs()[0]?.metadata.name);
     });
 
     it('a retry of a teardown whose Job was created before the worker died adopts that Job', async () => {
       const deletingAt = new Date(Date.now() - 2 * MINUTE_MS);
       await putDeployment(
-        store,
+        db,
         deployment(instance, { status: 'deleting', deletingAt, updatedAt: deletingAt }),
       );
       const existing = await kube.launcher().createJob(NAMESPACE, {
@@ -853,7 +858,7 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
       assert.equal(response.status, 200);
       assert.equal(response.body.job, existing.name);
       assert.equal(serverJobs().length, 1);
-      assert.equal((await store.getDeployment(instance))?.teardownJobName, existing.name);
+      assert.equal((await readDeployment(instance))?.teardownJobName, existing.name);
     });
   });
 });

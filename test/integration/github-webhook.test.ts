@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { Firestore } from '@google-cloud/firestore';
-import { FirestoreStore } from '../../functions/adapters/firestore-store.js';
+import { FirestoreIntakeStore } from '../../functions/adapters/firestore/intake-store.js';
 import { WebhookVerifier } from '../../functions/adapters/github-payload.js';
 import { buildApp } from '../../functions/app.js';
 import { ConfigError, parseDeploymentsConfig } from '../../functions/config.js';
@@ -45,14 +45,14 @@ class RecordingEvaluator implements DeployEvaluator {
 
 describe('githubWebhook (Functions Framework + Firestore emulator)', () => {
   let db: Firestore;
-  let store: FirestoreStore;
+  let store: FirestoreIntakeStore;
   let evaluator: RecordingEvaluator;
   let gateway: Gateway;
   let url: string;
 
   before(async () => {
     db = await testFirestore();
-    store = new FirestoreStore(db);
+    store = new FirestoreIntakeStore(db);
   });
 
   beforeEach(async () => {

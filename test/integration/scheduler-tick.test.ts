@@ -1,5 +1,5 @@
 /**
- * schedulerTick and the DeployPlanner's three steps (poll, refresh, plan + enqueue) on the Firestore
+ * schedulerTick and the tick's three use cases (poll, refresh, plan + enqueue) on the Firestore
  * emulator, following Jobs through the real KubeJobLauncher on the local kube server, polling the fake
  * GitHub REST API through the real GitHubRestCommitSource. The queue is the real CloudTasksQueue on the
  * Tasks emulator where the test is about what reaches Cloud Tasks, and a recording DeployQueue where it
@@ -8,18 +8,29 @@
 import assert from 'node:assert/strict';
 import type { Firestore } from '@google-cloud/firestore';
 import type { CloudTasksClient } from '@google-cloud/tasks';
-import { FirestoreStore } from '../../functions/adapters/firestore-store.js';
+import { requestFromDoc } from '../../functions/adapters/firestore/codec.js';
+import { FirestoreIntakeStore } from '../../functions/adapters/firestore/intake-store.js';
+import { FirestorePlanStore } from '../../functions/adapters/firestore/plan-store.js';
+import { FirestorePollStore } from '../../functions/adapters/firestore/poll-store.js';
+import { FirestoreRefreshStore } from '../../functions/adapters/firestore/refresh-store.js';
+import { branchRef, requestRef, versionRef } from '../../functions/adapters/firestore/refs.js';
 import { GitHubRestCommitSource } from '../../functions/adapters/github-rest.js';
-import { FirestorePipelineStore } from '../../functions/adapters/pipeline-store.js';
 import { CloudTasksQueue, createTasksClient, QueueError } from '../../functions/adapters/tasks-queue.js';
 import { renderTeardownJob } from '../../functions/core/job-manifest.js';
 import { branchDocId, deployRequestId, deployWindow, taskNameFor } from '../../functions/core/names.js';
-import type { CommitSource, DeployQueue, EnqueueResult } from '../../functions/core/ports.js';
+import type {
+  CommitSource,
+  DeployEvaluator,
+  DeployQueue,
+  EnqueueResult,
+} from '../../functions/core/ports.js';
 import type { Deployment, DeployRequest } from '../../functions/core/types.js';
-import { DeployPlanner, type TickReport } from '../../functions/deploy-planner.js';
 import { loadJobTemplates } from '../../functions/job-templates.js';
 import { silentLogger } from '../../functions/log.js';
 import { createSchedulerTickHandler } from '../../functions/scheduler-tick.js';
+import { createPushEvaluator } from '../../functions/use-cases/plan-and-enqueue.js';
+import type { PollReport } from '../../functions/use-cases/poll-branches.js';
+import { runTick, type StepFailure, type TickReport } from '../../functions/use-cases/tick.js';
 import { type Gateway, startGateway } from '../../scripts/lib/gateway.js';
 import { startTasksEmulator, type TasksEmulator } from '../../scripts/tasks-emulator/server.js';
 import { type FakeGitHub, fakeEtag, startFakeGitHub } from '../support/fake-github.js';
@@ -45,6 +56,12 @@ const HOUR_MS = 60 * MINUTE_MS;
 
 const CONFIG = pipelineConfig('scheduler-tick test config');
 
+/** A step's report, asserted to be a success (a failure's error is the assertion's message). */
+function ok<T extends { ok: boolean }>(step: T | StepFailure): T {
+  assert.equal(step.ok, true, 'error' in step ? String(step.error) : undefined);
+  return step as T;
+}
+
 /** A DeployQueue that records what it is asked, answers ALREADY_EXISTS like Cloud Tasks, and can fail. */
 class RecordingQueue implements DeployQueue {
   readonly calls: Array<{ requestId: string; taskName: string; notBefore: Date }> = [];
@@ -68,10 +85,9 @@ class RecordingQueue implements DeployQueue {
   }
 }
 
-describe('schedulerTick / DeployPlanner (Firestore emulator, KubeJobLauncher on the local kube server, fake GitHub)', () => {
+describe('schedulerTick and its use cases (Firestore emulator, KubeJobLauncher on the local kube server, fake GitHub)', () => {
   let db: Firestore;
-  let store: FirestorePipelineStore;
-  let intake: FirestoreStore;
+  let intake: FirestoreIntakeStore;
   let kube: LocalKubeTarget;
   let github: FakeGitHub;
   let gateways: Gateway[] = [];
@@ -79,8 +95,7 @@ describe('schedulerTick / DeployPlanner (Firestore emulator, KubeJobLauncher on 
   before(async function () {
     this.timeout(60_000);
     db = await testFirestore();
-    store = new FirestorePipelineStore(db);
-    intake = new FirestoreStore(db);
+    intake = new FirestoreIntakeStore(db);
     kube = await startLocalKubeTarget(NAMESPACE);
     github = await startFakeGitHub();
   });
@@ -104,17 +119,41 @@ describe('schedulerTick / DeployPlanner (Firestore emulator, KubeJobLauncher on 
     await db.terminate();
   });
 
-  function planner(options: { queue: DeployQueue; commits?: CommitSource | null }): DeployPlanner {
-    return new DeployPlanner({
+  /** The tick and the push evaluation, wired as the app wires them. */
+  interface Planner extends DeployEvaluator {
+    tick(): Promise<TickReport>;
+  }
+
+  function planner(options: { queue: DeployQueue; commits?: CommitSource | null }): Planner {
+    const clock = () => new Date();
+    const plan = {
       config: CONFIG,
-      store,
-      intake,
+      store: new FirestorePlanStore(db),
       queue: options.queue,
-      jobs: kube.launcher({ requestTimeoutMs: 10_000 }),
-      commits: options.commits ?? null,
-      clock: () => new Date(),
+      clock,
       logger: silentLogger,
-    });
+    };
+    const deps = {
+      poll: {
+        versions: CONFIG.versions,
+        commits: options.commits ?? null,
+        pollStore: new FirestorePollStore(db),
+        intake,
+        clock,
+        logger: silentLogger,
+      },
+      refresh: {
+        namespace: CONFIG.namespace,
+        store: new FirestoreRefreshStore(db),
+        jobs: kube.launcher({ requestTimeoutMs: 10_000 }),
+        clock,
+        logger: silentLogger,
+      },
+      plan,
+      intake,
+      logger: silentLogger,
+    };
+    return { tick: () => runTick(deps), evaluate: createPushEvaluator(plan).evaluate };
   }
 
   function pollingSource(): GitHubRestCommitSource {
@@ -122,9 +161,9 @@ describe('schedulerTick / DeployPlanner (Firestore emulator, KubeJobLauncher on 
   }
 
   /** Serves the planner's tick as the schedulerTick function; returns its URL. */
-  async function serveTick(tickPlanner: DeployPlanner): Promise<string> {
+  async function serveTick(tickPlanner: Planner): Promise<string> {
     const gateway = await startGateway({
-      schedulerTick: createSchedulerTickHandler({ planner: tickPlanner, logger: silentLogger }),
+      schedulerTick: createSchedulerTickHandler({ tick: tickPlanner.tick, logger: silentLogger }),
     });
     gateways.push(gateway);
     return `${gateway.url}/schedulerTick`;
@@ -136,17 +175,18 @@ describe('schedulerTick / DeployPlanner (Firestore emulator, KubeJobLauncher on 
   }
 
   async function setHead(branch: string, sha: string): Promise<void> {
-    await putBranchHead(store, REPO, branch, sha);
+    await putBranchHead(db, REPO, branch, sha);
   }
 
   async function requests(): Promise<DeployRequest[]> {
     const snapshot = await db.collection('deployRequests').get();
-    return (await Promise.all(snapshot.docs.map((doc) => store.getRequest(doc.id)))).filter(
+    return (await Promise.all(snapshot.docs.map((doc) => getRequest(doc.id)))).filter(
       (request): request is DeployRequest => request !== null,
     );
   }
 
   const deployments = (): Promise<Deployment[]> => readDeployments(db);
+  const getRequest = async (id: string) => requestFromDoc(await requestRef(db, id).get());
 
   function deployment(instance: string, overrides: Partial<Deployment> = {}): Deployment {
     return makeDeployment({
@@ -190,13 +230,13 @@ describe('schedulerTick / DeployPlanner (Firestore emulator, KubeJobLauncher on 
       const fails = await deployJob('kf-master-0301-f02');
       const runs = await deployJob('kf-master-0301-r03');
       const tearsDown = await teardownJob('kf-master-0228-d04');
-      await putDeployment(store, deployment('kf-master-0301-c01', { jobName: completes }));
-      await putDeployment(store, deployment('kf-master-0301-f02', { jobName: fails }));
-      await putDeployment(store, deployment('kf-master-0301-r03', { jobName: runs }));
-      await putDeployment(store, deployment('kf-master-0301-g05', { jobName: 'auto-deploy-master-gone5' }));
+      await putDeployment(db, deployment('kf-master-0301-c01', { jobName: completes }));
+      await putDeployment(db, deployment('kf-master-0301-f02', { jobName: fails }));
+      await putDeployment(db, deployment('kf-master-0301-r03', { jobName: runs }));
+      await putDeployment(db, deployment('kf-master-0301-g05', { jobName: 'auto-deploy-master-gone5' }));
       const deletingAt = new Date(Date.now() - 10 * MINUTE_MS);
       await putDeployment(
-        store,
+        db,
         deployment('kf-master-0228-d04', {
           status: 'deleting',
           jobName: 'auto-deploy-master-old04',
@@ -208,14 +248,14 @@ describe('schedulerTick / DeployPlanner (Firestore emulator, KubeJobLauncher on 
       );
       // Launching: one whose lease expired without a Job (the worker died), one still inside its lease.
       await putDeployment(
-        store,
+        db,
         deployment('kf-master-0301-l06', {
           status: 'launching',
           launchLeaseExpiresAt: new Date(Date.now() - MINUTE_MS),
         }),
       );
       await putDeployment(
-        store,
+        db,
         deployment('kf-master-0301-l07', {
           status: 'launching',
           createdAt: new Date(),
@@ -230,8 +270,7 @@ describe('schedulerTick / DeployPlanner (Firestore emulator, KubeJobLauncher on 
 
       const report = await planner({ queue: new RecordingQueue() }).tick();
 
-      assert.equal(report.refresh.ok, true, report.refresh.error);
-      assert.deepEqual([...(report.refresh.changed as string[])].sort(), [
+      assert.deepEqual([...ok(report.refresh).changed].sort(), [
         'kf-master-0228-d04',
         'kf-master-0301-c01',
         'kf-master-0301-f02',
@@ -262,7 +301,7 @@ describe('schedulerTick / DeployPlanner (Firestore emulator, KubeJobLauncher on 
       const tearsDown = await teardownJob('kf-master-0228-d08');
       const deletingAt = new Date(Date.now() - 10 * MINUTE_MS);
       await putDeployment(
-        store,
+        db,
         deployment('kf-master-0228-d08', {
           status: 'deleting',
           teardownJobName: tearsDown,
@@ -290,7 +329,7 @@ describe('schedulerTick / DeployPlanner (Firestore emulator, KubeJobLauncher on 
 
       const report = await planner({ queue }).tick();
 
-      assert.equal(report.plan.ok, true, report.plan.error);
+      ok(report.plan);
       const id = deployRequestId('master', SHA_A, deployWindow('new-commit', null));
       const [request, ...others] = await requests();
       assert.equal(others.length, 0);
@@ -309,14 +348,14 @@ describe('schedulerTick / DeployPlanner (Firestore emulator, KubeJobLauncher on 
         [[id, taskNameFor(id, 1)]],
       );
 
-      const master = (await store.versionRef('master').get()).data();
+      const master = (await versionRef(db, 'master').get()).data();
       assert.equal(master?.decision.kind, 'deploy');
       assert.equal(master?.decision.reason, 'new-commit');
       assert.equal(master?.decision.commit, SHA_A);
       assert.equal(master?.decision.requestId, id);
       assert.equal(master?.decision.text, `deploy ${SHA_A.slice(0, 7)} queued (new commit)`);
       assert.ok(master?.decidedAt);
-      const v1 = (await store.versionRef('v1').get()).data();
+      const v1 = (await versionRef(db, 'v1').get()).data();
       assert.equal(v1?.decision.kind, 'wait');
       assert.equal(v1?.decision.reason, 'no-commit');
       assert.equal(v1?.decision.text, 'no commit recorded yet');
@@ -325,7 +364,7 @@ describe('schedulerTick / DeployPlanner (Firestore emulator, KubeJobLauncher on 
       await planner({ queue }).tick();
       assert.equal((await requests()).length, 1);
       assert.equal(queue.calls.length, 1);
-      const next = (await store.versionRef('master').get()).data();
+      const next = (await versionRef(db, 'master').get()).data();
       assert.equal(next?.decision.reason, 'in-progress');
       assert.equal(next?.decision.text, `deploying ${SHA_A.slice(0, 7)}`);
     });
@@ -338,7 +377,7 @@ describe('schedulerTick / DeployPlanner (Firestore emulator, KubeJobLauncher on 
 
       const reports = await Promise.all(Array.from({ length: 10 }, () => tickPlanner.tick()));
 
-      for (const report of reports) assert.equal(report.plan.ok, true, report.plan.error);
+      for (const report of reports) ok(report.plan);
       const id = deployRequestId('master', SHA_A, deployWindow('new-commit', null));
       const stored = await requests();
       assert.deepEqual(
@@ -359,16 +398,16 @@ describe('schedulerTick / DeployPlanner (Firestore emulator, KubeJobLauncher on 
 
       const first = await planner({ queue }).tick();
 
-      assert.deepEqual(first.plan.enqueueFailed, [id]);
-      const pending = await store.getRequest(id);
+      assert.deepEqual(ok(first.plan).enqueueFailed, [id]);
+      const pending = await getRequest(id);
       assert.equal(pending?.status, 'pending');
       assert.equal(pending?.enqueueCount, 0);
       assert.match(pending?.error ?? '', /^enqueue failed: Cannot enqueue: UNAVAILABLE/);
 
       const second = await planner({ queue }).tick();
 
-      assert.deepEqual(second.plan.enqueued, [id]);
-      const enqueued = await store.getRequest(id);
+      assert.deepEqual(ok(second.plan).enqueued, [id]);
+      const enqueued = await getRequest(id);
       assert.equal(enqueued?.status, 'enqueued');
       assert.equal(enqueued?.enqueueCount, 1);
       assert.equal(enqueued?.taskName, taskNameFor(id, 1));
@@ -378,14 +417,14 @@ describe('schedulerTick / DeployPlanner (Firestore emulator, KubeJobLauncher on 
 
     it('a version an operator paused in Firestore gets decision paused and nothing is enqueued', async () => {
       await setHead('master', SHA_A);
-      await store.versionRef('master').set({ name: 'master', paused: true, pausedReason: 'cluster quota' });
+      await versionRef(db, 'master').set({ name: 'master', paused: true, pausedReason: 'cluster quota' });
       const queue = new RecordingQueue();
 
       await planner({ queue }).tick();
 
       assert.equal(queue.calls.length, 0);
       assert.equal((await requests()).length, 0);
-      const master = (await store.versionRef('master').get()).data();
+      const master = (await versionRef(db, 'master').get()).data();
       assert.equal(master?.decision.kind, 'wait');
       assert.equal(master?.decision.reason, 'paused');
       assert.equal(master?.decision.text, 'paused');
@@ -396,10 +435,10 @@ describe('schedulerTick / DeployPlanner (Firestore emulator, KubeJobLauncher on 
     it('forceRedeploy = true makes one manual request and resets the switch', async () => {
       await setHead('master', SHA_A);
       await putDeployment(
-        store,
+        db,
         deployment('kf-master-0301-a11', { status: 'ready', createdAt: new Date(Date.now() - 2 * HOUR_MS) }),
       );
-      await store.versionRef('master').set({ name: 'master', paused: false, forceRedeploy: true });
+      await versionRef(db, 'master').set({ name: 'master', paused: false, forceRedeploy: true });
       const queue = new RecordingQueue();
 
       await planner({ queue }).tick();
@@ -414,7 +453,7 @@ describe('schedulerTick / DeployPlanner (Firestore emulator, KubeJobLauncher on 
         queue.calls.map((call) => call.requestId),
         [manual?.id],
       );
-      const master = (await store.versionRef('master').get()).data();
+      const master = (await versionRef(db, 'master').get()).data();
       assert.equal(master?.forceRedeploy, false);
       assert.ok(master?.forceRedeployUsedAt);
 
@@ -429,7 +468,7 @@ describe('schedulerTick / DeployPlanner (Firestore emulator, KubeJobLauncher on 
       const id = deployRequestId('master', SHA_A, deployWindow('new-commit', null));
       const past = new Date(Date.now() - 5 * MINUTE_MS);
       await putRequest(
-        store,
+        db,
         makeDeployRequest({
           id,
           commit: SHA_A,
@@ -446,13 +485,13 @@ describe('schedulerTick / DeployPlanner (Firestore emulator, KubeJobLauncher on 
 
       const report = await planner({ queue }).tick();
 
-      assert.deepEqual(report.plan.enqueued, [id]);
+      assert.deepEqual(ok(report.plan).enqueued, [id]);
       assert.deepEqual(
         queue.calls.map((call) => call.taskName),
         [taskNameFor(id, 2)],
       );
       assert.notEqual(taskNameFor(id, 2), taskNameFor(id, 1));
-      const enqueued = await store.getRequest(id);
+      const enqueued = await getRequest(id);
       assert.equal(enqueued?.status, 'enqueued');
       assert.equal(enqueued?.enqueueCount, 2);
       assert.equal(enqueued?.taskName, taskNameFor(id, 2));
@@ -464,7 +503,7 @@ describe('schedulerTick / DeployPlanner (Firestore emulator, KubeJobLauncher on 
     it('collects a superseded instance: one teardown request, enqueued once over two ticks', async () => {
       await setHead('master', SHA_A);
       await putDeployment(
-        store,
+        db,
         deployment('kf-master-0301-o31', {
           status: 'ready',
           commit: SHA_B,
@@ -472,14 +511,14 @@ describe('schedulerTick / DeployPlanner (Firestore emulator, KubeJobLauncher on 
         }),
       );
       await putDeployment(
-        store,
+        db,
         deployment('kf-master-0301-n32', { status: 'ready', createdAt: new Date(Date.now() - 5 * HOUR_MS) }),
       );
       const queue = new RecordingQueue();
 
       const report = await planner({ queue }).tick();
 
-      assert.deepEqual(report.plan.collect, ['kf-master-0301-o31']);
+      assert.deepEqual(ok(report.plan).collect, ['kf-master-0301-o31']);
       const [teardown, ...others] = await requests();
       assert.equal(others.length, 0);
       assert.equal(teardown?.id, 'teardown-kf-master-0301-o31-0');
@@ -500,7 +539,7 @@ describe('schedulerTick / DeployPlanner (Firestore emulator, KubeJobLauncher on 
       await setHead('master', SHA_A);
       await setHead('v1.0-branch', SHA_B);
       await putDeployment(
-        store,
+        db,
         deployment('kf-master-0301-o33', {
           status: 'failed',
           commit: SHA_B,
@@ -508,7 +547,7 @@ describe('schedulerTick / DeployPlanner (Firestore emulator, KubeJobLauncher on 
         }),
       );
       await putDeployment(
-        store,
+        db,
         deployment('kf-master-0301-n34', { status: 'ready', createdAt: new Date(Date.now() - 5 * HOUR_MS) }),
       );
       const queue = new RecordingQueue();
@@ -524,8 +563,8 @@ describe('schedulerTick / DeployPlanner (Firestore emulator, KubeJobLauncher on 
         queue.calls.map((call) => call.requestId),
         [id],
       );
-      assert.equal((await store.versionRef('v1').get()).data()?.decision.kind, 'deploy');
-      assert.equal((await store.versionRef('master').get()).exists, false);
+      assert.equal((await versionRef(db, 'v1').get()).data()?.decision.kind, 'deploy');
+      assert.equal((await versionRef(db, 'master').get()).exists, false);
     });
   });
 
@@ -543,14 +582,14 @@ describe('schedulerTick / DeployPlanner (Firestore emulator, KubeJobLauncher on 
 
       const first = await tickPlanner.tick();
 
-      assert.equal(first.poll.ok, true, first.poll.error);
-      assert.deepEqual(first.poll.recorded, [branchId]);
-      const branch = await store.branchRef(REPO, 'master').get();
+      ok(first.poll);
+      assert.deepEqual((first.poll as PollReport).recorded, [branchId]);
+      const branch = await branchRef(db, REPO, 'master').get();
       assert.equal(branch.data()?.sha, SHA_A);
       assert.equal(branch.data()?.source, 'poll');
       assert.equal(branch.data()?.deleted, false);
       assert.equal(branch.data()?.poll?.etag, fakeEtag(SHA_A));
-      const commit = (await store.branchRef(REPO, 'master').collection('commits').doc(SHA_A).get()).data();
+      const commit = (await branchRef(db, REPO, 'master').collection('commits').doc(SHA_A).get()).data();
       assert.equal(commit?.message, 'Update kfdef for 1.0.1');
       assert.equal(commit?.source, 'poll');
       assert.equal(commit?.author?.username, 'janedoe');
@@ -563,21 +602,21 @@ describe('schedulerTick / DeployPlanner (Firestore emulator, KubeJobLauncher on 
       github.requests.length = 0;
       const second = await tickPlanner.tick();
 
-      assert.equal(second.poll.ok, true, second.poll.error);
-      assert.deepEqual(second.poll.recorded, []);
+      ok(second.poll);
+      assert.deepEqual((second.poll as PollReport).recorded, []);
       const conditional = github.requests.filter((r) => r.branch === 'master');
       assert.equal(conditional.length, 1);
       assert.equal(conditional[0]?.headers['if-none-match'], fakeEtag(SHA_A));
       assert.equal(conditional[0]?.status, 304);
-      const unchanged = await store.branchRef(REPO, 'master').get();
+      const unchanged = await branchRef(db, REPO, 'master').get();
       assert.equal(unchanged.updateTime?.toMillis(), branch.updateTime?.toMillis());
-      assert.equal((await store.branchRef(REPO, 'master').collection('commits').get()).size, 1);
+      assert.equal((await branchRef(db, REPO, 'master').collection('commits').get()).size, 1);
 
       github.setHead(REPO, 'master', { sha: SHA_B });
       const third = await tickPlanner.tick();
 
-      assert.deepEqual(third.poll.recorded, [branchId]);
-      const moved = (await store.branchRef(REPO, 'master').get()).data();
+      assert.deepEqual((third.poll as PollReport).recorded, [branchId]);
+      const moved = (await branchRef(db, REPO, 'master').get()).data();
       assert.equal(moved?.sha, SHA_B);
       assert.equal(moved?.source, 'poll');
       assert.equal(moved?.poll?.etag, fakeEtag(SHA_B));
@@ -588,7 +627,7 @@ describe('schedulerTick / DeployPlanner (Firestore emulator, KubeJobLauncher on 
     it('GitHub down: the poll step reports the failure, refresh and plan still run, HTTP 500 with every report', async () => {
       await setHead('master', SHA_A);
       const running = await deployJob('kf-master-0301-c21');
-      await putDeployment(store, deployment('kf-master-0301-c21', { jobName: running }));
+      await putDeployment(db, deployment('kf-master-0301-c21', { jobName: running }));
       kube.server.completeJob(NAMESPACE, running);
       // One answer per followed branch (master, v1.0-branch).
       github.failNext(2, 503, { body: JSON.stringify({ message: 'Service Unavailable' }) });
@@ -601,7 +640,7 @@ describe('schedulerTick / DeployPlanner (Firestore emulator, KubeJobLauncher on 
       assert.equal(response.body.ok, false);
       assert.equal(response.body.poll.ok, false);
       assert.match(String(response.body.poll.error), /answered 503 \(Service Unavailable\)/);
-      assert.deepEqual([...(response.body.poll.failed as string[])].sort(), [
+      assert.deepEqual([...(response.body.poll as PollReport).failed].sort(), [
         branchDocId(REPO, 'master'),
         branchDocId(REPO, 'v1.0-branch'),
       ]);
@@ -614,9 +653,9 @@ describe('schedulerTick / DeployPlanner (Firestore emulator, KubeJobLauncher on 
       assert.equal(response.body.plan.ok, true);
       assert.equal((await deployments())[0]?.status, 'ready');
       // The plan used the head already recorded: the ready deployment is of it, so it is up to date.
-      const master = (await store.versionRef('master').get()).data();
+      const master = (await versionRef(db, 'master').get()).data();
       assert.equal(master?.decision.reason, 'up-to-date');
-      assert.equal((await store.branchRef(REPO, 'master').get()).data()?.sha, SHA_A);
+      assert.equal((await branchRef(db, REPO, 'master').get()).data()?.sha, SHA_A);
     });
 
     it('answers 200 with every step report when all steps work', async () => {
@@ -631,8 +670,8 @@ describe('schedulerTick / DeployPlanner (Firestore emulator, KubeJobLauncher on 
         [response.body.poll.ok, response.body.refresh.ok, response.body.plan.ok],
         [true, true, true],
       );
-      assert.deepEqual(response.body.poll.recorded, [branchId]);
-      assert.equal((response.body.plan.decisions as Record<string, string>).master, 'deploy:new-commit');
+      assert.deepEqual((response.body.poll as PollReport).recorded, [branchId]);
+      assert.equal(ok(response.body.plan).decisions.master, 'deploy:new-commit');
     });
   });
 

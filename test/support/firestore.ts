@@ -4,7 +4,7 @@
  * Tests use a `demo-*` project id, which can never reach a real project.
  */
 import type { Firestore } from '@google-cloud/firestore';
-import { createFirestore } from '../../functions/adapters/firestore-store.js';
+import { createFirestore } from '../../functions/adapters/firestore/client.js';
 import {
   type FirestoreEmulator,
   resetFirestoreEmulator,

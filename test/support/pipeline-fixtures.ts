@@ -4,7 +4,8 @@
  * fixture documents where the pipeline keeps them, and the deploy Job the worker would have created.
  */
 import type { Firestore } from '@google-cloud/firestore';
-import { deploymentFromDoc, type FirestorePipelineStore } from '../../functions/adapters/pipeline-store.js';
+import { deploymentFromDoc } from '../../functions/adapters/firestore/codec.js';
+import { branchRef, deploymentRef, requestRef } from '../../functions/adapters/firestore/refs.js';
 import { parseDeploymentsConfig } from '../../functions/config.js';
 import { renderDeployJob } from '../../functions/core/job-manifest.js';
 import { kfDefUrlAt } from '../../functions/core/names.js';
@@ -44,24 +45,19 @@ ${policy}versions:
 }
 
 /** Writes `d` as its deployments/{instance} document. */
-export async function putDeployment(store: FirestorePipelineStore, d: Deployment): Promise<void> {
-  await store.deploymentRef(d.instance).set({ ...d });
+export async function putDeployment(db: Firestore, d: Deployment): Promise<void> {
+  await deploymentRef(db, d.instance).set({ ...d });
 }
 
 /** Writes `request` as its deployRequests/{id} document. */
-export async function putRequest(store: FirestorePipelineStore, request: DeployRequest): Promise<void> {
+export async function putRequest(db: Firestore, request: DeployRequest): Promise<void> {
   const { id, ...fields } = request;
-  await store.requestRef(id).set(fields);
+  await requestRef(db, id).set(fields);
 }
 
 /** Records `sha` as the head of `repo@branch`, as intake would, now. */
-export async function putBranchHead(
-  store: FirestorePipelineStore,
-  repo: string,
-  branch: string,
-  sha: string,
-): Promise<void> {
-  await store.branchRef(repo, branch).set({ repo, branch, sha, deleted: false, updatedAt: new Date() });
+export async function putBranchHead(db: Firestore, repo: string, branch: string, sha: string): Promise<void> {
+  await branchRef(db, repo, branch).set({ repo, branch, sha, deleted: false, updatedAt: new Date() });
 }
 
 /** Every deployment document, read back. */

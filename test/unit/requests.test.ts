@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
-import { pushFromPoll } from '../../functions/core/intake.js';
-import { isDueForEnqueue, requestsForPlan, STALE_ENQUEUED_MINUTES } from '../../functions/core/requests.js';
+import {
+  enqueuedPatch,
+  isDueForEnqueue,
+  isOpenRequest,
+  requestsForPlan,
+  STALE_ENQUEUED_MINUTES,
+} from '../../functions/core/requests.js';
 import type { Deployment, DeployRequest, Plan, VersionDecision } from '../../functions/core/types.js';
 
 const NOW = new Date('2026-11-29T12:00:00Z');
@@ -115,44 +120,73 @@ describe('isDueForEnqueue', () => {
   }
 });
 
-describe('pushFromPoll', () => {
-  const head = {
-    kind: 'found' as const,
-    sha: 'b'.repeat(40),
-    etag: 'W/"x"',
-    message: 'Update',
-    author: { name: 'Jane', email: null, username: 'jane' },
-    timestamp: null,
-    url: 'https://github.com/kubeflow/manifests/commit/bbbb',
-  };
+describe('isOpenRequest', () => {
+  const cases: Array<[DeployRequest['status'], boolean]> = [
+    ['pending', true],
+    ['enqueued', true],
+    ['deferred', true],
+    ['done', false],
+    ['failed', false],
+  ];
+  for (const [status, expected] of cases) {
+    it(`${status} -> ${expected}`, () => assert.equal(isOpenRequest({ status }), expected));
+  }
+});
 
-  it('records the head commit as a push from the recorded head, with a derived delivery id', () => {
-    const push = pushFromPoll(
-      { repo: 'kubeflow/manifests', branch: 'release/v1', before: SHA, after: head.sha, head },
-      NOW,
-    );
-    assert.equal(push.source, 'poll');
-    assert.equal(push.ref, 'refs/heads/release/v1');
-    assert.equal(push.deliveryId, 'poll-kubeflow_manifests_release_2Fv1-aaaaaaaaaaaa-bbbbbbbbbbbb');
-    assert.equal(push.created, false);
-    assert.equal(push.pushedAt, NOW);
-    assert.deepEqual(
-      push.commits.map((c) => [c.sha, c.message]),
-      [[head.sha, 'Update']],
-    );
-  });
-
-  it('a deletion has no commit, and a first sighting counts as a creation', () => {
-    const deletion = pushFromPoll(
-      { repo: 'o/r', branch: 'b', before: SHA, after: '0'.repeat(40), head: null },
-      NOW,
-    );
-    assert.equal(deletion.deleted, true);
-    assert.deepEqual(deletion.commits, []);
-    const creation = pushFromPoll(
-      { repo: 'o/r', branch: 'b', before: '0'.repeat(40), after: head.sha, head },
-      NOW,
-    );
-    assert.equal(creation.created, true);
-  });
+describe('enqueuedPatch', () => {
+  const READ_AT = new Date(NOW.getTime() - 60_000);
+  const mark = { expectedCount: 2, taskName: 'task-2', now: NOW, readUpdatedAt: READ_AT };
+  const recordedOnly = { enqueueCount: 2, taskName: 'task-2', enqueuedAt: NOW };
+  const enqueued = { ...recordedOnly, status: 'enqueued', updatedAt: NOW, error: null };
+  const cases: Array<
+    [string, DeployRequest | null, typeof mark | Omit<typeof mark, 'readUpdatedAt'>, unknown]
+  > = [
+    ['a missing request: nothing', null, mark, null],
+    [
+      'a later enqueue already recorded: nothing',
+      request({ enqueueCount: 3, updatedAt: READ_AT }),
+      mark,
+      null,
+    ],
+    [
+      'pending -> enqueued',
+      request({ status: 'pending', enqueueCount: 1, updatedAt: READ_AT }),
+      mark,
+      enqueued,
+    ],
+    [
+      'deferred, unchanged since read -> enqueued',
+      request({ status: 'deferred', enqueueCount: 1, updatedAt: READ_AT }),
+      mark,
+      enqueued,
+    ],
+    [
+      'deferred by a worker since read: keeps deferred, records the task',
+      request({ status: 'deferred', enqueueCount: 1, updatedAt: NOW }),
+      mark,
+      recordedOnly,
+    ],
+    [
+      'deferred, without a read time -> enqueued',
+      request({ status: 'deferred', enqueueCount: 1, updatedAt: NOW }),
+      { expectedCount: 2, taskName: 'task-2', now: NOW },
+      enqueued,
+    ],
+    [
+      'done meanwhile: keeps done, records the task',
+      request({ status: 'done', updatedAt: NOW }),
+      mark,
+      recordedOnly,
+    ],
+    ['failed meanwhile: keeps failed', request({ status: 'failed', updatedAt: NOW }), mark, recordedOnly],
+    [
+      'the same count again (a repeat): enqueued',
+      request({ enqueueCount: 2, updatedAt: READ_AT }),
+      mark,
+      enqueued,
+    ],
+  ];
+  for (const [name, input, given, expected] of cases) {
+    it(name, () => assert.deepEqual(enqueuedPatch(input, given), expected));
+  }
 });

@@ -1,11 +1,15 @@
 /**
- * FirestorePipelineStore against the Firestore emulator: the planner's snapshot (versions with their
+ * FirestorePlanStore against the Firestore emulator: the planner's snapshot (versions with their
  * operator switches and branch heads, live and recently deleted deployments, open requests), create-once
- * deploy requests under concurrency, and decisions written only when they change.
+ * deploy requests under concurrency, enqueue marks, and decisions written only when they change (and
+ * read back by the status reader).
  */
 import assert from 'node:assert/strict';
 import type { DocumentData, Firestore } from '@google-cloud/firestore';
-import { FirestorePipelineStore } from '../../functions/adapters/pipeline-store.js';
+import { requestFromDoc } from '../../functions/adapters/firestore/codec.js';
+import { FirestorePlanStore } from '../../functions/adapters/firestore/plan-store.js';
+import { branchRef, requestRef, versionRef } from '../../functions/adapters/firestore/refs.js';
+import { FirestoreStatusReader } from '../../functions/adapters/firestore/status-reader.js';
 import { parseDeploymentsConfig } from '../../functions/config.js';
 import type {
   Deployment,
@@ -70,13 +74,14 @@ function request(
   });
 }
 
-describe('FirestorePipelineStore (Firestore emulator)', () => {
+describe('FirestorePlanStore (Firestore emulator)', () => {
   let db: Firestore;
-  let store: FirestorePipelineStore;
+  let store: FirestorePlanStore;
+  const getRequest = async (id: string) => requestFromDoc(await requestRef(db, id).get());
 
   before(async () => {
     db = await testFirestore();
-    store = new FirestorePipelineStore(db);
+    store = new FirestorePlanStore(db);
   });
 
   beforeEach(async () => {
@@ -91,23 +96,26 @@ describe('FirestorePipelineStore (Firestore emulator)', () => {
     const now = new Date('2026-03-01T12:00:00Z');
 
     beforeEach(async () => {
-      await store.versionRef('master').set({ name: 'master', paused: true, forceRedeploy: false });
-      await store.versionRef('v1').set({ name: 'v1', paused: false, forceRedeploy: true });
-      await store.branchRef(REPO, 'master').set({ repo: REPO, branch: 'master', sha: SHA_A, deleted: false });
-      await store
-        .branchRef(REPO, 'v1.0-branch')
-        .set({ repo: REPO, branch: 'v1.0-branch', sha: SHA_B, deleted: true });
+      await versionRef(db, 'master').set({ name: 'master', paused: true, forceRedeploy: false });
+      await versionRef(db, 'v1').set({ name: 'v1', paused: false, forceRedeploy: true });
+      await branchRef(db, REPO, 'master').set({ repo: REPO, branch: 'master', sha: SHA_A, deleted: false });
+      await branchRef(db, REPO, 'v1.0-branch').set({
+        repo: REPO,
+        branch: 'v1.0-branch',
+        sha: SHA_B,
+        deleted: true,
+      });
       const hoursAgo = (hours: number) => new Date(now.getTime() - hours * HOUR_MS);
-      await putDeployment(store, deployment('kf-master-0101-old', 'ready', hoursAgo(100)));
-      await putDeployment(store, deployment('kf-master-0101-fai', 'failed', hoursAgo(80)));
-      await putDeployment(store, deployment('kf-master-0101-lau', 'launching', hoursAgo(1)));
-      await putDeployment(store, deployment('kf-master-0101-rec', 'deleted', hoursAgo(10)));
-      await putDeployment(store, deployment('kf-master-0101-gon', 'deleted', hoursAgo(60)));
+      await putDeployment(db, deployment('kf-master-0101-old', 'ready', hoursAgo(100)));
+      await putDeployment(db, deployment('kf-master-0101-fai', 'failed', hoursAgo(80)));
+      await putDeployment(db, deployment('kf-master-0101-lau', 'launching', hoursAgo(1)));
+      await putDeployment(db, deployment('kf-master-0101-rec', 'deleted', hoursAgo(10)));
+      await putDeployment(db, deployment('kf-master-0101-gon', 'deleted', hoursAgo(60)));
       for (const status of ['pending', 'enqueued', 'deferred', 'done', 'failed'] as const) {
-        await putRequest(store, request(`deploy-master-${status}`, status));
+        await putRequest(db, request(`deploy-master-${status}`, status));
       }
       await putRequest(
-        store,
+        db,
         request('teardown-kf-master-0101-fai-0', 'pending', {
           action: 'teardown',
           instance: 'kf-master-0101-fai',
@@ -170,17 +178,6 @@ describe('FirestorePipelineStore (Firestore emulator)', () => {
         request('deploy-master-deferred', 'deferred'),
       );
     });
-
-    it('reads the same inside a transaction', async () => {
-      const outside = await store.readSnapshot(CONFIG.versions, now);
-      const inside = await db.runTransaction((tx) => store.readSnapshot(CONFIG.versions, now, tx));
-      const ids = (s: typeof outside) => ({
-        versions: s.versions.map((v) => [v.config.name, v.switches, v.head]),
-        deployments: s.deployments.map((d) => d.instance).sort(),
-        requests: s.openRequests.map((r) => r.id).sort(),
-      });
-      assert.deepEqual(ids(inside), ids(outside));
-    });
   });
 
   describe('createRequest', () => {
@@ -199,7 +196,7 @@ describe('FirestorePipelineStore (Firestore emulator)', () => {
         ),
       );
       assert.equal(results.filter((r) => r.isNew).length, 1);
-      const stored = await store.getRequest('deploy-master-aaaaaaaaaaaa-c');
+      const stored = await getRequest('deploy-master-aaaaaaaaaaaa-c');
       assert.ok(stored);
       const winner = results.find((r) => r.isNew)?.request;
       assert.deepEqual(stored, winner);
@@ -210,7 +207,7 @@ describe('FirestorePipelineStore (Firestore emulator)', () => {
 
     it('a new manual request clears forceRedeploy once and stamps forceRedeployUsedAt', async function () {
       this.timeout(60_000);
-      await store.versionRef('master').set({ name: 'master', paused: false, forceRedeploy: true });
+      await versionRef(db, 'master').set({ name: 'master', paused: false, forceRedeploy: true });
       const createdAt = new Date('2026-03-01T10:07:00Z');
       const manual = request('deploy-master-aaaaaaaaaaaa-m202603011007', 'pending', {
         reason: 'manual',
@@ -219,43 +216,43 @@ describe('FirestorePipelineStore (Firestore emulator)', () => {
       });
       const results = await Promise.all(Array.from({ length: 10 }, () => store.createRequest(manual)));
       assert.equal(results.filter((r) => r.isNew).length, 1);
-      const version = (await store.versionRef('master').get()).data();
+      const version = (await versionRef(db, 'master').get()).data();
       assert.equal(version?.forceRedeploy, false);
       assert.equal(version?.forceRedeployUsedAt?.toDate().getTime(), createdAt.getTime());
 
       // An operator sets the switch again; the same request (same minute) exists: the switch stays set
       // for the next plan, which makes a new request.
-      await store.versionRef('master').update({ forceRedeploy: true });
+      await versionRef(db, 'master').update({ forceRedeploy: true });
       const again = await store.createRequest(manual);
       assert.equal(again.isNew, false);
-      assert.equal((await store.versionRef('master').get()).data()?.forceRedeploy, true);
+      assert.equal((await versionRef(db, 'master').get()).data()?.forceRedeploy, true);
     });
 
     it('a non-manual request leaves the switches alone', async () => {
-      await store.versionRef('master').set({ name: 'master', paused: false, forceRedeploy: true });
+      await versionRef(db, 'master').set({ name: 'master', paused: false, forceRedeploy: true });
       const result = await store.createRequest(request('deploy-master-aaaaaaaaaaaa-c', 'pending'));
       assert.equal(result.isNew, true);
-      assert.equal((await store.versionRef('master').get()).data()?.forceRedeploy, true);
+      assert.equal((await versionRef(db, 'master').get()).data()?.forceRedeploy, true);
     });
   });
 
   describe('markEnqueued', () => {
     it('records the task of an open request, and never goes back to an older enqueue', async () => {
       const now = new Date('2026-03-01T11:00:00Z');
-      await putRequest(store, request('r1', 'pending'));
-      await store.markEnqueued('r1', 2, 'task-2', now);
-      let stored = await store.getRequest('r1');
+      await putRequest(db, request('r1', 'pending'));
+      await store.markEnqueued('r1', { expectedCount: 2, taskName: 'task-2', now });
+      let stored = await getRequest('r1');
       assert.deepEqual(
         { status: stored?.status, enqueueCount: stored?.enqueueCount, taskName: stored?.taskName },
         { status: 'enqueued', enqueueCount: 2, taskName: 'task-2' },
       );
-      await store.markEnqueued('r1', 1, 'task-1', now);
-      stored = await store.getRequest('r1');
+      await store.markEnqueued('r1', { expectedCount: 1, taskName: 'task-1', now });
+      stored = await getRequest('r1');
       assert.equal(stored?.taskName, 'task-2');
 
-      await putRequest(store, request('r2', 'done'));
-      await store.markEnqueued('r2', 1, 'task-1', now);
-      assert.equal((await store.getRequest('r2'))?.status, 'done');
+      await putRequest(db, request('r2', 'done'));
+      await store.markEnqueued('r2', { expectedCount: 1, taskName: 'task-1', now });
+      assert.equal((await getRequest('r2'))?.status, 'done');
     });
   });
 
@@ -277,12 +274,12 @@ describe('FirestorePipelineStore (Firestore emulator)', () => {
     };
 
     async function versionDoc(name: string): Promise<{ data: DocumentData | undefined; updateMs: number }> {
-      const snapshot = await store.versionRef(name).get();
+      const snapshot = await versionRef(db, name).get();
       return { data: snapshot.data(), updateMs: snapshot.updateTime?.toMillis() ?? -1 };
     }
 
     it('stores each decision with its text and time, and rewrites only those that changed', async () => {
-      await store.versionRef('v1').set({ name: 'v1', paused: true, forceRedeploy: false });
+      await versionRef(db, 'v1').set({ name: 'v1', paused: true, forceRedeploy: false });
       const t1 = new Date('2026-03-01T10:00:00Z');
       await store.writeDecisions(
         [
@@ -350,7 +347,10 @@ describe('FirestorePipelineStore (Firestore emulator)', () => {
       assert.equal(v1Third.data?.decidedAt.toDate().getTime(), t3.getTime());
 
       // And they read back as decisions.
-      const read = await store.readDecisions(['master', 'v1', 'stale']);
+      const views = await new FirestoreStatusReader(db, CONFIG.versions, () => t3).listVersions();
+      const read = new Map(
+        views.map((v) => [v.name, { decision: v.decision, decidedAt: v.decidedAt, paused: v.paused }]),
+      );
       assert.deepEqual(read.get('master'), { decision: deploy, decidedAt: t1, paused: false });
       assert.deepEqual(read.get('v1'), {
         decision: { kind: 'wait', version: 'v1', reason: 'paused' },

@@ -1,0 +1,200 @@
+/**
+ * Documents to and from the core's types (docs/data-model.md). Readers are lenient (a document an
+ * operator edited by hand still reads); writers store dates as Firestore timestamps.
+ */
+import { type DocumentData, type DocumentSnapshot, Timestamp } from '@google-cloud/firestore';
+import type { DeliveryClaim } from '../../core/intake.js';
+import type {
+  BranchHead,
+  Deployment,
+  DeployRequest,
+  VersionDecision,
+  VersionState,
+  VersionSwitches,
+} from '../../core/types.js';
+
+/** A stored date (Timestamp, or Date as written by a test), or null. */
+export function toDate(value: unknown): Date | null {
+  return value instanceof Timestamp ? value.toDate() : value instanceof Date ? value : null;
+}
+
+/** A stored date that must be there: the epoch when it is not (shows as very old, never crashes). */
+export function requiredDate(value: unknown): Date {
+  return toDate(value) ?? new Date(0);
+}
+
+function stringOrNull(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+/** Reads a deployments/{instance} document. */
+export function deploymentFromDoc(snapshot: DocumentSnapshot): Deployment | null {
+  const data = snapshot.data();
+  if (!data) return null;
+  return {
+    instance: snapshot.id,
+    version: String(data.version),
+    repo: String(data.repo),
+    branch: String(data.branch),
+    commit: String(data.commit),
+    reason: data.reason,
+    requestId: String(data.requestId),
+    status: data.status,
+    namespace: String(data.namespace),
+    jobName: stringOrNull(data.jobName),
+    teardownJobName: stringOrNull(data.teardownJobName),
+    kfctlUrl: String(data.kfctlUrl),
+    kfDefUrl: String(data.kfDefUrl),
+    endpoint: String(data.endpoint),
+    credentialsCommand: String(data.credentialsCommand),
+    createdAt: requiredDate(data.createdAt),
+    updatedAt: requiredDate(data.updatedAt),
+    readyAt: toDate(data.readyAt),
+    finishedAt: toDate(data.finishedAt),
+    deletingAt: toDate(data.deletingAt),
+    deletedAt: toDate(data.deletedAt),
+    launchLeaseExpiresAt: toDate(data.launchLeaseExpiresAt),
+    error: stringOrNull(data.error),
+  };
+}
+
+/** Reads a deployRequests/{id} document. */
+export function requestFromDoc(snapshot: DocumentSnapshot): DeployRequest | null {
+  const data = snapshot.data();
+  if (!data) return null;
+  return {
+    id: snapshot.id,
+    action: data.action === 'teardown' ? 'teardown' : 'deploy',
+    version: String(data.version),
+    commit: String(data.commit),
+    reason: String(data.reason),
+    instance: stringOrNull(data.instance),
+    notBefore: requiredDate(data.notBefore),
+    status: data.status,
+    enqueueCount: typeof data.enqueueCount === 'number' ? data.enqueueCount : 0,
+    taskName: stringOrNull(data.taskName),
+    createdAt: requiredDate(data.createdAt),
+    updatedAt: requiredDate(data.updatedAt),
+    error: stringOrNull(data.error),
+    // Absent until the first enqueue.
+    ...(data.enqueuedAt === undefined ? {} : { enqueuedAt: toDate(data.enqueuedAt) }),
+  };
+}
+
+/** A request as stored (the id is the document id). */
+export function requestDoc(request: DeployRequest): DocumentData {
+  const { id: _id, ...fields } = request;
+  return fields;
+}
+
+/** A deployment as stored (the instance name is the document id, and kept as a field for the console). */
+export function deploymentDoc(deployment: Deployment): DocumentData {
+  return { ...deployment };
+}
+
+/** The deployments of several query results, each once (a document may match more than one query). */
+export function uniqueDeployments(docs: DocumentSnapshot[]): Deployment[] {
+  const byInstance = new Map<string, Deployment>();
+  for (const doc of docs) {
+    const deployment = deploymentFromDoc(doc);
+    if (deployment) byInstance.set(deployment.instance, deployment);
+  }
+  return [...byInstance.values()];
+}
+
+/** The operator switches of a versions/{version} document (absent fields are off). */
+export function switchesFromDoc(data: DocumentData | undefined): VersionSwitches {
+  return { paused: data?.paused === true, forceRedeploy: data?.forceRedeploy === true };
+}
+
+/** The head of a branches/{id} document as the planner sees it. */
+export function headFromBranchDoc(data: DocumentData | undefined): VersionState['head'] {
+  if (!data || typeof data.sha !== 'string') return null;
+  return { sha: data.sha, deleted: data.deleted === true };
+}
+
+/** Reads a branches/{id} document whole. */
+export function branchHeadFromDoc(snapshot: DocumentSnapshot): BranchHead | null {
+  const data = snapshot.data();
+  if (!data) return null;
+  return {
+    repo: String(data.repo),
+    branch: String(data.branch),
+    sha: String(data.sha),
+    deleted: data.deleted === true,
+    updatedAt: requiredDate(data.updatedAt),
+    pushedAt: toDate(data.pushedAt),
+    forced: data.forced === true,
+    source: data.source === 'poll' ? 'poll' : 'webhook',
+    deliveryId: stringOrNull(data.deliveryId),
+    recentShas: Array.isArray(data.recentShas) ? data.recentShas.map(String) : [],
+  };
+}
+
+/** Reads a deliveries/{id} claim. */
+export function claimFromDoc(data: DocumentData): DeliveryClaim {
+  return {
+    status: data.status === 'recorded' ? 'recorded' : 'processing',
+    claimToken: String(data.claimToken ?? ''),
+    leaseExpiresAt: requiredDate(data.leaseExpiresAt),
+  };
+}
+
+/** A decision as stored on versions/{version}.decision (flat, readable in the console). */
+export function decisionDoc(decision: VersionDecision, text: string): DocumentData {
+  if (decision.kind === 'deploy') {
+    return {
+      kind: 'deploy',
+      reason: decision.reason,
+      commit: decision.commit,
+      notBefore: decision.notBefore,
+      requestId: decision.requestId ?? null,
+      text,
+    };
+  }
+  return {
+    kind: 'wait',
+    reason: decision.reason,
+    commit: decision.commit ?? null,
+    until: decision.until ?? null,
+    active: decision.active ?? null,
+    text,
+  };
+}
+
+function comparable(value: unknown): unknown {
+  const date = toDate(value);
+  return date ? date.getTime() : (value ?? null);
+}
+
+/** True when two stored decisions say the same (dates compared as instants). */
+export function isSameDecisionDoc(stored: DocumentData, next: DocumentData): boolean {
+  const keys = new Set([...Object.keys(stored), ...Object.keys(next)]);
+  return [...keys].every((key) => comparable(stored[key]) === comparable(next[key]));
+}
+
+/** Reads versions/{version}.decision; null for anything else. */
+export function decisionFromDoc(version: string, data: DocumentData): VersionDecision | null {
+  if (data.kind === 'deploy') {
+    return {
+      kind: 'deploy',
+      version,
+      commit: String(data.commit),
+      reason: data.reason,
+      notBefore: requiredDate(data.notBefore),
+      ...(typeof data.requestId === 'string' ? { requestId: data.requestId } : {}),
+    };
+  }
+  if (data.kind === 'wait') {
+    const until = toDate(data.until);
+    return {
+      kind: 'wait',
+      version,
+      reason: data.reason,
+      ...(until ? { until } : {}),
+      ...(typeof data.commit === 'string' ? { commit: data.commit } : {}),
+      ...(typeof data.active === 'number' ? { active: data.active } : {}),
+    };
+  }
+  return null;
+}

@@ -1,0 +1,112 @@
+/**
+ * The worker's store. Each claim reads what the worker's decision needs, runs the pure decision
+ * (core/launch.ts, core/teardown.ts) and applies the writes it returns, in one transaction: two
+ * deliveries of one task, or two launches racing for the last slot, cannot both win.
+ */
+import type { Firestore, Transaction } from '@google-cloud/firestore';
+import type { ClaimWrites, LaunchClaim, LaunchStep, LaunchView } from '../../core/launch.js';
+import { ACTIVE_STATUSES } from '../../core/policy.js';
+import type { LaunchStore, RequestPatch } from '../../core/ports.js';
+import type { TeardownClaim, TeardownStep, TeardownView } from '../../core/teardown.js';
+import type { Deployment, DeployRequest, VersionConfig, VersionState } from '../../core/types.js';
+import {
+  deploymentDoc,
+  deploymentFromDoc,
+  headFromBranchDoc,
+  requestFromDoc,
+  switchesFromDoc,
+  uniqueDeployments,
+} from './codec.js';
+import { branchRef, deploymentRef, deploymentsCollection, requestRef, versionRef } from './refs.js';
+
+export class FirestoreLaunchStore implements LaunchStore {
+  constructor(private readonly db: Firestore) {}
+
+  async getRequest(id: string): Promise<DeployRequest | null> {
+    return requestFromDoc(await requestRef(this.db, id).get());
+  }
+
+  async claimLaunch(
+    claim: {
+      requestId: string;
+      versions: VersionConfig[];
+      now: Date;
+      candidateNames: (request: DeployRequest) => string[];
+    },
+    decide: (view: LaunchView) => LaunchClaim,
+  ): Promise<LaunchStep> {
+    return this.db.runTransaction(async (tx) => {
+      const view = await this.readLaunchView(tx, claim);
+      const { step, writes } = decide(view);
+      this.apply(tx, claim.requestId, writes);
+      return step;
+    });
+  }
+
+  async claimTeardown(
+    requestId: string,
+    decide: (view: TeardownView) => TeardownClaim,
+  ): Promise<TeardownStep> {
+    return this.db.runTransaction(async (tx) => {
+      const request = requestFromDoc(await tx.get(requestRef(this.db, requestId)));
+      const deployment = request?.instance
+        ? deploymentFromDoc(await tx.get(deploymentRef(this.db, request.instance)))
+        : null;
+      const { step, writes } = decide({ request, deployment });
+      this.apply(tx, requestId, writes);
+      return step;
+    });
+  }
+
+  async finishStep(instance: string, patch: Partial<Deployment>, request?: RequestPatch): Promise<void> {
+    const batch = this.db.batch();
+    batch.update(deploymentRef(this.db, instance), patch);
+    if (request) batch.update(requestRef(this.db, request.id), request.patch);
+    await batch.commit();
+  }
+
+  /** The request, its version, the version's and every active deployment, and the taken candidate names. */
+  private async readLaunchView(
+    tx: Transaction,
+    claim: Parameters<LaunchStore['claimLaunch']>[0],
+  ): Promise<LaunchView> {
+    const { now } = claim;
+    const request = requestFromDoc(await tx.get(requestRef(this.db, claim.requestId)));
+    const config = request
+      ? claim.versions.find((candidate) => candidate.name === request.version)
+      : undefined;
+    const isDeploy = request?.action === 'deploy';
+    const candidates = request && isDeploy && config ? claim.candidateNames(request) : [];
+    const [versionDoc, branchDoc, ...candidateDocs] = config
+      ? await tx.getAll(
+          versionRef(this.db, config.name),
+          branchRef(this.db, config.repo, config.branch),
+          ...candidates.map((name) => deploymentRef(this.db, name)),
+        )
+      : [];
+    const version: VersionState | null = config
+      ? { config, switches: switchesFromDoc(versionDoc?.data()), head: headFromBranchDoc(branchDoc?.data()) }
+      : null;
+    const [own, active] = await Promise.all([
+      request ? tx.get(deploymentsCollection(this.db).where('version', '==', request.version)) : null,
+      tx.get(deploymentsCollection(this.db).where('status', 'in', [...ACTIVE_STATUSES])),
+    ]);
+    return {
+      request,
+      version,
+      deployments: uniqueDeployments([...(own?.docs ?? []), ...active.docs]),
+      takenInstances: new Set(candidateDocs.filter((doc) => doc.exists).map((doc) => doc.id)),
+      now,
+    };
+  }
+
+  /** Applies a claim's writes; `request` patches the claimed request. */
+  private apply(tx: Transaction, requestId: string, writes: ClaimWrites): void {
+    const { createDeployment, deployment, request } = writes;
+    if (createDeployment) {
+      tx.create(deploymentRef(this.db, createDeployment.instance), deploymentDoc(createDeployment));
+    }
+    if (deployment) tx.update(deploymentRef(this.db, deployment.instance), deployment.patch);
+    if (request) tx.update(requestRef(this.db, requestId), request);
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * The plan-and-enqueue step's store: the planner's snapshot (versions with switches and heads, recent
+ * deployments, open requests), deploy requests claimed once by their derived id, what was enqueued, and
+ * each version's decision. Every read-decide-write runs in one transaction; the decisions are the core's.
+ */
+import type { DocumentReference, Firestore } from '@google-cloud/firestore';
+import type { EnqueueMark, PipelineSnapshot, PlanStore, StoredDecision } from '../../core/ports.js';
+import { enqueuedPatch } from '../../core/requests.js';
+import type { DeployRequest, VersionConfig } from '../../core/types.js';
+import {
+  decisionDoc,
+  headFromBranchDoc,
+  isSameDecisionDoc,
+  requestDoc,
+  requestFromDoc,
+  switchesFromDoc,
+} from './codec.js';
+import {
+  branchRef,
+  getAll,
+  openRequestsQuery,
+  readRecentDeployments,
+  requestRef,
+  versionRef,
+} from './refs.js';
+
+export class FirestorePlanStore implements PlanStore {
+  constructor(private readonly db: Firestore) {}
+
+  async readSnapshot(configs: VersionConfig[], now: Date): Promise<PipelineSnapshot> {
+    const refs = [
+      ...configs.map((config) => versionRef(this.db, config.name)),
+      ...configs.map((config) => branchRef(this.db, config.repo, config.branch)),
+    ];
+    const [docs, deployments, open] = await Promise.all([
+      getAll(this.db, refs),
+      readRecentDeployments(this.db, now),
+      openRequestsQuery(this.db).get(),
+    ]);
+    const versions = configs.map((config, index) => ({
+      config,
+      switches: switchesFromDoc(docs[index]?.data()),
+      head: headFromBranchDoc(docs[configs.length + index]?.data()),
+    }));
+    return {
+      versions,
+      deployments,
+      openRequests: open.docs.map(requestFromDoc).filter((request) => request !== null),
+    };
+  }
+
+  async createRequest(request: DeployRequest): Promise<{ request: DeployRequest; isNew: boolean }> {
+    return this.db.runTransaction(async (tx) => {
+      const ref = requestRef(this.db, request.id);
+      const existing = requestFromDoc(await tx.get(ref));
+      const version = request.reason === 'manual' ? await tx.get(versionRef(this.db, request.version)) : null;
+      if (existing) return { request: existing, isNew: false };
+      tx.create(ref, requestDoc(request));
+      if (version?.data()?.forceRedeploy === true) {
+        tx.update(version.ref, { forceRedeploy: false, forceRedeployUsedAt: request.createdAt });
+      }
+      return { request, isNew: true };
+    });
+  }
+
+  async markEnqueued(id: string, mark: EnqueueMark): Promise<void> {
+    await this.db.runTransaction(async (tx) => {
+      const ref = requestRef(this.db, id);
+      const patch = enqueuedPatch(requestFromDoc(await tx.get(ref)), mark);
+      if (patch) tx.update(ref, patch);
+    });
+  }
+
+  async markEnqueueFailed(id: string, error: string, now: Date): Promise<void> {
+    await requestRef(this.db, id).update({ error: `enqueue failed: ${error}`, updatedAt: now });
+  }
+
+  async writeDecisions(decisions: StoredDecision[], now: Date): Promise<void> {
+    if (decisions.length === 0) return;
+    const refs = decisions.map(({ decision }) => versionRef(this.db, decision.version));
+    const snapshots = await getAll(this.db, refs);
+    const batch = this.db.batch();
+    let writes = 0;
+    decisions.forEach(({ decision, text }, index) => {
+      const stored = decisionDoc(decision, text);
+      const previous = snapshots[index]?.data()?.decision;
+      if (previous && isSameDecisionDoc(previous, stored)) return;
+      batch.set(refs[index] as DocumentReference, { decision: stored, decidedAt: now }, { merge: true });
+      writes += 1;
+    });
+    if (writes > 0) await batch.commit();
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Where things live in Firestore (docs/data-model.md). Ids are natural keys, so an operator finds a
+ * document in the console by what it is about:
+ *
+ *   versions/{version}                          config mirror, operator switches, the planner's decision
+ *   branches/{owner:repo:branch}                head of a followed branch (and the poll's ETag)
+ *   branches/{owner:repo:branch}/commits/{sha}  every recorded commit of that branch
+ *   deliveries/{X-GitHub-Delivery}              webhook delivery claims (exactly-once intake)
+ *   deployRequests/{id}                         a request to deploy a commit or tear an instance down
+ *   deployments/{instance}                      one Kubeflow instance and its deploy/teardown Jobs
+ */
+import type {
+  CollectionReference,
+  DocumentReference,
+  DocumentSnapshot,
+  Firestore,
+  Query,
+  Transaction,
+} from '@google-cloud/firestore';
+import { branchDocId } from '../../core/names.js';
+import { OPEN_REQUEST_STATUSES } from '../../core/requests.js';
+import { HOUR_MS } from '../../core/time.js';
+import type { Deployment } from '../../core/types.js';
+import { uniqueDeployments } from './codec.js';
+
+export const COLLECTIONS = {
+  versions: 'versions',
+  branches: 'branches',
+  commits: 'commits',
+  deliveries: 'deliveries',
+  deployRequests: 'deployRequests',
+  deployments: 'deployments',
+} as const;
+
+/** Deleted deployments launched within this window are still read: they carry the rate limits. */
+export const RECENT_DELETED_HOURS = 48;
+
+/** Statuses the refresh step follows on the cluster. */
+export const FOLLOWED_STATUSES = ['launching', 'deploying', 'lost', 'deleting'] as const;
+
+export function versionRef(db: Firestore, version: string): DocumentReference {
+  return db.collection(COLLECTIONS.versions).doc(version);
+}
+
+export function branchRef(db: Firestore, repo: string, branch: string): DocumentReference {
+  return db.collection(COLLECTIONS.branches).doc(branchDocId(repo, branch));
+}
+
+export function deliveryRef(db: Firestore, deliveryId: string): DocumentReference {
+  return db.collection(COLLECTIONS.deliveries).doc(deliveryId);
+}
+
+export function requestRef(db: Firestore, id: string): DocumentReference {
+  return db.collection(COLLECTIONS.deployRequests).doc(id);
+}
+
+export function deploymentRef(db: Firestore, instance: string): DocumentReference {
+  return db.collection(COLLECTIONS.deployments).doc(instance);
+}
+
+export function deploymentsCollection(db: Firestore): CollectionReference {
+  return db.collection(COLLECTIONS.deployments);
+}
+
+/** Requests still to be acted on. */
+export function openRequestsQuery(db: Firestore): Query {
+  return db.collection(COLLECTIONS.deployRequests).where('status', 'in', [...OPEN_REQUEST_STATUSES]);
+}
+
+/** Runs a query in `tx` when given, else directly. */
+export function runQuery(query: Query, tx?: Transaction): Promise<{ docs: DocumentSnapshot[] }> {
+  return tx ? tx.get(query) : query.get();
+}
+
+/** Reads documents in `tx` when given, else directly (none: no call). */
+export async function getAll(
+  db: Firestore,
+  refs: DocumentReference[],
+  tx?: Transaction,
+): Promise<DocumentSnapshot[]> {
+  if (refs.length === 0) return [];
+  return tx ? tx.getAll(...refs) : db.getAll(...refs);
+}
+
+/**
+ * Every deployment not deleted, plus deleted ones launched in the last `RECENT_DELETED_HOURS` (they
+ * carry the rate limits, and the status page shows them). Two single-field queries, merged.
+ */
+export async function readRecentDeployments(
+  db: Firestore,
+  now: Date,
+  tx?: Transaction,
+): Promise<Deployment[]> {
+  const since = new Date(now.getTime() - RECENT_DELETED_HOURS * HOUR_MS);
+  const queries = [
+    deploymentsCollection(db).where('status', '!=', 'deleted'),
+    deploymentsCollection(db).where('createdAt', '>=', since),
+  ];
+  const results = await Promise.all(queries.map((query) => runQuery(query, tx)));
+  return uniqueDeployments(results.flatMap((result) => result.docs));
+}

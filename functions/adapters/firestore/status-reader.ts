@@ -1,0 +1,45 @@
+/** The status function's view of Firestore: each version with its head and decision, and recent deployments. */
+import type { Firestore } from '@google-cloud/firestore';
+import type { StatusReader, VersionView } from '../../core/ports.js';
+import type { Deployment, VersionConfig } from '../../core/types.js';
+import { decisionFromDoc, requiredDate, toDate } from './codec.js';
+import { branchRef, getAll, readRecentDeployments, versionRef } from './refs.js';
+
+export class FirestoreStatusReader implements StatusReader {
+  constructor(
+    private readonly db: Firestore,
+    private readonly versions: VersionConfig[],
+    private readonly clock: () => Date,
+  ) {}
+
+  async listVersions(): Promise<VersionView[]> {
+    const count = this.versions.length;
+    const docs = await getAll(this.db, [
+      ...this.versions.map((version) => versionRef(this.db, version.name)),
+      ...this.versions.map((version) => branchRef(this.db, version.repo, version.branch)),
+    ]);
+    return this.versions.map((version, index) => {
+      const stored = docs[index]?.data();
+      const branch = docs[count + index]?.data();
+      return {
+        name: version.name,
+        repo: version.repo,
+        branch: version.branch,
+        kfctlUrl: version.kfctlUrl,
+        paused: version.paused || stored?.paused === true,
+        head:
+          typeof branch?.sha === 'string'
+            ? { sha: branch.sha, deleted: branch.deleted === true, updatedAt: requiredDate(branch.updatedAt) }
+            : null,
+        decision: stored?.decision ? decisionFromDoc(version.name, stored.decision) : null,
+        decidedAt: toDate(stored?.decidedAt),
+      };
+    });
+  }
+
+  /** Deployments not deleted plus recently deleted ones, newest first. */
+  async listDeployments(): Promise<Deployment[]> {
+    const deployments = await readRecentDeployments(this.db, this.clock());
+    return deployments.sort((a, b) => +b.createdAt - +a.createdAt);
+  }
+}

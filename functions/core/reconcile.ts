@@ -1,0 +1,122 @@
+/**
+ * Deployment status transitions from what the cluster says: the refresh step's rule. Pure: a
+ * deployment, its deploy and teardown Jobs as listed, and `now` in; the change out.
+ */
+import { JOB_LABELS } from './job-manifest.js';
+import { launchLeaseExpiry } from './launch.js';
+import type { JobSummary } from './ports.js';
+import type { Deployment } from './types.js';
+
+function jobMessage(job: JobSummary): string {
+  return job.message ?? 'no reason given';
+}
+
+/** What a deploy Job's state means for a deployment that is launching, deploying or lost. */
+function followDeployJob(d: Deployment, job: JobSummary, now: Date): Partial<Deployment> | null {
+  const named = d.jobName === job.name ? {} : { jobName: job.name };
+  const leaving = d.status === 'launching' ? { launchLeaseExpiresAt: null } : {};
+  switch (job.state) {
+    case 'running':
+      if (d.status === 'deploying') return d.jobName === job.name ? null : { ...named, updatedAt: now };
+      return { ...named, ...leaving, status: 'deploying', updatedAt: now, error: null };
+    case 'complete':
+      return {
+        ...named,
+        ...leaving,
+        status: 'ready',
+        readyAt: now,
+        finishedAt: now,
+        updatedAt: now,
+        error: null,
+      };
+    case 'failed':
+      return {
+        ...named,
+        ...leaving,
+        status: 'failed',
+        finishedAt: now,
+        updatedAt: now,
+        error: `deploy Job ${job.name} failed: ${jobMessage(job)}`,
+      };
+  }
+}
+
+/**
+ * The change a deployment's record needs given its deploy Job and teardown Job as the cluster lists
+ * them (null: no such Job), or null when nothing changes.
+ *
+ * - launching / deploying: Job running -> deploying; complete -> ready (`readyAt` = now);
+ *   failed -> failed (the Job's message as `error`). No Job: launching stays launching while its
+ *   launch lease holds (the worker may still be creating the Job) and becomes lost once it expired
+ *   (`launchLeaseExpiresAt` < now; a missing lease counts from `createdAt`); deploying becomes lost.
+ * - lost: the Job showing up again (a slow worker created it after its lease) is followed like above,
+ *   so an instance that is really being deployed is tracked again.
+ * - ready: stays ready, Job or not (Jobs are TTL-cleaned; the instance exists).
+ * - deleting: teardown Job complete -> deleted; failed -> failed with `teardown failed: ...`, so GC
+ *   collects it again with a new teardown attempt; running or absent -> unchanged.
+ * - failed, deleted: final for this function (GC moves failed to deleting).
+ */
+export function reconcileDeployment(
+  d: Deployment,
+  deployJob: JobSummary | null,
+  teardownJob: JobSummary | null,
+  now: Date,
+): Partial<Deployment> | null {
+  switch (d.status) {
+    case 'launching': {
+      if (deployJob !== null) return followDeployJob(d, deployJob, now);
+      const leaseEnd = d.launchLeaseExpiresAt ?? launchLeaseExpiry(d.createdAt);
+      if (leaseEnd.getTime() >= now.getTime()) return null;
+      return {
+        status: 'lost',
+        launchLeaseExpiresAt: null,
+        updatedAt: now,
+        finishedAt: now,
+        error: 'the launch lease expired before a deploy Job was seen (the worker stopped while launching)',
+      };
+    }
+    case 'deploying':
+      if (deployJob !== null) return followDeployJob(d, deployJob, now);
+      return {
+        status: 'lost',
+        updatedAt: now,
+        finishedAt: now,
+        error: `deploy Job ${d.jobName ?? '(unnamed)'} disappeared before it finished`,
+      };
+    case 'lost':
+      return deployJob === null ? null : followDeployJob(d, deployJob, now);
+    case 'deleting':
+      if (teardownJob === null || teardownJob.state === 'running') {
+        return teardownJob !== null && d.teardownJobName !== teardownJob.name
+          ? { teardownJobName: teardownJob.name, updatedAt: now }
+          : null;
+      }
+      if (teardownJob.state === 'complete') {
+        return { status: 'deleted', deletedAt: now, updatedAt: now, teardownJobName: teardownJob.name };
+      }
+      return {
+        status: 'failed',
+        updatedAt: now,
+        teardownJobName: teardownJob.name,
+        error: `teardown failed: ${jobMessage(teardownJob)} (Job ${teardownJob.name})`,
+      };
+    case 'ready':
+    case 'failed':
+    case 'deleted':
+      return null;
+  }
+}
+
+/** The newest Job of `instance` for `action` (by its `kf-name` and action labels), or null. */
+export function newestJobOf(
+  jobs: readonly JobSummary[],
+  instance: string,
+  action: 'deploy' | 'teardown',
+): JobSummary | null {
+  let newest: JobSummary | null = null;
+  for (const job of jobs) {
+    if (job.labels[JOB_LABELS.instance] !== instance || job.labels[JOB_LABELS.action] !== action) continue;
+    if (newest === null || (job.createdAt?.getTime() ?? 0) > (newest.createdAt?.getTime() ?? 0)) newest = job;
+  }
+  return newest;
+}

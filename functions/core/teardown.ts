@@ -1,0 +1,68 @@
+/**
+ * The worker's decision for a teardown request, inside its transaction: close it, answer busy, or move
+ * the deployment to `deleting` and claim the step of creating the teardown Job under a lease. Pure: what
+ * the transaction read and `now` in, the step and the writes as data out.
+ */
+import { type ClaimWrites, isLeaseHeld, launchLeaseExpiry } from './launch.js';
+import type { Deployment, DeployRequest } from './types.js';
+
+/** What a teardown request's transaction read. */
+export interface TeardownView {
+  request: DeployRequest | null;
+  /** The request's instance, or null when it has none or its document is gone. */
+  deployment: Deployment | null;
+}
+
+export type TeardownStep =
+  /** Nothing to do (the request is closed, or was closed by these writes). */
+  | { kind: 'closed' }
+  /** Another delivery holds the step: retry later. */
+  | { kind: 'busy'; instance: string }
+  /** Create (or adopt) the teardown Job of this deployment, now `deleting` under a lease. */
+  | { kind: 'teardown'; deployment: Deployment };
+
+export interface TeardownClaim {
+  step: TeardownStep;
+  writes: ClaimWrites;
+}
+
+/**
+ * - a closed or unknown request: closed;
+ * - no deployment: the request fails (`deployment not found`); already deleted: the request is done;
+ * - launching or deploying again (a retry of the launch won): the request fails, nothing is torn down;
+ * - deleting under a live lease: busy. Cloud Tasks may deliver a task twice at once; like a launch, the
+ *   step of creating the teardown Job is held under a lease, so a second delivery cannot create a second Job;
+ * - otherwise: `deleting` (from now, `deletingAt`, on the first attempt) under a fresh lease.
+ */
+export function claimTeardown(view: TeardownView, now: Date): TeardownClaim {
+  const { request, deployment } = view;
+  const closed = (requestPatch?: ClaimWrites['request']): TeardownClaim => ({
+    step: { kind: 'closed' },
+    writes: requestPatch ? { request: requestPatch } : {},
+  });
+  if (!request || request.status === 'done' || request.status === 'failed') return closed();
+  if (!deployment) return closed({ status: 'failed', updatedAt: now, error: 'deployment not found' });
+  if (deployment.status === 'deleted') return closed({ status: 'done', updatedAt: now, error: null });
+  if (deployment.status === 'launching' || deployment.status === 'deploying') {
+    const error = `not torn down: the deployment is ${deployment.status} again`;
+    return closed({ status: 'failed', updatedAt: now, error });
+  }
+  const isStarted = deployment.status === 'deleting';
+  if (isStarted && isLeaseHeld(deployment.launchLeaseExpiresAt, now)) {
+    return { step: { kind: 'busy', instance: deployment.instance }, writes: {} };
+  }
+  const lease = launchLeaseExpiry(now);
+  const patch: Partial<Deployment> = isStarted
+    ? { launchLeaseExpiresAt: lease, updatedAt: now }
+    : { status: 'deleting', deletingAt: now, launchLeaseExpiresAt: lease, updatedAt: now };
+  return {
+    step: { kind: 'teardown', deployment: { ...deployment, ...patch } },
+    writes: { deployment: { instance: deployment.instance, patch } },
+  };
+}
+
+/** Teardown Jobs created before this attempt's `deletingAt` (less a second of clock skew) belong to an earlier one. */
+export function isTeardownJobOfAttempt(deployment: Deployment, jobCreatedAt: Date | null): boolean {
+  const since = (deployment.deletingAt?.getTime() ?? 0) - 1000;
+  return (jobCreatedAt?.getTime() ?? 0) >= since;
+}

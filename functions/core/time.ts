@@ -1,0 +1,49 @@
+/**
+ * Time arithmetic for the pure core: units, and dates as plain values. Nothing here reads the clock;
+ * `now` is always a parameter.
+ */
+
+export const SECOND_MS = 1000;
+export const MINUTE_MS = 60 * SECOND_MS;
+export const HOUR_MS = 60 * MINUTE_MS;
+export const DAY_MS = 24 * HOUR_MS;
+
+/** `at` plus `minutes` (may be fractional or negative). */
+export function addMinutes(at: Date, minutes: number): Date {
+  return new Date(at.getTime() + minutes * MINUTE_MS);
+}
+
+/** `at` plus `hours`. */
+export function addHours(at: Date, hours: number): Date {
+  return new Date(at.getTime() + hours * HOUR_MS);
+}
+
+/** `at` plus `seconds`. */
+export function addSeconds(at: Date, seconds: number): Date {
+  return new Date(at.getTime() + seconds * SECOND_MS);
+}
+
+/** The later of two dates (`a` on a tie). */
+export function laterOf(a: Date, b: Date): Date {
+  return a.getTime() >= b.getTime() ? a : b;
+}
+
+/** True when `a` is strictly after `b`. */
+export function isAfter(a: Date, b: Date): boolean {
+  return a.getTime() > b.getTime();
+}
+
+/** Two digits, zero-padded: `5` -> `05`. */
+export function pad2(value: number): string {
+  return String(value).padStart(2, '0');
+}
+
+/**
+ * A date from an ISO 8601 string or from epoch seconds (GitHub sends both shapes), or null for
+ * null, undefined and anything that is not a valid date.
+ */
+export function parseTimestamp(value: string | number | null | undefined): Date | null {
+  if (value === null || value === undefined || value === '') return null;
+  const date = typeof value === 'number' ? new Date(value * SECOND_MS) : new Date(value);
+  return Number.isNaN(date.getTime()) ? null : date;
+}

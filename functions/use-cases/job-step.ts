@@ -1,0 +1,58 @@
+/**
+ * What the launch and the teardown share: creating a Job idempotently (adopting the one a previous
+ * delivery created, found by its labels), and ending a failed step as the core decides (core/step-failure.ts).
+ */
+import { JOB_LABELS } from '../core/job-manifest.js';
+import type { WorkerOutcome } from '../core/launch.js';
+import type { Clock, JobLauncher, JobSummary, LaunchStore } from '../core/ports.js';
+import { type StepName, stepFailure } from '../core/step-failure.js';
+import type { Deployment, DeployRequest } from '../core/types.js';
+import { describeError, type Logger } from '../log.js';
+
+/**
+ * The deployment's Job for `action`: the one a previous delivery created (found by its `kf-name` and
+ * action labels, and accepted by `isAdoptable`), else a new one from `render`.
+ */
+export async function createOrAdoptJob(
+  jobs: JobLauncher,
+  namespace: string,
+  job: {
+    instance: string;
+    action: 'deploy' | 'teardown';
+    isAdoptable: (job: JobSummary) => boolean;
+    render: () => Record<string, unknown>;
+  },
+  log: Logger,
+): Promise<JobSummary> {
+  const existing = await jobs.listJobs(namespace, {
+    [JOB_LABELS.instance]: job.instance,
+    [JOB_LABELS.action]: job.action,
+  });
+  const adopted = existing.find(job.isAdoptable);
+  if (adopted) {
+    log.info(`adopting the ${job.action} Job a previous delivery created`, { job: adopted.name });
+    return adopted;
+  }
+  const created = await jobs.createJob(namespace, job.render());
+  log.info(`${job.action} Job created`, { job: created.name });
+  return created;
+}
+
+/** Records a failed step as the core decides (release for a retry, or fail for good) and says what to answer. */
+export async function failStep(
+  deps: { store: LaunchStore; clock: Clock },
+  step: StepName,
+  failure: { err: unknown; deployment: Deployment; request: DeployRequest },
+  log: Logger,
+): Promise<WorkerOutcome> {
+  const { err, deployment, request } = failure;
+  const result = stepFailure(step, deployment.instance, err, deps.clock());
+  if (result.isPermanent) log.error(`${step} failed permanently`, describeError(err));
+  else log.warn(`${step} failed; Cloud Tasks will retry`, describeError(err));
+  await deps.store.finishStep(
+    deployment.instance,
+    result.deploymentPatch,
+    result.requestPatch ? { id: request.id, patch: result.requestPatch } : undefined,
+  );
+  return result.outcome;
+}

@@ -1,0 +1,149 @@
+/**
+ * Tick step 3, and what a push triggers for the versions it touched: the pure planner decides; each
+ * decision becomes a deploy or teardown request (claimed once by its derived id) and a Cloud Tasks task
+ * (named from the request, so a repeat is a no-op); each version's decision is stored for the console
+ * and the status page. A request that cannot be queued stays pending, and the next pass queues it.
+ */
+import { describeDecision, shownDecision } from '../core/describe.js';
+import { taskNameFor } from '../core/names.js';
+import { planDeploys } from '../core/plan.js';
+import type { Clock, DeployEvaluator, DeployQueue, PlanStore } from '../core/ports.js';
+import { isDueForEnqueue, requestsForPlan } from '../core/requests.js';
+import { laterOf } from '../core/time.js';
+import type { DeploymentsConfig, DeployRequest, VersionDecision } from '../core/types.js';
+import { describeError, type Logger } from '../log.js';
+
+export interface PlanAndEnqueueDeps {
+  config: DeploymentsConfig;
+  store: PlanStore;
+  queue: DeployQueue;
+  clock: Clock;
+  logger: Logger;
+}
+
+export interface PlanReport {
+  ok: true;
+  /** Per version planned: `<kind>:<reason>`, e.g. `deploy:new-commit`, `wait:rate-limited`. */
+  decisions: Record<string, string>;
+  /** Instances GC collects (a full pass only). */
+  collect: string[];
+  /** Request ids put in the queue by this pass. */
+  enqueued: string[];
+  /** Request ids that could not be queued (they stay pending for the next pass). */
+  enqueueFailed: string[];
+}
+
+/** The requests this pass should queue: new ones, and open ones that are due again (core/requests.ts). */
+async function requestsToEnqueue(
+  deps: PlanAndEnqueueDeps,
+  wanted: DeployRequest[],
+  open: DeployRequest[],
+  decisions: ReadonlyMap<string, VersionDecision>,
+  only: ReadonlySet<string> | null,
+  now: Date,
+): Promise<DeployRequest[]> {
+  const toEnqueue = new Map<string, DeployRequest>();
+  for (const request of wanted) {
+    const stored = await deps.store.createRequest(request);
+    if (stored.request.status === 'pending') toEnqueue.set(stored.request.id, stored.request);
+  }
+  for (const request of open) {
+    if (only !== null && !only.has(request.version)) continue;
+    if (isDueForEnqueue(request, decisions.get(request.version), now)) toEnqueue.set(request.id, request);
+  }
+  return [...toEnqueue.values()];
+}
+
+/** Puts one request in the queue; on failure it stays open (pending) with the error, for the next pass. */
+async function enqueue(deps: PlanAndEnqueueDeps, request: DeployRequest, now: Date): Promise<boolean> {
+  const { queue, store, logger } = deps;
+  const count = request.enqueueCount + 1;
+  const taskName = taskNameFor(request.id, count);
+  const notBefore = laterOf(request.notBefore, now);
+  const log = logger.child({
+    request: request.id,
+    task: taskName,
+    version: request.version,
+    commit: request.commit,
+    action: request.action,
+  });
+  try {
+    const result = await queue.enqueue({ requestId: request.id, taskName, notBefore });
+    await store.markEnqueued(request.id, {
+      expectedCount: count,
+      taskName,
+      now,
+      readUpdatedAt: request.updatedAt,
+    });
+    log.info(result.isNew ? 'request enqueued' : 'request was already enqueued', {
+      notBefore: notBefore.toISOString(),
+    });
+    return true;
+  } catch (err) {
+    log.error('enqueue failed; the request stays pending for the next tick', describeError(err));
+    await store.markEnqueueFailed(request.id, (err as Error).message, now).catch((writeErr: unknown) => {
+      log.error('could not record the enqueue failure', describeError(writeErr));
+    });
+    return false;
+  }
+}
+
+/**
+ * Plans, records requests, enqueues them and stores the decisions. `only` limits the pass to some
+ * versions (after a push); GC runs only in a full pass (`only` null).
+ */
+export async function planAndEnqueue(
+  deps: PlanAndEnqueueDeps,
+  only: ReadonlySet<string> | null,
+): Promise<PlanReport> {
+  const { store, config, clock } = deps;
+  const now = clock();
+  const snapshot = await store.readSnapshot(config.versions, now);
+  const plan = planDeploys({
+    now,
+    maxActiveDeployments: config.policy.maxActiveDeployments,
+    versions: snapshot.versions,
+    deployments: snapshot.deployments,
+    openRequests: snapshot.openRequests,
+    policy: config.policy,
+  });
+  const decisions = plan.versions.filter((decision) => only === null || only.has(decision.version));
+  const byVersion = new Map(plan.versions.map((decision) => [decision.version, decision]));
+  const wanted = requestsForPlan(plan, snapshot.deployments, now, only);
+  const enqueued: string[] = [];
+  const enqueueFailed: string[] = [];
+  for (const request of await requestsToEnqueue(deps, wanted, snapshot.openRequests, byVersion, only, now)) {
+    ((await enqueue(deps, request, now)) ? enqueued : enqueueFailed).push(request.id);
+  }
+  await store.writeDecisions(
+    decisions.map((decision) => {
+      const shown = shownDecision(decision, now);
+      return { decision: shown, text: describeDecision(shown, now) };
+    }),
+    now,
+  );
+  return {
+    ok: true,
+    decisions: Object.fromEntries(decisions.map((d) => [d.version, `${d.kind}:${d.reason}`])),
+    collect: only === null ? plan.collect.map((c) => c.instance) : [],
+    enqueued,
+    enqueueFailed,
+  };
+}
+
+/**
+ * The webhook's evaluation hook: after a push moved a head, plan and enqueue the versions it touched
+ * (no GC, no poll), so a push deploys within seconds instead of on the next tick.
+ */
+export function createPushEvaluator(deps: PlanAndEnqueueDeps): DeployEvaluator {
+  return {
+    async evaluate(versions, trigger) {
+      const report = await planAndEnqueue(deps, new Set(versions));
+      deps.logger.info('evaluated after push', {
+        trigger: trigger.kind,
+        deliveryId: trigger.deliveryId,
+        ...report,
+      });
+    },
+  };
+}

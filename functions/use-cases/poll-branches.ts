@@ -1,0 +1,79 @@
+/**
+ * Tick step 1, the poll fallback: reads each followed branch's head from GitHub (a conditional request)
+ * and records a new one exactly as the webhook does (source `poll`), because GitHub never retries a
+ * failed delivery. What an answer means is the core's (core/poll.ts).
+ */
+import { branchesToPoll, conditionalEtag, decidePoll } from '../core/poll.js';
+import type { Clock, CommitSource, IntakeStore, PollStore } from '../core/ports.js';
+import type { VersionConfig } from '../core/types.js';
+import { describeError, type Logger } from '../log.js';
+
+export interface PollBranchesDeps {
+  versions: VersionConfig[];
+  /** Null: the poll fallback is off. */
+  commits: CommitSource | null;
+  pollStore: PollStore;
+  intake: IntakeStore;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** What the poll did: `ok` false when GitHub could not tell about some branch (the tick then answers 500). */
+export interface PollReport {
+  ok: boolean;
+  /** Why nothing was polled, when the poll is off. */
+  skipped?: string;
+  /** How many branches were polled. */
+  branches: number;
+  /** Branches (`owner:repo:branch`) whose new head or deletion was recorded. */
+  recorded: string[];
+  /** Branches GitHub could not tell about (kept as recorded). */
+  failed: string[];
+  /** The failures in words, when some. */
+  error?: string;
+}
+
+/**
+ * Polls every followed branch. A branch GitHub cannot tell about (unreachable, rate-limited) is logged
+ * and skipped, never read as "deleted"; the other branches are still polled.
+ */
+export async function pollBranches(deps: PollBranchesDeps): Promise<PollReport> {
+  const { commits, pollStore, intake, clock, logger } = deps;
+  if (!commits)
+    return { ok: true, skipped: 'no commit source configured', branches: 0, recorded: [], failed: [] };
+  const branches = branchesToPoll(deps.versions);
+  const recorded: string[] = [];
+  const failed: string[] = [];
+  const errors: string[] = [];
+  for (const target of branches) {
+    const { key, repo, branch, versions } = target;
+    const log = logger.child({ repo, branch, version: versions.join(',') });
+    try {
+      const state = await pollStore.readPollState(repo, branch);
+      const polled = await commits.fetchBranchHead(repo, branch, conditionalEtag(state));
+      const now = clock();
+      const decision = decidePoll(target, state, polled, now);
+      if (decision.kind === 'unchanged') continue;
+      if (decision.kind !== 'same') {
+        const result = await intake.recordPush(decision.push, branch, versions, now);
+        const commit = decision.kind === 'moved' ? decision.push.after : undefined;
+        log[decision.kind === 'deleted' ? 'warn' : 'info'](
+          decision.kind === 'deleted' ? 'poll found the branch deleted' : 'poll recorded a new head',
+          { commit, outcome: result.kind },
+        );
+        recorded.push(key);
+      }
+      if (decision.kind !== 'deleted') await pollStore.writePollState(repo, branch, decision.etag, now);
+    } catch (err) {
+      log.warn('poll failed for a branch; using what is recorded', describeError(err));
+      failed.push(key);
+      errors.push(`${key}: ${(err as Error).message}`);
+    }
+  }
+  const report = { ok: failed.length === 0, branches: branches.length, recorded, failed };
+  if (failed.length === 0) return report;
+  return {
+    ...report,
+    error: `poll failed for ${failed.length} of ${branches.length} branches: ${errors.join('; ')}`,
+  };
+}

@@ -1,0 +1,180 @@
+/**
+ * The worker's use case: carry out one deploy or teardown request when its task fires.
+ *
+ * Deploy: in one transaction, re-check the limits and record the deployment as `launching` under a lease
+ * (core/launch.ts `claimLaunch`); create the Job from the template; mark it `deploying`. Cloud Tasks
+ * delivers at least once, so every step is idempotent: a retried or duplicated task finds the deployment
+ * of its request and adopts the Job already created instead of creating a second one; a live lease held
+ * by another delivery answers "busy" (retry later).
+ *
+ * Teardown: move the deployment to `deleting` and create the teardown Job under the same kind of lease
+ * (core/teardown.ts), so a duplicated task cannot create a second Job; the refresh marks it `deleted`
+ * when that Job completes.
+ *
+ * Outcomes map to HTTP for Cloud Tasks: `retry` (5xx: a retry can help) or `done` (2xx, including
+ * permanent failures, which are recorded on the deployment and the request so they do not loop).
+ */
+import { JOB_LABELS, renderDeployJob, renderTeardownJob } from '../core/job-manifest.js';
+import { claimLaunch, instanceNameCandidates, type WorkerOutcome } from '../core/launch.js';
+import { toLabelValue } from '../core/names.js';
+import type { Clock, JobLauncher, JobSummary, LaunchStore } from '../core/ports.js';
+import { claimTeardown, isTeardownJobOfAttempt } from '../core/teardown.js';
+import type { Deployment, DeploymentsConfig, DeployRequest } from '../core/types.js';
+import type { JobTemplates } from '../job-templates.js';
+import type { Logger } from '../log.js';
+import { createOrAdoptJob, failStep } from './job-step.js';
+
+export interface RunDeployRequestDeps {
+  config: DeploymentsConfig;
+  store: LaunchStore;
+  jobs: JobLauncher;
+  templates: JobTemplates;
+  clock: Clock;
+  logger: Logger;
+}
+
+/**
+ * A running deploy Job of the request's commit and version: the original's "same commit" guard, which
+ * also catches Jobs Firestore does not know about. Only consulted for a fresh launch (a retry of this
+ * request adopts its own Job instead).
+ */
+async function runningJobOfSameCommit(
+  deps: RunDeployRequestDeps,
+  requestId: string,
+): Promise<JobSummary | null> {
+  const request = await deps.store.getRequest(requestId);
+  if (request?.action !== 'deploy') return null;
+  const jobs = await deps.jobs.listJobs(deps.config.namespace, {
+    [JOB_LABELS.autoDeploy]: 'true',
+    [JOB_LABELS.action]: 'deploy',
+    [JOB_LABELS.version]: toLabelValue(request.version),
+    [JOB_LABELS.commit]: toLabelValue(request.commit),
+  });
+  return jobs.find((job) => job.state === 'running') ?? null;
+}
+
+/** Creates (or adopts) the deploy Job of a claimed deployment and marks it deploying. */
+async function launch(
+  deps: RunDeployRequestDeps,
+  deployment: Deployment,
+  request: DeployRequest,
+): Promise<WorkerOutcome> {
+  const { store, config, templates, clock } = deps;
+  const log = deps.logger.child({
+    request: request.id,
+    instance: deployment.instance,
+    version: deployment.version,
+    commit: deployment.commit,
+  });
+  try {
+    const job = await createOrAdoptJob(
+      deps.jobs,
+      config.namespace,
+      {
+        instance: deployment.instance,
+        action: 'deploy',
+        isAdoptable: () => true,
+        render: () =>
+          renderDeployJob(templates.deploy, {
+            version: deployment.version,
+            repo: deployment.repo,
+            branch: deployment.branch,
+            commit: deployment.commit,
+            instance: deployment.instance,
+            namespace: config.namespace,
+            project: config.project,
+            zone: config.zone,
+            kfctlUrl: deployment.kfctlUrl,
+            kfDefUrl: deployment.kfDefUrl,
+            requestId: request.id,
+          }),
+      },
+      log,
+    );
+    const now = clock();
+    await store.finishStep(
+      deployment.instance,
+      { status: 'deploying', jobName: job.name, launchLeaseExpiresAt: null, updatedAt: now },
+      { id: request.id, patch: { status: 'done', updatedAt: now, error: null } },
+    );
+    return { kind: 'done', result: 'launched', instance: deployment.instance, job: job.name };
+  } catch (err) {
+    return failStep(deps, 'launch', { err, deployment, request }, log);
+  }
+}
+
+/** Moves a deployment to deleting and creates (or adopts) its teardown Job. */
+async function teardown(deps: RunDeployRequestDeps, request: DeployRequest): Promise<WorkerOutcome> {
+  const { store, config, templates, clock } = deps;
+  const log = deps.logger.child({
+    request: request.id,
+    instance: request.instance,
+    version: request.version,
+  });
+  const claimed = await store.claimTeardown(request.id, (view) => claimTeardown(view, clock()));
+  if (claimed.kind === 'closed') return { kind: 'done', result: 'teardown-closed' };
+  if (claimed.kind === 'busy') {
+    const detail = `the teardown of ${claimed.instance} is being started by another delivery`;
+    return { kind: 'retry', result: 'busy', detail };
+  }
+  const deployment = claimed.deployment;
+  try {
+    const job = await createOrAdoptJob(
+      deps.jobs,
+      config.namespace,
+      {
+        instance: deployment.instance,
+        action: 'teardown',
+        // A teardown Job from an earlier attempt (before this deletingAt) is not this attempt's.
+        isAdoptable: (candidate) => isTeardownJobOfAttempt(deployment, candidate.createdAt),
+        render: () =>
+          renderTeardownJob(templates.teardown, {
+            version: deployment.version,
+            instance: deployment.instance,
+            namespace: config.namespace,
+            project: config.project,
+            zone: config.zone,
+            requestId: request.id,
+          }),
+      },
+      log,
+    );
+    const now = clock();
+    await store.finishStep(
+      deployment.instance,
+      { teardownJobName: job.name, launchLeaseExpiresAt: null, updatedAt: now },
+      { id: request.id, patch: { status: 'done', updatedAt: now, error: null } },
+    );
+    return { kind: 'done', result: 'teardown-started', instance: deployment.instance, job: job.name };
+  } catch (err) {
+    return failStep(deps, 'teardown', { err, deployment, request }, log);
+  }
+}
+
+/** Carries out the request `requestId`. Throws only on storage failures (a retry can help). */
+export async function runDeployRequest(
+  deps: RunDeployRequestDeps,
+  requestId: string,
+): Promise<WorkerOutcome> {
+  const { config, store, clock } = deps;
+  const running = await runningJobOfSameCommit(deps, requestId);
+  const now = clock();
+  const settings = {
+    namespace: config.namespace,
+    project: config.project,
+    zone: config.zone,
+    maxActiveDeployments: config.policy.maxActiveDeployments,
+  };
+  const step = await store.claimLaunch(
+    {
+      requestId,
+      versions: config.versions,
+      now,
+      candidateNames: (request) => instanceNameCandidates(request, now),
+    },
+    (view) => claimLaunch(requestId, view, settings, running?.name ?? null),
+  );
+  if (step.kind === 'outcome') return step.outcome;
+  if (step.kind === 'teardown') return teardown(deps, step.request);
+  return launch(deps, step.deployment, step.request);
+}

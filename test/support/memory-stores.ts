@@ -1,0 +1,355 @@
+/**
+ * In-memory implementations of the ports (core/ports.ts), for unit tests of the use cases: one shared
+ * state, one small store per port, like the Firestore adapters. They keep the contracts that matter to
+ * the use cases (create-once requests, guarded updates, claims that read, decide and write at once);
+ * the Firestore adapters' own suites test the real thing against the emulator.
+ */
+
+import { advanceHead } from '../../functions/core/intake.js';
+import { branchDocId } from '../../functions/core/names.js';
+import { ACTIVE_STATUSES } from '../../functions/core/policy.js';
+import type { RecordedPollState } from '../../functions/core/poll.js';
+import type {
+  CommitSource,
+  DeployQueue,
+  EnqueueMark,
+  EnqueueResult,
+  IntakeStore,
+  JobLauncher,
+  JobSummary,
+  LaunchStore,
+  PipelineSnapshot,
+  PlanStore,
+  PolledHead,
+  PollStore,
+  RecordPushResult,
+  RefreshStore,
+  RequestPatch,
+  StoredDecision,
+} from '../../functions/core/ports.js';
+import { enqueuedPatch, isOpenRequest } from '../../functions/core/requests.js';
+import type {
+  BranchHead,
+  Deployment,
+  DeployRequest,
+  PushEvent,
+  VersionConfig,
+  VersionSwitches,
+} from '../../functions/core/types.js';
+
+/** Everything the stores hold. Tests read and seed it directly. */
+export class MemoryState {
+  readonly switches = new Map<string, VersionSwitches>();
+  readonly decisions = new Map<string, StoredDecision & { decidedAt: Date }>();
+  readonly heads = new Map<string, BranchHead>();
+  readonly etags = new Map<string, string | null>();
+  readonly deliveries = new Set<string>();
+  readonly deployments = new Map<string, Deployment>();
+  readonly requests = new Map<string, DeployRequest>();
+  /** How many times each store method was called, by name. */
+  readonly calls = new Map<string, number>();
+
+  count(method: string): void {
+    this.calls.set(method, (this.calls.get(method) ?? 0) + 1);
+  }
+
+  setHead(repo: string, branch: string, sha: string, deleted = false): void {
+    this.heads.set(branchDocId(repo, branch), {
+      repo,
+      branch,
+      sha,
+      deleted,
+      updatedAt: new Date(0),
+      pushedAt: null,
+      forced: false,
+      source: 'webhook',
+      deliveryId: null,
+      recentShas: [],
+    });
+  }
+
+  versionState(config: VersionConfig) {
+    const head = this.heads.get(branchDocId(config.repo, config.branch));
+    return {
+      config,
+      switches: this.switches.get(config.name) ?? { paused: false, forceRedeploy: false },
+      head: head ? { sha: head.sha, deleted: head.deleted } : null,
+    };
+  }
+
+  /** Copies, so a store's caller never mutates the state by accident. */
+  deploymentList(): Deployment[] {
+    return [...this.deployments.values()].map((d) => ({ ...d }));
+  }
+}
+
+export class MemoryIntakeStore implements IntakeStore {
+  constructor(private readonly state: MemoryState) {}
+
+  async recordPush(
+    push: PushEvent,
+    branch: string,
+    _versions: string[],
+    now: Date,
+  ): Promise<RecordPushResult> {
+    this.state.count('recordPush');
+    if (this.state.deliveries.has(push.deliveryId)) return { kind: 'duplicate', status: 'recorded' };
+    this.state.deliveries.add(push.deliveryId);
+    const key = branchDocId(push.repo, branch);
+    const head = advanceHead(this.state.heads.get(key) ?? null, push, branch, now);
+    if (head.isMoved) this.state.heads.set(key, head.head);
+    return { kind: 'recorded', head, commitsRecorded: push.commits.length };
+  }
+
+  async syncVersions(versions: VersionConfig[]): Promise<void> {
+    this.state.count('syncVersions');
+    for (const version of versions) {
+      if (!this.state.switches.has(version.name)) {
+        this.state.switches.set(version.name, { paused: false, forceRedeploy: false });
+      }
+    }
+  }
+
+  async getBranchHead(repo: string, branch: string): Promise<BranchHead | null> {
+    return this.state.heads.get(branchDocId(repo, branch)) ?? null;
+  }
+}
+
+export class MemoryPollStore implements PollStore {
+  constructor(private readonly state: MemoryState) {}
+
+  async readPollState(repo: string, branch: string): Promise<RecordedPollState> {
+    const key = branchDocId(repo, branch);
+    const head = this.state.heads.get(key);
+    return {
+      sha: head?.sha ?? null,
+      deleted: head?.deleted ?? false,
+      etag: this.state.etags.get(key) ?? null,
+    };
+  }
+
+  async writePollState(repo: string, branch: string, etag: string | null): Promise<void> {
+    this.state.etags.set(branchDocId(repo, branch), etag);
+  }
+}
+
+export class MemoryPlanStore implements PlanStore {
+  constructor(private readonly state: MemoryState) {}
+
+  async readSnapshot(configs: VersionConfig[]): Promise<PipelineSnapshot> {
+    this.state.count('readSnapshot');
+    return {
+      versions: configs.map((config) => this.state.versionState(config)),
+      deployments: this.state.deploymentList(),
+      openRequests: [...this.state.requests.values()].filter(isOpenRequest).map((r) => ({ ...r })),
+    };
+  }
+
+  async createRequest(request: DeployRequest): Promise<{ request: DeployRequest; isNew: boolean }> {
+    this.state.count('createRequest');
+    const existing = this.state.requests.get(request.id);
+    if (existing) return { request: { ...existing }, isNew: false };
+    this.state.requests.set(request.id, { ...request });
+    const switches = this.state.switches.get(request.version);
+    if (request.reason === 'manual' && switches?.forceRedeploy) {
+      this.state.switches.set(request.version, { ...switches, forceRedeploy: false });
+    }
+    return { request, isNew: true };
+  }
+
+  async markEnqueued(id: string, mark: EnqueueMark): Promise<void> {
+    this.state.count('markEnqueued');
+    const request = this.state.requests.get(id) ?? null;
+    const patch = enqueuedPatch(request, mark);
+    if (request && patch) this.state.requests.set(id, { ...request, ...patch });
+  }
+
+  async markEnqueueFailed(id: string, error: string, now: Date): Promise<void> {
+    const request = this.state.requests.get(id);
+    if (request)
+      this.state.requests.set(id, { ...request, error: `enqueue failed: ${error}`, updatedAt: now });
+  }
+
+  async writeDecisions(decisions: StoredDecision[], now: Date): Promise<void> {
+    this.state.count('writeDecisions');
+    for (const decision of decisions) {
+      this.state.decisions.set(decision.decision.version, { ...decision, decidedAt: now });
+    }
+  }
+}
+
+export class MemoryRefreshStore implements RefreshStore {
+  constructor(private readonly state: MemoryState) {}
+
+  async listFollowedDeployments(): Promise<Deployment[]> {
+    const followed = new Set(['launching', 'deploying', 'lost', 'deleting']);
+    return this.state.deploymentList().filter((d) => followed.has(d.status));
+  }
+
+  async updateDeploymentIf(
+    deployment: Deployment,
+    patch: Partial<Deployment>,
+  ): Promise<'updated' | 'changed-meanwhile'> {
+    const current = this.state.deployments.get(deployment.instance);
+    if (!current || current.status !== deployment.status || +current.updatedAt !== +deployment.updatedAt) {
+      return 'changed-meanwhile';
+    }
+    this.state.deployments.set(deployment.instance, { ...current, ...patch });
+    return 'updated';
+  }
+}
+
+export class MemoryLaunchStore implements LaunchStore {
+  /** Runs before each claim's decision: lets a test change the state "concurrently". */
+  beforeClaim: (() => void) | null = null;
+
+  constructor(private readonly state: MemoryState) {}
+
+  async getRequest(id: string): Promise<DeployRequest | null> {
+    const request = this.state.requests.get(id);
+    return request ? { ...request } : null;
+  }
+
+  async claimLaunch(
+    claim: Parameters<LaunchStore['claimLaunch']>[0],
+    decide: Parameters<LaunchStore['claimLaunch']>[1],
+  ) {
+    this.beforeClaim?.();
+    const request = (await this.getRequest(claim.requestId)) ?? null;
+    const config = request ? claim.versions.find((v) => v.name === request.version) : undefined;
+    const candidates = request && config && request.action === 'deploy' ? claim.candidateNames(request) : [];
+    const deployments = this.state
+      .deploymentList()
+      .filter((d) => d.version === request?.version || ACTIVE_STATUSES.includes(d.status));
+    const { step, writes } = decide({
+      request,
+      version: config ? this.state.versionState(config) : null,
+      deployments,
+      takenInstances: new Set(candidates.filter((name) => this.state.deployments.has(name))),
+      now: claim.now,
+    });
+    if (writes.createDeployment) {
+      if (this.state.deployments.has(writes.createDeployment.instance)) throw new Error('ALREADY_EXISTS');
+      this.state.deployments.set(writes.createDeployment.instance, { ...writes.createDeployment });
+    }
+    if (writes.deployment) this.patchDeployment(writes.deployment.instance, writes.deployment.patch);
+    if (writes.request) this.patchRequest({ id: claim.requestId, patch: writes.request });
+    return step;
+  }
+
+  async claimTeardown(requestId: string, decide: Parameters<LaunchStore['claimTeardown']>[1]) {
+    const request = await this.getRequest(requestId);
+    const stored = request?.instance ? this.state.deployments.get(request.instance) : undefined;
+    const { step, writes } = decide({ request, deployment: stored ? { ...stored } : null });
+    if (writes.deployment) this.patchDeployment(writes.deployment.instance, writes.deployment.patch);
+    if (writes.request) this.patchRequest({ id: requestId, patch: writes.request });
+    return step;
+  }
+
+  async finishStep(instance: string, patch: Partial<Deployment>, request?: RequestPatch): Promise<void> {
+    this.patchDeployment(instance, patch);
+    if (request) this.patchRequest(request);
+  }
+
+  private patchDeployment(instance: string, patch: Partial<Deployment>): void {
+    const current = this.state.deployments.get(instance);
+    if (!current) throw new Error(`NOT_FOUND: deployment ${instance}`);
+    this.state.deployments.set(instance, { ...current, ...patch });
+  }
+
+  private patchRequest({ id, patch }: RequestPatch): void {
+    const current = this.state.requests.get(id);
+    if (!current) throw new Error(`NOT_FOUND: request ${id}`);
+    this.state.requests.set(id, { ...current, ...patch });
+  }
+}
+
+/** A queue that records tasks and answers a repeated name as Cloud Tasks does (not new). */
+export class MemoryQueue implements DeployQueue {
+  readonly tasks: Array<{ requestId: string; taskName: string; notBefore: Date }> = [];
+  /** The next this-many enqueues throw. */
+  failNext = 0;
+
+  async enqueue(task: { requestId: string; taskName: string; notBefore: Date }): Promise<EnqueueResult> {
+    if (this.failNext > 0) {
+      this.failNext -= 1;
+      throw new Error('UNAVAILABLE: the queue is down');
+    }
+    const isNew = !this.tasks.some((t) => t.taskName === task.taskName);
+    if (isNew) this.tasks.push(task);
+    return { taskName: task.taskName, isNew };
+  }
+}
+
+/** Jobs held in memory; `fail` makes the next calls of a method throw the given error. */
+export class MemoryJobs implements JobLauncher {
+  readonly jobs: JobSummary[] = [];
+  private created = 0;
+  readonly failures = new Map<'createJob' | 'listJobs' | 'deleteJob', unknown[]>();
+
+  constructor(private readonly clock: () => Date = () => new Date(0)) {}
+
+  fail(method: 'createJob' | 'listJobs' | 'deleteJob', ...errors: unknown[]): void {
+    this.failures.set(method, [...(this.failures.get(method) ?? []), ...errors]);
+  }
+
+  private maybeFail(method: 'createJob' | 'listJobs' | 'deleteJob'): void {
+    const queued = this.failures.get(method);
+    if (queued && queued.length > 0) throw queued.shift();
+  }
+
+  async createJob(namespace: string, manifest: Record<string, unknown>): Promise<JobSummary> {
+    this.maybeFail('createJob');
+    const metadata = manifest.metadata as {
+      generateName?: string;
+      name?: string;
+      labels?: Record<string, string>;
+    };
+    this.created += 1;
+    const job: JobSummary = {
+      name: metadata.name ?? `${metadata.generateName ?? 'job-'}${String(this.created).padStart(5, '0')}`,
+      namespace,
+      labels: { ...metadata.labels },
+      state: 'running',
+      createdAt: this.clock(),
+      message: null,
+    };
+    this.jobs.push(job);
+    return { ...job };
+  }
+
+  async listJobs(namespace: string, labels: Record<string, string>): Promise<JobSummary[]> {
+    this.maybeFail('listJobs');
+    return this.jobs
+      .filter((job) => job.namespace === namespace)
+      .filter((job) => Object.entries(labels).every(([key, value]) => job.labels[key] === value))
+      .map((job) => ({ ...job }));
+  }
+
+  async deleteJob(namespace: string, name: string): Promise<void> {
+    this.maybeFail('deleteJob');
+    const index = this.jobs.findIndex((job) => job.namespace === namespace && job.name === name);
+    if (index >= 0) this.jobs.splice(index, 1);
+  }
+
+  /** Sets the state (and failure message) of a Job by name. */
+  finish(name: string, state: JobSummary['state'], message: string | null = null): void {
+    const job = this.jobs.find((candidate) => candidate.name === name);
+    if (!job) throw new Error(`no Job ${name}`);
+    job.state = state;
+    job.message = message;
+  }
+}
+
+/** Branch heads served from a map, or an error per branch. */
+export class MemoryCommitSource implements CommitSource {
+  readonly answers = new Map<string, PolledHead | Error>();
+  readonly asked: Array<{ repo: string; branch: string; etag: string | null }> = [];
+
+  async fetchBranchHead(repo: string, branch: string, etag: string | null): Promise<PolledHead> {
+    this.asked.push({ repo, branch, etag });
+    const answer = this.answers.get(`${repo}@${branch}`) ?? { kind: 'missing' };
+    if (answer instanceof Error) throw answer;
+    return answer;
+  }
+}

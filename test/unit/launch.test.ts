@@ -1,0 +1,225 @@
+import assert from 'node:assert/strict';
+import {
+  decideLaunch,
+  LAUNCH_LEASE_SECONDS,
+  type LaunchDecision,
+  launchLeaseExpiry,
+} from '../../functions/core/launch.js';
+import type {
+  Deployment,
+  DeploymentStatus,
+  DeployRequest,
+  VersionState,
+} from '../../functions/core/types.js';
+import { makeDeployment, makeEnqueuedRequest, makeVersionState } from '../support/fixtures.js';
+
+const NOW = new Date('2026-11-29T14:00:00Z');
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const HEAD = 'a'.repeat(40);
+const OLD = 'b'.repeat(40);
+
+const ago = (ms: number): Date => new Date(NOW.getTime() - ms);
+
+function dep(instance: string, status: DeploymentStatus, overrides: Partial<Deployment> = {}): Deployment {
+  return makeDeployment({
+    instance,
+    status,
+    commit: HEAD,
+    jobName: `job-${instance}`,
+    kfctlUrl: 'https://example.com/kfctl',
+    kfDefUrl: 'https://example.com/kfdef.yaml',
+    createdAt: ago(HOUR),
+    ...overrides,
+  });
+}
+
+describe('launchLeaseExpiry', () => {
+  it(`is ${LAUNCH_LEASE_SECONDS} s after now`, () => {
+    assert.equal(launchLeaseExpiry(NOW).getTime() - NOW.getTime(), LAUNCH_LEASE_SECONDS * 1000);
+  });
+});
+
+describe('decideLaunch', () => {
+  const request = (overrides: Partial<DeployRequest> = {}): DeployRequest =>
+    makeEnqueuedRequest(NOW, { id: 'deploy-master-aaaaaaaaaaaa-c', commit: HEAD, ...overrides });
+  const version = (
+    overrides: { paused?: boolean; switchPaused?: boolean; head?: VersionState['head'] } = {},
+  ): VersionState =>
+    makeVersionState({
+      config: { kfDefPath: 'k.yaml', kfctlUrl: 'u', paused: overrides.paused ?? false },
+      switches: { paused: overrides.switchPaused ?? false },
+      head: overrides.head === undefined ? { sha: HEAD, deleted: false } : overrides.head,
+    });
+  const others = (n: number, status: DeploymentStatus = 'ready'): Deployment[] =>
+    Array.from({ length: n }, (_, i) =>
+      dep(`other-${i}`, status, { version: `v${i}`, commit: OLD, createdAt: ago(5 * HOUR) }),
+    );
+
+  const cases: Array<{
+    name: string;
+    request?: DeployRequest;
+    version?: VersionState;
+    deployments?: Deployment[];
+    runningJob?: string;
+    expected: LaunchDecision;
+  }> = [
+    { name: 'launches on an empty history', expected: { kind: 'launch' } },
+    {
+      name: 'skips a request that already launched (a retried task)',
+      deployments: [dep('mine', 'launching', { requestId: 'deploy-master-aaaaaaaaaaaa-c' })],
+      expected: { kind: 'skip', reason: 'already-launched', instance: 'mine' },
+    },
+    {
+      name: 'skips when the branch moved on',
+      version: version({ head: { sha: 'c'.repeat(40), deleted: false } }),
+      expected: { kind: 'skip', reason: 'superseded' },
+    },
+    {
+      name: 'skips when the branch was deleted',
+      version: version({ head: { sha: HEAD, deleted: true } }),
+      expected: { kind: 'skip', reason: 'superseded' },
+    },
+    {
+      name: 'skips when no head is recorded',
+      version: version({ head: null }),
+      expected: { kind: 'skip', reason: 'superseded' },
+    },
+    {
+      name: 'skips when the commit is deploying',
+      deployments: [dep('d', 'deploying', { createdAt: ago(HOUR) })],
+      expected: { kind: 'skip', reason: 'in-progress', instance: 'd' },
+    },
+    {
+      name: 'skips a manual request too when the commit is launching',
+      request: request({ reason: 'manual' }),
+      deployments: [dep('d', 'launching', { createdAt: ago(HOUR) })],
+      expected: { kind: 'skip', reason: 'in-progress', instance: 'd' },
+    },
+    {
+      name: 'skips a new-commit request when the commit is ready',
+      deployments: [dep('r', 'ready', { createdAt: ago(HOUR) })],
+      expected: { kind: 'skip', reason: 'already-deployed', instance: 'r' },
+    },
+    {
+      name: 'a periodic request redeploys a commit that is only ready',
+      request: request({ reason: 'periodic' }),
+      deployments: [dep('r', 'ready', { createdAt: ago(12 * HOUR) })],
+      expected: { kind: 'launch' },
+    },
+    {
+      name: 'a manual request redeploys a commit that is only ready, rate limit aside',
+      request: request({ reason: 'manual' }),
+      deployments: [dep('r', 'ready', { createdAt: ago(5 * MINUTE) })],
+      expected: { kind: 'launch' },
+    },
+    {
+      name: 'skips a periodic request when the commit was launched again after the request',
+      request: request({ reason: 'periodic', createdAt: ago(30 * MINUTE) }),
+      deployments: [dep('r', 'ready', { createdAt: ago(25 * MINUTE) })],
+      expected: { kind: 'skip', reason: 'already-deployed', instance: 'r' },
+    },
+    {
+      name: 'a failed deploy of the commit does not block',
+      request: request({ reason: 'periodic' }),
+      deployments: [dep('f', 'failed', { createdAt: ago(12 * HOUR) })],
+      expected: { kind: 'launch' },
+    },
+    {
+      name: 'defers while the version is paused in the config',
+      version: version({ paused: true }),
+      expected: { kind: 'defer', reason: 'paused' },
+    },
+    {
+      name: 'defers a manual request while the version is paused by the switch',
+      request: request({ reason: 'manual' }),
+      version: version({ switchPaused: true }),
+      expected: { kind: 'defer', reason: 'paused' },
+    },
+    {
+      name: 'defers a task that fired before notBefore',
+      request: request({ notBefore: new Date(NOW.getTime() + 5 * MINUTE) }),
+      expected: { kind: 'defer', reason: 'rate-limited', until: new Date(NOW.getTime() + 5 * MINUTE) },
+    },
+    {
+      name: 'defers until 20 min after the newest launch of the version',
+      deployments: [dep('prev', 'ready', { commit: OLD, createdAt: ago(19 * MINUTE) })],
+      expected: { kind: 'defer', reason: 'rate-limited', until: new Date(NOW.getTime() + MINUTE) },
+    },
+    {
+      name: 'launches exactly 20 min after the newest launch',
+      deployments: [dep('prev', 'ready', { commit: OLD, createdAt: ago(20 * MINUTE) })],
+      expected: { kind: 'launch' },
+    },
+    {
+      name: 'the newest launch counts even when it failed',
+      deployments: [
+        dep('older', 'ready', { commit: OLD, createdAt: ago(5 * HOUR) }),
+        dep('prev', 'failed', { commit: OLD, createdAt: ago(10 * MINUTE) }),
+      ],
+      expected: { kind: 'defer', reason: 'rate-limited', until: new Date(NOW.getTime() + 10 * MINUTE) },
+    },
+    {
+      name: "another version's launches do not rate-limit this one",
+      deployments: [dep('v', 'ready', { version: 'v1', commit: HEAD, createdAt: ago(MINUTE) })],
+      expected: { kind: 'launch' },
+    },
+    {
+      name: 'a manual request ignores the rate limit',
+      request: request({ reason: 'manual' }),
+      deployments: [dep('prev', 'ready', { commit: OLD, createdAt: ago(MINUTE) })],
+      expected: { kind: 'launch' },
+    },
+    {
+      name: 'defers at capacity (10 active over all versions)',
+      deployments: others(10),
+      expected: { kind: 'defer', reason: 'at-capacity', active: 10 },
+    },
+    {
+      name: 'a manual request still respects capacity',
+      request: request({ reason: 'manual' }),
+      deployments: [...others(9, 'deploying'), dep('l', 'launching', { version: 'v9', commit: OLD })],
+      expected: { kind: 'defer', reason: 'at-capacity', active: 10 },
+    },
+    {
+      name: 'failed, lost, deleting and deleted deployments do not count against capacity',
+      deployments: [
+        ...others(9),
+        ...others(3, 'failed'),
+        ...others(3, 'lost'),
+        ...others(3, 'deleting'),
+        ...others(3, 'deleted'),
+      ],
+      expected: { kind: 'launch' },
+    },
+    {
+      name: 'a Job of the same commit still running on the cluster defers for the rate-limit interval',
+      runningJob: 'auto-deploy-master-x1y2z',
+      expected: {
+        kind: 'defer',
+        reason: 'job-running',
+        until: new Date(NOW.getTime() + 20 * MINUTE),
+        job: 'auto-deploy-master-x1y2z',
+      },
+    },
+    {
+      name: 'a running Job of the same commit does not stop a skip (the request is moot anyway)',
+      version: version({ head: { sha: OLD, deleted: false } }),
+      runningJob: 'auto-deploy-master-x1y2z',
+      expected: { kind: 'skip', reason: 'superseded' },
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const decision = decideLaunch({
+        request: c.request ?? request(),
+        version: c.version ?? version(),
+        deployments: c.deployments ?? [],
+        maxActiveDeployments: 10,
+        runningJob: c.runningJob ?? null,
+        now: NOW,
+      });
+      assert.deepEqual(decision, c.expected);
+    });
+  }
+});

@@ -1,0 +1,232 @@
+import assert from 'node:assert/strict';
+import { LAUNCH_LEASE_SECONDS } from '../../functions/core/launch.js';
+import type { JobSummary } from '../../functions/core/ports.js';
+import { newestJobOf, reconcileDeployment } from '../../functions/core/reconcile.js';
+import type { Deployment, DeploymentStatus } from '../../functions/core/types.js';
+import { makeDeployment } from '../support/fixtures.js';
+
+const NOW = new Date('2026-11-29T14:00:00Z');
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const HEAD = 'a'.repeat(40);
+
+const ago = (ms: number): Date => new Date(NOW.getTime() - ms);
+
+function dep(instance: string, status: DeploymentStatus, overrides: Partial<Deployment> = {}): Deployment {
+  return makeDeployment({
+    instance,
+    status,
+    commit: HEAD,
+    jobName: `job-${instance}`,
+    kfctlUrl: 'https://example.com/kfctl',
+    kfDefUrl: 'https://example.com/kfdef.yaml',
+    createdAt: ago(HOUR),
+    ...overrides,
+  });
+}
+
+function job(name: string, state: JobSummary['state'], message: string | null = null): JobSummary {
+  return { name, namespace: 'auto-deploy', labels: {}, state, createdAt: ago(HOUR), message };
+}
+
+describe('reconcileDeployment', () => {
+  const leaseAhead = new Date(NOW.getTime() + MINUTE);
+  const cases: Array<{
+    name: string;
+    d: Deployment;
+    deployJob?: JobSummary;
+    teardownJob?: JobSummary;
+    expected: Partial<Deployment> | null;
+  }> = [
+    {
+      name: 'launching + Job running -> deploying (lease released, Job name learnt)',
+      d: dep('x', 'launching', { jobName: null, launchLeaseExpiresAt: leaseAhead }),
+      deployJob: job('auto-deploy-master-abc', 'running'),
+      expected: {
+        jobName: 'auto-deploy-master-abc',
+        launchLeaseExpiresAt: null,
+        status: 'deploying',
+        updatedAt: NOW,
+        error: null,
+      },
+    },
+    {
+      name: 'launching + Job complete -> ready',
+      d: dep('x', 'launching', { launchLeaseExpiresAt: leaseAhead }),
+      deployJob: job('job-x', 'complete'),
+      expected: {
+        launchLeaseExpiresAt: null,
+        status: 'ready',
+        readyAt: NOW,
+        finishedAt: NOW,
+        updatedAt: NOW,
+        error: null,
+      },
+    },
+    {
+      name: 'launching + no Job while the lease holds -> unchanged (the worker may still be creating it)',
+      d: dep('x', 'launching', { jobName: null, launchLeaseExpiresAt: leaseAhead }),
+      expected: null,
+    },
+    {
+      name: 'launching + no Job, lease expiring exactly now -> unchanged',
+      d: dep('x', 'launching', { jobName: null, launchLeaseExpiresAt: NOW }),
+      expected: null,
+    },
+    {
+      name: 'launching + no Job, lease expired -> lost',
+      d: dep('x', 'launching', { jobName: null, launchLeaseExpiresAt: new Date(NOW.getTime() - 1) }),
+      expected: {
+        status: 'lost',
+        launchLeaseExpiresAt: null,
+        updatedAt: NOW,
+        finishedAt: NOW,
+        error: 'the launch lease expired before a deploy Job was seen (the worker stopped while launching)',
+      },
+    },
+    {
+      name: 'launching + no Job and no lease: the lease counts from createdAt',
+      d: dep('x', 'launching', { jobName: null, createdAt: ago(LAUNCH_LEASE_SECONDS * 1000 - 1) }),
+      expected: null,
+    },
+    {
+      name: 'deploying + Job running -> unchanged',
+      d: dep('x', 'deploying'),
+      deployJob: job('job-x', 'running'),
+      expected: null,
+    },
+    {
+      name: 'deploying + Job complete -> ready',
+      d: dep('x', 'deploying'),
+      deployJob: job('job-x', 'complete'),
+      expected: { status: 'ready', readyAt: NOW, finishedAt: NOW, updatedAt: NOW, error: null },
+    },
+    {
+      name: "deploying + Job failed -> failed with the Job's message",
+      d: dep('x', 'deploying'),
+      deployJob: job('job-x', 'failed', 'BackoffLimitExceeded: Job has reached the specified backoff limit'),
+      expected: {
+        status: 'failed',
+        finishedAt: NOW,
+        updatedAt: NOW,
+        error: 'deploy Job job-x failed: BackoffLimitExceeded: Job has reached the specified backoff limit',
+      },
+    },
+    {
+      name: 'deploying + Job failed without a message',
+      d: dep('x', 'deploying'),
+      deployJob: job('job-x', 'failed'),
+      expected: {
+        status: 'failed',
+        finishedAt: NOW,
+        updatedAt: NOW,
+        error: 'deploy Job job-x failed: no reason given',
+      },
+    },
+    {
+      name: 'deploying + Job gone -> lost',
+      d: dep('x', 'deploying'),
+      expected: {
+        status: 'lost',
+        updatedAt: NOW,
+        finishedAt: NOW,
+        error: 'deploy Job job-x disappeared before it finished',
+      },
+    },
+    {
+      name: 'lost + Job shows up running -> deploying again',
+      d: dep('x', 'lost', { error: 'lease expired' }),
+      deployJob: job('job-x', 'running'),
+      expected: { status: 'deploying', updatedAt: NOW, error: null },
+    },
+    { name: 'lost + still no Job -> unchanged', d: dep('x', 'lost'), expected: null },
+    { name: 'ready + Job gone (TTL) -> stays ready', d: dep('x', 'ready'), expected: null },
+    {
+      name: 'ready + Job complete -> unchanged',
+      d: dep('x', 'ready'),
+      deployJob: job('job-x', 'complete'),
+      expected: null,
+    },
+    {
+      name: 'failed stays failed',
+      d: dep('x', 'failed'),
+      deployJob: job('job-x', 'complete'),
+      expected: null,
+    },
+    {
+      name: 'deleting + teardown complete -> deleted',
+      d: dep('x', 'deleting', { teardownJobName: 'td-x' }),
+      teardownJob: job('td-x', 'complete'),
+      expected: { status: 'deleted', deletedAt: NOW, updatedAt: NOW, teardownJobName: 'td-x' },
+    },
+    {
+      name: 'deleting + teardown failed -> failed, so GC collects it again',
+      d: dep('x', 'deleting', { teardownJobName: 'td-x' }),
+      teardownJob: job('td-x', 'failed', 'quota exceeded'),
+      expected: {
+        status: 'failed',
+        updatedAt: NOW,
+        teardownJobName: 'td-x',
+        error: 'teardown failed: quota exceeded (Job td-x)',
+      },
+    },
+    {
+      name: 'deleting + teardown running -> unchanged',
+      d: dep('x', 'deleting', { teardownJobName: 'td-x' }),
+      teardownJob: job('td-x', 'running'),
+      expected: null,
+    },
+    {
+      name: 'deleting + teardown running, name not yet recorded -> records it',
+      d: dep('x', 'deleting'),
+      teardownJob: job('td-x', 'running'),
+      expected: { teardownJobName: 'td-x', updatedAt: NOW },
+    },
+    {
+      name: 'deleting + no teardown Job -> unchanged',
+      d: dep('x', 'deleting', { teardownJobName: 'td-x' }),
+      expected: null,
+    },
+    {
+      name: 'deleting ignores the deploy Job',
+      d: dep('x', 'deleting', { teardownJobName: 'td-x' }),
+      deployJob: job('job-x', 'failed', 'x'),
+      expected: null,
+    },
+    {
+      name: 'deleted stays deleted',
+      d: dep('x', 'deleted'),
+      teardownJob: job('td-x', 'failed', 'x'),
+      expected: null,
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      assert.deepEqual(reconcileDeployment(c.d, c.deployJob ?? null, c.teardownJob ?? null, NOW), c.expected);
+    });
+  }
+});
+
+describe('newestJobOf', () => {
+  const labelled = (name: string, instance: string, action: string, createdAt: Date | null): JobSummary => ({
+    ...job(name, 'running'),
+    labels: { 'kf-name': instance, 'auto-deploy-action': action },
+    createdAt,
+  });
+  const jobs = [
+    labelled('deploy-old', 'kf-a', 'deploy', ago(2 * HOUR)),
+    labelled('deploy-new', 'kf-a', 'deploy', ago(HOUR)),
+    labelled('teardown', 'kf-a', 'teardown', ago(MINUTE)),
+    labelled('other-instance', 'kf-b', 'deploy', NOW),
+  ];
+
+  it('picks the newest Job of the instance for the action', () => {
+    assert.equal(newestJobOf(jobs, 'kf-a', 'deploy')?.name, 'deploy-new');
+    assert.equal(newestJobOf(jobs, 'kf-a', 'teardown')?.name, 'teardown');
+  });
+
+  it('is null when the instance has no Job for the action', () => {
+    assert.equal(newestJobOf(jobs, 'kf-b', 'teardown'), null);
+    assert.equal(newestJobOf([], 'kf-a', 'deploy'), null);
+  });
+});
