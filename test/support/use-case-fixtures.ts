@@ -9,13 +9,7 @@ import { type JobTemplates, parseJobTemplate } from '../../functions/job-templat
 import { silentLogger } from '../../functions/log.js';
 import type { PlanAndEnqueueDeps } from '../../functions/use-cases/plan-and-enqueue.js';
 import type { RunDeployRequestDeps } from '../../functions/use-cases/run-deploy-request.js';
-import {
-  MemoryJobs,
-  MemoryLaunchStore,
-  MemoryPlanStore,
-  MemoryQueue,
-  MemoryState,
-} from './memory-stores.js';
+import { MemoryJobs, MemoryLaunchStore, MemoryPlanStore, MemoryQueue, MemoryState } from './memory-stores.js';
 
 export const REPO = 'kubeflow/manifests';
 
