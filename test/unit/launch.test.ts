@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import {
+  claimLaunch,
   decideLaunch,
+  instanceNameCandidates,
   LAUNCH_LEASE_SECONDS,
   type LaunchDecision,
+  type LaunchView,
   launchLeaseExpiry,
 } from '../../functions/core/launch.js';
 import type {
@@ -222,4 +225,164 @@ describe('decideLaunch', () => {
       assert.deepEqual(decision, c.expected);
     });
   }
+});
+
+describe('claimLaunch', () => {
+  const SETTINGS = {
+    namespace: 'auto-deploy',
+    project: 'kf-ci',
+    zone: 'us-east1-d',
+    maxActiveDeployments: 10,
+  };
+  const req = (fields: Partial<DeployRequest> = {}) =>
+    makeEnqueuedRequest(NOW, { id: 'deploy-master-aaaaaaaaaaaa-c', commit: HEAD, ...fields });
+  const view = (fields: Partial<LaunchView> = {}): LaunchView => ({
+    request: req(),
+    version: makeVersionState({ head: { sha: HEAD, deleted: false } }),
+    deployments: [],
+    takenInstances: new Set(),
+    now: NOW,
+    ...fields,
+  });
+
+  it('launch: records a launching deployment under the first free candidate name, with a lease', () => {
+    const [first, second] = instanceNameCandidates(req(), NOW);
+    const claim = claimLaunch(req().id, view({ takenInstances: new Set([first as string]) }), SETTINGS, null);
+    assert.equal(claim.step.kind, 'launch');
+    const created = claim.writes.createDeployment;
+    assert.equal(created?.instance, second);
+    assert.equal(created?.status, 'launching');
+    assert.deepEqual(created?.launchLeaseExpiresAt, launchLeaseExpiry(NOW));
+    assert.equal(created?.endpoint, `https://${second}.endpoints.kf-ci.cloud.goog`);
+    assert.equal(
+      created?.credentialsCommand,
+      `gcloud --project=kf-ci container clusters get-credentials --zone=us-east1-d ${second}`,
+    );
+    assert.deepEqual(claim.writes.request, { updatedAt: NOW, error: null });
+  });
+
+  it('throws when every candidate name is taken', () => {
+    const taken = new Set(instanceNameCandidates(req(), NOW));
+    assert.throws(
+      () => claimLaunch(req().id, view({ takenInstances: taken }), SETTINGS, null),
+      /no free instance name/,
+    );
+  });
+
+  it('candidate names are deterministic per request and distinct', () => {
+    const names = instanceNameCandidates(req(), NOW);
+    assert.deepEqual(names, instanceNameCandidates(req(), NOW));
+    assert.equal(new Set(names).size, names.length);
+  });
+
+  const launched = (fields: Partial<Deployment>) =>
+    dep('kf-master-1129-abc', 'launching', { requestId: req().id, createdAt: NOW, ...fields });
+  const cases: Array<[string, LaunchView, string | null, { step: unknown; writes: unknown }]> = [
+    [
+      'unknown request',
+      view({ request: null }),
+      null,
+      {
+        step: {
+          kind: 'outcome',
+          outcome: {
+            kind: 'done',
+            result: 'unknown-request',
+            detail: 'no deploy request deploy-master-aaaaaaaaaaaa-c',
+          },
+        },
+        writes: {},
+      },
+    ],
+    [
+      'closed request',
+      view({ request: req({ status: 'done' }) }),
+      null,
+      { step: { kind: 'outcome', outcome: { kind: 'done', result: 'already-done' } }, writes: {} },
+    ],
+    [
+      'teardown request: handed on',
+      view({ request: req({ action: 'teardown', instance: 'kf-x' }) }),
+      null,
+      { step: { kind: 'teardown', request: req({ action: 'teardown', instance: 'kf-x' }) }, writes: {} },
+    ],
+    [
+      'version no longer configured',
+      view({ version: null }),
+      null,
+      {
+        step: { kind: 'outcome', outcome: { kind: 'done', result: 'version-not-configured' } },
+        writes: {
+          request: { status: 'failed', updatedAt: NOW, error: 'version master is no longer configured' },
+        },
+      },
+    ],
+    [
+      'superseded: closed with why',
+      view({ version: makeVersionState({ head: { sha: OLD, deleted: false } }) }),
+      null,
+      {
+        step: { kind: 'outcome', outcome: { kind: 'done', result: 'skipped-superseded' } },
+        writes: { request: { status: 'done', updatedAt: NOW, error: 'skipped: superseded' } },
+      },
+    ],
+    [
+      'a Job of the same commit running: deferred one interval, with the Job named',
+      view(),
+      'auto-deploy-master-xyz',
+      {
+        step: {
+          kind: 'outcome',
+          outcome: { kind: 'done', result: 'deferred-job-running', job: 'auto-deploy-master-xyz' },
+        },
+        writes: {
+          request: {
+            status: 'deferred',
+            notBefore: new Date(NOW.getTime() + 20 * MINUTE),
+            updatedAt: NOW,
+            error: 'deferred: Job auto-deploy-master-xyz of the same commit is still running',
+          },
+        },
+      },
+    ],
+    [
+      'already launched, not launching any more: the request is done',
+      view({ deployments: [launched({ status: 'deploying' })] }),
+      null,
+      {
+        step: {
+          kind: 'outcome',
+          outcome: { kind: 'done', result: 'already-launched', instance: 'kf-master-1129-abc' },
+        },
+        writes: { request: { status: 'done', updatedAt: NOW, error: null } },
+      },
+    ],
+    [
+      'already launching under a live lease: busy',
+      view({ deployments: [launched({ launchLeaseExpiresAt: new Date(NOW.getTime() + 1) })] }),
+      null,
+      {
+        step: {
+          kind: 'outcome',
+          outcome: {
+            kind: 'retry',
+            result: 'busy',
+            detail: 'kf-master-1129-abc is being launched by another delivery',
+          },
+        },
+        writes: {},
+      },
+    ],
+  ];
+  for (const [name, input, runningJob, expected] of cases) {
+    it(name, () => assert.deepEqual(claimLaunch(req().id, input, SETTINGS, runningJob), expected));
+  }
+
+  it('already launching under an expired lease: takes the launch over with a fresh lease', () => {
+    const stale = launched({ launchLeaseExpiresAt: NOW });
+    const claim = claimLaunch(req().id, view({ deployments: [stale] }), SETTINGS, null);
+    const patch = { launchLeaseExpiresAt: launchLeaseExpiry(NOW), updatedAt: NOW };
+    assert.deepEqual(claim.writes, { deployment: { instance: stale.instance, patch } });
+    assert.deepEqual(claim.step, { kind: 'launch', deployment: { ...stale, ...patch }, request: req() });
+  });
 });

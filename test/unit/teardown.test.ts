@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { LAUNCH_LEASE_SECONDS } from '../../functions/core/launch.js';
+import { claimTeardown, isTeardownJobOfAttempt, type TeardownView } from '../../functions/core/teardown.js';
+import type { Deployment, DeploymentStatus } from '../../functions/core/types.js';
+import { makeDeployment, makeDeployRequest } from '../support/fixtures.js';
+
+const NOW = new Date('2026-11-29T14:00:00Z');
+const MINUTE = 60_000;
+const LEASE = new Date(NOW.getTime() + LAUNCH_LEASE_SECONDS * 1000);
+
+const request = (status: 'enqueued' | 'done' | 'failed' = 'enqueued') =>
+  makeDeployRequest({
+    id: 'teardown-kf-master-1128-old-0',
+    action: 'teardown',
+    instance: 'kf-master-1128-old',
+    status,
+    createdAt: NOW,
+  });
+const deployment = (status: DeploymentStatus, fields: Partial<Deployment> = {}) =>
+  makeDeployment({
+    instance: 'kf-master-1128-old',
+    status,
+    createdAt: new Date(NOW.getTime() - 300 * MINUTE),
+    ...fields,
+  });
+
+describe('claimTeardown', () => {
+  const cases: Array<[string, TeardownView, { step: unknown; writes: unknown }]> = [
+    [
+      'no request: closed',
+      { request: null, deployment: deployment('ready') },
+      { step: { kind: 'closed' }, writes: {} },
+    ],
+    [
+      'request done: closed',
+      { request: request('done'), deployment: deployment('ready') },
+      { step: { kind: 'closed' }, writes: {} },
+    ],
+    [
+      'request failed: closed',
+      { request: request('failed'), deployment: deployment('ready') },
+      { step: { kind: 'closed' }, writes: {} },
+    ],
+    [
+      'no deployment: the request fails',
+      { request: request(), deployment: null },
+      {
+        step: { kind: 'closed' },
+        writes: { request: { status: 'failed', updatedAt: NOW, error: 'deployment not found' } },
+      },
+    ],
+    [
+      'already deleted: the request is done',
+      { request: request(), deployment: deployment('deleted') },
+      { step: { kind: 'closed' }, writes: { request: { status: 'done', updatedAt: NOW, error: null } } },
+    ],
+    [
+      'deploying again: the request fails, nothing torn down',
+      { request: request(), deployment: deployment('deploying') },
+      {
+        step: { kind: 'closed' },
+        writes: {
+          request: {
+            status: 'failed',
+            updatedAt: NOW,
+            error: 'not torn down: the deployment is deploying again',
+          },
+        },
+      },
+    ],
+    [
+      'launching again: the request fails',
+      { request: request(), deployment: deployment('launching') },
+      {
+        step: { kind: 'closed' },
+        writes: {
+          request: {
+            status: 'failed',
+            updatedAt: NOW,
+            error: 'not torn down: the deployment is launching again',
+          },
+        },
+      },
+    ],
+    [
+      'deleting under a live lease: busy',
+      {
+        request: request(),
+        deployment: deployment('deleting', { launchLeaseExpiresAt: new Date(NOW.getTime() + 1) }),
+      },
+      { step: { kind: 'busy', instance: 'kf-master-1128-old' }, writes: {} },
+    ],
+  ];
+  for (const [name, view, expected] of cases) {
+    it(name, () => assert.deepEqual(claimTeardown(view, NOW), expected));
+  }
+
+  for (const status of ['ready', 'failed', 'lost'] as const) {
+    it(`${status}: moves to deleting from now, under a fresh lease`, () => {
+      const patch = { status: 'deleting', deletingAt: NOW, launchLeaseExpiresAt: LEASE, updatedAt: NOW };
+      const claim = claimTeardown({ request: request(), deployment: deployment(status) }, NOW);
+      assert.deepEqual(claim.writes, { deployment: { instance: 'kf-master-1128-old', patch } });
+      assert.equal(claim.step.kind, 'teardown');
+      assert.deepEqual(claim.step.kind === 'teardown' && claim.step.deployment, {
+        ...deployment(status),
+        ...patch,
+      });
+    });
+  }
+
+  it('deleting whose lease expired (or was released): takes the step over, keeping deletingAt', () => {
+    const deletingAt = new Date(NOW.getTime() - 30 * MINUTE);
+    const stuck = deployment('deleting', { deletingAt, launchLeaseExpiresAt: NOW });
+    const claim = claimTeardown({ request: request(), deployment: stuck }, NOW);
+    assert.deepEqual(claim.writes, {
+      deployment: { instance: 'kf-master-1128-old', patch: { launchLeaseExpiresAt: LEASE, updatedAt: NOW } },
+    });
+    assert.equal(claim.step.kind === 'teardown' && claim.step.deployment.deletingAt, deletingAt);
+  });
+});
+
+describe('isTeardownJobOfAttempt', () => {
+  const d = deployment('deleting', { deletingAt: NOW });
+  const cases: Array<[string, Date | null, boolean]> = [
+    ['created after deletingAt', new Date(NOW.getTime() + MINUTE), true],
+    ['created within the second before (clock skew)', new Date(NOW.getTime() - 999), true],
+    ['created before: an earlier attempt', new Date(NOW.getTime() - 1001), false],
+    ['no creation time', null, false],
+  ];
+  for (const [name, createdAt, expected] of cases) {
+    it(name, () => assert.equal(isTeardownJobOfAttempt(d, createdAt), expected));
+  }
+});
