@@ -1,5 +1,6 @@
-/** computeBackoffMs: the Cloud Tasks retry interval rule the emulator applies. */
+/** computeBackoffMs and hasExhaustedRetries: the Cloud Tasks retry rules the emulator applies. */
 import assert from 'node:assert/strict';
+import { hasExhaustedRetries } from '../../scripts/tasks-emulator/backoff.js';
 import { computeBackoffMs, type RetrySettings } from '../../scripts/tasks-emulator/server.js';
 
 function retry(minBackoffMs: number, maxBackoffMs: number, maxDoublings: number): RetrySettings {
@@ -56,4 +57,72 @@ describe('computeBackoffMs', () => {
     assert.equal(computeBackoffMs(retry(100, 3_600_000, 16), 10_000), 3_600_000);
     assert.equal(computeBackoffMs(retry(100, 3_600_000, 2_000), 3_000), 3_600_000);
   });
+});
+
+describe('hasExhaustedRetries', () => {
+  const NOW_MS = 1_000_000;
+  const limits = (maxAttempts: number, maxRetryDurationMs: number): RetrySettings => ({
+    ...retry(100, 1_000, 3),
+    maxAttempts,
+    maxRetryDurationMs,
+  });
+  const cases: Array<{
+    name: string;
+    settings: RetrySettings;
+    attempts: number;
+    sinceFirstMs: number;
+    expected: boolean;
+  }> = [
+    { name: 'attempts left', settings: limits(3, 0), attempts: 2, sinceFirstMs: 0, expected: false },
+    { name: 'max_attempts reached', settings: limits(3, 0), attempts: 3, sinceFirstMs: 0, expected: true },
+    {
+      name: 'unlimited attempts, no duration limit',
+      settings: limits(-1, 0),
+      attempts: 10_000,
+      sinceFirstMs: 1e9,
+      expected: false,
+    },
+    {
+      name: 'unlimited attempts, duration passed',
+      settings: limits(-1, 60_000),
+      attempts: 2,
+      sinceFirstMs: 60_000,
+      expected: true,
+    },
+    {
+      name: 'unlimited attempts, duration not passed',
+      settings: limits(-1, 60_000),
+      attempts: 50,
+      sinceFirstMs: 59_999,
+      expected: false,
+    },
+    // Both limits set: Cloud Tasks stops only once BOTH are reached.
+    {
+      name: 'both set, only attempts reached',
+      settings: limits(3, 60_000),
+      attempts: 3,
+      sinceFirstMs: 1_000,
+      expected: false,
+    },
+    {
+      name: 'both set, only duration passed',
+      settings: limits(3, 60_000),
+      attempts: 2,
+      sinceFirstMs: 61_000,
+      expected: false,
+    },
+    {
+      name: 'both set, both reached',
+      settings: limits(3, 60_000),
+      attempts: 3,
+      sinceFirstMs: 60_000,
+      expected: true,
+    },
+  ];
+  for (const { name, settings, attempts, sinceFirstMs, expected } of cases) {
+    it(name, () => {
+      const task = { dispatchCount: attempts, firstDispatchMs: NOW_MS - sinceFirstMs };
+      assert.equal(hasExhaustedRetries(settings, task, NOW_MS), expected);
+    });
+  }
 });

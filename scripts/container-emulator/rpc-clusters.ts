@@ -1,0 +1,51 @@
+/** The ClusterManager RPCs the fake serves: ListClusters, GetCluster, DeleteCluster. */
+import { type LogEntry, notFound, type UnaryHandler } from '../lib/grpc-emulator.js';
+import { clusterToMessage, deleteOperation } from './cluster-message.js';
+import { type ClusterRef, clusterResourceName, readClusterRef, readListScope } from './cluster-names.js';
+import type { ClusterStore } from './cluster-store.js';
+import type { FaultQueue } from './faults.js';
+
+function notFoundError(ref: ClusterRef) {
+  return notFound(`Not found: ${clusterResourceName(ref)}.`);
+}
+
+/** Handlers by method name; each first serves a queued fault for its method, if any. */
+export function clusterHandlers(
+  store: ClusterStore,
+  faults: FaultQueue,
+  now: () => number,
+  log: (entry: LogEntry) => void,
+): Record<string, UnaryHandler> {
+  const withFaults =
+    (method: string, handle: UnaryHandler): UnaryHandler =>
+    (request) => {
+      const fault = faults.take(method);
+      if (fault) throw fault;
+      return handle(request);
+    };
+  return {
+    ListClusters: withFaults('ListClusters', (request) => ({
+      clusters: store.list(readListScope(request)).map(clusterToMessage),
+      missingZones: [],
+    })),
+    GetCluster: withFaults('GetCluster', (request) => {
+      const ref = readClusterRef(request);
+      const cluster = store.get(ref);
+      if (!cluster) throw notFoundError(ref);
+      return clusterToMessage(cluster);
+    }),
+    DeleteCluster: withFaults('DeleteCluster', (request) => {
+      const ref = readClusterRef(request);
+      const cluster = store.get(ref);
+      if (!cluster) throw notFoundError(ref);
+      store.remove(ref);
+      log({
+        severity: 'INFO',
+        message: 'cluster deleted',
+        cluster: cluster.resourceName,
+        by: 'DeleteCluster',
+      });
+      return deleteOperation(cluster, now());
+    }),
+  };
+}
