@@ -93,7 +93,7 @@ export function buildApp(config: AppConfig, overrides: AppOverrides = {}): App {
       throw new ConfigError(`The deploy queue is not configured: ${tasks.problem}`, [tasks.problem]);
     }
     return new CloudTasksQueue({
-      client: createTasksClient({ emulatorHost: tasks.emulatorHost, projectId: config.projectId }),
+      client: createTasksClient({ emulator: tasks.emulator, projectId: config.projectId }),
       queuePath: tasks.queuePath,
       workerUrl: tasks.workerUrl,
       serviceAccountEmail: tasks.serviceAccountEmail,
@@ -103,7 +103,7 @@ export function buildApp(config: AppConfig, overrides: AppOverrides = {}): App {
   const jobs = once((): JobLauncher => {
     if (overrides.jobs) return overrides.jobs;
     try {
-      return createKubeJobLauncher(loadKubeConfig(config.env));
+      return createKubeJobLauncher(loadKubeConfig(config.kube));
     } catch (err) {
       const message = (err as Error).message;
       throw new ConfigError(`Kubernetes is not configured: ${message}`, [message]);

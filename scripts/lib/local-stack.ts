@@ -19,6 +19,7 @@ import {
   type FunctionName,
   type HttpHandler,
 } from '../../functions/app.js';
+import type { HostPort } from '../../functions/config/host-port.js';
 import { type AppConfig, LOCAL_PROJECT_ID, loadConfig } from '../../functions/config.js';
 import type { JobLauncher } from '../../functions/core/ports.js';
 import { createLogger, describeError, type Logger } from '../../functions/log.js';
@@ -123,7 +124,8 @@ export async function startLocalStack(
       GITHUB_POLL: env.GITHUB_POLL?.trim() || (env.GITHUB_API_URL?.trim() ? 'true' : 'false'),
     });
     if ('problem' in config.tasks) throw new Error(config.tasks.problem);
-    await ensureQueue(config.tasks.queuePath, tasksEmulatorHost, projectId);
+    if (!config.tasks.emulator) throw new Error('unreachable: the local stack always runs a Tasks emulator');
+    await ensureQueue(config.tasks.queuePath, config.tasks.emulator, projectId);
 
     let kubeServer: KubeServer | null = null;
     let kubeconfigPath: string | null = env.KUBECONFIG?.trim() || null;
@@ -187,8 +189,8 @@ export async function startLocalStack(
 }
 
 /** Creates the queue in a Tasks emulator unless it exists (Cloud Tasks' own queue comes from infra/). */
-export async function ensureQueue(queuePath: string, emulatorHost: string, projectId: string): Promise<void> {
-  const client = createTasksClient({ emulatorHost, projectId });
+export async function ensureQueue(queuePath: string, emulator: HostPort, projectId: string): Promise<void> {
+  const client = createTasksClient({ emulator, projectId });
   try {
     const parent = queuePath.slice(0, queuePath.indexOf('/queues/'));
     await client.createQueue({ parent, queue: { name: queuePath, ...LOCAL_QUEUE } });

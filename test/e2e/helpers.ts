@@ -14,6 +14,7 @@ import type { KubeJob, KubeServer } from '../../scripts/kube-server/server.js';
 import { ensureQueue, type LocalStack, startLocalStack } from '../../scripts/lib/local-stack.js';
 import { buildPushPayload, type PushSpec, signDelivery } from '../../scripts/lib/push-payload.js';
 import { firestoreEmulatorHost, TEST_PROJECT_ID } from '../support/firestore.js';
+import { hostOf } from '../support/host.js';
 
 export const E2E_REPO = 'kubeflow/manifests';
 export const E2E_PROJECT = 'e2e-project';
@@ -293,5 +294,5 @@ export async function createQueueIn(
   queuePath: string,
   projectId: string,
 ): Promise<void> {
-  await ensureQueue(queuePath, emulatorAddress, projectId);
+  await ensureQueue(queuePath, hostOf(emulatorAddress), projectId);
 }

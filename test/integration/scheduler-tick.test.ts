@@ -36,6 +36,7 @@ import { startTasksEmulator, type TasksEmulator } from '../../scripts/tasks-emul
 import { type FakeGitHub, fakeEtag, startFakeGitHub } from '../support/fake-github.js';
 import { resetFirestore, TEST_PROJECT_ID, testFirestore } from '../support/firestore.js';
 import { launchedFields, makeDeployment, makeDeployRequest } from '../support/fixtures.js';
+import { hostOf } from '../support/host.js';
 import { LOCAL_TEST_NAMESPACE, type LocalKubeTarget, startLocalKubeTarget } from '../support/kube.js';
 import {
   createMasterDeployJob,
@@ -683,7 +684,7 @@ describe('schedulerTick and its use cases (Firestore emulator, KubeJobLauncher o
 
     before(async () => {
       emulator = await startTasksEmulator({ log: () => {} });
-      client = createTasksClient({ emulatorHost: emulator.address, projectId: TEST_PROJECT_ID });
+      client = createTasksClient({ emulator: hostOf(emulator.address), projectId: TEST_PROJECT_ID });
       await client.createQueue({ parent: LOCATION, queue: { name: queuePath } });
       // Paused: the tasks stay in the queue, to be counted.
       await client.pauseQueue({ name: queuePath });
@@ -703,6 +704,7 @@ describe('schedulerTick and its use cases (Firestore emulator, KubeJobLauncher o
         queuePath,
         workerUrl: 'http://127.0.0.1:9/deployWorker',
         serviceAccountEmail: null,
+        dispatchDeadlineSeconds: 600,
         callTimeoutMs: 10_000,
       });
       const url = await serveTick(planner({ queue }));

@@ -1,6 +1,7 @@
 /**
  * CloudTasksQueue against the tasks emulator (real CloudTasksClient, gRPC), delivering to a local HTTP
- * recorder that stands in for the deploy worker. Plus the pure helpers parseQueuePath and createTasksClient.
+ * recorder that stands in for the deploy worker; and createTasksClient. (The settings these take are
+ * validated by the configuration: test/unit/config.test.ts and queue-path.test.ts.)
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -9,13 +10,11 @@ import type { CloudTasksClient } from '@google-cloud/tasks';
 import {
   CloudTasksQueue,
   createTasksClient,
-  parseQueuePath,
-  type QueueEnv,
   QueueError,
-  type QueuePathResult,
   type TasksClientLike,
 } from '../../functions/adapters/tasks-queue.js';
 import { startTasksEmulator, type TasksEmulator } from '../../scripts/tasks-emulator/server.js';
+import { hostOf } from '../support/host.js';
 import { type HttpRecorder, type RecordedRequest, startHttpRecorder } from '../support/http-recorder.js';
 
 const PROJECT_ID = 'demo-tasks-queue-test';
@@ -42,7 +41,7 @@ describe('CloudTasksQueue (tasks emulator)', () => {
 
   before(async () => {
     emulator = await startTasksEmulator({ log: () => {} });
-    client = createTasksClient({ emulatorHost: emulator.address, projectId: PROJECT_ID });
+    client = createTasksClient({ emulator: hostOf(emulator.address), projectId: PROJECT_ID });
   });
 
   beforeEach(async () => {
@@ -68,6 +67,7 @@ describe('CloudTasksQueue (tasks emulator)', () => {
       queuePath,
       workerUrl: `${recorder.baseUrl}/deploy-worker`,
       serviceAccountEmail: SERVICE_ACCOUNT,
+      dispatchDeadlineSeconds: 600,
       ...overrides,
     });
   }
@@ -173,7 +173,7 @@ describe('CloudTasksQueue (tasks emulator)', () => {
 
   it('throws a transient QueueError when the emulator is down (5 s call timeout)', async () => {
     const stopped = await startTasksEmulator({ log: () => {} });
-    const stoppedClient = createTasksClient({ emulatorHost: stopped.address, projectId: PROJECT_ID });
+    const stoppedClient = createTasksClient({ emulator: hostOf(stopped.address), projectId: PROJECT_ID });
     try {
       await stoppedClient.createQueue({ parent: LOCATION, queue: { name: `${LOCATION}/queues/gone` } });
       await stopped.stop();
@@ -222,23 +222,6 @@ describe('CloudTasksQueue (tasks emulator)', () => {
     }
     assert.equal(calls, 0);
   });
-
-  it('validates its options', () => {
-    const base = { client, queuePath, workerUrl: 'https://worker.example/run', serviceAccountEmail: null };
-    assert.throws(
-      () => new CloudTasksQueue({ ...base, queuePath: 'deploys' }),
-      /queuePath must be projects\//,
-    );
-    assert.throws(
-      () => new CloudTasksQueue({ ...base, workerUrl: 'worker' }),
-      /workerUrl must be an http\(s\) URL/,
-    );
-    assert.throws(() => new CloudTasksQueue({ ...base, workerUrl: 'ftp://x/y' }), /workerUrl/);
-    assert.throws(() => new CloudTasksQueue({ ...base, dispatchDeadlineSeconds: 5 }), RangeError);
-    assert.throws(() => new CloudTasksQueue({ ...base, dispatchDeadlineSeconds: 3600 }), RangeError);
-    assert.throws(() => new CloudTasksQueue({ ...base, callTimeoutMs: 0 }), RangeError);
-    assert.ok(new CloudTasksQueue({ ...base, dispatchDeadlineSeconds: 1800 }));
-  });
 });
 
 /** Whether this machine can listen on the IPv6 loopback address ::1. */
@@ -266,7 +249,7 @@ describe('createTasksClient', () => {
     }
     const emulator = await startTasksEmulator({ host: '::1', log: () => {} });
     const recorder = await startHttpRecorder();
-    const client = createTasksClient({ emulatorHost: emulator.address, projectId: PROJECT_ID });
+    const client = createTasksClient({ emulator: hostOf(emulator.address), projectId: PROJECT_ID });
     try {
       assert.match(emulator.address, /^\[::1\]:\d+$/);
       const queuePath = `${LOCATION}/queues/v6`;
@@ -276,6 +259,7 @@ describe('createTasksClient', () => {
         queuePath,
         workerUrl: `${recorder.baseUrl}/deploy-worker`,
         serviceAccountEmail: null,
+        dispatchDeadlineSeconds: 600,
       });
       const result = await queue.enqueue({
         requestId: 'req-v6',
@@ -294,112 +278,9 @@ describe('createTasksClient', () => {
     }
   });
 
-  it('rejects a malformed emulator host', () => {
-    for (const emulatorHost of [
-      'localhost',
-      'localhost:',
-      ':8123',
-      'http://localhost:8123',
-      'localhost:99999',
-      '::1:8123',
-    ]) {
-      assert.throws(
-        () => createTasksClient({ emulatorHost, projectId: PROJECT_ID }),
-        /CLOUD_TASKS_EMULATOR_HOST must be host:port/,
-        emulatorHost,
-      );
-    }
-  });
-
   it('builds a client for the real service without an emulator host', async () => {
-    const client = createTasksClient({ emulatorHost: null, projectId: PROJECT_ID });
+    const client = createTasksClient({ emulator: null, projectId: PROJECT_ID });
     assert.equal(client.queuePath('p', 'l', 'q'), 'projects/p/locations/l/queues/q');
     await client.close();
   });
-});
-
-describe('parseQueuePath', () => {
-  const ok = (project: string, location: string, queueId: string): QueuePathResult => ({
-    ok: true,
-    queuePath: `projects/${project}/locations/${location}/queues/${queueId}`,
-    project,
-    location,
-    queueId,
-  });
-  const cases: Array<{ name: string; env: QueueEnv; expected: QueuePathResult | RegExp }> = [
-    {
-      name: 'full path in TASKS_QUEUE',
-      env: { TASKS_QUEUE: 'projects/my-proj/locations/us-central1/queues/deploys' },
-      expected: ok('my-proj', 'us-central1', 'deploys'),
-    },
-    {
-      name: 'full path with surrounding spaces',
-      env: { TASKS_QUEUE: '  projects/my-proj/locations/us-central1/queues/deploys\n' },
-      expected: ok('my-proj', 'us-central1', 'deploys'),
-    },
-    {
-      name: 'domain-scoped project',
-      env: { TASKS_QUEUE: 'projects/example.com:proj/locations/europe-west1/queues/q' },
-      expected: ok('example.com:proj', 'europe-west1', 'q'),
-    },
-    {
-      name: 'the three parts',
-      env: { TASKS_PROJECT: 'my-proj', TASKS_LOCATION: 'us-central1', TASKS_QUEUE_ID: 'deploys' },
-      expected: ok('my-proj', 'us-central1', 'deploys'),
-    },
-    {
-      name: 'full path and agreeing parts',
-      env: {
-        TASKS_QUEUE: 'projects/my-proj/locations/us-central1/queues/deploys',
-        TASKS_PROJECT: 'my-proj',
-        TASKS_LOCATION: 'us-central1',
-        TASKS_QUEUE_ID: 'deploys',
-      },
-      expected: ok('my-proj', 'us-central1', 'deploys'),
-    },
-    { name: 'nothing set', env: {}, expected: /^TASKS_QUEUE: must name the deploy queue .*\(missing\)/ },
-    { name: 'blank values', env: { TASKS_QUEUE: '  ', TASKS_QUEUE_ID: '' }, expected: /\(missing\)/ },
-    {
-      name: 'a bare queue id in TASKS_QUEUE',
-      env: { TASKS_QUEUE: 'deploys' },
-      expected:
-        /TASKS_QUEUE: must be projects\/PROJECT\/locations\/LOCATION\/queues\/QUEUE \(got "deploys"\)\. It looks like a bare queue id/,
-    },
-    {
-      name: 'a malformed path',
-      env: { TASKS_QUEUE: 'projects/p/queues/q' },
-      expected: /^TASKS_QUEUE: must be .* \(got "projects\/p\/queues\/q"\)\.$/,
-    },
-    {
-      name: 'an underscore in the queue id',
-      env: { TASKS_QUEUE: 'projects/p/locations/l/queues/bad_id' },
-      expected: /TASKS_QUEUE: must be/,
-    },
-    {
-      name: 'some parts missing',
-      env: { TASKS_PROJECT: 'my-proj' },
-      expected: /^TASKS_LOCATION, TASKS_QUEUE_ID: missing/,
-    },
-    {
-      name: 'a malformed part',
-      env: { TASKS_PROJECT: 'my-proj', TASKS_LOCATION: 'us central', TASKS_QUEUE_ID: 'deploys' },
-      expected: /^TASKS_LOCATION: must be a location such as us-central1 \(got "us central"\)$/,
-    },
-    {
-      name: 'full path and disagreeing parts',
-      env: { TASKS_QUEUE: 'projects/a/locations/l/queues/q', TASKS_PROJECT: 'b' },
-      expected: /disagrees with TASKS_PROJECT\/TASKS_LOCATION\/TASKS_QUEUE_ID/,
-    },
-  ];
-  for (const { name, env, expected } of cases) {
-    it(name, () => {
-      const result = parseQueuePath(env);
-      if (expected instanceof RegExp) {
-        assert.equal(result.ok, false, JSON.stringify(result));
-        if (!result.ok) assert.match(result.problem, expected);
-      } else {
-        assert.deepEqual(result, expected);
-      }
-    });
-  }
 });

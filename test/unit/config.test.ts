@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -683,12 +684,135 @@ describe('loadConfig', () => {
   }
 
   it('never reads process.env when given an env object', () => {
+    // A child process whose process.env holds other values than the object given to loadConfig: code
+    // that read process.env would pick those up. (Tests never reassign this process's own env.)
+    const script = `
+      import { loadConfig } from './functions/config.ts';
+      const config = loadConfig({ AUTO_DEPLOY_CONFIG: ${JSON.stringify(validPath)}, GOOGLE_CLOUD_PROJECT: 'only-from-the-object' });
+      console.log(JSON.stringify({ projectId: config.projectId, secrets: config.webhookSecrets, tasks: config.tasks, api: config.github.apiUrl }));
+    `;
+    const output = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      env: {
+        PATH: process.env.PATH,
+        GOOGLE_CLOUD_PROJECT: 'from-process-env',
+        GITHUB_WEBHOOK_SECRET: 'from-process-env',
+        TASKS_QUEUE: 'projects/p/locations/l/queues/from-process-env',
+        DEPLOY_WORKER_URL: 'https://from-process-env.example/run',
+        GITHUB_API_URL: 'https://from-process-env.example/api',
+      },
+    });
+    const read = JSON.parse(output.trim().split('\n').at(-1) ?? '{}');
+    assert.equal(read.projectId, 'only-from-the-object');
+    assert.deepEqual(read.secrets, []);
+    assert.match(read.tasks.problem, /TASKS_QUEUE: must name the deploy queue/);
+    assert.equal(read.api, 'https://api.github.com');
+  });
+
+  const envProblems: Array<[string, NodeJS.ProcessEnv, string[]]> = [
+    ...['localhost', 'localhost:', ':8123', 'http://localhost:8123', 'localhost:99999', '::1:8123'].map(
+      (host): [string, NodeJS.ProcessEnv, string[]] => [
+        `a bad CLOUD_TASKS_EMULATOR_HOST ${JSON.stringify(host)}`,
+        { CLOUD_TASKS_EMULATOR_HOST: host },
+        ['CLOUD_TASKS_EMULATOR_HOST', 'must be host:port', JSON.stringify(host)],
+      ],
+    ),
+    [
+      'a DEPLOY_WORKER_URL that is no URL',
+      { DEPLOY_WORKER_URL: 'worker' },
+      ['DEPLOY_WORKER_URL', '"worker"'],
+    ],
+    [
+      'a DEPLOY_WORKER_URL that is not http(s)',
+      { DEPLOY_WORKER_URL: 'ftp://x/y' },
+      ['DEPLOY_WORKER_URL', 'ftp://x/y'],
+    ],
+    [
+      'a dispatch deadline under 15 s',
+      { TASKS_DISPATCH_DEADLINE_SECONDS: '5' },
+      ['TASKS_DISPATCH_DEADLINE_SECONDS', '15 to 1800', '"5"'],
+    ],
+    [
+      'a dispatch deadline over 1800 s',
+      { TASKS_DISPATCH_DEADLINE_SECONDS: '3600' },
+      ['TASKS_DISPATCH_DEADLINE_SECONDS', '"3600"'],
+    ],
+    [
+      'a dispatch deadline that is not whole',
+      { TASKS_DISPATCH_DEADLINE_SECONDS: '60.5' },
+      ['TASKS_DISPATCH_DEADLINE_SECONDS', '"60.5"'],
+    ],
+    [
+      'a GITHUB_POLL that is not a boolean',
+      { GITHUB_POLL: 'yes' },
+      ['GITHUB_POLL', 'true or false', '"yes"'],
+    ],
+    [
+      'a GITHUB_API_URL that is no URL',
+      { GITHUB_API_URL: 'api.github.com' },
+      ['GITHUB_API_URL', '"api.github.com"'],
+    ],
+    ['a queue path that is a bare id', { TASKS_QUEUE: 'deploys' }, ['TASKS_QUEUE', 'bare queue id']],
+  ];
+  for (const [name, env, parts] of envProblems) {
+    it(`rejects ${name}`, () => {
+      const err = catchConfigError(() =>
+        loadConfig({ AUTO_DEPLOY_CONFIG: validPath, GOOGLE_CLOUD_PROJECT: 'p', ...env }),
+      );
+      assert.equal(err.problems.length, 1, err.problems.join('\n'));
+      for (const part of parts)
+        assert.ok(err.problems[0]?.includes(part), `${part} not in ${err.problems[0]}`);
+    });
+  }
+
+  it('reports every environment problem at once, the file problem first', () => {
+    const err = catchConfigError(() =>
+      loadConfig({
+        AUTO_DEPLOY_CONFIG: invalidPath,
+        CLOUD_TASKS_EMULATOR_HOST: 'nope',
+        DEPLOY_WORKER_URL: 'worker',
+        TASKS_DISPATCH_DEADLINE_SECONDS: '5',
+        TASKS_QUEUE: 'deploys',
+      }),
+    );
+    assert.deepEqual(
+      err.problems.map((problem) => problem.split(':')[0]),
+      [
+        `Invalid deployments config ${invalidPath} (1 problem; fix them and redeploy, see README "Configuration")`.split(
+          ':',
+        )[0],
+        'DEPLOY_WORKER_URL',
+        'TASKS_DISPATCH_DEADLINE_SECONDS',
+        'CLOUD_TASKS_EMULATOR_HOST',
+        'GOOGLE_CLOUD_PROJECT',
+        'TASKS_QUEUE',
+      ],
+    );
+  });
+
+  it('accepts the largest dispatch deadline, and hands the adapters parsed settings', () => {
     const config = loadConfig({
       AUTO_DEPLOY_CONFIG: validPath,
-      GOOGLE_CLOUD_PROJECT: 'only-from-the-object',
+      GOOGLE_CLOUD_PROJECT: 'p',
+      TASKS_QUEUE: 'projects/p/locations/l/queues/q',
+      DEPLOY_WORKER_URL: 'https://worker.example/run',
+      TASKS_DISPATCH_DEADLINE_SECONDS: '1800',
+      CLOUD_TASKS_EMULATOR_HOST: '[::1]:8123',
+      GITHUB_API_URL: 'https://ghe.example/api/v3/',
+      GITHUB_POLL: 'FALSE',
     });
-    assert.equal(config.projectId, 'only-from-the-object');
-    assert.deepEqual(config.webhookSecrets, []);
+    assert.deepEqual(config.tasks, {
+      queuePath: 'projects/p/locations/l/queues/q',
+      emulator: { host: '[::1]', port: 8123 },
+      workerUrl: 'https://worker.example/run',
+      serviceAccountEmail: null,
+      dispatchDeadlineSeconds: 1800,
+    });
+    assert.deepEqual(config.github, {
+      apiUrl: 'https://ghe.example/api/v3',
+      token: null,
+      isPollEnabled: false,
+    });
   });
 });
 
@@ -704,7 +828,7 @@ describe('describeConfig', () => {
       webhookSecrets,
       tasks: { problem: 'not configured' },
       github: { apiUrl: 'https://api.github.com', token: 'ghp_token-must-not-leak', isPollEnabled: true },
-      env: {},
+      kube: {},
     };
   }
 

@@ -1,0 +1,159 @@
+/**
+ * The deployments file (templates/deployments.yaml, or the file AUTO_DEPLOY_CONFIG names): the versions
+ * to keep deployed and the policy. Validated once; every problem is collected into one ConfigError that
+ * names the file, the field and the bad value, and says how to fix it.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { z } from 'zod';
+import {
+  isValidBranchName,
+  isValidDnsLabel,
+  isValidRepoFullName,
+  isValidVersionName,
+  MAX_VERSION_NAME_LENGTH,
+} from '../core/names.js';
+import type { DeploymentsConfig, Policy } from '../core/types.js';
+import { ConfigError, formatIssue } from './config-error.js';
+
+/** The repository's default deployments file. */
+export const DEFAULT_CONFIG_PATH = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'templates',
+  'deployments.yaml',
+);
+
+/** The original reconciler's numbers. */
+export const DEFAULT_POLICY: Policy = {
+  minMinutesBetweenDeployments: 20,
+  maxActiveDeployments: 10,
+  periodicRedeployHours: 12,
+  minLifetimeHours: 3,
+  gracePeriodHours: 3,
+};
+
+const positiveNumber = z.number({ error: 'must be a number' }).positive({ error: 'must be greater than 0' });
+
+const policyOverrideSchema = z.strictObject({
+  minMinutesBetweenDeployments: positiveNumber.optional(),
+  periodicRedeployHours: positiveNumber.optional(),
+  minLifetimeHours: positiveNumber.optional(),
+  gracePeriodHours: positiveNumber.optional(),
+});
+
+const policySchema = z.strictObject({
+  ...policyOverrideSchema.shape,
+  maxActiveDeployments: z
+    .number({ error: 'must be a whole number' })
+    .int({ error: 'must be a whole number' })
+    .positive({ error: 'must be at least 1' })
+    .optional(),
+});
+
+const nonEmpty = z.string({ error: 'must be a string' }).trim().min(1, { error: 'must not be empty' });
+
+const versionSchema = z.strictObject({
+  name: nonEmpty.refine(isValidVersionName, {
+    error: `must be lower-case letters, digits and '-', start with a letter, end with a letter or digit, at most ${MAX_VERSION_NAME_LENGTH} characters (it forms label values and instance names kf-<name>-MMDD-abc)`,
+  }),
+  repo: nonEmpty.refine(isValidRepoFullName, { error: "must be a GitHub repository 'owner/name'" }),
+  branch: nonEmpty.refine(isValidBranchName, {
+    error: 'must be a valid git branch name (see git check-ref-format)',
+  }),
+  kfDefPath: nonEmpty.refine((path) => !path.startsWith('/') && !path.split('/').includes('..'), {
+    error: "must be a path inside the repository, without a leading '/' or '..'",
+  }),
+  kfctlUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+  paused: z.boolean({ error: 'must be true or false' }).optional(),
+  policy: policyOverrideSchema.optional(),
+});
+
+const deploymentsSchema = z.strictObject({
+  project: nonEmpty,
+  zone: nonEmpty,
+  namespace: nonEmpty.refine(isValidDnsLabel, {
+    error: "must be a Kubernetes namespace name: lower-case letters, digits and '-', at most 63 characters",
+  }),
+  policy: policySchema.optional(),
+  versions: z
+    .array(versionSchema, { error: 'must be a list of versions' })
+    .min(1, { error: 'must list at least one version' }),
+});
+
+/**
+ * Duplicate version names, found on the raw input: a schema refinement would not run while any
+ * version has a type error, and every problem must be reported at once.
+ */
+function findDuplicateVersionNames(raw: unknown): string[] {
+  const versions = (raw as { versions?: unknown } | null)?.versions;
+  if (!Array.isArray(versions)) return [];
+  const seen = new Set<string>();
+  const problems: string[] = [];
+  versions.forEach((version, index) => {
+    const name = (version as { name?: unknown } | null)?.name;
+    if (typeof name !== 'string') return;
+    if (seen.has(name)) {
+      problems.push(
+        `versions[${index}].name: duplicates the name of an earlier version; version names must be unique (got ${JSON.stringify(name)})`,
+      );
+    }
+    seen.add(name);
+  });
+  return problems;
+}
+
+/** Validates the text of a deployments file; `source` names it in errors. */
+export function parseDeploymentsConfig(text: string, source: string): DeploymentsConfig {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    const detail = err instanceof YAMLParseError ? err.message : String(err);
+    throw new ConfigError(`Invalid deployments config ${source}: not valid YAML: ${detail}`, [detail]);
+  }
+  const result = deploymentsSchema.safeParse(raw, { reportInput: true });
+  const duplicates = findDuplicateVersionNames(raw);
+  if (!result.success || duplicates.length > 0) {
+    const problems = [...(result.success ? [] : result.error.issues.map(formatIssue)), ...duplicates];
+    throw new ConfigError(
+      `Invalid deployments config ${source} (${problems.length} problem${problems.length === 1 ? '' : 's'}; ` +
+        `fix them and redeploy, see README "Configuration"):\n${problems.map((line) => `  - ${line}`).join('\n')}`,
+      problems,
+    );
+  }
+  if (!result.success) throw new Error('unreachable: validation failed without problems');
+  const file = result.data;
+  const policy: Policy = { ...DEFAULT_POLICY, ...file.policy };
+  return {
+    project: file.project,
+    zone: file.zone,
+    namespace: file.namespace,
+    policy,
+    versions: file.versions.map((version) => ({
+      name: version.name,
+      repo: version.repo,
+      branch: version.branch,
+      kfDefPath: version.kfDefPath,
+      kfctlUrl: version.kfctlUrl,
+      paused: version.paused ?? false,
+      policy: { ...policy, ...version.policy },
+    })),
+  };
+}
+
+/** Reads and validates a deployments file. */
+export function loadDeploymentsConfig(path: string): DeploymentsConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(
+      `Cannot read deployments config ${path}: ${(err as Error).message}. Set AUTO_DEPLOY_CONFIG to an existing file.`,
+    );
+  }
+  return parseDeploymentsConfig(text, path);
+}

@@ -1,0 +1,207 @@
+/**
+ * The environment, declared once: every variable a function reads, with its schema and default
+ * (the same library, zod, as the deployments file). `readEnvironment(env)` validates all of them at
+ * once and returns settings the adapters use as they are; nothing downstream re-checks them.
+ */
+import { z } from 'zod';
+import { DEFAULT_GITHUB_API_URL } from '../adapters/github-rest.js';
+import { formatIssue } from './config-error.js';
+import { formatHostPort, type HostPort, parseHostPort } from './host-port.js';
+import { parseQueuePath } from './queue-path.js';
+
+/** The project id used locally when none is given: `demo-*` ids can never reach a real project. */
+export const LOCAL_PROJECT_ID = 'demo-kubeflow-auto-deploy';
+
+/** Cloud Tasks' limits for an HTTP task's dispatch deadline, and its default. */
+export const DISPATCH_DEADLINE_SECONDS = { min: 15, max: 1800, default: 600 } as const;
+
+/** Blank means unset, as a shell's `VAR=` does. */
+const unsetIfBlank = (value: unknown) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+const text = z.preprocess(unsetIfBlank, z.string().trim().optional());
+const hostPort = z.preprocess(
+  unsetIfBlank,
+  z
+    .string()
+    .trim()
+    .transform((value, ctx) => {
+      const parsed = parseHostPort(value);
+      if (parsed) return parsed;
+      ctx.addIssue({ code: 'custom', message: 'must be host:port (IPv6 as [::1]:8123)', input: value });
+      return z.NEVER;
+    })
+    .optional(),
+);
+const httpUrl = (what: string) =>
+  z.preprocess(
+    unsetIfBlank,
+    z
+      .string()
+      .trim()
+      .regex(/^https?:\/\/[^\s]+$/, { error: `must be ${what}` })
+      .optional(),
+  );
+
+/** Every variable the functions read, with its schema. The README's environment table documents them. */
+const environmentSchema = z.object({
+  AUTO_DEPLOY_CONFIG: text,
+  GOOGLE_CLOUD_PROJECT: text,
+  GCLOUD_PROJECT: text,
+  FIRESTORE_EMULATOR_HOST: hostPort,
+  GITHUB_WEBHOOK_SECRET: text,
+  GITHUB_WEBHOOK_SECRET_PREVIOUS: text,
+  TASKS_QUEUE: text,
+  TASKS_PROJECT: text,
+  TASKS_LOCATION: text,
+  TASKS_QUEUE_ID: text,
+  DEPLOY_WORKER_URL: httpUrl('the http(s) URL of the deployWorker function'),
+  TASKS_SERVICE_ACCOUNT: text,
+  TASKS_DISPATCH_DEADLINE_SECONDS: z.preprocess(
+    unsetIfBlank,
+    z
+      .string()
+      .trim()
+      .refine(isDispatchDeadline, { error: wholeSecondsMessage() })
+      .transform(Number)
+      .optional(),
+  ),
+  CLOUD_TASKS_EMULATOR_HOST: hostPort,
+  GITHUB_API_URL: httpUrl('an http(s) URL'),
+  GITHUB_TOKEN: text,
+  GITHUB_POLL: z.preprocess(
+    (value) => (typeof value === 'string' ? unsetIfBlank(value.trim().toLowerCase()) : value),
+    z.enum(['true', 'false'], { error: 'must be true or false' }).optional(),
+  ),
+  KUBECONFIG: text,
+  HOME: text,
+  KUBERNETES_SERVICE_HOST: text,
+  KUBERNETES_SERVICE_PORT: text,
+});
+
+function isDispatchDeadline(text: string): boolean {
+  const seconds = Number(text);
+  return (
+    /^\d+$/.test(text) && seconds >= DISPATCH_DEADLINE_SECONDS.min && seconds <= DISPATCH_DEADLINE_SECONDS.max
+  );
+}
+
+function wholeSecondsMessage(): string {
+  return `must be a whole number of seconds from ${DISPATCH_DEADLINE_SECONDS.min} to ${DISPATCH_DEADLINE_SECONDS.max}`;
+}
+
+/** Where deploy requests go and how Cloud Tasks delivers them. */
+export interface TasksSettings {
+  /** `projects/P/locations/L/queues/Q` */
+  queuePath: string;
+  /** A Cloud Tasks emulator (CLOUD_TASKS_EMULATOR_HOST), or null for the real service. */
+  emulator: HostPort | null;
+  /** The deployWorker URL the tasks call. */
+  workerUrl: string;
+  /** Service account whose OIDC token the tasks carry (the worker only accepts authenticated calls). */
+  serviceAccountEmail: string | null;
+  dispatchDeadlineSeconds: number;
+}
+
+/** What the environment says, validated. */
+export interface EnvironmentSettings {
+  /** AUTO_DEPLOY_CONFIG, or null for the repository's default file. */
+  configPath: string | null;
+  /** The Google Cloud project holding Firestore (and the queue). */
+  projectId: string;
+  /** `host:port` of a Firestore emulator, or null for the real service. */
+  firestoreEmulatorHost: string | null;
+  /** Webhook secrets accepted, current first; empty when none is set. */
+  webhookSecrets: string[];
+  /** The deploy queue, or the problem that prevents using one (reported by the functions that need it). */
+  tasks: TasksSettings | { problem: string };
+  /** The GitHub REST API for the poll fallback. */
+  github: { apiUrl: string; token: string | null; isPollEnabled: boolean };
+  /** Where the Kubernetes client finds its credentials (read by loadKubeConfig). */
+  kube: {
+    KUBECONFIG?: string;
+    HOME?: string;
+    KUBERNETES_SERVICE_HOST?: string;
+    KUBERNETES_SERVICE_PORT?: string;
+  };
+}
+
+type Environment = z.infer<typeof environmentSchema>;
+
+/** The values the cross-field rules look at, trimmed, blank as unset: they hold even when a field is malformed. */
+function lenient(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  return env[name]?.trim() || undefined;
+}
+
+/** Problems that involve several variables (reported with the per-variable ones). */
+function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
+  const problems: string[] = [];
+  const project = ['GOOGLE_CLOUD_PROJECT', 'GCLOUD_PROJECT', 'FIRESTORE_EMULATOR_HOST'].some((name) =>
+    lenient(env, name),
+  );
+  if (!project) problems.push('GOOGLE_CLOUD_PROJECT: must name the project that holds Firestore (missing)');
+  const queue = parseQueuePath(env);
+  if (!queue.ok && (lenient(env, 'TASKS_QUEUE') || lenient(env, 'TASKS_QUEUE_ID')))
+    problems.push(queue.problem);
+  return problems;
+}
+
+/**
+ * The queue settings. Missing ones are not an error (the status function needs none): they are returned
+ * as a problem for the functions that enqueue. Malformed ones were reported by crossFieldProblems.
+ */
+function tasksSettings(env: Environment): EnvironmentSettings['tasks'] {
+  const queue = parseQueuePath(env);
+  if (!queue.ok) return { problem: queue.problem };
+  if (!env.DEPLOY_WORKER_URL) {
+    return {
+      problem:
+        'DEPLOY_WORKER_URL: must be the URL of the deployWorker function that the tasks call (missing)',
+    };
+  }
+  return {
+    queuePath: queue.queuePath,
+    emulator: env.CLOUD_TASKS_EMULATOR_HOST ?? null,
+    workerUrl: env.DEPLOY_WORKER_URL,
+    serviceAccountEmail: env.TASKS_SERVICE_ACCOUNT ?? null,
+    dispatchDeadlineSeconds: env.TASKS_DISPATCH_DEADLINE_SECONDS ?? DISPATCH_DEADLINE_SECONDS.default,
+  };
+}
+
+/** Validates `env`; returns the settings, or every problem (each names its variable and the bad value). */
+export function readEnvironment(
+  env: NodeJS.ProcessEnv,
+): { ok: true; settings: EnvironmentSettings } | { ok: false; problems: string[] } {
+  const result = environmentSchema.safeParse(env, { reportInput: true });
+  const problems = [
+    ...(result.success ? [] : result.error.issues.map(formatIssue)),
+    ...crossFieldProblems(env),
+  ];
+  if (!result.success || problems.length > 0) return { ok: false, problems };
+  const values = result.data;
+  const firestoreEmulator = values.FIRESTORE_EMULATOR_HOST;
+  const projectId = values.GOOGLE_CLOUD_PROJECT ?? values.GCLOUD_PROJECT ?? LOCAL_PROJECT_ID;
+  const tasks = tasksSettings(values);
+  const { KUBECONFIG, HOME, KUBERNETES_SERVICE_HOST, KUBERNETES_SERVICE_PORT } = values;
+  return {
+    ok: true,
+    settings: {
+      configPath: values.AUTO_DEPLOY_CONFIG ?? null,
+      projectId,
+      firestoreEmulatorHost: firestoreEmulator ? formatHostPort(firestoreEmulator) : null,
+      webhookSecrets: [values.GITHUB_WEBHOOK_SECRET, values.GITHUB_WEBHOOK_SECRET_PREVIOUS].filter(
+        (secret): secret is string => secret !== undefined,
+      ),
+      tasks,
+      github: {
+        apiUrl: (values.GITHUB_API_URL ?? DEFAULT_GITHUB_API_URL).replace(/\/+$/, ''),
+        token: values.GITHUB_TOKEN ?? null,
+        isPollEnabled: values.GITHUB_POLL !== 'false',
+      },
+      kube: Object.fromEntries(
+        Object.entries({ KUBECONFIG, HOME, KUBERNETES_SERVICE_HOST, KUBERNETES_SERVICE_PORT }).filter(
+          ([, value]) => value !== undefined,
+        ),
+      ),
+    },
+  };
+}
