@@ -232,7 +232,8 @@ export interface LaunchStore {
       now: Date;
       candidateNames: (request: DeployRequest) => string[];
     },
-    decide: (view: LaunchView) => LaunchClaim,
+    /** Pure in production; may be async so a test can hold a transaction open between its read and its write. */
+    decide: (view: LaunchView) => LaunchClaim | Promise<LaunchClaim>,
   ): Promise<LaunchStep>;
   /** In one transaction: reads the request and its deployment; applies `decide`'s writes. */
   claimTeardown(requestId: string, decide: (view: TeardownView) => TeardownClaim): Promise<TeardownStep>;

@@ -77,8 +77,14 @@ class FlakyStore extends FirestoreLaunchStore {
   override getRequest(id: string): Promise<DeployRequest | null> {
     return this.isDown ? this.fail() : super.getRequest(id);
   }
-  override claimLaunch(...args: Parameters<FirestoreLaunchStore['claimLaunch']>) {
-    return this.isDown ? this.fail() : super.claimLaunch(...args);
+  /** Runs inside each launch transaction, after its reads and before its decision and writes. */
+  betweenReadAndWrite: (() => Promise<void>) | null = null;
+  override claimLaunch(...[claim, decide]: Parameters<FirestoreLaunchStore['claimLaunch']>) {
+    if (this.isDown) return this.fail();
+    return super.claimLaunch(claim, async (view) => {
+      await this.betweenReadAndWrite?.();
+      return decide(view);
+    });
   }
   override finishStep(...args: Parameters<FirestoreLaunchStore['finishStep']>): Promise<void> {
     return this.isDown || this.isFinishDown ? this.fail() : super.finishStep(...args);
@@ -639,9 +645,26 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
       await putRequest(db, deployRequest(masterId));
       await putRequest(db, deployRequest(v1Id, { version: 'v1', commit: SHA_B }));
       const to = await startWorker({ config: deploymentsConfig(1) });
+      // Both launch transactions read (no deployment active yet) before either decides and writes.
+      let arrived = 0;
+      let releaseBoth: () => void = () => {};
+      const bothRead = new Promise<void>((resolve) => {
+        releaseBoth = resolve;
+      });
+      let overlapped = false;
+      store.betweenReadAndWrite = async () => {
+        arrived += 1;
+        if (arrived === 2) {
+          overlapped = true;
+          releaseBoth();
+        }
+        // Only the first attempt of each waits; a retried transaction goes straight on.
+        if (arrived <= 2) await bothRead;
+      };
 
       const responses = await Promise.all([deliver(masterId, { to }), deliver(v1Id, { to })]);
 
+      assert.ok(overlapped, 'the two launch transactions did not overlap');
       assert.deepEqual(responses.map((response) => response.status).sort(), [200, 200]);
       assert.deepEqual(responses.map((response) => response.body.result).sort(), [
         'deferred-at-capacity',

@@ -221,7 +221,7 @@ export class MemoryLaunchStore implements LaunchStore {
     const deployments = this.state
       .deploymentList()
       .filter((d) => d.version === request?.version || ACTIVE_STATUSES.includes(d.status));
-    const { step, writes } = decide({
+    const { step, writes } = await decide({
       request,
       version: config ? this.state.versionState(config) : null,
       deployments,

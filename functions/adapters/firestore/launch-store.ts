@@ -33,11 +33,11 @@ export class FirestoreLaunchStore implements LaunchStore {
       now: Date;
       candidateNames: (request: DeployRequest) => string[];
     },
-    decide: (view: LaunchView) => LaunchClaim,
+    decide: (view: LaunchView) => LaunchClaim | Promise<LaunchClaim>,
   ): Promise<LaunchStep> {
     return this.db.runTransaction(async (tx) => {
       const view = await this.readLaunchView(tx, claim);
-      const { step, writes } = decide(view);
+      const { step, writes } = await decide(view);
       this.apply(tx, claim.requestId, writes);
       return step;
     });
