@@ -74,7 +74,8 @@ class InMemoryStatusReader implements StatusReader {
   calls: string[] = [];
   constructor(
     private readonly versions: VersionView[],
-    private readonly deployments: Deployment[],
+    /** What the store returns, in the store's order. */
+    public deployments: Deployment[],
   ) {}
   async listVersions(): Promise<VersionView[]> {
     this.calls.push('listVersions');
@@ -206,11 +207,29 @@ describe('deploymentStatus over HTTP (functions-framework)', () => {
         assert.equal(aaa?.status, 'ready');
         assert.equal(aaa?.kfctlVersion, 'v1.0-0-g94c35cf');
         assert.equal(aaa?.commitUrl, `https://github.com/kubeflow/manifests/commit/${SHA_1}`);
-        assert.equal(aaa?.credentialsCommand, DEPLOYMENTS[0]?.credentialsCommand);
+        assert.equal(
+          aaa?.credentialsCommand,
+          'gcloud --project=kf-ci container clusters get-credentials --zone=us-east1-d kf-master-0310-aaa',
+        );
         assert.equal(list[1]?.error, `kfctl apply failed: ${EVIL}`);
         assert.deepEqual(reader.calls, ['listDeployments']);
       });
     }
+
+    it('orders by launch time whatever order the store returns', async () => {
+      const shuffles = [
+        [...DEPLOYMENTS].reverse(),
+        [2, 0, 3, 1].map((index) => DEPLOYMENTS[index] as Deployment),
+      ];
+      for (const shuffled of shuffles) {
+        reader.deployments = shuffled;
+        const { body } = await getJson('/api/deployments');
+        assert.deepEqual(
+          (body as Record<string, unknown>[]).map((d) => d.instance),
+          ['kf-master-0310-ccc', 'kf-v1-0310-ddd', 'kf-master-0310-bbb', 'kf-master-0310-aaa'],
+        );
+      }
+    });
 
     it('answers 503 JSON when the store cannot be read', async () => {
       reader.failing = true;

@@ -101,7 +101,17 @@ describe('parsePushPayload', () => {
 
   it('parses every push example of @octokit/webhooks-examples, tags and deletions included', () => {
     const all = pushExamples();
-    assert.ok(all.length > 1);
+    // The set this claims to cover: a tag creation, tag deletions and branch pushes with commits.
+    const kinds = new Set(
+      all.map(
+        (e) => `${e.ref.startsWith('refs/tags/') ? 'tag' : 'branch'} ${e.deleted ? 'deleted' : 'pushed'}`,
+      ),
+    );
+    assert.deepEqual([...kinds].sort(), ['branch pushed', 'tag deleted', 'tag pushed']);
+    assert.ok(
+      all.some((e) => e.commits.length > 0),
+      'no example with commits',
+    );
     for (const example of all) {
       const push = parsePushPayload(example, DELIVERY_ID);
       assert.equal(push.ref, example.ref);

@@ -1,0 +1,146 @@
+/**
+ * functions/index.ts, the production entry point, served the way Cloud Functions serves it: the
+ * Functions Framework's own CLI (`functions-framework --target=<name> --source=...`) in a child process
+ * whose environment is the function's configuration. Checks that every exported name serves, that the
+ * configuration comes from the environment, and that a bad configuration answers 500 with its problems
+ * and a CRITICAL log line instead of crashing the instance.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { FUNCTION_NAMES } from '../../functions/app.js';
+import { freePort, waitFor } from '../../scripts/lib/net.js';
+import { firestoreEmulatorHost, TEST_PROJECT_ID } from '../support/firestore.js';
+
+/** The package's `functions-framework` bin, next to its main module (its exports map hides the file). */
+const FRAMEWORK_CLI = join(
+  dirname(createRequire(import.meta.url).resolve('@google-cloud/functions-framework')),
+  'main.js',
+);
+
+interface Served {
+  url: string;
+  output: () => string;
+  stop: () => Promise<void>;
+}
+
+async function serve(target: string, env: NodeJS.ProcessEnv): Promise<Served> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', FRAMEWORK_CLI, `--target=${target}`, '--source=functions/index.ts', `--port=${port}`],
+    {
+      env: { PATH: process.env.PATH, METADATA_SERVER_DETECTION: 'none', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  await waitFor(async () => {
+    if (child.exitCode !== null) throw new Error(`the framework exited (${child.exitCode}):\n${output}`);
+    return output.includes('Serving function...');
+  }, 20_000);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
+}
+
+describe('functions/index.ts under the Functions Framework CLI', () => {
+  let emulator: string;
+  const started: Served[] = [];
+
+  before(async function () {
+    this.timeout(60_000);
+    emulator = await firestoreEmulatorHost();
+  });
+
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((served) => served.stop()));
+  });
+
+  async function start(target: string, env: NodeJS.ProcessEnv): Promise<Served> {
+    const served = await serve(target, env);
+    started.push(served);
+    return served;
+  }
+
+  it('serves deploymentStatus from the environment: the default deployments file, Firestore of the project', async () => {
+    const served = await start('deploymentStatus', {
+      GOOGLE_CLOUD_PROJECT: TEST_PROJECT_ID,
+      FIRESTORE_EMULATOR_HOST: emulator,
+    });
+    const response = await fetch(`${served.url}/api/versions`);
+    assert.equal(response.status, 200);
+    const versions = (await response.json()) as Array<{ name: string }>;
+    assert.ok(versions.length > 0);
+    assert.ok(
+      versions.some((version) => version.name === 'master'),
+      JSON.stringify(versions),
+    );
+    const configLine = served
+      .output()
+      .split('\n')
+      .find((line) => line.includes('"configuration loaded"'));
+    assert.ok(configLine, served.output());
+    assert.equal(JSON.parse(configLine).severity, 'INFO');
+  });
+
+  it('exports every function name', async () => {
+    // A name the entry does not register makes the framework exit before serving.
+    for (const name of FUNCTION_NAMES) {
+      const served = await start(name, {
+        GOOGLE_CLOUD_PROJECT: TEST_PROJECT_ID,
+        FIRESTORE_EMULATOR_HOST: emulator,
+      });
+      assert.match(served.output(), new RegExp(`Function: ${name}`));
+    }
+  });
+
+  it('answers 500 with every problem and logs CRITICAL when the configuration is invalid; the instance lives on', async () => {
+    const served = await start('deploymentStatus', {
+      AUTO_DEPLOY_CONFIG: '/nonexistent/deployments.yaml',
+      CLOUD_TASKS_EMULATOR_HOST: 'not-a-host',
+    });
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const response = await fetch(`${served.url}/api/versions`);
+      assert.equal(response.status, 500);
+      const body = (await response.json()) as { error: string };
+      assert.match(body.error, /AUTO_DEPLOY_CONFIG/);
+      assert.match(body.error, /CLOUD_TASKS_EMULATOR_HOST/);
+      assert.match(body.error, /GOOGLE_CLOUD_PROJECT/);
+    }
+    const critical = served
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('"severity":"CRITICAL"'));
+    assert.ok(critical.length >= 1, served.output());
+    assert.match(critical[0] ?? '', /deploymentStatus cannot start/);
+  });
+
+  it('githubWebhook refuses to run without a secret: 500 naming GITHUB_WEBHOOK_SECRET', async () => {
+    const served = await start('githubWebhook', {
+      GOOGLE_CLOUD_PROJECT: TEST_PROJECT_ID,
+      FIRESTORE_EMULATOR_HOST: emulator,
+    });
+    const response = await fetch(served.url, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'Content-Type': 'application/json' },
+    });
+    assert.equal(response.status, 500);
+    assert.match(((await response.json()) as { error: string }).error, /GITHUB_WEBHOOK_SECRET is not set/);
+  });
+});
