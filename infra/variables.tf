@@ -47,6 +47,17 @@ variable "name_prefix" {
   }
 }
 
+variable "state_bucket" {
+  description = "The GCS bucket holding this configuration's Terraform state. Terraform itself does not use it (a backend cannot read variables): npm run deploy reads it from the tfvars file and passes it to terraform init."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.state_bucket == null || can(regex("^[a-z0-9][a-z0-9._-]{1,221}[a-z0-9]$", var.state_bucket))
+    error_message = "state_bucket must be a bucket name: lower-case letters, digits, '-', '_' or '.'."
+  }
+}
+
 # --------------------------------------------------------------------------- the cluster
 
 variable "gke_cluster" {

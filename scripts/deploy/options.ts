@@ -17,8 +17,8 @@ export interface DeployOptions {
   isPreconfirmed: boolean;
   /** Absolute path of the tfvars file. */
   varFile: string;
-  /** The GCS bucket and prefix of the Terraform state. */
-  stateBucket: string;
+  /** The GCS bucket of the Terraform state; null: `state_bucket` of the tfvars file (resolveStateBucket). */
+  stateBucket: string | null;
   statePrefix: string;
   /** Rollback: the source object (source/<sha256>.zip) to point the functions back at; null deploys the checkout. */
   rollbackObject: string | null;
@@ -32,7 +32,8 @@ applies it once you confirm, then checks that the status page answers.
   --plan-only              stop after the plan (nothing is changed)
   --yes, -y                apply without asking (CI); needed when there is no terminal
   --var-file PATH          the tfvars file (infra/terraform.tfvars)
-  --state-bucket NAME      GCS bucket of the Terraform state (or AUTO_DEPLOY_STATE_BUCKET)
+  --state-bucket NAME      GCS bucket of the Terraform state (or AUTO_DEPLOY_STATE_BUCKET;
+                           default: state_bucket in the tfvars file)
   --state-prefix PREFIX    path of the state in the bucket (kubeflow-auto-deploy, or AUTO_DEPLOY_STATE_PREFIX)
   --rollback OBJECT        run an earlier source archive again (source/<sha256>.zip, or its gs:// URL):
                            no build, no tests, no upload; see infra/README.md "Rolling back"
@@ -50,17 +51,8 @@ export function parseDeployArgs(argv: string[], env: NodeJS.ProcessEnv, root: st
   }
   if (values.help) return null;
 
-  const stateBucket = (values['state-bucket'] ?? env.AUTO_DEPLOY_STATE_BUCKET ?? '').trim();
-  if (!stateBucket) {
-    throw new DeployUsageError(
-      'The Terraform state lives in a GCS bucket: pass --state-bucket NAME (or set AUTO_DEPLOY_STATE_BUCKET). ' +
-        'Create it once: gcloud storage buckets create gs://NAME --project=PROJECT --location=REGION ' +
-        '--uniform-bucket-level-access --public-access-prevention (see infra/README.md).',
-    );
-  }
-  if (!/^[a-z0-9][a-z0-9._-]{1,221}[a-z0-9]$/.test(stateBucket)) {
-    throw new DeployUsageError(`--state-bucket: not a bucket name: ${JSON.stringify(stateBucket)}`);
-  }
+  const stateBucket = (values['state-bucket'] ?? env.AUTO_DEPLOY_STATE_BUCKET ?? '').trim() || null;
+  if (stateBucket !== null) checkBucketName(stateBucket, '--state-bucket');
   const statePrefix =
     (values['state-prefix'] ?? env.AUTO_DEPLOY_STATE_PREFIX ?? '').trim() || 'kubeflow-auto-deploy';
 
@@ -85,6 +77,18 @@ export function parseDeployArgs(argv: string[], env: NodeJS.ProcessEnv, root: st
     statePrefix,
     rollbackObject,
   };
+}
+
+/** The message for a deploy that does not know where the state is. */
+export const NO_STATE_BUCKET =
+  'The Terraform state lives in a GCS bucket: set state_bucket in infra/terraform.tfvars (or pass ' +
+  '--state-bucket NAME, or set AUTO_DEPLOY_STATE_BUCKET). Create the bucket once: see infra/README.md.';
+
+/** Throws DeployUsageError unless `name` is a GCS bucket name. */
+export function checkBucketName(name: string, source: string): void {
+  if (!/^[a-z0-9][a-z0-9._-]{1,221}[a-z0-9]$/.test(name)) {
+    throw new DeployUsageError(`${source}: not a bucket name: ${JSON.stringify(name)}`);
+  }
 }
 
 function parse(argv: string[]) {

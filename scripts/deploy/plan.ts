@@ -4,7 +4,7 @@
  * anything.
  */
 import { join } from 'node:path';
-import { type DeployOptions, DeployUsageError } from './options.js';
+import { type DeployOptions, DeployUsageError, NO_STATE_BUCKET } from './options.js';
 
 /** A command: what the runner spawns, with the output shown. */
 export interface Command {
@@ -64,6 +64,7 @@ export function planDeploy(options: DeployOptions, paths: DeployPaths, context: 
         'or --plan-only to review the plan.',
     );
   }
+  if (options.stateBucket === null) throw new DeployUsageError(NO_STATE_BUCKET);
   const work = workPaths(paths.root);
   const terraform = (...args: string[]): Command => ({
     command: 'terraform',

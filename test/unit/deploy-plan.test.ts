@@ -7,6 +7,7 @@ import { DeployUsageError, parseDeployArgs } from '../../scripts/deploy/options.
 import { type Command, type DeployStep, planDeploy } from '../../scripts/deploy/plan.js';
 import { DeployError, type DeployRunner, runDeploy } from '../../scripts/deploy/run.js';
 import { readStatusOutputs } from '../../scripts/deploy/smoke.js';
+import { readStateBucket } from '../../scripts/deploy/tfvars.js';
 
 const ROOT = '/repo';
 const SHA = 'ab'.repeat(32);
@@ -51,13 +52,27 @@ const BUILD = ['npm run build', 'npm run test:unit', 'package /repo/.deploy/func
 const APPLY = [`${TF} apply -input=false /repo/.deploy/tfplan`, 'smoke /api/versions'];
 
 describe('deploy: options', () => {
-  it('needs the state bucket, from --state-bucket or AUTO_DEPLOY_STATE_BUCKET', () => {
-    assert.throws(() => options([]), DeployUsageError);
-    assert.throws(() => options([]), /--state-bucket NAME/);
+  it('takes the state bucket from --state-bucket, else AUTO_DEPLOY_STATE_BUCKET, else the tfvars file', async () => {
     assert.equal(options([], { AUTO_DEPLOY_STATE_BUCKET: 'from-env' }).stateBucket, 'from-env');
     assert.equal(
       options(['--state-bucket', 'bucket-1'], { AUTO_DEPLOY_STATE_BUCKET: 'from-env' }).stateBucket,
       'bucket-1',
+    );
+    assert.equal(options([]).stateBucket, null);
+    assert.throws(() => options(['--state-bucket', 'Not A Bucket']), /not a bucket name/);
+    const tfvars = 'project_id = "p-123456"\nstate_bucket = "p-tfstate"\n';
+    assert.equal(await readStateBucket(tfvars, 'terraform.tfvars'), 'p-tfstate');
+    assert.equal(await readStateBucket('project_id = "p-123456"\n', 'terraform.tfvars'), null);
+    await assert.rejects(
+      readStateBucket('state_bucket = "UPPER"\n', 'x.tfvars'),
+      /x\.tfvars: state_bucket: not a bucket name/,
+    );
+  });
+
+  it('cannot plan without knowing where the state is', () => {
+    assert.throws(
+      () => planDeploy(options([]), { root: ROOT }, INTERACTIVE),
+      /set state_bucket in infra\/terraform\.tfvars/,
     );
   });
 
