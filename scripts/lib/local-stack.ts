@@ -9,7 +9,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createKubeJobLauncher, kubeConfigForLocalServer } from '../../functions/adapters/kube-jobs.js';
+import { createKubeJobLauncher } from '../../functions/adapters/kube-jobs.js';
 import { createTasksClient } from '../../functions/adapters/tasks-queue.js';
 import {
   type App,
@@ -21,7 +21,12 @@ import {
 import { type AppConfig, LOCAL_PROJECT_ID, loadConfig } from '../../functions/config.js';
 import type { JobLauncher } from '../../functions/core/ports.js';
 import { createLogger, describeError, type Logger } from '../../functions/log.js';
-import { type KubeServer, renderLocalKubeconfig, startKubeServer } from '../kube-server/server.js';
+import {
+  type KubeServer,
+  kubeConfigForLocalServer,
+  renderLocalKubeconfig,
+  startKubeServer,
+} from '../kube-server/server.js';
 import { startTasksEmulator, type TasksEmulator } from '../tasks-emulator/server.js';
 import { startFirestoreEmulator } from './firestore-emulator.js';
 import { type Gateway, startGateway } from './gateway.js';

@@ -16,10 +16,13 @@ import {
   createKubeJobLauncher,
   type KubeJobLauncher,
   type KubeJobLauncherOptions,
-  kubeConfigForLocalServer,
   loadKubeConfig,
 } from '../../functions/adapters/kube-jobs.js';
-import { type KubeServer, startKubeServer } from '../../scripts/kube-server/server.js';
+import {
+  type KubeServer,
+  kubeConfigForLocalServer,
+  startKubeServer,
+} from '../../scripts/kube-server/server.js';
 import { freePort } from '../../scripts/lib/net.js';
 
 export const TEST_KUBECONFIG_ENV = 'AUTO_DEPLOY_TEST_KUBECONFIG';

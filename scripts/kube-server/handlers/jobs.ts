@@ -1,0 +1,14 @@
+/** `/apis/batch/v1/namespaces/NS/jobs`: list (GET) and create (POST) the Jobs of a namespace. */
+import type { Route } from '../route.js';
+import { listJobs } from './list-jobs.js';
+
+export const jobsRoute: Route = {
+  path: /^\/apis\/batch\/v1\/namespaces\/([^/]+)\/jobs\/?$/,
+  GET: (request, context) => listJobs(request.params[0], request, context),
+  POST: async (request, context) => {
+    const namespace = request.params[0] as string;
+    const created = context.store.create(namespace, await request.json());
+    context.log({ severity: 'INFO', message: 'job created', namespace, job: created.metadata.name });
+    return { code: 201, body: created };
+  },
+};
