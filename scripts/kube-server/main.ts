@@ -1,8 +1,10 @@
 /**
- * CLI for the local Kubernetes API server (batch/v1 Jobs only, plain HTTP; dev and tests):
+ * CLI for the local Kubernetes API server (batch/v1 Jobs, with their pods and events; HTTPS with a CA
+ * made at start; dev and tests):
  * `npx tsx scripts/kube-server/main.ts [--host 127.0.0.1] [--port 8124] [--token T] [--namespace NS] [--kubeconfig PATH]`
- * Prints `kube server listening on http://host:port` once ready; with `--kubeconfig PATH` it also writes a
- * kubeconfig for it (use it with `KUBECONFIG=PATH`). Stops on SIGINT/SIGTERM.
+ * Prints `kube server listening on https://host:port` once ready; with `--kubeconfig PATH` it also writes a
+ * kubeconfig for it, CA included (`kubectl --kubeconfig PATH get jobs`, or `KUBECONFIG=PATH`).
+ * Stops on SIGINT/SIGTERM.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -69,7 +71,7 @@ async function main(): Promise<void> {
   });
   if (options.kubeconfig) {
     try {
-      writeFileSync(options.kubeconfig, renderLocalKubeconfig(server.url, server.token, options.namespace), {
+      writeFileSync(options.kubeconfig, renderLocalKubeconfig(server, options.namespace), {
         mode: 0o600,
       });
     } catch (error) {

@@ -37,6 +37,8 @@ export interface ServerContext {
   faults: FaultQueue;
   requests: RequestLog;
   log: (entry: JsonObject) => void;
+  /** The server's clock (ages and durations in Tables). */
+  now(): Date;
   /** Deletes every Job and fault and forgets the request log. */
   reset(): void;
 }

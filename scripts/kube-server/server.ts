@@ -1,26 +1,34 @@
 /**
- * A local Kubernetes API server for batch/v1 Jobs, over plain HTTP, for development and tests
- * (no real kube-apiserver can run here). It speaks the wire protocol the real
- * `@kubernetes/client-node` uses: bearer-token auth, Job create (with `generateName`) / get /
- * list (with label selectors) / delete, and errors as `Status` objects with the reasons and codes
- * a real API server returns (401 Unauthorized, 404 NotFound, 409 AlreadyExists, 422 Invalid, ...).
+ * A local Kubernetes API server for batch/v1 Jobs, for development and tests (no real
+ * kube-apiserver can run here). It serves HTTPS with a CA it makes at start (`caPem`; the kubeconfigs
+ * of local-kubeconfig.ts carry it) and speaks the wire protocol of the real `@kubernetes/client-node`
+ * and of `kubectl`: bearer-token auth, discovery (`/version`, `/api`, `/apis`, ...), Job create (with
+ * `generateName`) / get / list (label and field selectors) / delete, Tables for `kubectl get`, a
+ * made-up pod and events per Job (so `kubectl get pods` and `kubectl describe` show what a cluster
+ * would), and errors as `Status` objects with the reasons and codes a real API server returns
+ * (401 Unauthorized, 404 NotFound, 409 AlreadyExists, 422 Invalid, ...).
  *
  * Nothing runs the Jobs: tests drive their status through the control API
  * (`POST /_control/namespaces/NS/jobs/NAME/complete|fail|start`, or `completeJob()` / `failJob()`
  * in-process) and make API calls fail on purpose with fault injection
  * (`POST /_control/faults {status, count, method?}`, or `injectFaults()`).
  *
- * Deliberate gaps: namespaces always exist, there are no pods, no watch, no field selectors, no
- * paging (`limit` / `continue`), and validation covers names, labels, annotation keys and the parts
- * of the pod template a Job needs (containers, images, restartPolicy), not the full schema.
+ * Deliberate gaps: namespaces always exist, pods and events are read-only views of the Jobs, no
+ * watch, no paging (`limit` / `continue`), no aggregated discovery (kubectl falls back to the legacy
+ * documents), and validation covers names, labels, annotation keys and the parts of the pod template
+ * a Job needs (containers, images, restartPolicy), not the full schema.
  *
- * The parts: job-store.ts (+ job-validation.ts, label-syntax.ts), label-selector.ts, job-lifecycle.ts
- * and job-control.ts (Job status), faults.ts, request-log.ts, status-error.ts, route.ts and
- * handlers/ (one route per file), request-listener.ts (auth, faults, routing), local-kubeconfig.ts.
+ * The parts: job-store.ts (+ job-validation.ts, label-syntax.ts), label-selector.ts and
+ * field-selector.ts, job-lifecycle.ts and job-control.ts (Job status), faults.ts, request-log.ts,
+ * status-error.ts, route.ts and handlers/ (one route per file), resources/ (each served kind:
+ * discovery entry, fields, Table columns; the pods and events of Jobs), resource-reply.ts (lists,
+ * selectors, Tables), discovery.ts, request-listener.ts (auth, faults, routing), certificates.ts
+ * (TLS), local-kubeconfig.ts.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { createLocalCertificates } from './certificates.js';
 import { FaultQueue, type FaultSpec } from './faults.js';
 import { JobControl } from './job-control.js';
 import { JobStore } from './job-store.js';
@@ -58,11 +66,13 @@ export interface KubeServerOptions {
 }
 
 export interface KubeServer {
-  /** `http://host:port`, the cluster `server` of a kubeconfig. */
+  /** `https://host:port`, the cluster `server` of a kubeconfig. */
   url: string;
   host: string;
   port: number;
   token: string;
+  /** The PEM of the CA that signed the server's certificate: what clients must trust. */
+  caPem: string;
   stop(): Promise<void>;
   /** Copies of the Jobs of `namespace` (every namespace when omitted), oldest first. */
   jobs(namespace?: string): KubeJob[];
@@ -101,7 +111,8 @@ export async function startKubeServer(options: KubeServerOptions = {}): Promise<
   const host = options.host ?? '127.0.0.1';
   const token = options.token ?? randomBytes(16).toString('hex');
   const log = options.log ?? (() => {});
-  const store = new JobStore(options.now ?? (() => new Date()));
+  const now = options.now ?? (() => new Date());
+  const store = new JobStore(now);
   const faults = new FaultQueue();
   const requests = new RequestLog();
   const jobs = new JobControl(store);
@@ -110,7 +121,7 @@ export async function startKubeServer(options: KubeServerOptions = {}): Promise<
     faults.clear();
     requests.clear();
   };
-  const context: ServerContext = { store, jobs, faults, requests, log, reset };
+  const context: ServerContext = { store, jobs, faults, requests, log, now, reset };
 
   const timers = new Set<NodeJS.Timeout>();
   const delay = (ms: number) =>
@@ -122,7 +133,11 @@ export async function startKubeServer(options: KubeServerOptions = {}): Promise<
       timers.add(timer);
     });
 
-  const server = createServer(createRequestListener({ token, context, delay }));
+  const tls = await createLocalCertificates([host]);
+  const server = createServer(
+    { key: tls.keyPem, cert: tls.certPem },
+    createRequestListener({ token, context, delay }),
+  );
   const port = await new Promise<number>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => {
@@ -131,7 +146,7 @@ export async function startKubeServer(options: KubeServerOptions = {}): Promise<
     });
   });
   const urlHost = host.includes(':') ? `[${host}]` : host;
-  const url = `http://${urlHost}:${port}`;
+  const url = `https://${urlHost}:${port}`;
   log({ severity: 'INFO', message: 'kube server started', url });
 
   let stopping: Promise<void> | undefined;
@@ -140,6 +155,7 @@ export async function startKubeServer(options: KubeServerOptions = {}): Promise<
     host,
     port,
     token,
+    caPem: tls.caPem,
     stop() {
       stopping ??= new Promise<void>((resolve) => {
         for (const timer of timers) clearTimeout(timer);

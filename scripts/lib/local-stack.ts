@@ -136,16 +136,11 @@ export async function startLocalStack(
       kubeServer = await startKubeServer({ token: env.LOCAL_KUBE_TOKEN?.trim() || undefined });
       const server = kubeServer;
       stops.push(() => server.stop());
-      jobs = createKubeJobLauncher(
-        kubeConfigForLocalServer(kubeServer.url, kubeServer.token, config.deployments.namespace),
-      );
+      jobs = createKubeJobLauncher(kubeConfigForLocalServer(kubeServer, config.deployments.namespace));
       const dir = options.stateDir ?? join(process.cwd(), '.emulators');
       mkdirSync(dir, { recursive: true });
       kubeconfigPath = join(dir, 'kubeconfig');
-      writeFileSync(
-        kubeconfigPath,
-        renderLocalKubeconfig(kubeServer.url, kubeServer.token, config.deployments.namespace),
-      );
+      writeFileSync(kubeconfigPath, renderLocalKubeconfig(kubeServer, config.deployments.namespace));
       logger.info('local kubernetes API server started', { url: kubeServer.url, kubeconfig: kubeconfigPath });
     }
 

@@ -630,9 +630,7 @@ describe('deploy pipeline end to end (whole local stack)', function () {
     const sha = fakeSha('e2e-10');
     // A deploy Job of the commit that Firestore knows nothing about (e.g. started by hand).
     const orphanInstance = 'kf-master-0101-0a0';
-    const orphan = await createKubeJobLauncher(
-      kubeConfigForLocalServer(kube.url, kube.token, E2E_NAMESPACE),
-    ).createJob(
+    const orphan = await createKubeJobLauncher(kubeConfigForLocalServer(kube, E2E_NAMESPACE)).createJob(
       E2E_NAMESPACE,
       renderDeployJob(loadJobTemplates().deploy, {
         version: 'master',

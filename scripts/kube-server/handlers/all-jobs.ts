@@ -1,8 +1,10 @@
 /** `/apis/batch/v1/jobs`: the Jobs of every namespace (GET). */
+import { listReply } from '../resource-reply.js';
+import { JOB_TYPE } from '../resources/job-type.js';
 import type { Route } from '../route.js';
-import { listJobs } from './list-jobs.js';
 
 export const allJobsRoute: Route = {
   path: /^\/apis\/batch\/v1\/jobs\/?$/,
-  GET: (request, context) => listJobs(undefined, request, context),
+  GET: (request, context) =>
+    listReply(JOB_TYPE, context.store.list(), request, context.store.resourceVersion, context.now()),
 };

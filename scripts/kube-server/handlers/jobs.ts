@@ -1,10 +1,18 @@
 /** `/apis/batch/v1/namespaces/NS/jobs`: list (GET) and create (POST) the Jobs of a namespace. */
+import { listReply } from '../resource-reply.js';
+import { JOB_TYPE } from '../resources/job-type.js';
 import type { Route } from '../route.js';
-import { listJobs } from './list-jobs.js';
 
 export const jobsRoute: Route = {
   path: /^\/apis\/batch\/v1\/namespaces\/([^/]+)\/jobs\/?$/,
-  GET: (request, context) => listJobs(request.params[0], request, context),
+  GET: (request, context) =>
+    listReply(
+      JOB_TYPE,
+      context.store.list(request.params[0]),
+      request,
+      context.store.resourceVersion,
+      context.now(),
+    ),
   POST: async (request, context) => {
     const namespace = request.params[0] as string;
     const created = context.store.create(namespace, await request.json());
