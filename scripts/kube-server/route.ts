@@ -6,6 +6,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FaultQueue } from './faults.js';
 import type { JobControl } from './job-control.js';
+import type { JobRunner } from './job-runner.js';
 import type { JobStore } from './job-store.js';
 import type { RequestLog } from './request-log.js';
 import { methodNotAllowed, type StatusError, unknownResource } from './status-error.js';
@@ -34,6 +35,8 @@ export interface Reply {
 export interface ServerContext {
   store: JobStore;
   jobs: JobControl;
+  /** Runs new Jobs when the server completes them by itself (jobSeconds > 0). */
+  runner: JobRunner;
   faults: FaultQueue;
   requests: RequestLog;
   log: (entry: JsonObject) => void;

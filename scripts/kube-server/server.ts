@@ -8,9 +8,11 @@
  * would), and errors as `Status` objects with the reasons and codes a real API server returns
  * (401 Unauthorized, 404 NotFound, 409 AlreadyExists, 422 Invalid, ...).
  *
- * Nothing runs the Jobs: tests drive their status through the control API
- * (`POST /_control/namespaces/NS/jobs/NAME/complete|fail|start`, or `completeJob()` / `failJob()`
- * in-process) and make API calls fail on purpose with fault injection
+ * Jobs run only if asked to: with `jobSeconds` > 0 (what `npm start` uses) each Job starts when
+ * created and completes by itself that many seconds later (job-runner.ts). With 0 (the default)
+ * tests drive their status through the control API (`POST /_control/namespaces/NS/jobs/NAME/
+ * complete|fail|start`, or `completeJob()` / `failJob()` in-process). Either way, `onJobFinished`
+ * listeners hear of every Job that ends. Fault injection makes API calls fail on purpose
  * (`POST /_control/faults {status, count, method?}`, or `injectFaults()`).
  *
  * Deliberate gaps: namespaces always exist, pods and events are read-only views of the Jobs, no
@@ -20,7 +22,7 @@
  *
  * The parts: job-store.ts (+ job-validation.ts, label-syntax.ts), label-selector.ts and
  * field-selector.ts, job-lifecycle.ts and job-control.ts (Job status), faults.ts, request-log.ts,
- * status-error.ts, route.ts and handlers/ (one route per file), resources/ (each served kind:
+ * job-runner.ts and job-seconds.ts (Jobs that finish by themselves), status-error.ts, route.ts and handlers/ (one route per file), resources/ (each served kind:
  * discovery entry, fields, Table columns; the pods and events of Jobs), resource-reply.ts (lists,
  * selectors, Tables), discovery.ts, request-listener.ts (auth, faults, routing), certificates.ts
  * (TLS), local-kubeconfig.ts.
@@ -30,7 +32,8 @@ import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createLocalCertificates } from './certificates.js';
 import { FaultQueue, type FaultSpec } from './faults.js';
-import { JobControl } from './job-control.js';
+import { JobControl, type JobFinishedListener } from './job-control.js';
+import { JobRunner, type JobTimers } from './job-runner.js';
 import { JobStore } from './job-store.js';
 import { KubeServerError } from './kube-server-error.js';
 import { createRequestListener } from './request-listener.js';
@@ -40,6 +43,9 @@ import { StatusError } from './status-error.js';
 import type { JsonObject, KubeJob } from './types.js';
 
 export type { FaultSpec } from './faults.js';
+export type { JobFinishedListener, JobOutcome } from './job-control.js';
+export type { JobTimers } from './job-runner.js';
+export { DEFAULT_LOCAL_JOB_SECONDS, parseJobSeconds } from './job-seconds.js';
 export { KubeServerError } from './kube-server-error.js';
 export {
   matchesLabelSelector,
@@ -63,6 +69,13 @@ export interface KubeServerOptions {
   log?: (entry: JsonObject) => void;
   /** The clock for timestamps. */
   now?: () => Date;
+  /**
+   * Seconds after which each new Job (unless suspended) completes by itself; it is started at
+   * creation. Default 0: Jobs stay as created until driven through the control API.
+   */
+  jobSeconds?: number;
+  /** The timers behind jobSeconds (Node's by default); tests pass fakes to drive time. */
+  timers?: JobTimers;
 }
 
 export interface KubeServer {
@@ -73,6 +86,8 @@ export interface KubeServer {
   token: string;
   /** The PEM of the CA that signed the server's certificate: what clients must trust. */
   caPem: string;
+  /** Seconds after which Jobs complete by themselves; 0 = never. */
+  jobSeconds: number;
   stop(): Promise<void>;
   /** Copies of the Jobs of `namespace` (every namespace when omitted), oldest first. */
   jobs(namespace?: string): KubeJob[];
@@ -91,6 +106,11 @@ export interface KubeServer {
   reset(): void;
   /** The API requests served so far (the last 1000). */
   requests(): RecordedRequest[];
+  /**
+   * Calls `listener` with a copy of each Job that finishes from now on (Complete or Failed), whether
+   * by itself (jobSeconds), through the control API or in-process; returns the function that removes it.
+   */
+  onJobFinished(listener: JobFinishedListener): () => void;
 }
 
 /** Runs an in-process control call, turning a missing Job (a 404 StatusError) into a KubeServerError. */
@@ -108,6 +128,9 @@ function control<T>(action: () => T): T {
  * Point a kubeconfig at `url` with `token` (see local-kubeconfig.ts); call `stop()` when done.
  */
 export async function startKubeServer(options: KubeServerOptions = {}): Promise<KubeServer> {
+  const jobSeconds = options.jobSeconds ?? 0;
+  if (!Number.isFinite(jobSeconds) || jobSeconds < 0)
+    throw new KubeServerError(`jobSeconds must be a number of seconds >= 0 (0 = never), got ${jobSeconds}.`);
   const host = options.host ?? '127.0.0.1';
   const token = options.token ?? randomBytes(16).toString('hex');
   const log = options.log ?? (() => {});
@@ -115,13 +138,15 @@ export async function startKubeServer(options: KubeServerOptions = {}): Promise<
   const store = new JobStore(now);
   const faults = new FaultQueue();
   const requests = new RequestLog();
-  const jobs = new JobControl(store);
+  const jobs = new JobControl(store, log);
+  const runner = new JobRunner(store, jobs, jobSeconds, options.timers);
   const reset = () => {
+    runner.cancelAll();
     store.clear();
     faults.clear();
     requests.clear();
   };
-  const context: ServerContext = { store, jobs, faults, requests, log, now, reset };
+  const context: ServerContext = { store, jobs, runner, faults, requests, log, now, reset };
 
   const timers = new Set<NodeJS.Timeout>();
   const delay = (ms: number) =>
@@ -147,7 +172,7 @@ export async function startKubeServer(options: KubeServerOptions = {}): Promise<
   });
   const urlHost = host.includes(':') ? `[${host}]` : host;
   const url = `https://${urlHost}:${port}`;
-  log({ severity: 'INFO', message: 'kube server started', url });
+  log({ severity: 'INFO', message: 'kube server started', url, jobSeconds });
 
   let stopping: Promise<void> | undefined;
   return {
@@ -156,10 +181,12 @@ export async function startKubeServer(options: KubeServerOptions = {}): Promise<
     port,
     token,
     caPem: tls.caPem,
+    jobSeconds,
     stop() {
       stopping ??= new Promise<void>((resolve) => {
         for (const timer of timers) clearTimeout(timer);
         timers.clear();
+        runner.cancelAll();
         server.close(() => {
           log({ severity: 'INFO', message: 'kube server stopped', url });
           resolve();
@@ -180,5 +207,6 @@ export async function startKubeServer(options: KubeServerOptions = {}): Promise<
     clearFaults: () => faults.clear(),
     reset,
     requests: () => requests.list(),
+    onJobFinished: (listener) => jobs.onJobFinished(listener),
   };
 }

@@ -22,8 +22,10 @@ import { type AppConfig, LOCAL_PROJECT_ID, loadConfig } from '../../functions/co
 import type { JobLauncher } from '../../functions/core/ports.js';
 import { createLogger, describeError, type Logger } from '../../functions/log.js';
 import {
+  DEFAULT_LOCAL_JOB_SECONDS,
   type KubeServer,
   kubeConfigForLocalServer,
+  parseJobSeconds,
   renderLocalKubeconfig,
   startKubeServer,
 } from '../kube-server/server.js';
@@ -133,7 +135,11 @@ export async function startLocalStack(
     let kubeconfigPath: string | null = env.KUBECONFIG?.trim() || null;
     let jobs = options.jobs;
     if (!jobs && !kubeconfigPath) {
-      kubeServer = await startKubeServer({ token: env.LOCAL_KUBE_TOKEN?.trim() || undefined });
+      kubeServer = await startKubeServer({
+        token: env.LOCAL_KUBE_TOKEN?.trim() || undefined,
+        // Jobs complete by themselves, so `npm start` shows an instance's whole life; 0 = never.
+        jobSeconds: parseJobSeconds(env.LOCAL_JOB_SECONDS, 'LOCAL_JOB_SECONDS', DEFAULT_LOCAL_JOB_SECONDS),
+      });
       const server = kubeServer;
       stops.push(() => server.stop());
       jobs = createKubeJobLauncher(kubeConfigForLocalServer(kubeServer, config.deployments.namespace));

@@ -1,10 +1,11 @@
 /**
- * Pure parts of the local kube server (scripts/kube-server): kubectl's duration format and field
- * selectors, table-driven.
+ * Pure parts of the local kube server (scripts/kube-server): kubectl's duration format, field
+ * selectors and the jobSeconds setting, table-driven.
  */
 import assert from 'node:assert/strict';
 import { fieldSelectorPredicate } from '../../scripts/kube-server/field-selector.js';
 import { ageOf, humanDuration } from '../../scripts/kube-server/human-duration.js';
+import { parseJobSeconds } from '../../scripts/kube-server/job-seconds.js';
 import { StatusError } from '../../scripts/kube-server/status-error.js';
 
 const S = 1000;
@@ -81,6 +82,31 @@ describe('fieldSelectorPredicate', () => {
       assert.throws(
         () => fieldSelectorPredicate(selector, supported),
         (error: unknown) => error instanceof StatusError && error.code === 400 && error.message === message,
+      );
+    });
+  }
+});
+
+describe('parseJobSeconds (--job-seconds, LOCAL_JOB_SECONDS)', () => {
+  const cases: Array<[string | undefined, number]> = [
+    [undefined, 30],
+    ['', 30],
+    ['  ', 30],
+    ['0', 0],
+    ['45', 45],
+    ['0.5', 0.5],
+  ];
+  for (const [text, expected] of cases) {
+    it(`reads ${JSON.stringify(text)} as ${expected}`, () => {
+      assert.equal(parseJobSeconds(text, 'LOCAL_JOB_SECONDS', 30), expected);
+    });
+  }
+
+  for (const text of ['-1', 'soon', 'Infinity']) {
+    it(`refuses ${JSON.stringify(text)}, naming the setting`, () => {
+      assert.throws(
+        () => parseJobSeconds(text, 'LOCAL_JOB_SECONDS', 30),
+        new RegExp(`^Error: LOCAL_JOB_SECONDS: must be a number of seconds .*\\(got "${text}"\\)$`),
       );
     });
   }

@@ -15,8 +15,10 @@ export const jobsRoute: Route = {
     ),
   POST: async (request, context) => {
     const namespace = request.params[0] as string;
-    const created = context.store.create(namespace, await request.json());
+    // The Job as created, before a runner starts it: a real API server answers before its controller acts.
+    const created = structuredClone(context.store.create(namespace, await request.json()));
     context.log({ severity: 'INFO', message: 'job created', namespace, job: created.metadata.name });
+    context.runner.run(created);
     return { code: 201, body: created };
   },
 };
