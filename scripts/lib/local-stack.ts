@@ -9,7 +9,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createKubeJobLauncher, kubeConfigForLocalServer } from '../../functions/adapters/kube-jobs.js';
+import { createKubeJobLauncher } from '../../functions/adapters/kube-jobs.js';
 import { createTasksClient } from '../../functions/adapters/tasks-queue.js';
 import {
   type App,
@@ -22,7 +22,14 @@ import { type AppConfig, LOCAL_PROJECT_ID, loadConfig } from '../../functions/co
 import type { JobLauncher } from '../../functions/core/ports.js';
 import { createLogger, describeError, type Logger } from '../../functions/log.js';
 import QUEUE_DEFAULTS from '../../infra/queue-defaults.json' with { type: 'json' };
-import { type KubeServer, renderLocalKubeconfig, startKubeServer } from '../kube-server/server.js';
+import {
+  DEFAULT_LOCAL_JOB_SECONDS,
+  type KubeServer,
+  kubeConfigForLocalServer,
+  parseJobSeconds,
+  renderLocalKubeconfig,
+  startKubeServer,
+} from '../kube-server/server.js';
 import { startTasksEmulator, type TasksEmulator } from '../tasks-emulator/server.js';
 import { startFirestoreEmulator } from './firestore-emulator.js';
 import { type Gateway, startGateway } from './gateway.js';
@@ -141,19 +148,18 @@ export async function startLocalStack(
     let kubeconfigPath: string | null = env.KUBECONFIG?.trim() || null;
     let jobs = options.jobs;
     if (!jobs && !kubeconfigPath) {
-      kubeServer = await startKubeServer({ token: env.LOCAL_KUBE_TOKEN?.trim() || undefined });
+      kubeServer = await startKubeServer({
+        token: env.LOCAL_KUBE_TOKEN?.trim() || undefined,
+        // Jobs complete by themselves, so `npm start` shows an instance's whole life; 0 = never.
+        jobSeconds: parseJobSeconds(env.LOCAL_JOB_SECONDS, 'LOCAL_JOB_SECONDS', DEFAULT_LOCAL_JOB_SECONDS),
+      });
       const server = kubeServer;
       stops.push(() => server.stop());
-      jobs = createKubeJobLauncher(
-        kubeConfigForLocalServer(kubeServer.url, kubeServer.token, config.deployments.namespace),
-      );
+      jobs = createKubeJobLauncher(kubeConfigForLocalServer(kubeServer, config.deployments.namespace));
       const dir = options.stateDir ?? join(process.cwd(), '.emulators');
       mkdirSync(dir, { recursive: true });
       kubeconfigPath = join(dir, 'kubeconfig');
-      writeFileSync(
-        kubeconfigPath,
-        renderLocalKubeconfig(kubeServer.url, kubeServer.token, config.deployments.namespace),
-      );
+      writeFileSync(kubeconfigPath, renderLocalKubeconfig(kubeServer, config.deployments.namespace));
       logger.info('local kubernetes API server started', { url: kubeServer.url, kubeconfig: kubeconfigPath });
     }
 
