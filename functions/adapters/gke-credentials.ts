@@ -124,13 +124,19 @@ export interface LoadGkeKubeConfigOptions {
 export async function loadGkeKubeConfig(options: LoadGkeKubeConfigOptions): Promise<KubeConfig> {
   const ref = parseGkeCluster(options.cluster);
   const auth = options.auth ?? new GoogleAuth({ scopes: [CLOUD_PLATFORM_SCOPE] });
-  const clusterManager =
-    options.clusterManager ?? createContainerClient({ emulatorHost: null, projectId: ref.project });
-  const cluster = await getCluster(
-    clusterManager,
-    ref,
-    boundedCallOptions(options.timeoutMs ?? DEFAULT_CONTAINER_CALL_TIMEOUT_MS),
-  );
+  const callOptions = boundedCallOptions(options.timeoutMs ?? DEFAULT_CONTAINER_CALL_TIMEOUT_MS);
+  let cluster: protos.google.container.v1.ICluster;
+  if (options.clusterManager) {
+    cluster = await getCluster(options.clusterManager, ref, callOptions);
+  } else {
+    // Ours, used once: closed so that each load does not leave a gRPC channel open.
+    const client = createContainerClient({ emulatorHost: null, projectId: ref.project });
+    try {
+      cluster = await getCluster(client, ref, callOptions);
+    } finally {
+      await client.close();
+    }
+  }
   const server = serverUrl(ref, cluster);
   const caData = clusterCaData(ref, cluster);
   await fetchAccessToken(auth, ref);
