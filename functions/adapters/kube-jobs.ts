@@ -340,19 +340,6 @@ export function loadKubeConfig(env: KubeEnv = process.env, options: LoadKubeConf
   return kc;
 }
 
-/** A KubeConfig for the local API server of scripts/kube-server (plain HTTP, bearer token). */
-export function kubeConfigForLocalServer(url: string, token: string, namespace = 'default'): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    // The client refuses plain http unless skipTLSVerify is set.
-    clusters: [{ name: 'kube-server', server: url, skipTLSVerify: true }],
-    users: [{ name: 'kube-server', token }],
-    contexts: [{ name: 'kube-server', cluster: 'kube-server', user: 'kube-server', namespace }],
-    currentContext: 'kube-server',
-  });
-  return kc;
-}
-
 /** A launcher on the current context of `kc`. */
 export function createKubeJobLauncher(kc: KubeConfig, options: KubeJobLauncherOptions = {}): KubeJobLauncher {
   return new KubeJobLauncher(kc.makeApiClient(BatchV1Api), options);

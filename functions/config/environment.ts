@@ -78,6 +78,9 @@ const environmentSchema = z.object({
   KUBERNETES_SERVICE_PORT: text,
 });
 
+/** The names of every environment variable the functions read. */
+export const ENVIRONMENT_VARIABLES: readonly string[] = Object.keys(environmentSchema.shape);
+
 function isDispatchDeadline(text: string): boolean {
   const seconds = Number(text);
   return (

@@ -6,7 +6,9 @@
  *   createTime?}` -> 201 `{cluster}`; 400 for a bad field, 409 when the name is taken
  * - `DELETE /_control/clusters/NAME?project=P&location=L` (defaults: the emulator's) -> 200 `{cluster}`; 404
  * - `GET /_control/faults`, `POST /_control/faults` `{method?, count?, code, message?}` (or a list),
- *   `DELETE /_control/faults`
+ *   `DELETE /_control/faults` (the unreachable zones too)
+ * - `GET /_control/unreachable-zones`, `PUT /_control/unreachable-zones` `{zones: ["us-east1-c"]}`:
+ *   ListClusters leaves those zones' clusters out and names the zones in `missingZones`
  * - `POST /_control/reset`: no clusters, no faults.
  */
 import { once } from 'node:events';
@@ -99,6 +101,19 @@ const routes: Route[] = [
     handle: (controls) => {
       controls.clearFaults();
       return { status: 200, body: { faults: [] } };
+    },
+  },
+  {
+    method: 'GET',
+    path: /^\/_control\/unreachable-zones\/?$/,
+    handle: (controls) => ({ status: 200, body: { zones: controls.unreachableZones() } }),
+  },
+  {
+    method: 'PUT',
+    path: /^\/_control\/unreachable-zones\/?$/,
+    handle: (controls, _match, _url, body) => {
+      controls.setUnreachableZones((body as { zones?: string[] } | undefined)?.zones as string[]);
+      return { status: 200, body: { zones: controls.unreachableZones() } };
     },
   },
   {

@@ -38,8 +38,16 @@ export interface ContainerControls {
   injectFault(spec: FaultSpec): void;
   /** The faults still queued. */
   pendingFaults(): ReturnType<FaultQueue['pending']>;
+  /**
+   * Makes ListClusters leave out the clusters of these zones and name them in `missingZones`
+   * (replacing the zones set before; [] for none). Throws a TypeError for a bad zone name.
+   */
+  setUnreachableZones(zones: string[]): void;
+  /** The zones set unreachable. */
+  unreachableZones(): string[];
+  /** Forgets the queued faults and the unreachable zones. */
   clearFaults(): void;
-  /** Deletes every cluster and fault. */
+  /** Deletes every cluster and fault, and makes every zone reachable. */
   reset(): void;
 }
 
@@ -96,6 +104,11 @@ export function createControls(
       log({ severity: 'INFO', message: 'fault queued', ...spec });
     },
     pendingFaults: () => faults.pending(),
+    setUnreachableZones(zones) {
+      faults.setUnreachableZones(zones);
+      log({ severity: 'INFO', message: 'unreachable zones set', zones });
+    },
+    unreachableZones: () => faults.unreachableZones(),
     clearFaults: () => faults.clear(),
     reset() {
       store.clear();

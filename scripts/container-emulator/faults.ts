@@ -1,9 +1,11 @@
 /**
  * Fault injection: the next `count` calls of an RPC fail with a chosen gRPC status, so a test can see
- * what a client does when the listing fails (a failed listing must read as "know nothing").
+ * what a client does when the listing fails (a failed listing must read as "know nothing"); and
+ * unreachable zones, which ListClusters leaves out and reports in `missingZones`, as GKE does.
  */
 import { grpc } from 'google-gax';
 import { EmulatorError } from '../lib/grpc-emulator.js';
+import { ALL_LOCATIONS, LOCATION_ID } from './cluster-names.js';
 
 /** The RPCs a fault can target: the ones the fake serves. */
 export const FAULTABLE_METHODS = ['ListClusters', 'GetCluster', 'DeleteCluster'] as const;
@@ -54,9 +56,29 @@ function validateFault(spec: FaultSpec): PendingFault {
   return { method, code: statusCode(spec.code), message: spec.message ?? 'injected fault', remaining: count };
 }
 
-/** The faults still to serve, in the order they were added. */
+/** The faults still to serve, in the order they were added, and the unreachable zones. */
 export class FaultQueue {
   private faults: PendingFault[] = [];
+  private unreachable: string[] = [];
+
+  /** Makes ListClusters leave out these zones (replacing any before); [] makes every zone reachable. */
+  setUnreachableZones(zones: string[]): void {
+    if (!Array.isArray(zones)) throw new TypeError('zones must be a list of zone names.');
+    const bad = zones.filter(
+      (zone) => typeof zone !== 'string' || !LOCATION_ID.test(zone) || zone === ALL_LOCATIONS,
+    );
+    if (bad.length > 0) {
+      throw new TypeError(`zones must be zone names such as us-east1-c (got ${JSON.stringify(bad)}).`);
+    }
+    this.unreachable = [...new Set(zones)].sort();
+  }
+
+  /** The unreachable zones that `location` covers: itself, its zones (a region), or all of them (`-`). */
+  unreachableZones(location = ALL_LOCATIONS): string[] {
+    return this.unreachable.filter(
+      (zone) => location === ALL_LOCATIONS || zone === location || zone.startsWith(`${location}-`),
+    );
+  }
 
   /** Queues a fault; throws a TypeError for a bad spec. */
   add(spec: FaultSpec): void {
@@ -82,7 +104,9 @@ export class FaultQueue {
     }));
   }
 
+  /** Forgets the queued faults and the unreachable zones. */
   clear(): void {
     this.faults = [];
+    this.unreachable = [];
   }
 }

@@ -24,10 +24,18 @@ export function clusterHandlers(
       return handle(request);
     };
   return {
-    ListClusters: withFaults('ListClusters', (request) => ({
-      clusters: store.list(readListScope(request)).map(clusterToMessage),
-      missingZones: [],
-    })),
+    ListClusters: withFaults('ListClusters', (request) => {
+      const scope = readListScope(request);
+      // Like GKE: the clusters of an unreachable zone are missing, and the zone is named.
+      const missingZones = faults.unreachableZones(scope.location);
+      return {
+        clusters: store
+          .list(scope)
+          .filter((cluster) => !missingZones.includes(cluster.location))
+          .map(clusterToMessage),
+        missingZones,
+      };
+    }),
     GetCluster: withFaults('GetCluster', (request) => {
       const ref = readClusterRef(request);
       const cluster = store.get(ref);

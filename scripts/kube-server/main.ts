@@ -1,13 +1,16 @@
 /**
- * CLI for the local Kubernetes API server (batch/v1 Jobs only, plain HTTP; dev and tests):
- * `npx tsx scripts/kube-server/main.ts [--host 127.0.0.1] [--port 8124] [--token T] [--namespace NS] [--kubeconfig PATH]`
- * Prints `kube server listening on http://host:port` once ready; with `--kubeconfig PATH` it also writes a
- * kubeconfig for it (use it with `KUBECONFIG=PATH`). Stops on SIGINT/SIGTERM.
+ * CLI for the local Kubernetes API server (batch/v1 Jobs, with their pods and events; HTTPS with a CA
+ * made at start; dev and tests):
+ * `npx tsx scripts/kube-server/main.ts [--host 127.0.0.1] [--port 8124] [--token T] [--namespace NS] [--kubeconfig PATH] [--job-seconds N]`
+ * Prints `kube server listening on https://host:port` once ready; with `--kubeconfig PATH` it also writes a
+ * kubeconfig for it, CA included (`kubectl --kubeconfig PATH get jobs`, or `KUBECONFIG=PATH`).
+ * With `--job-seconds N` (N > 0) each Job completes by itself N seconds after it is created; by default
+ * (0) Jobs stay as created until completed or failed through the control API. Stops on SIGINT/SIGTERM.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { stopOnSignals } from '../lib/signals.js';
-import { renderLocalKubeconfig, startKubeServer } from './server.js';
+import { parseJobSeconds, renderLocalKubeconfig, startKubeServer } from './server.js';
 
 const DEFAULT_PORT = 8124;
 
@@ -17,6 +20,7 @@ interface CliOptions {
   token: string | undefined;
   namespace: string;
   kubeconfig: string | undefined;
+  jobSeconds: number;
 }
 
 /** Parses the command line; throws an error that says how to fix a bad flag. */
@@ -29,6 +33,7 @@ function parseCliArgs(args: string[]): CliOptions {
       token: { type: 'string' },
       namespace: { type: 'string', default: 'auto-deploy' },
       kubeconfig: { type: 'string' },
+      'job-seconds': { type: 'string', default: '0' },
     },
     strict: true,
   });
@@ -47,6 +52,7 @@ function parseCliArgs(args: string[]): CliOptions {
     token: values.token,
     namespace: values.namespace,
     kubeconfig: values.kubeconfig,
+    jobSeconds: parseJobSeconds(values['job-seconds'], '--job-seconds', 0),
   };
 }
 
@@ -56,7 +62,7 @@ async function main(): Promise<void> {
     options = parseCliArgs(process.argv.slice(2));
   } catch (error) {
     process.stderr.write(
-      `${(error as Error).message}\nusage: kube-server [--host H] [--port P] [--token T] [--namespace NS] [--kubeconfig PATH]\n`,
+      `${(error as Error).message}\nusage: kube-server [--host H] [--port P] [--token T] [--namespace NS] [--kubeconfig PATH] [--job-seconds N]\n`,
     );
     process.exitCode = 2;
     return;
@@ -64,12 +70,13 @@ async function main(): Promise<void> {
   const server = await startKubeServer({
     host: options.host,
     port: options.port,
+    jobSeconds: options.jobSeconds,
     ...(options.token === undefined ? {} : { token: options.token }),
     log: (entry) => process.stdout.write(`${JSON.stringify({ component: 'kube-server', ...entry })}\n`),
   });
   if (options.kubeconfig) {
     try {
-      writeFileSync(options.kubeconfig, renderLocalKubeconfig(server.url, server.token, options.namespace), {
+      writeFileSync(options.kubeconfig, renderLocalKubeconfig(server, options.namespace), {
         mode: 0o600,
       });
     } catch (error) {

@@ -10,7 +10,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlreadyExists } from '../../functions/adapters/grpc-codes.js';
-import { createKubeJobLauncher, kubeConfigForLocalServer } from '../../functions/adapters/kube-jobs.js';
+import { createKubeJobLauncher } from '../../functions/adapters/kube-jobs.js';
 import { createTasksClient } from '../../functions/adapters/tasks-queue.js';
 import {
   type App,
@@ -23,7 +23,15 @@ import type { HostPort } from '../../functions/config/host-port.js';
 import { type AppConfig, LOCAL_PROJECT_ID, loadConfig } from '../../functions/config.js';
 import type { JobLauncher } from '../../functions/core/ports.js';
 import { createLogger, describeError, type Logger } from '../../functions/log.js';
-import { type KubeServer, renderLocalKubeconfig, startKubeServer } from '../kube-server/server.js';
+import QUEUE_DEFAULTS from '../../infra/queue-defaults.json' with { type: 'json' };
+import {
+  DEFAULT_LOCAL_JOB_SECONDS,
+  type KubeServer,
+  kubeConfigForLocalServer,
+  parseJobSeconds,
+  renderLocalKubeconfig,
+  startKubeServer,
+} from '../kube-server/server.js';
 import { startTasksEmulator, type TasksEmulator } from '../tasks-emulator/server.js';
 import { startFirestoreEmulator } from './firestore-emulator.js';
 import { type Gateway, startGateway } from './gateway.js';
@@ -31,10 +39,21 @@ import { type Gateway, startGateway } from './gateway.js';
 /** The webhook secret of the local stack when GITHUB_WEBHOOK_SECRET is unset. Local use only. */
 export const LOCAL_WEBHOOK_SECRET = 'local-dev-secret';
 
-/** The local queue's limits: the production queue's shape, with fast retries for development. */
+/**
+ * The local queue: production's limits and attempts (infra/queue-defaults.json, the Terraform
+ * defaults), but retried after 1 to 30 s instead of 10 to 300 s, so a retry shows within seconds.
+ */
 export const LOCAL_QUEUE = {
-  rateLimits: { maxDispatchesPerSecond: 5, maxConcurrentDispatches: 10 },
-  retryConfig: { maxAttempts: 20, minBackoff: { seconds: 1 }, maxBackoff: { seconds: 30 }, maxDoublings: 4 },
+  rateLimits: {
+    maxDispatchesPerSecond: QUEUE_DEFAULTS.maxDispatchesPerSecond,
+    maxConcurrentDispatches: QUEUE_DEFAULTS.maxConcurrentDispatches,
+  },
+  retryConfig: {
+    maxAttempts: QUEUE_DEFAULTS.maxAttempts,
+    minBackoff: { seconds: 1 },
+    maxBackoff: { seconds: 30 },
+    maxDoublings: QUEUE_DEFAULTS.maxDoublings,
+  },
 };
 
 export interface LocalStack {
@@ -118,7 +137,8 @@ export async function startLocalStack(
       GOOGLE_CLOUD_PROJECT: projectId,
       GITHUB_WEBHOOK_SECRET: webhookSecret,
       TASKS_QUEUE:
-        env.TASKS_QUEUE?.trim() || `projects/${projectId}/locations/us-central1/queues/auto-deploy`,
+        env.TASKS_QUEUE?.trim() ||
+        `projects/${projectId}/locations/us-central1/queues/${QUEUE_DEFAULTS.name}`,
       DEPLOY_WORKER_URL: env.DEPLOY_WORKER_URL?.trim() || `${gateway.url}/deployWorker`,
       // Locally the poll talks to GitHub only when asked to, or when GITHUB_API_URL names a (fake) API.
       GITHUB_POLL: env.GITHUB_POLL?.trim() || (env.GITHUB_API_URL?.trim() ? 'true' : 'false'),
@@ -131,19 +151,18 @@ export async function startLocalStack(
     let kubeconfigPath: string | null = env.KUBECONFIG?.trim() || null;
     let jobs = options.jobs;
     if (!jobs && !kubeconfigPath) {
-      kubeServer = await startKubeServer({ token: env.LOCAL_KUBE_TOKEN?.trim() || undefined });
+      kubeServer = await startKubeServer({
+        token: env.LOCAL_KUBE_TOKEN?.trim() || undefined,
+        // Jobs complete by themselves, so `npm start` shows an instance's whole life; 0 = never.
+        jobSeconds: parseJobSeconds(env.LOCAL_JOB_SECONDS, 'LOCAL_JOB_SECONDS', DEFAULT_LOCAL_JOB_SECONDS),
+      });
       const server = kubeServer;
       stops.push(() => server.stop());
-      jobs = createKubeJobLauncher(
-        kubeConfigForLocalServer(kubeServer.url, kubeServer.token, config.deployments.namespace),
-      );
+      jobs = createKubeJobLauncher(kubeConfigForLocalServer(kubeServer, config.deployments.namespace));
       const dir = options.stateDir ?? join(process.cwd(), '.emulators');
       mkdirSync(dir, { recursive: true });
       kubeconfigPath = join(dir, 'kubeconfig');
-      writeFileSync(
-        kubeconfigPath,
-        renderLocalKubeconfig(kubeServer.url, kubeServer.token, config.deployments.namespace),
-      );
+      writeFileSync(kubeconfigPath, renderLocalKubeconfig(kubeServer, config.deployments.namespace));
       logger.info('local kubernetes API server started', { url: kubeServer.url, kubeconfig: kubeconfigPath });
     }
 

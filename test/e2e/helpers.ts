@@ -121,6 +121,8 @@ export async function startE2eStack(teardown: Teardown, options: E2eStackOptions
     GITHUB_WEBHOOK_SECRET: E2E_SECRET,
     TICK_INTERVAL_SECONDS: '0',
     GITHUB_POLL: 'false',
+    // The tests complete and fail Jobs themselves: Jobs that finish by themselves would race them.
+    LOCAL_JOB_SECONDS: '0',
     ...options.env,
   };
   const stack = await startLocalStack(env, {

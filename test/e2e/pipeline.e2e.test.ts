@@ -8,10 +8,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { DocumentData } from '@google-cloud/firestore';
-import { createKubeJobLauncher, kubeConfigForLocalServer } from '../../functions/adapters/kube-jobs.js';
+import { createKubeJobLauncher } from '../../functions/adapters/kube-jobs.js';
 import { JOB_LABELS, renderDeployJob } from '../../functions/core/job-manifest.js';
 import { branchDocId, kfDefUrlAt } from '../../functions/core/names.js';
 import { loadJobTemplates } from '../../functions/job-templates.js';
+import { kubeConfigForLocalServer } from '../../scripts/kube-server/server.js';
 import type { LocalStack } from '../../scripts/lib/local-stack.js';
 import { buildPushPayload, fakeSha, signDelivery } from '../../scripts/lib/push-payload.js';
 import { startTasksEmulator, type TasksEmulator } from '../../scripts/tasks-emulator/server.js';
@@ -629,9 +630,7 @@ describe('deploy pipeline end to end (whole local stack)', function () {
     const sha = fakeSha('e2e-10');
     // A deploy Job of the commit that Firestore knows nothing about (e.g. started by hand).
     const orphanInstance = 'kf-master-0101-0a0';
-    const orphan = await createKubeJobLauncher(
-      kubeConfigForLocalServer(kube.url, kube.token, E2E_NAMESPACE),
-    ).createJob(
+    const orphan = await createKubeJobLauncher(kubeConfigForLocalServer(kube, E2E_NAMESPACE)).createJob(
       E2E_NAMESPACE,
       renderDeployJob(loadJobTemplates().deploy, {
         version: 'master',

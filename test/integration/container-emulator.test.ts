@@ -314,6 +314,31 @@ describe('container emulator (real ClusterManagerClient over gRPC)', () => {
       );
     });
 
+    it('unreachable zones: ListClusters leaves their clusters out and names them in missingZones', async () => {
+      emulator.addCluster({ name: 'kf-v1-0101-ccc', location: 'europe-west1-b' });
+      const set = await control(emulator, 'PUT', '/_control/unreachable-zones', { zones: [ZONE] });
+      assert.deepEqual(set, { status: 200, body: { zones: [ZONE] } });
+      const missingIn = async (location: string) => {
+        const [response] = await client.listClusters({ parent: `projects/${PROJECT}/locations/${location}` });
+        return {
+          names: (response.clusters ?? []).map((cluster) => cluster.name),
+          missingZones: response.missingZones,
+        };
+      };
+      assert.deepEqual(await missingIn(ZONE), { names: [], missingZones: [ZONE] });
+      assert.deepEqual(await missingIn('us-east1'), { names: [], missingZones: [ZONE] });
+      assert.deepEqual(await missingIn('-'), { names: ['kf-v1-0101-ccc'], missingZones: [ZONE] });
+      assert.deepEqual(await missingIn('europe-west1-b'), { names: ['kf-v1-0101-ccc'], missingZones: [] });
+
+      assert.equal(
+        (await control(emulator, 'PUT', '/_control/unreachable-zones', { zones: ['-'] })).status,
+        400,
+      );
+      assert.throws(() => emulator.setUnreachableZones(['Not A Zone']), TypeError);
+      await control(emulator, 'DELETE', '/_control/faults');
+      assert.deepEqual(await missingIn(ZONE), { names: ['kf-master-0101-aaa'], missingZones: [] });
+    });
+
     it('refuses a bad fault spec (400 over HTTP, TypeError in process)', async () => {
       for (const body of [
         { code: 0 },

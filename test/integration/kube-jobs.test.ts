@@ -1,5 +1,5 @@
 /**
- * KubeJobLauncher with the real @kubernetes/client-node over HTTP.
+ * KubeJobLauncher with the real @kubernetes/client-node over HTTPS.
  *
  * The first suite runs against `startKubeTarget()`: the local kube server by default, a real cluster
  * when AUTO_DEPLOY_TEST_KUBECONFIG is set (its Jobs are suspended and deleted afterwards).
@@ -418,10 +418,7 @@ describe('loadKubeConfig', () => {
   it('loads the kubeconfig the kube server CLI writes, and it reaches the server', async () => {
     const local = await startLocalKubeTarget('from-file');
     try {
-      writeFileSync(
-        join(dir, 'local'),
-        renderLocalKubeconfig(local.server.url, local.server.token, 'from-file'),
-      );
+      writeFileSync(join(dir, 'local'), renderLocalKubeconfig(local.server, 'from-file'));
       const launcher = createKubeJobLauncher(loadKubeConfig({ KUBECONFIG: join(dir, 'local') }));
       await launcher.createJob('from-file', testJobManifest(local));
       assert.equal((await launcher.listJobs('from-file', local.runLabels)).length, 1);

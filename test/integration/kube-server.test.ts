@@ -1,5 +1,5 @@
 /**
- * The local Kubernetes API server (scripts/kube-server) over raw HTTP: the wire behaviour the real
+ * The local Kubernetes API server (scripts/kube-server) over raw HTTPS: the wire behaviour the real
  * client relies on (auth, Status errors, generateName, label selectors) and the control API.
  */
 import assert from 'node:assert/strict';
@@ -17,6 +17,7 @@ import {
   type KubeStatus,
   startKubeServer,
 } from '../../scripts/kube-server/server.js';
+import { requestKubeServer } from '../support/kube.js';
 
 const NS = 'auto-deploy';
 const CLI_PATH = fileURLToPath(new URL('../../scripts/kube-server/main.ts', import.meta.url));
@@ -53,15 +54,13 @@ describe('local kube server (scripts/kube-server)', () => {
     // biome-ignore lint/suspicious/noExplicitAny: each test asserts the fields of the JSON it reads.
   ): Promise<{ status: number; body: any }> => {
     const headers: Record<string, string> = { Accept: 'application/json' };
-    if (token !== null) headers.Authorization = `Bearer ${token}`;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const response = await fetch(`${server.url}${path}`, {
-      method,
+    const response = await requestKubeServer(server, method, path, {
+      token,
       headers,
       ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
     });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+    return { status: response.status, body: response.text ? JSON.parse(response.text) : undefined };
   };
   const jobsPath = (ns = NS) => `/apis/batch/v1/namespaces/${ns}/jobs`;
   const create = async (metadata: Record<string, unknown>, ns = NS): Promise<KubeJob> => {
@@ -270,7 +269,7 @@ describe('local kube server (scripts/kube-server)', () => {
       const put = await call('PUT', `${jobsPath()}/kept`, job({ name: 'kept' }));
       assert.equal(put.status, 405);
       assertStatus(put.body, 405, 'MethodNotAllowed');
-      const unknown = await call('GET', '/api/v1/namespaces/x/pods');
+      const unknown = await call('GET', '/api/v1/namespaces/x/configmaps');
       assert.equal(unknown.status, 404);
       assertStatus(unknown.body, 404, 'NotFound');
     });
@@ -348,9 +347,27 @@ describe('local kube server (scripts/kube-server)', () => {
       );
     });
 
-    it('refuses field selectors rather than ignoring them', async () => {
-      const response = await call('GET', `${jobsPath()}?fieldSelector=metadata.name%3Dj1`);
+    it('refuses field selectors on fields it cannot select by rather than ignoring them', async () => {
+      const response = await call('GET', `${jobsPath()}?fieldSelector=spec.parallelism%3D1`);
       assert.equal(response.status, 400);
+      assert.equal(response.body.message, 'field label not supported: spec.parallelism');
+    });
+
+    it('selects by the field selectors a real server supports for Jobs (metadata.name, status.successful)', async () => {
+      server.completeJob(NS, 'j2');
+      for (const [selector, expected] of [
+        ['metadata.name=j1', ['j1']],
+        ['metadata.name!=j1,metadata.namespace=auto-deploy', ['j2', 'j3', 'j4']],
+        ['status.successful=1', ['j2']],
+      ] as const) {
+        const response = await call('GET', `${jobsPath()}?fieldSelector=${encodeURIComponent(selector)}`);
+        assert.equal(response.status, 200, selector);
+        assert.deepEqual(
+          response.body.items.map((item: KubeJob) => item.metadata.name),
+          expected,
+          selector,
+        );
+      }
     });
   });
 
@@ -434,12 +451,10 @@ describe('local kube server (scripts/kube-server)', () => {
 
     it('injects 429 with Retry-After, and in-process faults for any method', async () => {
       server.injectFaults({ status: 429 });
-      const response = await fetch(`${server.url}${jobsPath()}`, {
-        headers: { Authorization: `Bearer ${server.token}` },
-      });
+      const response = await requestKubeServer(server, 'GET', jobsPath(), { token: server.token });
       assert.equal(response.status, 429);
-      assert.equal(response.headers.get('retry-after'), '1');
-      assert.equal(((await response.json()) as KubeStatus).reason, 'TooManyRequests');
+      assert.equal(response.headers['retry-after'], '1');
+      assert.equal((JSON.parse(response.text) as KubeStatus).reason, 'TooManyRequests');
     });
 
     it('drops the connection when asked', async () => {
@@ -486,7 +501,7 @@ describe('local kube server (scripts/kube-server)', () => {
         const url = await new Promise<string>((resolve, reject) => {
           child.stdout.on('data', (chunk: string) => {
             output += chunk;
-            const match = /kube server listening on (http:\/\/\S+)/.exec(output);
+            const match = /kube server listening on (https:\/\/\S+)/.exec(output);
             if (match && output.includes('kubeconfig written')) resolve(match[1] as string);
           });
           child.once('exit', (code) => reject(new Error(`CLI exited with ${code}: ${output}`)));
@@ -494,14 +509,23 @@ describe('local kube server (scripts/kube-server)', () => {
         const config = parseYaml(readFileSync(kubeconfig, 'utf8'));
         assert.equal(config['current-context'], 'kube-server');
         assert.equal(config.clusters[0].cluster.server, url);
-        assert.equal(config.clusters[0].cluster['insecure-skip-tls-verify'], true);
+        const caPem = Buffer.from(
+          config.clusters[0].cluster['certificate-authority-data'],
+          'base64',
+        ).toString();
+        assert.match(caPem, /^-----BEGIN CERTIFICATE-----/);
         assert.equal(config.contexts[0].context.namespace, 'cli-ns');
         const token = config.users[0].user.token as string;
-        const response = await fetch(`${url}/apis/batch/v1/namespaces/cli-ns/jobs`, {
-          headers: { Authorization: `Bearer ${token}` },
-        });
-        assert.equal(response.status, 200);
-        assert.equal(((await response.json()) as { kind: string }).kind, 'JobList');
+        const response = await requestKubeServer(
+          { url, caPem },
+          'GET',
+          '/apis/batch/v1/namespaces/cli-ns/jobs',
+          {
+            token,
+          },
+        );
+        assert.equal(response.status, 200, 'the CA in the kubeconfig verifies the server');
+        assert.equal((JSON.parse(response.text) as { kind: string }).kind, 'JobList');
       } finally {
         child.kill('SIGTERM');
         if (child.exitCode === null) await once(child, 'exit');

@@ -11,15 +11,20 @@
  * (against it) in both modes instead of being skipped.
  */
 import { randomBytes } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
 import {
   createKubeJobLauncher,
   type KubeJobLauncher,
   type KubeJobLauncherOptions,
-  kubeConfigForLocalServer,
   loadKubeConfig,
 } from '../../functions/adapters/kube-jobs.js';
-import { type KubeServer, startKubeServer } from '../../scripts/kube-server/server.js';
+import {
+  type KubeServer,
+  kubeConfigForLocalServer,
+  startKubeServer,
+} from '../../scripts/kube-server/server.js';
 import { freePort } from '../../scripts/lib/net.js';
 
 export const TEST_KUBECONFIG_ENV = 'AUTO_DEPLOY_TEST_KUBECONFIG';
@@ -123,7 +128,7 @@ export async function startLocalKubeTarget(namespace = LOCAL_TEST_NAMESPACE): Pr
   const target = makeTarget(
     'local',
     'the local kube server',
-    kubeConfigForLocalServer(server.url, server.token, namespace),
+    kubeConfigForLocalServer(server, namespace),
     namespace,
     server,
   );
@@ -151,7 +156,50 @@ export async function startKubeTarget(env: Env = process.env): Promise<KubeTarge
 
 /** A KubeConfig for 127.0.0.1 on a port where nothing listens (a server that is down). */
 export async function unreachableKubeConfig(): Promise<KubeConfig> {
-  return kubeConfigForLocalServer(`http://127.0.0.1:${await freePort()}`, 'any-token');
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    // The connection is refused before TLS starts: no CA is needed.
+    clusters: [{ name: 'down', server: `https://127.0.0.1:${await freePort()}`, skipTLSVerify: true }],
+    users: [{ name: 'down', token: 'any-token' }],
+    contexts: [{ name: 'down', cluster: 'down', user: 'down' }],
+    currentContext: 'down',
+  });
+  return kc;
+}
+
+/** An answer of the local server as raw HTTP: status, lower-case headers and the body's text. */
+export interface RawKubeResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+}
+
+/**
+ * One HTTPS request to the local server, trusting its CA (Node's fetch cannot be given a CA), with
+ * `Authorization: Bearer <token>` unless `token` is null. A dropped connection rejects.
+ */
+export function requestKubeServer(
+  server: Pick<KubeServer, 'url' | 'caPem'>,
+  method: string,
+  path: string,
+  options: { token: string | null; body?: string; headers?: Record<string, string> },
+): Promise<RawKubeResponse> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token !== null) headers.Authorization = `Bearer ${options.token}`;
+  if (options.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(options.body));
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(new URL(path, server.url), { method, headers, ca: server.caPem }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        text += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
 }
 
 /**

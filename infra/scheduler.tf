@@ -1,0 +1,34 @@
+# The tick: Cloud Scheduler calls schedulerTick every 5 minutes with an OIDC token of its own
+# service account, the only one allowed to invoke it (iam.tf).
+# Run it at once: gcloud scheduler jobs run <name> --location=<region> (outputs: scheduler_job).
+
+resource "google_cloud_scheduler_job" "tick" {
+  project     = var.project_id
+  region      = var.region
+  name        = "${var.name_prefix}-tick"
+  description = "kubeflow-auto-deploy: poll GitHub, follow the Jobs, plan deploys and collections."
+  schedule    = "*/5 * * * *"
+  time_zone   = "Etc/UTC"
+  # Longer than the function's timeout, so a slow tick is not cut short by the scheduler.
+  attempt_deadline = "${local.functions.schedulerTick.timeout_seconds + 20}s"
+
+  # A failed tick is retried twice within the 5 minutes; the next tick does the rest.
+  retry_config {
+    retry_count          = 2
+    min_backoff_duration = "30s"
+    max_backoff_duration = "60s"
+    max_doublings        = 1
+  }
+
+  http_target {
+    http_method = "POST"
+    uri         = google_cloudfunctions2_function.function["schedulerTick"].service_config[0].uri
+
+    oidc_token {
+      service_account_email = google_service_account.scheduler.email
+      audience              = google_cloudfunctions2_function.function["schedulerTick"].service_config[0].uri
+    }
+  }
+
+  depends_on = [google_project_service.api]
+}

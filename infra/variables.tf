@@ -1,0 +1,317 @@
+# Every input. Required: project_id, gke_cluster, and source_archive (npm run deploy passes it) or
+# source_object (a rollback). See terraform.tfvars.example.
+
+# --------------------------------------------------------------------------- where
+
+variable "project_id" {
+  description = "The Google Cloud project that holds the functions, Firestore, the queue, the scheduler job and the secrets."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{4,28}[a-z0-9]$", var.project_id))
+    error_message = "project_id must be a project id: 6 to 30 lower-case letters, digits or hyphens, starting with a letter."
+  }
+}
+
+variable "region" {
+  description = "Region of the functions, the queue, the scheduler job and the source bucket."
+  type        = string
+  default     = "us-central1"
+
+  validation {
+    condition     = can(regex("^[a-z]+-[a-z]+[0-9]+$", var.region))
+    error_message = "region must be a Google Cloud region such as us-central1."
+  }
+}
+
+variable "firestore_location" {
+  description = "Location of the Firestore database (a region such as us-central1, or a multi-region such as nam5). Null: the same as region. It cannot be changed once the database exists."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.firestore_location == null || can(regex("^[a-z0-9-]+$", var.firestore_location))
+    error_message = "firestore_location must be a Firestore location id such as us-central1 or nam5."
+  }
+}
+
+variable "name_prefix" {
+  description = "Prefix of the service accounts, the scheduler job and the source bucket (auto-deploy-webhook, auto-deploy-tick, ...)."
+  type        = string
+  default     = "auto-deploy"
+
+  validation {
+    # Service account ids are at most 30 characters and the longest suffix is "-scheduler".
+    condition     = can(regex("^[a-z][a-z0-9-]{2,18}[a-z0-9]$", var.name_prefix))
+    error_message = "name_prefix must be 4 to 20 lower-case letters, digits or hyphens, starting with a letter and ending with a letter or digit."
+  }
+}
+
+variable "state_bucket" {
+  description = "The GCS bucket holding this configuration's Terraform state. Terraform itself does not use it (a backend cannot read variables): npm run deploy reads it from the tfvars file and passes it to terraform init."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.state_bucket == null || can(regex("^[a-z0-9][a-z0-9._-]{1,221}[a-z0-9]$", var.state_bucket))
+    error_message = "state_bucket must be a bucket name: lower-case letters, digits, '-', '_' or '.'."
+  }
+}
+
+# --------------------------------------------------------------------------- the cluster
+
+variable "gke_cluster" {
+  description = "The GKE cluster where the deploy and teardown Jobs run, as projects/P/locations/L/clusters/C. Passed to the functions as GKE_CLUSTER; the Jobs role is granted in project P."
+  type        = string
+
+  validation {
+    condition     = can(regex("^projects/[a-z][a-z0-9-]{4,28}[a-z0-9]/locations/[a-z0-9-]+/clusters/[a-z]([-a-z0-9]*[a-z0-9])?$", var.gke_cluster))
+    error_message = "gke_cluster must be projects/PROJECT/locations/LOCATION/clusters/NAME."
+  }
+}
+
+variable "kubeconfig_secret" {
+  description = "Optional Secret Manager secret (in project_id) holding a kubeconfig for the cluster, mounted at /secrets/kube/config and named by KUBECONFIG. For those who prefer a kubeconfig to credentials from Application Default Credentials. Null: none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kubeconfig_secret == null || can(regex("^[A-Za-z0-9_-]{1,255}$", var.kubeconfig_secret))
+    error_message = "kubeconfig_secret must be a secret id: letters, digits, '_' or '-'."
+  }
+}
+
+variable "jobs_role" {
+  description = "The role the worker and the tick get in the cluster's project to create, read and delete Jobs. roles/container.developer, or a narrower custom role (projects/P/roles/R) with container.clusters.get and container.jobs.*."
+  type        = string
+  default     = "roles/container.developer"
+
+  validation {
+    condition     = can(regex("^(roles/[A-Za-z0-9_.]+|(projects|organizations)/[A-Za-z0-9_-]+/roles/[A-Za-z0-9_.]+)$", var.jobs_role))
+    error_message = "jobs_role must be a predefined role (roles/...) or a custom role (projects/P/roles/R or organizations/O/roles/R)."
+  }
+}
+
+variable "instances_project" {
+  description = "The project the Kubeflow instances are deployed into, whose clusters the tick lists (roles/container.clusterViewer). Null: the `project` of templates/deployments.yaml."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.instances_project == null || can(regex("^[a-z][a-z0-9-]{4,28}[a-z0-9]$", var.instances_project))
+    error_message = "instances_project must be a project id."
+  }
+}
+
+# --------------------------------------------------------------------------- GitHub
+
+variable "github_webhook_secret" {
+  description = "Secret Manager secret (in project_id) holding the GitHub webhook secret: GITHUB_WEBHOOK_SECRET of githubWebhook. Create it before the first deploy (infra/README.md)."
+  type        = string
+  default     = "github-webhook-secret"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,255}$", var.github_webhook_secret))
+    error_message = "github_webhook_secret must be a secret id: letters, digits, '_' or '-'."
+  }
+}
+
+variable "github_webhook_secret_previous" {
+  description = "Optional secret holding the previous webhook secret, accepted during a rotation (GITHUB_WEBHOOK_SECRET_PREVIOUS). Null: none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.github_webhook_secret_previous == null || can(regex("^[A-Za-z0-9_-]{1,255}$", var.github_webhook_secret_previous))
+    error_message = "github_webhook_secret_previous must be a secret id: letters, digits, '_' or '-'."
+  }
+}
+
+variable "github_token_secret" {
+  description = "Optional secret holding a GitHub token for the tick's poll (GITHUB_TOKEN). Null: the poll is unauthenticated (60 requests an hour, enough for a few branches)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.github_token_secret == null || can(regex("^[A-Za-z0-9_-]{1,255}$", var.github_token_secret))
+    error_message = "github_token_secret must be a secret id: letters, digits, '_' or '-'."
+  }
+}
+
+variable "github_api_url" {
+  description = "The GitHub REST API the tick polls (GITHUB_API_URL)."
+  type        = string
+  default     = "https://api.github.com"
+
+  validation {
+    condition     = can(regex("^https?://[^\\s]+$", var.github_api_url))
+    error_message = "github_api_url must be an http(s) URL."
+  }
+}
+
+variable "github_poll" {
+  description = "Whether the tick polls GitHub for branch heads, the fallback for lost webhook deliveries (GITHUB_POLL)."
+  type        = bool
+  default     = true
+}
+
+# --------------------------------------------------------------------------- the functions
+
+variable "status_page_public" {
+  description = "Whether anyone may read the status page and its JSON API (deploymentStatus), as the original's page was. False: only status_page_invokers."
+  type        = bool
+  default     = true
+}
+
+variable "status_page_invokers" {
+  description = "Who may read the status page when status_page_public is false: IAM members such as group:kubeflow-testing@example.com or serviceAccount:tests@p.iam.gserviceaccount.com."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for member in var.status_page_invokers : can(regex("^(user|group|serviceAccount|domain|principal|principalSet):.+$", member))])
+    error_message = "status_page_invokers must be IAM members: user:, group:, serviceAccount:, domain:, principal: or principalSet:."
+  }
+}
+
+variable "max_instances" {
+  description = "Maximum instances of each function."
+  type = object({
+    githubWebhook    = optional(number, 10)
+    schedulerTick    = optional(number, 2)
+    deployWorker     = optional(number, 10)
+    deploymentStatus = optional(number, 5)
+  })
+  default = {}
+
+  validation {
+    condition     = alltrue([for count in values(var.max_instances) : count >= 1 && count <= 1000 && floor(count) == count])
+    error_message = "max_instances values must be whole numbers from 1 to 1000."
+  }
+}
+
+variable "tasks_dispatch_deadline_seconds" {
+  description = "How long Cloud Tasks waits for deployWorker (TASKS_DISPATCH_DEADLINE_SECONDS); also the worker's timeout. The app's default."
+  type        = number
+  default     = 600
+
+  validation {
+    condition     = var.tasks_dispatch_deadline_seconds >= 15 && var.tasks_dispatch_deadline_seconds <= 1800 && floor(var.tasks_dispatch_deadline_seconds) == var.tasks_dispatch_deadline_seconds
+    error_message = "tasks_dispatch_deadline_seconds must be a whole number of seconds from 15 to 1800."
+  }
+}
+
+# --------------------------------------------------------------------------- the queue
+# Defaults: infra/queue-defaults.json (test/unit/infra-terraform.test.ts compares them).
+
+variable "queue_name" {
+  description = "Name of the Cloud Tasks queue of deploy requests."
+  type        = string
+  default     = "auto-deploy"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9-]{1,100}$", var.queue_name))
+    error_message = "queue_name must be 1 to 100 letters, digits or hyphens."
+  }
+}
+
+variable "queue_max_dispatches_per_second" {
+  description = "Most tasks the queue dispatches per second."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.queue_max_dispatches_per_second > 0 && var.queue_max_dispatches_per_second <= 500
+    error_message = "queue_max_dispatches_per_second must be greater than 0 and at most 500."
+  }
+}
+
+variable "queue_max_concurrent_dispatches" {
+  description = "Most tasks the queue has in flight at once."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.queue_max_concurrent_dispatches >= 1 && var.queue_max_concurrent_dispatches <= 5000
+    error_message = "queue_max_concurrent_dispatches must be from 1 to 5000."
+  }
+}
+
+variable "queue_max_attempts" {
+  description = "Attempts per task, the first included (-1: unlimited)."
+  type        = number
+  default     = 50
+
+  validation {
+    condition     = var.queue_max_attempts == -1 || var.queue_max_attempts >= 1
+    error_message = "queue_max_attempts must be -1 (unlimited) or at least 1."
+  }
+}
+
+variable "queue_min_backoff_seconds" {
+  description = "Wait before the first retry of a task."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.queue_min_backoff_seconds >= 0
+    error_message = "queue_min_backoff_seconds must not be negative."
+  }
+}
+
+variable "queue_max_backoff_seconds" {
+  description = "Longest wait between two retries of a task."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.queue_max_backoff_seconds >= var.queue_min_backoff_seconds
+    error_message = "queue_max_backoff_seconds must be at least queue_min_backoff_seconds."
+  }
+}
+
+variable "queue_max_doublings" {
+  description = "How many times the retry interval doubles before it grows linearly."
+  type        = number
+  default     = 4
+
+  validation {
+    condition     = var.queue_max_doublings >= 0 && floor(var.queue_max_doublings) == var.queue_max_doublings
+    error_message = "queue_max_doublings must be a whole number, 0 or more."
+  }
+}
+
+# --------------------------------------------------------------------------- the source
+
+variable "source_archive" {
+  description = "Path of the zip of the functions' source that npm run deploy builds (.deploy/function-source.zip). Uploaded as source/<sha256>.zip."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.source_archive != null || var.source_object != null
+    error_message = "Set source_archive (npm run deploy builds it) or source_object (npm run deploy -- --rollback OBJECT)."
+  }
+}
+
+variable "source_object" {
+  description = "Rollback: an object already in the source bucket (source/<sha256>.zip, kept from an earlier deploy) to run instead of source_archive. Null: deploy source_archive."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.source_object == null || can(regex("^source/[0-9a-f]{64}\\.zip$", var.source_object))
+    error_message = "source_object must be an object of the source bucket: source/<sha256>.zip."
+  }
+}
+
+variable "source_retention_days" {
+  description = "Days an uploaded source archive is kept in the bucket (what a rollback can go back to); 0 keeps them for ever."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = var.source_retention_days >= 0 && floor(var.source_retention_days) == var.source_retention_days
+    error_message = "source_retention_days must be a whole number of days, 0 or more."
+  }
+}

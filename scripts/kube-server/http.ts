@@ -1,0 +1,52 @@
+/** Reading requests and writing JSON answers, with the API server's limits and errors. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { badRequest, StatusError } from './status-error.js';
+
+/** The API server's own limit on a request body. */
+const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+/** The whole body as text; a 413 StatusError past 3 MiB. */
+export function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new StatusError(413, 'RequestEntityTooLarge', 'the request body is too large'));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** The body's JSON; undefined for an empty body, a 400 StatusError when it is not JSON. */
+export function parseJson(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw badRequest(`couldn't decode the request body as JSON: ${(error as Error).message}`);
+  }
+}
+
+/** Answers `body` as JSON, unless the response is already sent or its connection gone. */
+export function sendJson(
+  res: ServerResponse,
+  code: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  if (res.headersSent || res.destroyed) return;
+  const text = JSON.stringify(body);
+  res.writeHead(code, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+    ...headers,
+  });
+  res.end(text);
+}

@@ -1,0 +1,249 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Terraform expressions are strings with ${...} in them.
+/**
+ * infra/ against the app: the functions Terraform deploys are the app's functions, with the
+ * environment and the secrets the app reads. Parsed offline (test/support/terraform.ts).
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FUNCTION_NAMES, type FunctionName } from '../../functions/app.js';
+import { ENVIRONMENT_VARIABLES } from '../../functions/config/environment.js';
+import { loadConfig } from '../../functions/config.js';
+import {
+  defaultOf,
+  type Hcl,
+  loadTerraform,
+  localsReferenced,
+  resourceOf,
+  type Terraform,
+} from '../support/terraform.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+/** Environment variables Terraform passes that the app does not read yet, and why. */
+const READ_LATER: Record<string, string> = {
+  GKE_CLUSTER: 'GKE credentials from Application Default Credentials (issue 8, section 2)',
+};
+
+/** What each function must get: plain variables and secrets (by variable name). */
+const EXPECTED: Record<FunctionName, { env: string[]; secrets: string[] }> = {
+  githubWebhook: {
+    env: [
+      'DEPLOY_WORKER_URL',
+      'GKE_CLUSTER',
+      'GOOGLE_CLOUD_PROJECT',
+      'KUBECONFIG',
+      'TASKS_DISPATCH_DEADLINE_SECONDS',
+      'TASKS_QUEUE',
+      'TASKS_SERVICE_ACCOUNT',
+    ],
+    secrets: ['GITHUB_WEBHOOK_SECRET', 'GITHUB_WEBHOOK_SECRET_PREVIOUS'],
+  },
+  schedulerTick: {
+    env: [
+      'DEPLOY_WORKER_URL',
+      'GITHUB_API_URL',
+      'GITHUB_POLL',
+      'GKE_CLUSTER',
+      'GOOGLE_CLOUD_PROJECT',
+      'KUBECONFIG',
+      'TASKS_DISPATCH_DEADLINE_SECONDS',
+      'TASKS_QUEUE',
+      'TASKS_SERVICE_ACCOUNT',
+    ],
+    secrets: ['GITHUB_TOKEN'],
+  },
+  deployWorker: { env: ['GKE_CLUSTER', 'GOOGLE_CLOUD_PROJECT', 'KUBECONFIG'], secrets: [] },
+  deploymentStatus: { env: ['GOOGLE_CLOUD_PROJECT'], secrets: [] },
+};
+
+/** Every variable the app reads: declared once, in the environment schema. */
+function envReadByApp(): Set<string> {
+  return new Set(ENVIRONMENT_VARIABLES);
+}
+
+/** The names of the plain environment variables a function gets: the keys of the groups it merges. */
+function envNamesOf(terraform: Terraform, name: FunctionName): string[] {
+  const expression: string =
+    name === 'deployWorker' ? terraform.locals.worker_env : terraform.locals.caller_env[name];
+  const groups = localsReferenced(expression);
+  assert.ok(groups.length > 0, `${name}: its environment merges no group (${expression})`);
+  return groups.flatMap((group) => Object.keys(terraform.locals[group] ?? {})).sort();
+}
+
+function serviceConfigOf(terraform: Terraform, name: FunctionName): Hcl {
+  const key =
+    name === 'deployWorker'
+      ? 'google_cloudfunctions2_function.worker'
+      : 'google_cloudfunctions2_function.function';
+  return resourceOf(terraform, key).service_config[0];
+}
+
+describe('infra: the functions', () => {
+  let terraform: Terraform;
+  before(async () => {
+    terraform = await loadTerraform(join(ROOT, 'infra'));
+  });
+
+  it('deploys exactly the app FUNCTION_NAMES, each named after itself and its own entry point', () => {
+    assert.deepEqual(Object.keys(terraform.locals.functions).sort(), [...FUNCTION_NAMES].sort());
+    const worker = resourceOf(terraform, 'google_cloudfunctions2_function.worker');
+    assert.equal(worker.name, 'deployWorker');
+    assert.equal(worker.build_config[0].entry_point, 'deployWorker');
+    const others = resourceOf(terraform, 'google_cloudfunctions2_function.function');
+    assert.equal(
+      others.for_each,
+      '${{ for name, settings in local.functions : name => settings if name != "deployWorker" }}',
+    );
+    assert.equal(others.name, '${each.key}');
+    assert.equal(others.build_config[0].entry_point, '${each.key}');
+  });
+
+  it('builds both function resources the same way: Node 20, the source object, the build account', () => {
+    assert.equal(terraform.locals.runtime, 'nodejs20');
+    for (const key of [
+      'google_cloudfunctions2_function.worker',
+      'google_cloudfunctions2_function.function',
+    ]) {
+      const build = resourceOf(terraform, key).build_config[0];
+      assert.equal(build.runtime, '${local.runtime}', key);
+      assert.equal(build.service_account, '${google_service_account.build.id}', key);
+      assert.deepEqual(
+        build.source[0].storage_source[0],
+        { bucket: '${google_storage_bucket.source.name}', object: '${local.source_object}' },
+        key,
+      );
+    }
+  });
+
+  it("matches the app's entry point: main is build/index.js, built by gcp-build", () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+    assert.equal(pkg.main, 'build/index.js');
+    assert.equal(pkg.scripts['gcp-build'], 'npm run build');
+  });
+
+  it('runs every function as its own service account', () => {
+    const accounts = Object.values<Hcl>(terraform.locals.functions).map((settings) => settings.account);
+    assert.equal(new Set(accounts).size, FUNCTION_NAMES.length, `accounts: ${accounts.join(', ')}`);
+    assert.equal(
+      serviceConfigOf(terraform, 'deployWorker').service_account_email,
+      '${google_service_account.function["deployWorker"].email}',
+    );
+    assert.equal(
+      serviceConfigOf(terraform, 'githubWebhook').service_account_email,
+      '${google_service_account.function[each.key].email}',
+    );
+    assert.equal(resourceOf(terraform, 'google_service_account.function').for_each, '${local.functions}');
+  });
+
+  it('lets only the webhook and the status page take traffic from the internet', () => {
+    const ingress = Object.fromEntries(
+      Object.entries<Hcl>(terraform.locals.functions).map(([name, settings]) => [name, settings.ingress]),
+    );
+    assert.deepEqual(ingress, {
+      githubWebhook: 'ALLOW_ALL',
+      schedulerTick: 'ALLOW_INTERNAL_ONLY',
+      deployWorker: 'ALLOW_INTERNAL_ONLY',
+      deploymentStatus: 'ALLOW_ALL',
+    });
+  });
+
+  it("gives the worker the tasks' dispatch deadline as its timeout, defaulting to the app's", () => {
+    assert.equal(
+      terraform.locals.functions.deployWorker.timeout_seconds,
+      '${var.tasks_dispatch_deadline_seconds}',
+    );
+    const config = loadConfig({
+      GOOGLE_CLOUD_PROJECT: 'demo-infra-test',
+      TASKS_QUEUE: 'projects/demo-infra-test/locations/us-central1/queues/q',
+      DEPLOY_WORKER_URL: 'https://worker.example.com',
+    });
+    assert.ok(!('problem' in config.tasks));
+    assert.equal(
+      defaultOf(terraform, 'tasks_dispatch_deadline_seconds'),
+      config.tasks.dispatchDeadlineSeconds,
+    );
+  });
+
+  for (const name of FUNCTION_NAMES) {
+    it(`passes ${name} the environment variables and secrets it needs`, () => {
+      assert.deepEqual(envNamesOf(terraform, name), EXPECTED[name].env);
+      assert.deepEqual(Object.keys(terraform.locals.secret_env[name]).sort(), EXPECTED[name].secrets);
+    });
+  }
+
+  it('passes only variables the app reads (or is about to), and README documents each', () => {
+    const read = envReadByApp();
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const table = readme.slice(readme.indexOf('## Environment variables'), readme.indexOf('## Operators'));
+    const passed = new Set(
+      FUNCTION_NAMES.flatMap((name) => [...envNamesOf(terraform, name), ...EXPECTED[name].secrets]),
+    );
+    for (const name of passed) {
+      assert.ok(read.has(name) || name in READ_LATER, `${name} is passed but the app never reads it`);
+      assert.match(table, new RegExp(`\`${name}\``), `README "Environment variables" does not list ${name}`);
+    }
+  });
+
+  it('points the enqueuing functions at the queue, the worker and the tasks account', () => {
+    assert.deepEqual(terraform.locals.env_enqueue, {
+      TASKS_QUEUE: '${google_cloud_tasks_queue.deploy.id}',
+      DEPLOY_WORKER_URL: '${google_cloudfunctions2_function.worker.service_config[0].uri}',
+      TASKS_SERVICE_ACCOUNT: '${google_service_account.tasks.email}',
+      TASKS_DISPATCH_DEADLINE_SECONDS: '${tostring(var.tasks_dispatch_deadline_seconds)}',
+    });
+    assert.deepEqual(terraform.locals.enqueuers, ['githubWebhook', 'schedulerTick']);
+  });
+
+  it('leaves unset optional settings out of the environment rather than passing them empty', () => {
+    assert.equal(
+      serviceConfigOf(terraform, 'deployWorker').environment_variables,
+      '${{ for name, value in local.worker_env : name => value if value != null }}',
+    );
+    assert.equal(
+      serviceConfigOf(terraform, 'githubWebhook').environment_variables,
+      '${{ for name, value in local.caller_env[each.key] : name => value if value != null }}',
+    );
+  });
+
+  it('reads the secrets from Secret Manager, latest version, only those configured', () => {
+    for (const name of ['deployWorker', 'githubWebhook'] as const) {
+      const block = serviceConfigOf(terraform, name).dynamic.secret_environment_variables[0];
+      const source = name === 'deployWorker' ? 'local.secret_env.deployWorker' : 'local.secret_env[each.key]';
+      assert.equal(
+        block.for_each,
+        `\${{ for name, secret in ${source} : name => secret if secret != null }}`,
+      );
+      assert.deepEqual(block.content[0], {
+        key: '${secret_environment_variables.key}',
+        project_id: '${var.project_id}',
+        secret: '${secret_environment_variables.value}',
+        version: 'latest',
+      });
+    }
+    assert.deepEqual(terraform.locals.secret_env.githubWebhook, {
+      GITHUB_WEBHOOK_SECRET: '${var.github_webhook_secret}',
+      GITHUB_WEBHOOK_SECRET_PREVIOUS: '${var.github_webhook_secret_previous}',
+    });
+    assert.equal(defaultOf(terraform, 'github_webhook_secret'), 'github-webhook-secret');
+    assert.equal(defaultOf(terraform, 'github_webhook_secret_previous'), null);
+    assert.equal(defaultOf(terraform, 'github_token_secret'), null);
+  });
+
+  it('mounts the optional kubeconfig where KUBECONFIG points, for the functions that load one', () => {
+    assert.equal(
+      terraform.locals.env_cluster.KUBECONFIG,
+      '${var.kubeconfig_secret == null ? null : "${local.kubeconfig_dir}/config"}',
+    );
+    for (const name of ['deployWorker', 'githubWebhook'] as const) {
+      const volume = serviceConfigOf(terraform, name).dynamic.secret_volumes[0];
+      assert.equal(volume.content[0].mount_path, '${local.kubeconfig_dir}');
+      assert.deepEqual(volume.content[0].versions, [{ path: 'config', version: 'latest' }]);
+    }
+    assert.deepEqual(terraform.locals.cluster_config_readers, [
+      'githubWebhook',
+      'schedulerTick',
+      'deployWorker',
+    ]);
+  });
+});
