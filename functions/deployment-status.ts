@@ -15,10 +15,9 @@ import {
   deploymentsNewestFirst,
   deploymentToJson,
   latestReadyDeployment,
-  renderErrorPage,
-  renderStatusPage,
   versionToJson,
-} from './core/status-view.js';
+} from './core/status-json.js';
+import { renderErrorPage, renderStatusPage } from './core/status-page.js';
 import type { Deployment } from './core/types.js';
 import { createLogger, describeError, type Logger } from './log.js';
 

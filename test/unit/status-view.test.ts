@@ -1,18 +1,17 @@
 import assert from 'node:assert/strict';
 import { describeDecision } from '../../functions/core/describe.js';
+import { escapeHtml } from '../../functions/core/html.js';
 import type { VersionView } from '../../functions/core/ports.js';
 import {
   decisionToJson,
   deploymentsNewestFirst,
   deploymentToJson,
-  escapeHtml,
   githubBranchUrl,
   githubCommitUrl,
   latestReadyDeployment,
-  renderErrorPage,
-  renderStatusPage,
   versionToJson,
-} from '../../functions/core/status-view.js';
+} from '../../functions/core/status-json.js';
+import { renderErrorPage, renderStatusPage } from '../../functions/core/status-page.js';
 import type { Deployment, VersionDecision } from '../../functions/core/types.js';
 import {
   KFCTL_URL,
