@@ -9,6 +9,8 @@
 
 import type { Firestore } from '@google-cloud/firestore';
 import type { Request, Response } from '@google-cloud/functions-framework';
+import { createContainerClient } from './adapters/container-client.js';
+import { deferredJobLauncher } from './adapters/deferred-job-launcher.js';
 import { createFirestore } from './adapters/firestore/client.js';
 import { FirestoreIntakeStore } from './adapters/firestore/intake-store.js';
 import { FirestoreLaunchStore } from './adapters/firestore/launch-store.js';
@@ -18,6 +20,7 @@ import { FirestoreRefreshStore } from './adapters/firestore/refresh-store.js';
 import { FirestoreStatusReader } from './adapters/firestore/status-reader.js';
 import { WebhookVerifier } from './adapters/github-payload.js';
 import { GitHubRestCommitSource } from './adapters/github-rest.js';
+import { loadGkeKubeConfig } from './adapters/gke-credentials.js';
 import { createKubeJobLauncher, loadKubeConfig } from './adapters/kube-jobs.js';
 import { CloudTasksQueue, createTasksClient } from './adapters/tasks-queue.js';
 import { type AppConfig, ConfigError } from './config.js';
@@ -102,8 +105,18 @@ export function buildApp(config: AppConfig, overrides: AppOverrides = {}): App {
   });
   const jobs = once((): JobLauncher => {
     if (overrides.jobs) return overrides.jobs;
+    const gkeCluster = config.kube.gkeCluster;
+    if (gkeCluster) {
+      const clusterManager = createContainerClient({
+        emulator: config.containerEmulator,
+        projectId: gkeCluster.project,
+      });
+      return deferredJobLauncher(async () =>
+        createKubeJobLauncher(await loadGkeKubeConfig({ cluster: gkeCluster, clusterManager })),
+      );
+    }
     try {
-      return createKubeJobLauncher(loadKubeConfig(config.kube));
+      return createKubeJobLauncher(loadKubeConfig(config.kube.env));
     } catch (err) {
       const message = (err as Error).message;
       throw new ConfigError(`Kubernetes is not configured: ${message}`, [message]);

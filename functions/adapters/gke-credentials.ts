@@ -17,14 +17,13 @@ import type { protos } from '@google-cloud/container';
 import { KubeConfig, type User } from '@kubernetes/client-node';
 import { GoogleAuth } from 'google-auth-library';
 import type { CallOptions } from 'google-gax';
+import type { GkeClusterRef } from '../config/gke-cluster.js';
 import {
   boundedCallOptions,
   createContainerClient,
   DEFAULT_CONTAINER_CALL_TIMEOUT_MS,
-  grpcCodeName,
-  grpcCodeOf,
-  isTransientGrpcCode,
 } from './container-client.js';
+import { grpcCodeName, grpcCodeOf, isTransientGrpcCode } from './grpc-codes.js';
 
 /** The OAuth scope of the tokens: what `gcloud container clusters get-credentials` uses too. */
 export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
@@ -34,13 +33,6 @@ export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platf
  * GoogleCloudPlatformAuth claims that name (and runs `gcloud`), and built-ins are tried first.
  */
 export const GKE_ADC_AUTH_PROVIDER = 'kubeflow-auto-deploy-gke-adc';
-
-const PROJECT_PART = '[A-Za-z0-9\\-:.]+';
-const LOCATION_PART = '[a-z0-9]+(?:-[a-z0-9]+)*';
-const CLUSTER_PART = '[a-z](?:[-a-z0-9]{0,38}[a-z0-9])?';
-const CLUSTER_NAME = new RegExp(
-  `^projects/(${PROJECT_PART})/locations/(${LOCATION_PART})/clusters/(${CLUSTER_PART})$`,
-);
 
 /**
  * Thrown when the KubeConfig cannot be built (bad GKE_CLUSTER, GetCluster failed, no endpoint or CA,
@@ -57,34 +49,6 @@ export class GkeCredentialsError extends Error {
   ) {
     super(message, options);
   }
-}
-
-/** A cluster named by GKE_CLUSTER. */
-export interface GkeClusterRef {
-  project: string;
-  location: string;
-  cluster: string;
-  /** `projects/P/locations/L/clusters/C`. */
-  resourceName: string;
-}
-
-/** Reads `projects/P/locations/L/clusters/C`; throws a GkeCredentialsError naming GKE_CLUSTER otherwise. */
-export function parseGkeCluster(value: string): GkeClusterRef {
-  const match = CLUSTER_NAME.exec(value.trim());
-  if (!match) {
-    throw new GkeCredentialsError(
-      `GKE_CLUSTER must be projects/PROJECT/locations/LOCATION/clusters/CLUSTER (e.g. projects/my-project/locations/us-east1-c/clusters/deployer), got ${JSON.stringify(value)}.`,
-      null,
-      false,
-    );
-  }
-  const [, project, location, cluster] = match as unknown as [string, string, string, string];
-  return {
-    project,
-    location,
-    cluster,
-    resourceName: `projects/${project}/locations/${location}/clusters/${cluster}`,
-  };
 }
 
 /** What loadGkeKubeConfig needs of the ClusterManager client; a real `ClusterManagerClient` is one. */
@@ -105,8 +69,8 @@ export interface AccessTokenSource {
 
 /** Options of {@link loadGkeKubeConfig}. */
 export interface LoadGkeKubeConfigOptions {
-  /** `projects/P/locations/L/clusters/C`, the value of GKE_CLUSTER. */
-  cluster: string;
+  /** The cluster GKE_CLUSTER names, parsed by the configuration (config/gke-cluster.ts). */
+  cluster: GkeClusterRef;
   /** Default: a real ClusterManagerClient with Application Default Credentials. */
   clusterManager?: ClusterGetter;
   /** Default: `new GoogleAuth({scopes: [CLOUD_PLATFORM_SCOPE]})` (Application Default Credentials). */
@@ -122,7 +86,7 @@ export interface LoadGkeKubeConfigOptions {
  * Throws a {@link GkeCredentialsError} that says what to fix.
  */
 export async function loadGkeKubeConfig(options: LoadGkeKubeConfigOptions): Promise<KubeConfig> {
-  const ref = parseGkeCluster(options.cluster);
+  const ref = options.cluster;
   const auth = options.auth ?? new GoogleAuth({ scopes: [CLOUD_PLATFORM_SCOPE] });
   const callOptions = boundedCallOptions(options.timeoutMs ?? DEFAULT_CONTAINER_CALL_TIMEOUT_MS);
   let cluster: protos.google.container.v1.ICluster;
@@ -130,7 +94,7 @@ export async function loadGkeKubeConfig(options: LoadGkeKubeConfigOptions): Prom
     cluster = await getCluster(options.clusterManager, ref, callOptions);
   } else {
     // Ours, used once: closed so that each load does not leave a gRPC channel open.
-    const client = createContainerClient({ emulatorHost: null, projectId: ref.project });
+    const client = createContainerClient({ emulator: null, projectId: ref.project });
     try {
       cluster = await getCluster(client, ref, callOptions);
     } finally {

@@ -4,18 +4,13 @@
  * could not reach), throws an InventoryError: it is never an empty or partial list, because the tick
  * reads "not listed" as "does not exist".
  *
- * Locally, `createContainerClient({emulatorHost: 'host:port', ...})` (container-client.ts) points the
+ * Locally, `createContainerClient({emulator: {host, port}, ...})` (container-client.ts) points the
  * real client at scripts/container-emulator (the value of `CONTAINER_EMULATOR_HOST`).
  */
 import { ClusterManagerClient, protos } from '@google-cloud/container';
 import type { CallOptions } from 'google-gax';
-import {
-  boundedCallOptions,
-  DEFAULT_CONTAINER_CALL_TIMEOUT_MS,
-  grpcCodeName,
-  grpcCodeOf,
-  isTransientGrpcCode,
-} from './container-client.js';
+import { boundedCallOptions, DEFAULT_CONTAINER_CALL_TIMEOUT_MS } from './container-client.js';
+import { grpcCodeName, grpcCodeOf, isTransientGrpcCode } from './grpc-codes.js';
 
 export { createContainerClient } from './container-client.js';
 

@@ -11,23 +11,12 @@ import { CloudTasksClient, type protos } from '@google-cloud/tasks';
 import { grpc } from 'google-gax';
 import type { HostPort } from '../config/host-port.js';
 import type { DeployQueue, EnqueueResult } from '../core/ports.js';
-import { GRPC_ALREADY_EXISTS, grpcCodeOf } from './grpc-codes.js';
+import { GRPC, GRPC_ALREADY_EXISTS, grpcCodeName, grpcCodeOf, isTransientGrpcCode } from './grpc-codes.js';
 
 /** The client's own default deadline for CreateTask (cloud_tasks_client_config.json). */
 export const DEFAULT_CALL_TIMEOUT_MS = 20_000;
 
 const TASK_ID = /^[A-Za-z0-9_-]{1,500}$/;
-
-/** gRPC codes for which a later attempt may succeed. */
-const TRANSIENT_CODES = new Set<number>([
-  grpc.status.UNAVAILABLE,
-  grpc.status.DEADLINE_EXCEEDED,
-  grpc.status.RESOURCE_EXHAUSTED,
-  grpc.status.ABORTED,
-  grpc.status.INTERNAL,
-  grpc.status.UNKNOWN,
-  grpc.status.CANCELLED,
-]);
 
 /**
  * A failed enqueue (anything but ALREADY_EXISTS). The deploy request stays pending and the next
@@ -68,20 +57,15 @@ export interface CloudTasksQueueOptions {
   callTimeoutMs?: number;
 }
 
-/** Formats an error's gRPC code as `NOT_FOUND (5)`, or `no gRPC status` when it carries none. */
-function describeCode(code: number | null): string {
-  return code === null ? 'no gRPC status' : `${grpc.status[code] ?? 'code'} (${code})`;
-}
-
 function hintFor(code: number | null): string {
   switch (code) {
-    case grpc.status.NOT_FOUND:
+    case GRPC.NOT_FOUND:
       return 'Check that the queue exists (terraform apply) and that TASKS_QUEUE names it.';
-    case grpc.status.PERMISSION_DENIED:
+    case GRPC.PERMISSION_DENIED:
       return 'Grant the function roles/cloudtasks.enqueuer on the queue and roles/iam.serviceAccountUser on the OIDC service account.';
-    case grpc.status.INVALID_ARGUMENT:
+    case GRPC.INVALID_ARGUMENT:
       return 'The task was rejected as malformed; see the details above.';
-    case grpc.status.FAILED_PRECONDITION:
+    case GRPC.FAILED_PRECONDITION:
       return 'The queue may be disabled or deleted; check its state in the console.';
     default:
       return 'The request stays pending and is enqueued again on the next evaluation.';
@@ -168,9 +152,9 @@ export class CloudTasksQueue implements DeployQueue {
             ? error.message
             : String(error);
       throw new QueueError(
-        `Cannot enqueue task ${taskName} (request ${requestId}) in ${this.queuePath}: ${describeCode(code)}: ${details}. ${hintFor(code)}`,
+        `Cannot enqueue task ${taskName} (request ${requestId}) in ${this.queuePath}: ${grpcCodeName(code)}: ${details}. ${hintFor(code)}`,
         code,
-        code === null || TRANSIENT_CODES.has(code),
+        code === null || isTransientGrpcCode(code),
         { cause: error },
       );
     }

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { DEFAULT_GITHUB_API_URL } from '../adapters/github-rest.js';
 import { formatIssue } from './config-error.js';
+import { GKE_CLUSTER_SHAPE, type GkeClusterRef, parseGkeCluster } from './gke-cluster.js';
 import { formatHostPort, type HostPort, parseHostPort } from './host-port.js';
 import { parseQueuePath } from './queue-path.js';
 
@@ -72,6 +73,20 @@ const environmentSchema = z.object({
     (value) => (typeof value === 'string' ? unsetIfBlank(value.trim().toLowerCase()) : value),
     z.enum(['true', 'false'], { error: 'must be true or false' }).optional(),
   ),
+  GKE_CLUSTER: z.preprocess(
+    unsetIfBlank,
+    z
+      .string()
+      .trim()
+      .transform((value, ctx) => {
+        const parsed = parseGkeCluster(value);
+        if (parsed) return parsed;
+        ctx.addIssue({ code: 'custom', message: GKE_CLUSTER_SHAPE, input: value });
+        return z.NEVER;
+      })
+      .optional(),
+  ),
+  CONTAINER_EMULATOR_HOST: hostPort,
   KUBECONFIG: text,
   HOME: text,
   KUBERNETES_SERVICE_HOST: text,
@@ -119,13 +134,21 @@ export interface EnvironmentSettings {
   tasks: TasksSettings | { problem: string };
   /** The GitHub REST API for the poll fallback. */
   github: { apiUrl: string; token: string | null; isPollEnabled: boolean };
-  /** Where the Kubernetes client finds its credentials (read by loadKubeConfig). */
+  /**
+   * Where the Kubernetes client finds its credentials: GKE_CLUSTER (credentials from ADC) when set, else
+   * the kubeconfig or in-cluster variables, read by loadKubeConfig.
+   */
   kube: {
-    KUBECONFIG?: string;
-    HOME?: string;
-    KUBERNETES_SERVICE_HOST?: string;
-    KUBERNETES_SERVICE_PORT?: string;
+    gkeCluster: GkeClusterRef | null;
+    env: {
+      KUBECONFIG?: string;
+      HOME?: string;
+      KUBERNETES_SERVICE_HOST?: string;
+      KUBERNETES_SERVICE_PORT?: string;
+    };
   };
+  /** A ClusterManager fake (CONTAINER_EMULATOR_HOST), or null for GKE. */
+  containerEmulator: HostPort | null;
 }
 
 type Environment = z.infer<typeof environmentSchema>;
@@ -200,11 +223,15 @@ export function readEnvironment(
         token: values.GITHUB_TOKEN ?? null,
         isPollEnabled: values.GITHUB_POLL !== 'false',
       },
-      kube: Object.fromEntries(
-        Object.entries({ KUBECONFIG, HOME, KUBERNETES_SERVICE_HOST, KUBERNETES_SERVICE_PORT }).filter(
-          ([, value]) => value !== undefined,
+      kube: {
+        gkeCluster: values.GKE_CLUSTER ?? null,
+        env: Object.fromEntries(
+          Object.entries({ KUBECONFIG, HOME, KUBERNETES_SERVICE_HOST, KUBERNETES_SERVICE_PORT }).filter(
+            ([, value]) => value !== undefined,
+          ),
         ),
-      ),
+      },
+      containerEmulator: values.CONTAINER_EMULATOR_HOST ?? null,
     },
   };
 }

@@ -373,7 +373,8 @@ describe('githubWebhook (Functions Framework + Firestore emulator)', () => {
           webhookSecrets: [],
           tasks: { problem: 'not configured' },
           github: { apiUrl: 'https://api.github.com', token: null, isPollEnabled: false },
-          kube: {},
+          kube: { gkeCluster: null, env: {} },
+          containerEmulator: null,
         }).handler('githubWebhook'),
       (err: unknown) => err instanceof ConfigError && /GITHUB_WEBHOOK_SECRET/.test(err.message),
     );

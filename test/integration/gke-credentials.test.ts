@@ -16,14 +16,22 @@ import {
   GkeCredentialsError,
   loadGkeKubeConfig,
 } from '../../functions/adapters/gke-credentials.js';
+import type { GkeClusterRef } from '../../functions/config/gke-cluster.js';
 import { startContainerEmulator } from '../../scripts/container-emulator/server.js';
+import { hostOf } from '../support/host.js';
 import { type HttpRecorder, startHttpRecorder } from '../support/http-recorder.js';
 import { type HttpsApiRecorder, startHttpsApiRecorder } from '../support/https-api-recorder.js';
 import { createTestCertificates, type TestCertificates } from '../support/tls-certificates.js';
 
 const PROJECT = 'demo-gke-credentials';
 const LOCATION = 'us-east1-c';
-const CLUSTER = `projects/${PROJECT}/locations/${LOCATION}/clusters/deployer`;
+/** GKE_CLUSTER as the configuration parses it. */
+const CLUSTER: GkeClusterRef = {
+  project: PROJECT,
+  location: LOCATION,
+  cluster: 'deployer',
+  resourceName: `projects/${PROJECT}/locations/${LOCATION}/clusters/deployer`,
+};
 const MINUTE_MS = 60_000;
 
 type Cluster = Awaited<ReturnType<ClusterGetter['getCluster']>>[0];
@@ -299,7 +307,7 @@ describe('loadGkeKubeConfig (GKE_CLUSTER, Application Default Credentials)', () 
 
     before(async () => {
       emulator = await startContainerEmulator({ log: () => {}, project: PROJECT, location: LOCATION });
-      client = createContainerClient({ emulatorHost: emulator.address, projectId: PROJECT });
+      client = createContainerClient({ emulator: hostOf(emulator.address), projectId: PROJECT });
     });
 
     after(async () => {

@@ -13,6 +13,7 @@ import {
   InventoryError,
 } from '../../functions/adapters/gke-inventory.js';
 import { type ContainerEmulator, startContainerEmulator } from '../../scripts/container-emulator/server.js';
+import { hostOf } from '../support/host.js';
 
 const PROJECT = 'demo-gke-inventory';
 const ZONE = 'us-east1-c';
@@ -45,7 +46,7 @@ describe('GkeInventory (container emulator, real ClusterManagerClient)', () => {
       now: () => CREATED_AT.getTime(),
       log: () => {},
     });
-    client = createContainerClient({ emulatorHost: emulator.address, projectId: PROJECT });
+    client = createContainerClient({ emulator: hostOf(emulator.address), projectId: PROJECT });
     inventory = new GkeInventory({ client });
   });
 

@@ -753,6 +753,20 @@ describe('loadConfig', () => {
       ['GITHUB_API_URL', '"api.github.com"'],
     ],
     ['a queue path that is a bare id', { TASKS_QUEUE: 'deploys' }, ['TASKS_QUEUE', 'bare queue id']],
+    [
+      'a GKE_CLUSTER that is not a cluster resource name',
+      { GKE_CLUSTER: 'projects/p/zones/us-east1-c/clusters/deployer' },
+      [
+        'GKE_CLUSTER',
+        'projects/PROJECT/locations/LOCATION/clusters/CLUSTER',
+        '"projects/p/zones/us-east1-c/clusters/deployer"',
+      ],
+    ],
+    [
+      'a bad CONTAINER_EMULATOR_HOST',
+      { CONTAINER_EMULATOR_HOST: 'container' },
+      ['CONTAINER_EMULATOR_HOST', '"container"'],
+    ],
   ];
   for (const [name, env, parts] of envProblems) {
     it(`rejects ${name}`, () => {
@@ -828,7 +842,8 @@ describe('describeConfig', () => {
       webhookSecrets,
       tasks: { problem: 'not configured' },
       github: { apiUrl: 'https://api.github.com', token: 'ghp_token-must-not-leak', isPollEnabled: true },
-      kube: {},
+      kube: { gkeCluster: null, env: {} },
+      containerEmulator: null,
     };
   }
 

@@ -21,9 +21,7 @@ import {
 const ROOT = join(import.meta.dirname, '..', '..');
 
 /** Environment variables Terraform passes that the app does not read yet, and why. */
-const READ_LATER: Record<string, string> = {
-  GKE_CLUSTER: 'GKE credentials from Application Default Credentials (issue 8, section 2)',
-};
+const READ_LATER: Record<string, string> = {};
 
 /** What each function must get: plain variables and secrets (by variable name). */
 const EXPECTED: Record<FunctionName, { env: string[]; secrets: string[] }> = {
