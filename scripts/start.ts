@@ -3,8 +3,15 @@
  * Stops on Ctrl-C, taking its emulators with it.
  */
 import { ConfigError } from '../functions/config.js';
-import { startLocalStack } from './lib/local-stack.js';
+import { LOCAL_WEBHOOK_SECRET, startLocalStack } from './lib/local-stack.js';
 import { stopOnSignals } from './lib/signals.js';
+
+/** The local default is shown (npm run push:simulate uses it); a secret the user set never is. */
+function describeSecret(secret: string): string {
+  return secret === LOCAL_WEBHOOK_SECRET
+    ? `${secret} (the local default)`
+    : 'from GITHUB_WEBHOOK_SECRET (not shown)';
+}
 
 async function main(): Promise<void> {
   const stack = await startLocalStack(process.env);
@@ -19,7 +26,7 @@ async function main(): Promise<void> {
     `  firestore emulator: ${stack.firestoreEmulatorHost} (project ${stack.config.projectId})`,
     `  tasks emulator:     ${stack.tasksEmulatorHost}`,
     `  kubernetes:         ${kube}`,
-    `  webhook secret:     ${stack.webhookSecret}`,
+    `  webhook secret:     ${describeSecret(stack.webhookSecret)}`,
     `  versions:           ${stack.config.deployments.versions.map((v) => `${v.name} (${v.repo}@${v.branch})`).join(', ')}`,
     '',
     '  simulate a push:    npm run push:simulate -- <version> [sha]',
