@@ -45,112 +45,146 @@ function header(req: Request, name: string): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
+/** An answer to send. */
+interface Reply {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+const answer = (status: number, body: Record<string, unknown>): Reply => ({ status, body });
+
+/** A delivery whose signature is valid and whose headers and body are well-formed. */
+interface Delivery {
+  deliveryId: string;
+  event: string;
+  body: unknown;
+}
+
+/** Checks the method, size, signature, headers and JSON, in that order; an answer when one fails. */
+async function readDelivery(deps: GithubWebhookDeps, req: Request, log: Logger): Promise<Delivery | Reply> {
+  if (req.method !== 'POST') return answer(405, { error: 'GitHub webhooks are POST requests' });
+  const rawBody = req.rawBody ?? Buffer.alloc(0);
+  if (rawBody.length > MAX_WEBHOOK_BODY_BYTES) {
+    log.warn('webhook body too large', { bytes: rawBody.length });
+    return answer(413, { error: `body over ${MAX_WEBHOOK_BODY_BYTES} bytes` });
+  }
+  if (!(await deps.verifier.isValid(rawBody, header(req, 'X-Hub-Signature-256')))) {
+    log.warn('webhook signature missing or invalid');
+    return answer(401, { error: 'missing or invalid X-Hub-Signature-256' });
+  }
+  const deliveryId = header(req, 'X-GitHub-Delivery');
+  const event = header(req, 'X-GitHub-Event');
+  if (!event || !deliveryId) {
+    return answer(400, { error: 'X-GitHub-Event and X-GitHub-Delivery headers are required' });
+  }
+  if (!DELIVERY_ID.test(deliveryId)) {
+    // It becomes a Firestore document id: GitHub sends GUIDs.
+    return answer(400, { error: 'X-GitHub-Delivery must be a GUID (letters, digits and dashes)' });
+  }
+  try {
+    return { deliveryId, event, body: JSON.parse(rawBody.toString('utf8')) };
+  } catch {
+    log.warn('webhook body is not JSON');
+    return answer(400, { error: 'body is not JSON: set the webhook content type to application/json' });
+  }
+}
+
+/**
+ * After a push moved a head: the evaluation of the versions it touched, waited for at most the budget
+ * (GitHub gives 10 s); a slower one goes on after the answer, and a failed one is left to the next tick.
+ */
+async function evaluateWithinBudget(
+  deps: GithubWebhookDeps,
+  versions: string[],
+  deliveryId: string,
+  log: Logger,
+): Promise<void> {
+  const evaluation = deps.evaluator.evaluate(versions, { kind: 'push', deliveryId }).then(
+    () => 'done' as const,
+    (err: unknown) => {
+      // The push is recorded; the next scheduler tick plans it. Not the sender's problem.
+      log.warn('deploy evaluation after push failed; the next tick retries', describeError(err));
+      return 'failed' as const;
+    },
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const budget = new Promise<'over-budget'>((resolve) => {
+    timer = setTimeout(() => resolve('over-budget'), deps.evaluationBudgetMs ?? DEFAULT_EVALUATION_BUDGET_MS);
+  });
+  const outcome = await Promise.race([evaluation, budget]);
+  clearTimeout(timer);
+  if (outcome === 'over-budget') {
+    log.warn('deploy evaluation is slow; answering GitHub now, it goes on in the background');
+  }
+}
+
+/** A push: ignored unless it is to a followed branch; recorded exactly once; then evaluated. */
+async function handlePush(deps: GithubWebhookDeps, delivery: Delivery, log: Logger): Promise<Reply> {
+  const { deliveryId } = delivery;
+  let push: ReturnType<typeof parsePushPayload>;
+  try {
+    push = parsePushPayload(delivery.body, deliveryId);
+  } catch (err) {
+    if (!(err instanceof InvalidPayloadError)) throw err;
+    log.warn('invalid push payload', { error: err.message });
+    return answer(400, { error: err.message });
+  }
+  const plan = planPushIntake(push, deps.versions);
+  const pushLog = log.child({ repo: push.repo, ref: push.ref, commit: push.after });
+  if (plan.kind === 'ignore') {
+    pushLog.info('push ignored', { reason: plan.reason });
+    return answer(202, { status: 'ignored', reason: plan.reason });
+  }
+  const branchLog = pushLog.child({ branch: plan.branch, version: plan.versions.join(',') });
+  let result: Awaited<ReturnType<IntakeStore['recordPush']>>;
+  try {
+    result = await deps.store.recordPush(push, plan.branch, plan.versions, deps.clock());
+  } catch (err) {
+    branchLog.error('recording the push failed', describeError(err));
+    return answer(503, {
+      error: 'could not record the push; redeliver it, or the scheduler tick will poll the branch',
+    });
+  }
+  if (result.kind === 'duplicate') {
+    branchLog.info('duplicate delivery', { claim: result.status });
+    return answer(200, { status: 'duplicate', claim: result.status });
+  }
+  const { outcome, isMoved } = result.head;
+  branchLog.info('push recorded', {
+    headOutcome: outcome,
+    headMoved: isMoved,
+    commits: result.commitsRecorded,
+  });
+  if (isMoved) await evaluateWithinBudget(deps, plan.versions, deliveryId, branchLog);
+  return answer(200, {
+    status: 'recorded',
+    branch: plan.branch,
+    versions: plan.versions,
+    headOutcome: outcome,
+    commits: result.commitsRecorded,
+  });
+}
+
 /** Builds the HTTP handler; all collaborators are injected. */
 export function createGithubWebhookHandler(
   deps: GithubWebhookDeps,
 ): (req: Request, res: Response) => Promise<void> {
   return async (req, res) => {
-    const deliveryId = header(req, 'X-GitHub-Delivery');
-    const event = header(req, 'X-GitHub-Event');
-    const log = deps.logger.child({ deliveryId, event });
-    if (req.method !== 'POST') {
-      res.set('Allow', 'POST');
-      return reply(res, 405, { error: 'GitHub webhooks are POST requests' });
-    }
-    const rawBody = req.rawBody ?? Buffer.alloc(0);
-    if (rawBody.length > MAX_WEBHOOK_BODY_BYTES) {
-      log.warn('webhook body too large', { bytes: rawBody.length });
-      return reply(res, 413, { error: `body over ${MAX_WEBHOOK_BODY_BYTES} bytes` });
-    }
-    if (!(await deps.verifier.isValid(rawBody, header(req, 'X-Hub-Signature-256')))) {
-      log.warn('webhook signature missing or invalid');
-      return reply(res, 401, { error: 'missing or invalid X-Hub-Signature-256' });
-    }
-    if (!event || !deliveryId) {
-      return reply(res, 400, { error: 'X-GitHub-Event and X-GitHub-Delivery headers are required' });
-    }
-    if (!DELIVERY_ID.test(deliveryId)) {
-      // It becomes a Firestore document id: GitHub sends GUIDs.
-      return reply(res, 400, { error: 'X-GitHub-Delivery must be a GUID (letters, digits and dashes)' });
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(rawBody.toString('utf8'));
-    } catch {
-      log.warn('webhook body is not JSON');
-      return reply(res, 400, { error: 'body is not JSON: set the webhook content type to application/json' });
-    }
-    if (event === 'ping') {
+    const log = deps.logger.child({
+      deliveryId: header(req, 'X-GitHub-Delivery'),
+      event: header(req, 'X-GitHub-Event'),
+    });
+    const delivery = await readDelivery(deps, req, log);
+    let result: Reply;
+    if ('status' in delivery) result = delivery;
+    else if (delivery.event === 'ping') {
       log.info('ping');
-      return reply(res, 200, { status: 'pong' });
-    }
-    if (event !== 'push') {
+      result = answer(200, { status: 'pong' });
+    } else if (delivery.event !== 'push') {
       log.info('event ignored');
-      return reply(res, 202, { status: 'ignored', reason: `event ${event} is not handled` });
-    }
-
-    let push: ReturnType<typeof parsePushPayload>;
-    try {
-      push = parsePushPayload(body, deliveryId);
-    } catch (err) {
-      if (!(err instanceof InvalidPayloadError)) throw err;
-      log.warn('invalid push payload', { error: err.message });
-      return reply(res, 400, { error: err.message });
-    }
-    const plan = planPushIntake(push, deps.versions);
-    const pushLog = log.child({ repo: push.repo, ref: push.ref, commit: push.after });
-    if (plan.kind === 'ignore') {
-      pushLog.info('push ignored', { reason: plan.reason });
-      return reply(res, 202, { status: 'ignored', reason: plan.reason });
-    }
-
-    const branchLog = pushLog.child({ branch: plan.branch, version: plan.versions.join(',') });
-    let result: Awaited<ReturnType<IntakeStore['recordPush']>>;
-    try {
-      result = await deps.store.recordPush(push, plan.branch, plan.versions, deps.clock());
-    } catch (err) {
-      branchLog.error('recording the push failed', describeError(err));
-      return reply(res, 503, {
-        error: 'could not record the push; redeliver it, or the scheduler tick will poll the branch',
-      });
-    }
-    if (result.kind === 'duplicate') {
-      branchLog.info('duplicate delivery', { claim: result.status });
-      return reply(res, 200, { status: 'duplicate', claim: result.status });
-    }
-    branchLog.info('push recorded', {
-      headOutcome: result.head.outcome,
-      headMoved: result.head.isMoved,
-      commits: result.commitsRecorded,
-    });
-    if (result.head.isMoved) {
-      const evaluation = deps.evaluator.evaluate(plan.versions, { kind: 'push', deliveryId }).then(
-        () => 'done' as const,
-        (err: unknown) => {
-          // The push is recorded; the next scheduler tick plans it. Not the sender's problem.
-          branchLog.warn('deploy evaluation after push failed; the next tick retries', describeError(err));
-          return 'failed' as const;
-        },
-      );
-      let timer: NodeJS.Timeout | undefined;
-      const budget = new Promise<'over-budget'>((resolve) => {
-        timer = setTimeout(
-          () => resolve('over-budget'),
-          deps.evaluationBudgetMs ?? DEFAULT_EVALUATION_BUDGET_MS,
-        );
-      });
-      const outcome = await Promise.race([evaluation, budget]);
-      clearTimeout(timer);
-      if (outcome === 'over-budget') {
-        branchLog.warn('deploy evaluation is slow; answering GitHub now, it goes on in the background');
-      }
-    }
-    return reply(res, 200, {
-      status: 'recorded',
-      branch: plan.branch,
-      versions: plan.versions,
-      headOutcome: result.head.outcome,
-      commits: result.commitsRecorded,
-    });
+      result = answer(202, { status: 'ignored', reason: `event ${delivery.event} is not handled` });
+    } else result = await handlePush(deps, delivery, log);
+    if (result.status === 405) res.set('Allow', 'POST');
+    reply(res, result.status, result.body);
   };
 }

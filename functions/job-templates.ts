@@ -46,9 +46,8 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** What is wrong with `manifest` as a Job template whose single container must be `containerName`. */
-export function jobTemplateProblems(manifest: unknown, containerName: string): string[] {
-  if (!isObject(manifest)) return ['the file must hold one YAML mapping (a Job manifest)'];
+/** The Job's own fields: apiVersion, kind, metadata. */
+function headerProblems(manifest: Record<string, unknown>): string[] {
   const problems: string[] = [];
   if (manifest.apiVersion !== 'batch/v1')
     problems.push(`apiVersion must be batch/v1, got ${JSON.stringify(manifest.apiVersion ?? null)}`);
@@ -56,31 +55,38 @@ export function jobTemplateProblems(manifest: unknown, containerName: string): s
     problems.push(`kind must be Job, got ${JSON.stringify(manifest.kind ?? null)}`);
   if (manifest.metadata !== undefined && !isObject(manifest.metadata))
     problems.push('metadata must be a mapping');
-  const spec = manifest.spec;
-  const template = isObject(spec) ? spec.template : undefined;
-  const podSpec = isObject(template) ? template.spec : undefined;
-  if (!isObject(podSpec)) {
-    problems.push('spec.template.spec is missing');
-    return problems;
+  return problems;
+}
+
+/** Exactly one container, named `containerName`, with an image. */
+function containerProblems(containers: unknown, containerName: string): string[] {
+  if (!Array.isArray(containers) || containers.length !== 1) {
+    const found = Array.isArray(containers) ? containers.length : 'none';
+    return [
+      `spec.template.spec.containers must hold exactly one container named "${containerName}", found ${found}`,
+    ];
   }
+  const container = containers[0];
+  if (!isObject(container) || container.name !== containerName) {
+    const name = JSON.stringify(isObject(container) ? (container.name ?? null) : container);
+    return [`the container must be named "${containerName}", got ${name}`];
+  }
+  if (typeof container.image !== 'string' || container.image.trim() === '') {
+    return [`container "${containerName}" has no image`];
+  }
+  return [];
+}
+
+/** What is wrong with `manifest` as a Job template whose single container must be `containerName`. */
+export function jobTemplateProblems(manifest: unknown, containerName: string): string[] {
+  if (!isObject(manifest)) return ['the file must hold one YAML mapping (a Job manifest)'];
+  const problems = headerProblems(manifest);
+  const template = isObject(manifest.spec) ? manifest.spec.template : undefined;
+  const podSpec = isObject(template) ? template.spec : undefined;
+  if (!isObject(podSpec)) return [...problems, 'spec.template.spec is missing'];
   if (isObject(template) && template.metadata !== undefined && !isObject(template.metadata))
     problems.push('spec.template.metadata must be a mapping');
-  const containers = podSpec.containers;
-  if (!Array.isArray(containers) || containers.length !== 1) {
-    problems.push(
-      `spec.template.spec.containers must hold exactly one container named "${containerName}", found ${
-        Array.isArray(containers) ? containers.length : 'none'
-      }`,
-    );
-  } else {
-    const container = containers[0];
-    if (!isObject(container) || container.name !== containerName)
-      problems.push(
-        `the container must be named "${containerName}", got ${JSON.stringify(isObject(container) ? (container.name ?? null) : container)}`,
-      );
-    else if (typeof container.image !== 'string' || container.image.trim() === '')
-      problems.push(`container "${containerName}" has no image`);
-  }
+  problems.push(...containerProblems(podSpec.containers, containerName));
   if (podSpec.restartPolicy !== 'Never' && podSpec.restartPolicy !== 'OnFailure')
     problems.push(
       `spec.template.spec.restartPolicy must be Never or OnFailure, got ${JSON.stringify(podSpec.restartPolicy ?? null)}`,

@@ -4,6 +4,7 @@
  */
 import { Webhooks } from '@octokit/webhooks';
 import { z } from 'zod';
+import { parseTimestamp } from '../core/time.js';
 import type { PushCommit, PushEvent } from '../core/types.js';
 
 /** Verifies `X-Hub-Signature-256` against each accepted secret (current first, then the previous one). */
@@ -61,12 +62,6 @@ export class InvalidPayloadError extends Error {
   override name = 'InvalidPayloadError';
 }
 
-function toDate(value: number | string | null | undefined): Date | null {
-  if (value === null || value === undefined) return null;
-  const date = typeof value === 'number' ? new Date(value * 1000) : new Date(value);
-  return Number.isNaN(date.getTime()) ? null : date;
-}
-
 /** Validates a parsed push payload and normalises it. Throws InvalidPayloadError naming the bad fields. */
 export function parsePushPayload(body: unknown, deliveryId: string): PushEvent {
   const result = pushSchema.safeParse(body);
@@ -85,7 +80,7 @@ export function parsePushPayload(body: unknown, deliveryId: string): PushEvent {
       email: commit.author?.email ?? null,
       username: commit.author?.username ?? null,
     },
-    timestamp: toDate(commit.timestamp),
+    timestamp: parseTimestamp(commit.timestamp),
     url: commit.url ?? null,
     distinct: commit.distinct ?? true,
   }));
@@ -100,7 +95,7 @@ export function parsePushPayload(body: unknown, deliveryId: string): PushEvent {
     deleted: push.deleted ?? false,
     forced: push.forced ?? false,
     pusher: push.pusher?.username ?? push.pusher?.name ?? null,
-    pushedAt: toDate(push.repository.pushed_at),
+    pushedAt: parseTimestamp(push.repository.pushed_at),
     commits,
   };
 }

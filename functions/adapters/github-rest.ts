@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { CommitSource, PolledHead } from '../core/ports.js';
+import { parseTimestamp } from '../core/time.js';
 
 /** The public GitHub API; GitHub Enterprise Server uses `https://<host>/api/v3`. */
 export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
@@ -93,6 +94,14 @@ export class GitHubRestCommitSource implements CommitSource {
   async fetchBranchHead(repo: string, branch: string, etag: string | null): Promise<PolledHead> {
     const url = this.branchUrl(repo, branch);
     const what = `GET ${url}`;
+    const { response, text } = await this.get(url, what, etag);
+    if (response.status === 304) return { kind: 'unchanged' };
+    if (response.status === 404) return { kind: 'missing' };
+    if (response.status !== 200) throw errorFromResponse(what, response, text);
+    return toPolledHead(parseBranch(what, text), response.headers.get('etag'));
+  }
+
+  private headers(etag: string | null): Record<string, string> {
     const headers: Record<string, string> = {
       Accept: 'application/vnd.github+json',
       'X-GitHub-Api-Version': GITHUB_API_VERSION,
@@ -100,59 +109,64 @@ export class GitHubRestCommitSource implements CommitSource {
     };
     if (this.token) headers.Authorization = `Bearer ${this.token}`;
     if (etag) headers['If-None-Match'] = etag;
+    return headers;
+  }
 
+  /** The response and its whole body, under one deadline; a failure to get them is a GitHubApiError. */
+  private async get(
+    url: string,
+    what: string,
+    etag: string | null,
+  ): Promise<{ response: Response; text: string }> {
     const signal = AbortSignal.timeout(this.timeoutMs);
-    let response: Response;
-    let text: string;
     try {
-      response = await this.fetch(url, { headers, signal, redirect: 'follow' });
+      const response = await this.fetch(url, { headers: this.headers(etag), signal, redirect: 'follow' });
       // Read the body under the same deadline: a server may send headers and then stall.
-      text = await response.text();
+      return { response, text: await response.text() };
     } catch (err) {
-      if (signal.aborted) {
-        throw new GitHubApiError(`${what} timed out after ${this.timeoutMs} ms.`, null);
-      }
+      if (signal.aborted) throw new GitHubApiError(`${what} timed out after ${this.timeoutMs} ms.`, null);
       const cause =
         err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
       throw new GitHubApiError(`${what} failed: ${cause}. Check GITHUB_API_URL and the network.`, null);
     }
-
-    if (response.status === 304) return { kind: 'unchanged' };
-    if (response.status === 404) return { kind: 'missing' };
-    if (response.status !== 200) throw errorFromResponse(what, response, text);
-
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw new GitHubApiError(`${what} answered 200 with a body that is not JSON: ${truncate(text)}`, 200);
-    }
-    const parsed = branchSchema.safeParse(json);
-    if (!parsed.success) {
-      const problems = parsed.error.issues.map(
-        (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
-      );
-      throw new GitHubApiError(
-        `${what} answered 200 with an unexpected body (${problems.join('; ')}). Is GITHUB_API_URL a GitHub REST API?`,
-        200,
-      );
-    }
-    const commit = parsed.data.commit;
-    const author = commit.commit.author;
-    return {
-      kind: 'found',
-      sha: commit.sha.toLowerCase(),
-      etag: response.headers.get('etag'),
-      message: commit.commit.message,
-      author: {
-        name: author?.name ?? commit.author?.login ?? '',
-        email: author?.email ?? null,
-        username: commit.author?.login ?? null,
-      },
-      timestamp: parseDate(author?.date),
-      url: commit.html_url ?? null,
-    };
   }
+}
+
+/** A 200 answer's body as a branch; anything else is a GitHubApiError naming what was wrong. */
+function parseBranch(what: string, text: string): z.infer<typeof branchSchema> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new GitHubApiError(`${what} answered 200 with a body that is not JSON: ${truncate(text)}`, 200);
+  }
+  const parsed = branchSchema.safeParse(json);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map(
+    (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
+  );
+  throw new GitHubApiError(
+    `${what} answered 200 with an unexpected body (${problems.join('; ')}). Is GITHUB_API_URL a GitHub REST API?`,
+    200,
+  );
+}
+
+function toPolledHead(branch: z.infer<typeof branchSchema>, etag: string | null): PolledHead {
+  const commit = branch.commit;
+  const author = commit.commit.author;
+  return {
+    kind: 'found',
+    sha: commit.sha.toLowerCase(),
+    etag,
+    message: commit.commit.message,
+    author: {
+      name: author?.name ?? commit.author?.login ?? '',
+      email: author?.email ?? null,
+      username: commit.author?.login ?? null,
+    },
+    timestamp: parseTimestamp(author?.date),
+    url: commit.html_url ?? null,
+  };
 }
 
 /** The error for a status other than 200, 304 and 404, saying what to do about it. */
@@ -198,10 +212,4 @@ function githubMessage(text: string): string {
 
 function truncate(text: string): string {
   return text.length > MAX_ERROR_BODY_CHARS ? `${text.slice(0, MAX_ERROR_BODY_CHARS)}...` : text;
-}
-
-function parseDate(text: string | null | undefined): Date | null {
-  if (!text) return null;
-  const date = new Date(text);
-  return Number.isNaN(date.getTime()) ? null : date;
 }

@@ -31,49 +31,60 @@ export type QueuePathResult =
  */
 export function parseQueuePath(env: QueueEnv): QueuePathResult {
   const full = env.TASKS_QUEUE?.trim() ?? '';
-  const parts = {
+  const parts: QueueParts = {
     TASKS_PROJECT: env.TASKS_PROJECT?.trim() ?? '',
     TASKS_LOCATION: env.TASKS_LOCATION?.trim() ?? '',
     TASKS_QUEUE_ID: env.TASKS_QUEUE_ID?.trim() ?? '',
   };
   const hasParts = Object.values(parts).some((value) => value !== '');
-  const shape = 'projects/PROJECT/locations/LOCATION/queues/QUEUE';
-
-  if (full) {
-    const match = QUEUE_PATH.exec(full);
-    if (!match) {
-      const hint = QUEUE_ID_PART.test(full)
-        ? ` It looks like a bare queue id: give the full path, or set TASKS_QUEUE_ID=${full} with TASKS_PROJECT and TASKS_LOCATION.`
-        : '';
-      return { ok: false, problem: `TASKS_QUEUE: must be ${shape} (got ${JSON.stringify(full)}).${hint}` };
-    }
-    const [, project = '', location = '', queueId = ''] = match;
-    const fromParts = `projects/${parts.TASKS_PROJECT}/locations/${parts.TASKS_LOCATION}/queues/${parts.TASKS_QUEUE_ID}`;
-    if (hasParts && fromParts !== full) {
-      return {
-        ok: false,
-        problem: `TASKS_QUEUE (${JSON.stringify(full)}) disagrees with TASKS_PROJECT/TASKS_LOCATION/TASKS_QUEUE_ID (${JSON.stringify(fromParts)}): set only TASKS_QUEUE, or only the three parts.`,
-      };
-    }
-    return { ok: true, queuePath: full, project, location, queueId };
-  }
-
+  if (full) return fromFullPath(full, hasParts ? parts : null);
   if (!hasParts) {
     return {
       ok: false,
-      problem: `TASKS_QUEUE: must name the deploy queue as ${shape} (missing); or set TASKS_PROJECT, TASKS_LOCATION and TASKS_QUEUE_ID.`,
+      problem: `TASKS_QUEUE: must name the deploy queue as ${SHAPE} (missing); or set TASKS_PROJECT, TASKS_LOCATION and TASKS_QUEUE_ID.`,
     };
   }
+  return fromParts(parts);
+}
+
+type QueueParts = Record<'TASKS_PROJECT' | 'TASKS_LOCATION' | 'TASKS_QUEUE_ID', string>;
+
+const SHAPE = 'projects/PROJECT/locations/LOCATION/queues/QUEUE';
+
+/** TASKS_QUEUE, which must agree with the parts when they are set too. */
+function fromFullPath(full: string, parts: QueueParts | null): QueuePathResult {
+  const match = QUEUE_PATH.exec(full);
+  if (!match) {
+    const hint = QUEUE_ID_PART.test(full)
+      ? ` It looks like a bare queue id: give the full path, or set TASKS_QUEUE_ID=${full} with TASKS_PROJECT and TASKS_LOCATION.`
+      : '';
+    return { ok: false, problem: `TASKS_QUEUE: must be ${SHAPE} (got ${JSON.stringify(full)}).${hint}` };
+  }
+  const [, project = '', location = '', queueId = ''] = match;
+  const fromPartsPath =
+    parts &&
+    `projects/${parts.TASKS_PROJECT}/locations/${parts.TASKS_LOCATION}/queues/${parts.TASKS_QUEUE_ID}`;
+  if (fromPartsPath && fromPartsPath !== full) {
+    return {
+      ok: false,
+      problem: `TASKS_QUEUE (${JSON.stringify(full)}) disagrees with TASKS_PROJECT/TASKS_LOCATION/TASKS_QUEUE_ID (${JSON.stringify(fromPartsPath)}): set only TASKS_QUEUE, or only the three parts.`,
+    };
+  }
+  return { ok: true, queuePath: full, project, location, queueId };
+}
+
+/** The three parts, all set and each well-formed. */
+function fromParts(parts: QueueParts): QueuePathResult {
   const missing = Object.entries(parts)
     .filter(([, value]) => value === '')
     .map(([name]) => name);
   if (missing.length > 0) {
     return {
       ok: false,
-      problem: `${missing.join(', ')}: missing; set all of TASKS_PROJECT, TASKS_LOCATION and TASKS_QUEUE_ID, or TASKS_QUEUE=${shape} instead.`,
+      problem: `${missing.join(', ')}: missing; set all of TASKS_PROJECT, TASKS_LOCATION and TASKS_QUEUE_ID, or TASKS_QUEUE=${SHAPE} instead.`,
     };
   }
-  const checks: Array<[keyof typeof parts, RegExp, string]> = [
+  const checks: Array<[keyof QueueParts, RegExp, string]> = [
     ['TASKS_PROJECT', PROJECT_PART, 'a project id'],
     ['TASKS_LOCATION', LOCATION_PART, 'a location such as us-central1'],
     ['TASKS_QUEUE_ID', QUEUE_ID_PART, 'a queue id of 1-100 letters, digits and hyphens'],

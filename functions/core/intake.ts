@@ -102,23 +102,37 @@ export function advanceHead(
     };
   };
   if (current === null) return next('created');
-  const keep = (outcome: HeadOutcome): HeadDecision => ({ outcome, isMoved: false, head: current });
   const isDeletion = push.deleted || push.after === ZERO_SHA;
-
-  if (isDeletion) {
-    if (current.deleted) return keep('already-current');
-    if (push.before === current.sha) return next('advanced');
-  } else {
-    if (!current.deleted && push.after === current.sha) return keep('already-current');
-    // Checked before `recentShas` so that a forced push back to an older commit still moves the head.
-    if (!current.deleted && push.before === current.sha) return next('advanced');
-    // A branch re-created after its deletion may point at a commit it had before: order by pushedAt only.
-    if (current.deleted && push.created)
-      return pushedAtOrder(push, current) < 0 ? keep('stale') : next('advanced');
-    if (current.recentShas.includes(push.after)) return keep('stale');
-  }
-  if (pushedAtOrder(push, current) < 0) return keep('stale');
+  const decided = isDeletion ? decideDeletion(current, push) : decideMove(current, push);
+  if (decided)
+    return decided.isMoved
+      ? next(decided.outcome)
+      : { outcome: decided.outcome, isMoved: false, head: current };
+  if (pushedAtOrder(push, current) < 0) return { outcome: 'stale', isMoved: false, head: current };
   return next(push.created && current.deleted ? 'advanced' : 'advanced-out-of-order');
+}
+
+/** What a push decides by itself about the recorded head; null: order the two by `pushedAt`. */
+type Decided = { outcome: HeadOutcome; isMoved: boolean } | null;
+
+function decideDeletion(current: BranchHead, push: PushEvent): Decided {
+  if (current.deleted) return { outcome: 'already-current', isMoved: false };
+  if (push.before === current.sha) return { outcome: 'advanced', isMoved: true };
+  return null;
+}
+
+function decideMove(current: BranchHead, push: PushEvent): Decided {
+  if (!current.deleted && push.after === current.sha) return { outcome: 'already-current', isMoved: false };
+  // Checked before `recentShas` so that a forced push back to an older commit still moves the head.
+  if (!current.deleted && push.before === current.sha) return { outcome: 'advanced', isMoved: true };
+  // A branch re-created after its deletion may point at a commit it had before: order by pushedAt only.
+  if (current.deleted && push.created) {
+    return pushedAtOrder(push, current) < 0
+      ? { outcome: 'stale', isMoved: false }
+      : { outcome: 'advanced', isMoved: true };
+  }
+  if (current.recentShas.includes(push.after)) return { outcome: 'stale', isMoved: false };
+  return null;
 }
 
 /** A claim on one webhook delivery, as stored. */

@@ -63,48 +63,58 @@ export function reconcileDeployment(
   now: Date,
 ): Partial<Deployment> | null {
   switch (d.status) {
-    case 'launching': {
-      if (deployJob !== null) return followDeployJob(d, deployJob, now);
-      const leaseEnd = d.launchLeaseExpiresAt ?? launchLeaseExpiry(d.createdAt);
-      if (leaseEnd.getTime() >= now.getTime()) return null;
-      return {
-        status: 'lost',
-        launchLeaseExpiresAt: null,
-        updatedAt: now,
-        finishedAt: now,
-        error: 'the launch lease expired before a deploy Job was seen (the worker stopped while launching)',
-      };
-    }
+    case 'launching':
+      return deployJob === null ? launchingWithoutJob(d, now) : followDeployJob(d, deployJob, now);
     case 'deploying':
-      if (deployJob !== null) return followDeployJob(d, deployJob, now);
-      return {
-        status: 'lost',
-        updatedAt: now,
-        finishedAt: now,
-        error: `deploy Job ${d.jobName ?? '(unnamed)'} disappeared before it finished`,
-      };
+      return deployJob === null ? deployJobVanished(d, now) : followDeployJob(d, deployJob, now);
     case 'lost':
       return deployJob === null ? null : followDeployJob(d, deployJob, now);
     case 'deleting':
-      if (teardownJob === null || teardownJob.state === 'running') {
-        return teardownJob !== null && d.teardownJobName !== teardownJob.name
-          ? { teardownJobName: teardownJob.name, updatedAt: now }
-          : null;
-      }
-      if (teardownJob.state === 'complete') {
-        return { status: 'deleted', deletedAt: now, updatedAt: now, teardownJobName: teardownJob.name };
-      }
-      return {
-        status: 'failed',
-        updatedAt: now,
-        teardownJobName: teardownJob.name,
-        error: `teardown failed: ${jobMessage(teardownJob)} (Job ${teardownJob.name})`,
-      };
+      return followTeardownJob(d, teardownJob, now);
     case 'ready':
     case 'failed':
     case 'deleted':
       return null;
   }
+}
+
+/** A launching deployment with no Job yet: waits while its launch lease holds, then is lost. */
+function launchingWithoutJob(d: Deployment, now: Date): Partial<Deployment> | null {
+  const leaseEnd = d.launchLeaseExpiresAt ?? launchLeaseExpiry(d.createdAt);
+  if (leaseEnd.getTime() >= now.getTime()) return null;
+  return {
+    status: 'lost',
+    launchLeaseExpiresAt: null,
+    updatedAt: now,
+    finishedAt: now,
+    error: 'the launch lease expired before a deploy Job was seen (the worker stopped while launching)',
+  };
+}
+
+function deployJobVanished(d: Deployment, now: Date): Partial<Deployment> {
+  return {
+    status: 'lost',
+    updatedAt: now,
+    finishedAt: now,
+    error: `deploy Job ${d.jobName ?? '(unnamed)'} disappeared before it finished`,
+  };
+}
+
+/** A deleting deployment: deleted once its teardown Job completed, back to failed when it failed. */
+function followTeardownJob(d: Deployment, job: JobSummary | null, now: Date): Partial<Deployment> | null {
+  if (job === null) return null;
+  if (job.state === 'running') {
+    return d.teardownJobName === job.name ? null : { teardownJobName: job.name, updatedAt: now };
+  }
+  if (job.state === 'complete') {
+    return { status: 'deleted', deletedAt: now, updatedAt: now, teardownJobName: job.name };
+  }
+  return {
+    status: 'failed',
+    updatedAt: now,
+    teardownJobName: job.name,
+    error: `teardown failed: ${jobMessage(job)} (Job ${job.name})`,
+  };
 }
 
 /** The newest Job of `instance` for `action` (by its `kf-name` and action labels), or null. */

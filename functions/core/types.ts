@@ -170,6 +170,17 @@ export interface Deployment {
   launchLeaseExpiresAt: Date | null;
   /** The last error, in words (failed launch, failed Job, failed teardown). */
   error: string | null;
+  /**
+   * Every status the instance had, oldest first, with when it changed (appended by the store whenever
+   * a write changes `status`). Absent on documents written before it existed.
+   */
+  transitions?: DeploymentTransition[];
+}
+
+/** One status change of a deployment. */
+export interface DeploymentTransition {
+  status: DeploymentStatus;
+  at: Date;
 }
 
 /** What a deploy request asks for. */

@@ -3,7 +3,7 @@
  * and records a new one exactly as the webhook does (source `poll`), because GitHub never retries a
  * failed delivery. What an answer means is the core's (core/poll.ts).
  */
-import { branchesToPoll, conditionalEtag, decidePoll } from '../core/poll.js';
+import { type BranchToPoll, branchesToPoll, conditionalEtag, decidePoll } from '../core/poll.js';
 import type { Clock, CommitSource, IntakeStore, PollStore } from '../core/ports.js';
 import type { VersionConfig } from '../core/types.js';
 import { describeError, type Logger } from '../log.js';
@@ -33,12 +33,35 @@ export interface PollReport {
   error?: string;
 }
 
+/** Polls one branch and records what GitHub's answer means; true when a head or deletion was recorded. */
+async function pollBranch(
+  deps: PollBranchesDeps,
+  commits: CommitSource,
+  target: BranchToPoll,
+): Promise<boolean> {
+  const { pollStore, intake, clock } = deps;
+  const { repo, branch, versions } = target;
+  const state = await pollStore.readPollState(repo, branch);
+  const polled = await commits.fetchBranchHead(repo, branch, conditionalEtag(state));
+  const now = clock();
+  const decision = decidePoll(target, state, polled, now);
+  if (decision.kind === 'unchanged') return false;
+  if (decision.kind !== 'same') {
+    const result = await intake.recordPush(decision.push, branch, versions, now);
+    const log = deps.logger.child({ repo, branch, version: versions.join(',') });
+    if (decision.kind === 'deleted') log.warn('poll found the branch deleted', { outcome: result.kind });
+    else log.info('poll recorded a new head', { commit: decision.push.after, outcome: result.kind });
+  }
+  if (decision.kind !== 'deleted') await pollStore.writePollState(repo, branch, decision.etag, now);
+  return decision.kind !== 'same';
+}
+
 /**
  * Polls every followed branch. A branch GitHub cannot tell about (unreachable, rate-limited) is logged
  * and skipped, never read as "deleted"; the other branches are still polled.
  */
 export async function pollBranches(deps: PollBranchesDeps): Promise<PollReport> {
-  const { commits, pollStore, intake, clock, logger } = deps;
+  const { commits } = deps;
   if (!commits)
     return { ok: true, skipped: 'no commit source configured', branches: 0, recorded: [], failed: [] };
   const branches = branchesToPoll(deps.versions);
@@ -46,28 +69,17 @@ export async function pollBranches(deps: PollBranchesDeps): Promise<PollReport> 
   const failed: string[] = [];
   const errors: string[] = [];
   for (const target of branches) {
-    const { key, repo, branch, versions } = target;
-    const log = logger.child({ repo, branch, version: versions.join(',') });
     try {
-      const state = await pollStore.readPollState(repo, branch);
-      const polled = await commits.fetchBranchHead(repo, branch, conditionalEtag(state));
-      const now = clock();
-      const decision = decidePoll(target, state, polled, now);
-      if (decision.kind === 'unchanged') continue;
-      if (decision.kind !== 'same') {
-        const result = await intake.recordPush(decision.push, branch, versions, now);
-        const commit = decision.kind === 'moved' ? decision.push.after : undefined;
-        log[decision.kind === 'deleted' ? 'warn' : 'info'](
-          decision.kind === 'deleted' ? 'poll found the branch deleted' : 'poll recorded a new head',
-          { commit, outcome: result.kind },
-        );
-        recorded.push(key);
-      }
-      if (decision.kind !== 'deleted') await pollStore.writePollState(repo, branch, decision.etag, now);
+      if (await pollBranch(deps, commits, target)) recorded.push(target.key);
     } catch (err) {
+      const log = deps.logger.child({
+        repo: target.repo,
+        branch: target.branch,
+        version: target.versions.join(','),
+      });
       log.warn('poll failed for a branch; using what is recorded', describeError(err));
-      failed.push(key);
-      errors.push(`${key}: ${(err as Error).message}`);
+      failed.push(target.key);
+      errors.push(`${target.key}: ${(err as Error).message}`);
     }
   }
   const report = { ok: failed.length === 0, branches: branches.length, recorded, failed };

@@ -351,6 +351,19 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
       assert.equal((await store.getRequest(id))?.status, 'done');
     });
 
+    it('records every status change in transitions, with its time', async () => {
+      const id = await enqueuedHeadRequest();
+      const delivered = await deliver(id);
+      assert.equal(delivered.body.result, 'launched');
+      const [stored] = await allDeployments();
+      assert.deepEqual(
+        stored?.transitions?.map((t) => t.status),
+        ['launching', 'deploying'],
+      );
+      assert.equal(stored?.transitions?.[0]?.at.getTime(), stored?.createdAt.getTime());
+      assert.equal(stored?.transitions?.[1]?.at.getTime(), stored?.updatedAt.getTime());
+    });
+
     it('the same task delivered again while the first delivery creates the Job: 503 busy, one Job', async () => {
       const id = await enqueuedHeadRequest();
       let duplicate: Delivery | null = null;

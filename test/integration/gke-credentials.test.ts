@@ -108,7 +108,7 @@ describe('loadGkeKubeConfig (GKE_CLUSTER, Application Default Credentials)', () 
     });
     assert.deepEqual(
       calls.map((call) => call.request),
-      [{ name: CLUSTER }],
+      [{ name: CLUSTER.resourceName }],
     );
     assert.equal((calls[0]?.options as { timeout?: number } | undefined)?.timeout, 20_000);
     const cluster = kc.getCurrentCluster();
@@ -229,7 +229,7 @@ describe('loadGkeKubeConfig (GKE_CLUSTER, Application Default Credentials)', () 
         (error: GkeCredentialsError) => {
           assert.ok(error instanceof GkeCredentialsError);
           assert.match(error.message, /has no endpoint yet \(status PROVISIONING\)/);
-          assert.match(error.message, new RegExp(`${CLUSTER} \\(GKE_CLUSTER\\)`));
+          assert.match(error.message, new RegExp(`${CLUSTER.resourceName} \\(GKE_CLUSTER\\)`));
           return true;
         },
       );
@@ -262,7 +262,10 @@ describe('loadGkeKubeConfig (GKE_CLUSTER, Application Default Credentials)', () 
             assert.ok(error instanceof GkeCredentialsError);
             assert.equal(error.code, code);
             assert.equal(error.isTransient, isTransient);
-            assert.match(error.message, new RegExp(`Cannot read GKE cluster ${CLUSTER} \\(GKE_CLUSTER\\)`));
+            assert.match(
+              error.message,
+              new RegExp(`Cannot read GKE cluster ${CLUSTER.resourceName} \\(GKE_CLUSTER\\)`),
+            );
             assert.match(error.message, hint);
             return true;
           },

@@ -37,6 +37,14 @@ import type {
   VersionSwitches,
 } from '../../functions/core/types.js';
 
+/** A deployment with `patch` applied, its new status (if any) appended to `transitions`, as the Firestore stores do. */
+export function applyDeploymentPatch(current: Deployment, patch: Partial<Deployment>): Deployment {
+  const next = { ...current, ...patch };
+  if (patch.status === undefined) return next;
+  const at = patch.updatedAt ?? current.updatedAt;
+  return { ...next, transitions: [...(current.transitions ?? []), { status: patch.status, at }] };
+}
+
 /** Everything the stores hold. Tests read and seed it directly. */
 export class MemoryState {
   readonly switches = new Map<string, VersionSwitches>();
@@ -194,7 +202,7 @@ export class MemoryRefreshStore implements RefreshStore {
     if (!current || current.status !== deployment.status || +current.updatedAt !== +deployment.updatedAt) {
       return 'changed-meanwhile';
     }
-    this.state.deployments.set(deployment.instance, { ...current, ...patch });
+    this.state.deployments.set(deployment.instance, applyDeploymentPatch(current, patch));
     return 'updated';
   }
 }
@@ -230,7 +238,11 @@ export class MemoryLaunchStore implements LaunchStore {
     });
     if (writes.createDeployment) {
       if (this.state.deployments.has(writes.createDeployment.instance)) throw new Error('ALREADY_EXISTS');
-      this.state.deployments.set(writes.createDeployment.instance, { ...writes.createDeployment });
+      const created = writes.createDeployment;
+      this.state.deployments.set(created.instance, {
+        ...created,
+        transitions: [{ status: created.status, at: created.createdAt }],
+      });
     }
     if (writes.deployment) this.patchDeployment(writes.deployment.instance, writes.deployment.patch);
     if (writes.request) this.patchRequest({ id: claim.requestId, patch: writes.request });
@@ -254,7 +266,7 @@ export class MemoryLaunchStore implements LaunchStore {
   private patchDeployment(instance: string, patch: Partial<Deployment>): void {
     const current = this.state.deployments.get(instance);
     if (!current) throw new Error(`NOT_FOUND: deployment ${instance}`);
-    this.state.deployments.set(instance, { ...current, ...patch });
+    this.state.deployments.set(instance, applyDeploymentPatch(current, patch));
   }
 
   private patchRequest({ id, patch }: RequestPatch): void {

@@ -2,11 +2,13 @@
  * Documents to and from the core's types (docs/data-model.md). Readers are lenient (a document an
  * operator edited by hand still reads); writers store dates as Firestore timestamps.
  */
-import { type DocumentData, type DocumentSnapshot, Timestamp } from '@google-cloud/firestore';
+import { type DocumentData, type DocumentSnapshot, FieldValue, Timestamp } from '@google-cloud/firestore';
 import type { DeliveryClaim } from '../../core/intake.js';
 import type {
   BranchHead,
   Deployment,
+  DeploymentStatus,
+  DeploymentTransition,
   DeployRequest,
   VersionDecision,
   VersionState,
@@ -55,7 +57,16 @@ export function deploymentFromDoc(snapshot: DocumentSnapshot): Deployment | null
     deletedAt: toDate(data.deletedAt),
     launchLeaseExpiresAt: toDate(data.launchLeaseExpiresAt),
     error: stringOrNull(data.error),
+    ...(Array.isArray(data.transitions) ? { transitions: transitionsFromDoc(data.transitions) } : {}),
   };
+}
+
+function transitionsFromDoc(items: unknown[]): DeploymentTransition[] {
+  return items.flatMap((item) => {
+    const { status, at } = (item ?? {}) as { status?: unknown; at?: unknown };
+    const date = toDate(at);
+    return typeof status === 'string' && date ? [{ status: status as DeploymentStatus, at: date }] : [];
+  });
 }
 
 /** Reads a deployRequests/{id} document. */
@@ -87,9 +98,16 @@ export function requestDoc(request: DeployRequest): DocumentData {
   return fields;
 }
 
-/** A deployment as stored (the instance name is the document id, and kept as a field for the console). */
+/** A new deployment as stored (the instance name is the document id, and kept as a field for the console). */
 export function deploymentDoc(deployment: Deployment): DocumentData {
-  return { ...deployment };
+  return { ...deployment, transitions: [{ status: deployment.status, at: deployment.createdAt }] };
+}
+
+/** A change of a deployment as stored: a new status is also appended to `transitions`. */
+export function deploymentPatchDoc(patch: Partial<Deployment>): DocumentData {
+  if (patch.status === undefined) return { ...patch };
+  const at = patch.updatedAt ?? null;
+  return { ...patch, transitions: FieldValue.arrayUnion({ status: patch.status, at }) };
 }
 
 /** The deployments of several query results, each once (a document may match more than one query). */

@@ -12,6 +12,7 @@ import type { Deployment, DeployRequest, VersionConfig, VersionState } from '../
 import {
   deploymentDoc,
   deploymentFromDoc,
+  deploymentPatchDoc,
   headFromBranchDoc,
   requestFromDoc,
   switchesFromDoc,
@@ -60,7 +61,7 @@ export class FirestoreLaunchStore implements LaunchStore {
 
   async finishStep(instance: string, patch: Partial<Deployment>, request?: RequestPatch): Promise<void> {
     const batch = this.db.batch();
-    batch.update(deploymentRef(this.db, instance), patch);
+    batch.update(deploymentRef(this.db, instance), deploymentPatchDoc(patch));
     if (request) batch.update(requestRef(this.db, request.id), request.patch);
     await batch.commit();
   }
@@ -106,7 +107,8 @@ export class FirestoreLaunchStore implements LaunchStore {
     if (createDeployment) {
       tx.create(deploymentRef(this.db, createDeployment.instance), deploymentDoc(createDeployment));
     }
-    if (deployment) tx.update(deploymentRef(this.db, deployment.instance), deployment.patch);
+    if (deployment)
+      tx.update(deploymentRef(this.db, deployment.instance), deploymentPatchDoc(deployment.patch));
     if (request) tx.update(requestRef(this.db, requestId), request);
   }
 }

@@ -2,7 +2,7 @@
 import type { Firestore } from '@google-cloud/firestore';
 import type { RefreshStore } from '../../core/ports.js';
 import type { Deployment } from '../../core/types.js';
-import { deploymentFromDoc } from './codec.js';
+import { deploymentFromDoc, deploymentPatchDoc } from './codec.js';
 import { deploymentRef, deploymentsCollection, FOLLOWED_STATUSES } from './refs.js';
 
 export class FirestoreRefreshStore implements RefreshStore {
@@ -25,7 +25,7 @@ export class FirestoreRefreshStore implements RefreshStore {
       if (!current || current.status !== deployment.status || +current.updatedAt !== +deployment.updatedAt) {
         return 'changed-meanwhile';
       }
-      tx.update(ref, patch);
+      tx.update(ref, deploymentPatchDoc(patch));
       return 'updated';
     });
   }

@@ -1,0 +1,91 @@
+/**
+ * The read-only routes: the page and the JSON API. Each reads only what it needs from the store and
+ * answers 503 (logged) when the store cannot be read.
+ */
+import {
+  deploymentsNewestFirst,
+  deploymentToJson,
+  latestReadyDeployment,
+  versionToJson,
+} from '../core/status-json.js';
+import { renderErrorPage, renderStatusPage } from '../core/status-page.js';
+import { describeError } from '../log.js';
+import { sendHtml, sendJson } from './respond.js';
+import type { Route, RouteContext } from './route.js';
+
+const UNAVAILABLE = 'The deployment status could not be read from the store. Try again in a minute.';
+
+/** Runs `read`; when the store fails, logs it and answers 503 (HTML for the page, else JSON). */
+async function readOr503<T>(ctx: RouteContext, route: string, read: () => Promise<T>): Promise<T | null> {
+  try {
+    return await read();
+  } catch (err) {
+    ctx.deps.logger.error('reading the deployment status failed', { route, ...describeError(err) });
+    if (route === 'page') sendHtml(ctx.res, 503, renderErrorPage(UNAVAILABLE, ctx.now));
+    else sendJson(ctx.res, 503, { error: UNAVAILABLE });
+    return null;
+  }
+}
+
+const bothReads = (ctx: RouteContext) =>
+  Promise.all([ctx.deps.reader.listVersions(), ctx.deps.reader.listDeployments()]);
+
+export const READ_ROUTES: readonly Route[] = [
+  {
+    name: 'page',
+    methods: ['GET'],
+    pattern: /^$/,
+    async handle(ctx) {
+      const read = await readOr503(ctx, 'page', () => bothReads(ctx));
+      if (!read) return;
+      const [versions, deployments] = read;
+      const { project, zone } = ctx.deps;
+      sendHtml(ctx.res, 200, renderStatusPage({ versions, deployments, now: ctx.now, project, zone }));
+    },
+  },
+  {
+    name: 'deployments',
+    methods: ['GET'],
+    pattern: /^\/api\/deployments$/,
+    async handle(ctx) {
+      const deployments = await readOr503(ctx, 'deployments', () => ctx.deps.reader.listDeployments());
+      if (deployments) sendJson(ctx.res, 200, deploymentsNewestFirst(deployments).map(deploymentToJson));
+    },
+  },
+  {
+    name: 'versions',
+    methods: ['GET'],
+    pattern: /^\/api\/versions$/,
+    async handle(ctx) {
+      const versions = await readOr503(ctx, 'versions', () => ctx.deps.reader.listVersions());
+      if (versions)
+        sendJson(
+          ctx.res,
+          200,
+          versions.map((view) => versionToJson(view, ctx.now)),
+        );
+    },
+  },
+  {
+    name: 'latest',
+    methods: ['GET'],
+    pattern: /^\/api\/versions\/(?<version>[^/]+)\/latest$/,
+    async handle(ctx) {
+      const read = await readOr503(ctx, 'latest', () => bothReads(ctx));
+      if (!read) return;
+      const [versions, deployments] = read;
+      const version = ctx.params.version as string;
+      if (!versions.some((v) => v.name === version)) {
+        return sendJson(ctx.res, 404, {
+          error: `unknown version '${version}'`,
+          versions: versions.map((v) => v.name),
+        });
+      }
+      const latest = latestReadyDeployment(deployments, version);
+      if (latest === null) {
+        return sendJson(ctx.res, 404, { error: `version '${version}' has no ready deployment yet` });
+      }
+      sendJson(ctx.res, 200, deploymentToJson(latest));
+    },
+  },
+];

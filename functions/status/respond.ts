@@ -1,0 +1,25 @@
+/** How the status function answers: JSON and self-contained HTML, never cached. */
+import type { Response } from '@google-cloud/functions-framework';
+
+/** Blocks everything the page does not need: it is self-contained, inline CSS only, no script. */
+export const CONTENT_SECURITY_POLICY =
+  "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+export function sendJson(res: Response, status: number, body: unknown): void {
+  res
+    .status(status)
+    .set('Cache-Control', 'no-store')
+    .set('X-Content-Type-Options', 'nosniff')
+    .type('application/json; charset=utf-8')
+    .send(`${JSON.stringify(body, null, 2)}\n`);
+}
+
+export function sendHtml(res: Response, status: number, body: string): void {
+  res
+    .status(status)
+    .set('Cache-Control', 'no-store')
+    .set('X-Content-Type-Options', 'nosniff')
+    .set('Content-Security-Policy', CONTENT_SECURITY_POLICY)
+    .type('text/html; charset=utf-8')
+    .send(body);
+}

@@ -1,0 +1,62 @@
+/**
+ * The status function's routes: each a method list, a path pattern and a handler, tried in order
+ * (read-routes.ts; more files add more). A path that matches no route is 404; a route that does not
+ * allow the method is 405 with `Allow`.
+ */
+import type { Request, Response } from '@google-cloud/functions-framework';
+import type { Clock, StatusReader } from '../core/ports.js';
+import type { Logger } from '../log.js';
+
+export interface StatusDeps {
+  reader: StatusReader;
+  clock: Clock;
+  logger: Logger;
+  /** The GCP project and zone of the instances, shown on the page. */
+  project: string;
+  zone: string;
+}
+
+/** What a handler gets: the request, the response, its path parameters (decoded), `now` and the deps. */
+export interface RouteContext {
+  req: Request;
+  res: Response;
+  params: Record<string, string>;
+  now: Date;
+  deps: StatusDeps;
+}
+
+export interface Route {
+  /** Names the route in logs and in `matchRoute`'s answer. */
+  name: string;
+  /** Methods it serves; HEAD is answered like GET wherever GET is. */
+  methods: readonly string[];
+  /** Matched against the path without trailing slashes; named groups are its parameters. */
+  pattern: RegExp;
+  handle(ctx: RouteContext): Promise<void>;
+}
+
+/** The route a path matches, with its decoded parameters; null for none (or a malformed escape). */
+export function matchRoute(
+  routes: readonly Route[],
+  path: string,
+): { route: Route; params: Record<string, string> } | null {
+  const trimmed = path.replace(/\/+$/, '');
+  for (const route of routes) {
+    const match = route.pattern.exec(trimmed);
+    if (!match) continue;
+    try {
+      const params = Object.fromEntries(
+        Object.entries(match.groups ?? {}).map(([key, value]) => [key, decodeURIComponent(value)]),
+      );
+      return { route, params };
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
+/** The methods a route answers, as an `Allow` header says them. */
+export function allowedMethods(route: Route): string[] {
+  return route.methods.includes('GET') ? [...route.methods, 'HEAD'] : [...route.methods];
+}
