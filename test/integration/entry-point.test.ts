@@ -45,7 +45,8 @@ async function serve(target: string, env: NodeJS.ProcessEnv): Promise<Served> {
   });
   await waitFor(async () => {
     if (child.exitCode !== null) throw new Error(`the framework exited (${child.exitCode}):\n${output}`);
-    return output.includes('Serving function...');
+    // The banner's last line: the whole banner (with the target's name) has been read.
+    return /^URL: /m.test(output);
   }, 20_000);
   return {
     url: `http://127.0.0.1:${port}`,
