@@ -45,7 +45,8 @@ async function serve(target: string, env: NodeJS.ProcessEnv): Promise<Served> {
   });
   await waitFor(async () => {
     if (child.exitCode !== null) throw new Error(`the framework exited (${child.exitCode}):\n${output}`);
-    return output.includes('Serving function...');
+    // The banner is four console.log lines that may arrive in separate chunks: wait for its last.
+    return /^URL: /m.test(output);
   }, 20_000);
   return {
     url: `http://127.0.0.1:${port}`,
