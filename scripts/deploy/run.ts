@@ -32,89 +32,120 @@ export type DeployOutcome =
   | { kind: 'declined' }
   | { kind: 'applied'; statusUrl: string; previousSource: string | null };
 
+/** What the steps share while the deploy runs. */
+interface RunState {
+  runner: DeployRunner;
+  cwd: string;
+  /** The source the functions ran before this deploy (the rollback target), once noted. */
+  previousSource: string | null;
+}
+
+/** A step's result: an outcome ends the deploy, undefined goes on to the next step. */
+type StepResult = Promise<DeployOutcome | undefined>;
+
+type StepOf<K extends DeployStep['kind']> = Extract<DeployStep, { kind: K }>;
+
 /** Runs `steps` in order; throws DeployError at the first that fails. */
 export async function runDeploy(
   steps: DeployStep[],
   runner: DeployRunner,
   cwd: string,
 ): Promise<DeployOutcome> {
-  let previousSource: string | null = null;
+  const state: RunState = { runner, cwd, previousSource: null };
   for (const step of steps) {
-    switch (step.kind) {
-      case 'require-tool': {
-        if ((await runner.capture(step.probe, cwd)) === null) {
-          throw new DeployError(
-            `${step.tool} is not available (\`${describe(step.probe)}\` failed). ${step.hint}`,
-          );
-        }
-        break;
-      }
-      case 'require-file': {
-        if (!runner.fileExists(step.path)) throw new DeployError(`${step.path} does not exist. ${step.hint}`);
-        break;
-      }
-      case 'run': {
-        runner.log(`\n== ${step.title}: ${describe(step.command)}`);
-        const code = await runner.run(step.command, step.cwd);
-        if (code !== 0) {
-          throw new DeployError(
-            `${step.title} failed (${code === null ? 'could not start' : `exit ${code}`}): ${describe(step.command)}`,
-          );
-        }
-        break;
-      }
-      case 'package': {
-        runner.log(`\n== ${step.title}`);
-        const archive = runner.packageSource(step.archivePath);
-        runner.log(
-          `${archive.path}: ${archive.files} files, ${archive.bytes} bytes, sha256 ${archive.sha256}`,
-        );
-        break;
-      }
-      case 'note-current-source': {
-        // Before the first deploy there is none: that is not an error.
-        previousSource = (await runner.capture(step.command, cwd))?.trim() || null;
-        if (previousSource) runner.log(`\nThe functions run ${previousSource} now.`);
-        break;
-      }
-      case 'confirm': {
-        if (!(await runner.confirm(step.question))) {
-          runner.log('Not applied.');
-          return { kind: 'declined' };
-        }
-        break;
-      }
-      case 'smoke': {
-        runner.log(`\n== ${step.title}`);
-        const outputs = await runner.capture(step.outputs, cwd);
-        if (outputs === null) throw new DeployError(`${describe(step.outputs)} failed`);
-        const { statusUrl, isPublic } = readStatusOutputs(outputs);
-        let token: string | undefined;
-        if (!isPublic) {
-          token = (await runner.capture(step.identityToken, cwd))?.trim();
-          if (!token)
-            throw new DeployError(`the status page is private and ${describe(step.identityToken)} failed`);
-        }
-        try {
-          const url = await smokeCheck(statusUrl, step.path, {
-            fetch: runner.fetch,
-            sleep: runner.sleep,
-            token,
-          });
-          runner.log(`${url} answers 200 with JSON.`);
-        } catch (err) {
-          throw new DeployError(`The apply finished but the smoke check failed: ${(err as Error).message}`);
-        }
-        if (previousSource) {
-          runner.log(
-            `To roll back: npm run deploy -- --rollback ${previousSource} (infra/README.md "Rolling back").`,
-          );
-        }
-        return { kind: 'applied', statusUrl, previousSource };
-      }
-    }
+    const outcome = await runStep(step, state);
+    if (outcome) return outcome;
   }
   return { kind: 'planned' };
+}
+
+function runStep(step: DeployStep, state: RunState): StepResult {
+  switch (step.kind) {
+    case 'require-tool':
+      return requireTool(step, state);
+    case 'require-file':
+      return requireFile(step, state);
+    case 'run':
+      return runCommand(step, state);
+    case 'package':
+      return packageSource(step, state);
+    case 'note-current-source':
+      return noteCurrentSource(step, state);
+    case 'confirm':
+      return confirm(step, state);
+    case 'smoke':
+      return smoke(step, state);
+  }
+}
+
+async function requireTool(step: StepOf<'require-tool'>, { runner, cwd }: RunState): StepResult {
+  if ((await runner.capture(step.probe, cwd)) === null) {
+    throw new DeployError(`${step.tool} is not available (\`${describe(step.probe)}\` failed). ${step.hint}`);
+  }
+  return undefined;
+}
+
+async function requireFile(step: StepOf<'require-file'>, { runner }: RunState): StepResult {
+  if (!runner.fileExists(step.path)) throw new DeployError(`${step.path} does not exist. ${step.hint}`);
+  return undefined;
+}
+
+async function runCommand(step: StepOf<'run'>, { runner }: RunState): StepResult {
+  runner.log(`\n== ${step.title}: ${describe(step.command)}`);
+  const code = await runner.run(step.command, step.cwd);
+  if (code !== 0) {
+    throw new DeployError(
+      `${step.title} failed (${code === null ? 'could not start' : `exit ${code}`}): ${describe(step.command)}`,
+    );
+  }
+  return undefined;
+}
+
+async function packageSource(step: StepOf<'package'>, { runner }: RunState): StepResult {
+  runner.log(`\n== ${step.title}`);
+  const archive = runner.packageSource(step.archivePath);
+  runner.log(`${archive.path}: ${archive.files} files, ${archive.bytes} bytes, sha256 ${archive.sha256}`);
+  return undefined;
+}
+
+async function noteCurrentSource(step: StepOf<'note-current-source'>, state: RunState): StepResult {
+  // Before the first deploy there is none: that is not an error.
+  state.previousSource = (await state.runner.capture(step.command, state.cwd))?.trim() || null;
+  if (state.previousSource) state.runner.log(`\nThe functions run ${state.previousSource} now.`);
+  return undefined;
+}
+
+async function confirm(step: StepOf<'confirm'>, { runner }: RunState): StepResult {
+  if (await runner.confirm(step.question)) return undefined;
+  runner.log('Not applied.');
+  return { kind: 'declined' };
+}
+
+async function smoke(step: StepOf<'smoke'>, { runner, cwd, previousSource }: RunState): StepResult {
+  runner.log(`\n== ${step.title}`);
+  const outputs = await runner.capture(step.outputs, cwd);
+  if (outputs === null) throw new DeployError(`${describe(step.outputs)} failed`);
+  const { statusUrl, isPublic } = readStatusOutputs(outputs);
+  const token = isPublic ? undefined : await identityToken(step.identityToken, runner, cwd);
+  try {
+    const url = await smokeCheck(statusUrl, step.path, { fetch: runner.fetch, sleep: runner.sleep, token });
+    runner.log(`${url} answers 200 with JSON.`);
+  } catch (err) {
+    throw new DeployError(`The apply finished but the smoke check failed: ${(err as Error).message}`);
+  }
+  if (previousSource) {
+    runner.log(
+      `To roll back: npm run deploy -- --rollback ${previousSource} (infra/README.md "Rolling back").`,
+    );
+  }
+  return { kind: 'applied', statusUrl, previousSource };
+}
+
+/** The token that opens a private status page. */
+async function identityToken(command: Command, runner: DeployRunner, cwd: string): Promise<string> {
+  const token = (await runner.capture(command, cwd))?.trim();
+  if (!token) throw new DeployError(`the status page is private and ${describe(command)} failed`);
+  return token;
 }
 
 function describe(command: Command): string {

@@ -57,32 +57,43 @@ export class FaultQueue {
   }
 }
 
+/** One optional field of a fault: what a valid value is, and how the error words it. */
+interface FieldRule {
+  field: keyof FaultSpec;
+  isValid(value: unknown): boolean;
+  /** Completes "fault.<field> must be ...". */
+  mustBe: string;
+}
+
+const isInteger = (value: unknown): value is number => Number.isInteger(value);
+
+/** Checked in this order; the first bad field is the one reported. */
+const FIELD_RULES: FieldRule[] = [
+  {
+    field: 'status',
+    isValid: (value) => isInteger(value) && value >= 400 && value <= 599,
+    mustBe: 'an HTTP error status (400-599)',
+  },
+  { field: 'count', isValid: (value) => isInteger(value) && value >= 1, mustBe: 'a whole number >= 1' },
+  { field: 'method', isValid: (value) => typeof value === 'string', mustBe: 'an HTTP method like "POST"' },
+  {
+    field: 'delayMs',
+    isValid: (value) => typeof value === 'number' && !(value < 0),
+    mustBe: 'a number >= 0',
+  },
+  { field: 'dropConnection', isValid: (value) => typeof value === 'boolean', mustBe: 'true or false' },
+  { field: 'message', isValid: (value) => typeof value === 'string', mustBe: 'a string' },
+];
+
 function validateFault(value: unknown): FaultSpec {
   if (!isObject(value))
     throw new KubeServerError('A fault must be an object like {"status": 500, "count": 2}.');
-  const { status, count, method, delayMs, dropConnection, message } = value;
-  if (
-    status !== undefined &&
-    (!Number.isInteger(status) || (status as number) < 400 || (status as number) > 599)
-  )
-    throw new KubeServerError(
-      `fault.status must be an HTTP error status (400-599), got ${JSON.stringify(status)}.`,
-    );
-  if (count !== undefined && (!Number.isInteger(count) || (count as number) < 1))
-    throw new KubeServerError(`fault.count must be a whole number >= 1, got ${JSON.stringify(count)}.`);
-  if (method !== undefined && typeof method !== 'string')
-    throw new KubeServerError(
-      `fault.method must be an HTTP method like "POST", got ${JSON.stringify(method)}.`,
-    );
-  if (delayMs !== undefined && (typeof delayMs !== 'number' || delayMs < 0))
-    throw new KubeServerError(`fault.delayMs must be a number >= 0, got ${JSON.stringify(delayMs)}.`);
-  if (dropConnection !== undefined && typeof dropConnection !== 'boolean')
-    throw new KubeServerError(
-      `fault.dropConnection must be true or false, got ${JSON.stringify(dropConnection)}.`,
-    );
-  if (message !== undefined && typeof message !== 'string')
-    throw new KubeServerError(`fault.message must be a string, got ${JSON.stringify(message)}.`);
-  if (status === undefined && delayMs === undefined && dropConnection !== true)
+  for (const { field, isValid, mustBe } of FIELD_RULES) {
+    const fieldValue = value[field];
+    if (fieldValue !== undefined && !isValid(fieldValue))
+      throw new KubeServerError(`fault.${field} must be ${mustBe}, got ${JSON.stringify(fieldValue)}.`);
+  }
+  if (value.status === undefined && value.delayMs === undefined && value.dropConnection !== true)
     throw new KubeServerError('A fault needs at least one of status, delayMs or dropConnection: true.');
   return value as FaultSpec;
 }

@@ -50,91 +50,132 @@ function isIdentifier(token: string | undefined): token is string {
   return token !== undefined && !SELECTOR_SYMBOLS.includes(token);
 }
 
+/** The tokens of a selector and how far the parser has read. */
+class TokenCursor {
+  private position = 0;
+
+  constructor(private readonly tokens: string[]) {}
+
+  /** The next token, not consumed; undefined at the end. */
+  peek(): string | undefined {
+    return this.tokens[this.position];
+  }
+
+  /** Consumes the next token; undefined at the end. */
+  next(): string | undefined {
+    return this.tokens[this.position++];
+  }
+}
+
+function describe(token: string | undefined): string {
+  return token === undefined ? '' : token;
+}
+
+function fail(detail: string): never {
+  throw new SelectorError(`unable to parse requirement: ${detail}`);
+}
+
+function checkKey(key: string): void {
+  const problems = qualifiedNameProblems(key);
+  if (problems.length > 0) fail(`invalid label key "${key}": ${problems.join('; ')}`);
+}
+
+function checkValue(value: string): void {
+  const problems = labelValueProblems(value);
+  if (problems.length > 0) fail(`invalid label value: "${value}": at key: ${problems.join('; ')}`);
+}
+
 /** Parses a label selector (`a=b,c!=d,e in (f,g),!h,i`); an empty selector selects everything. */
 export function parseLabelSelector(selector: string): SelectorRequirement[] {
-  const tokens = tokenizeSelector(selector);
-  let position = 0;
-  const peek = () => tokens[position];
-  const next = () => tokens[position++];
-  const describe = (token: string | undefined) => (token === undefined ? '' : token);
-  const fail = (detail: string): never => {
-    throw new SelectorError(`unable to parse requirement: ${detail}`);
-  };
-  const checkKey = (key: string) => {
-    const problems = qualifiedNameProblems(key);
-    if (problems.length > 0) fail(`invalid label key "${key}": ${problems.join('; ')}`);
-  };
-  const checkValue = (value: string) => {
-    const problems = labelValueProblems(value);
-    if (problems.length > 0) fail(`invalid label value: "${value}": at key: ${problems.join('; ')}`);
-  };
-
-  const parseRequirement = (): SelectorRequirement => {
-    if (peek() === '!') {
-      next();
-      const key = next();
-      if (!isIdentifier(key)) return fail(`found '${describe(key)}', expected: identifier`);
-      checkKey(key);
-      return { key, operator: 'doesNotExist' };
-    }
-    const key = next();
-    if (!isIdentifier(key))
-      return fail(`found '${describe(key)}', expected: !, identifier, or 'end of string'`);
-    checkKey(key);
-    const operator = peek();
-    if (operator === undefined || operator === ',') return { key, operator: 'exists' };
-    next();
-    if (operator === '=' || operator === '==' || operator === '!=') {
-      const value = isIdentifier(peek()) ? (next() as string) : '';
-      checkValue(value);
-      return { key, operator: operator === '!=' ? 'notEquals' : 'equals', value };
-    }
-    if (operator === '>' || operator === '<') {
-      const raw = next();
-      const value = Number(raw);
-      if (!isIdentifier(raw) || !/^-?\d+$/.test(raw))
-        return fail(`for 'Gt', 'Lt' operators, the value must be an integer, got '${describe(raw)}'`);
-      return { key, operator: operator === '>' ? 'gt' : 'lt', value };
-    }
-    if (operator === 'in' || operator === 'notin') {
-      if (next() !== '(') return fail(`found '${describe(tokens[position - 1])}', expected: '('`);
-      const values: string[] = [];
-      let expectValue = true;
-      for (;;) {
-        const token = next();
-        if (token === undefined) return fail("found '', expected: ',', ')' or identifier");
-        if (token === ')') {
-          if (expectValue && values.length > 0) values.push('');
-          break;
-        }
-        if (token === ',') {
-          if (expectValue) values.push('');
-          expectValue = true;
-          continue;
-        }
-        if (!isIdentifier(token) || !expectValue)
-          return fail(`found '${token}', expected: ',', ')' or identifier`);
-        values.push(token);
-        expectValue = false;
-      }
-      if (values.length === 0) return fail("for 'in', 'notin' operators, values set can't be empty");
-      values.forEach(checkValue);
-      return { key, operator: operator === 'in' ? 'in' : 'notIn', values };
-    }
-    return fail(`found '${operator}', expected: in, notin, =, ==, !=, gt, lt`);
-  };
-
+  const tokens = new TokenCursor(tokenizeSelector(selector));
   const requirements: SelectorRequirement[] = [];
-  if (tokens.length === 0) return requirements;
+  if (tokens.peek() === undefined) return requirements;
   for (;;) {
-    requirements.push(parseRequirement());
-    const token = next();
+    requirements.push(parseRequirement(tokens));
+    const token = tokens.next();
     if (token === undefined) break;
     if (token !== ',') fail(`found '${token}', expected: ',' or 'end of string'`);
-    if (peek() === undefined) fail("found '', expected: identifier after ','");
+    if (tokens.peek() === undefined) fail("found '', expected: identifier after ','");
   }
   return requirements;
 }
+
+function parseRequirement(tokens: TokenCursor): SelectorRequirement {
+  if (tokens.peek() === '!') return parseDoesNotExist(tokens);
+  const key = tokens.next();
+  if (!isIdentifier(key))
+    return fail(`found '${describe(key)}', expected: !, identifier, or 'end of string'`);
+  checkKey(key);
+  const operator = tokens.peek();
+  if (operator === undefined || operator === ',') return { key, operator: 'exists' };
+  tokens.next();
+  const parseOperand = OPERAND_PARSERS.get(operator);
+  if (!parseOperand) return fail(`found '${operator}', expected: in, notin, =, ==, !=, gt, lt`);
+  return parseOperand(key, operator, tokens);
+}
+
+/** `!key` */
+function parseDoesNotExist(tokens: TokenCursor): SelectorRequirement {
+  tokens.next();
+  const key = tokens.next();
+  if (!isIdentifier(key)) return fail(`found '${describe(key)}', expected: identifier`);
+  checkKey(key);
+  return { key, operator: 'doesNotExist' };
+}
+
+/** Parses what follows `key operator`, the operator already consumed. */
+type OperandParser = (key: string, operator: string, tokens: TokenCursor) => SelectorRequirement;
+
+/** `key=value`, `key==value`, `key!=value`; the value may be empty. */
+function parseEquality(key: string, operator: string, tokens: TokenCursor): SelectorRequirement {
+  const value = isIdentifier(tokens.peek()) ? (tokens.next() as string) : '';
+  checkValue(value);
+  return { key, operator: operator === '!=' ? 'notEquals' : 'equals', value };
+}
+
+/** `key>integer`, `key<integer` */
+function parseComparison(key: string, operator: string, tokens: TokenCursor): SelectorRequirement {
+  const raw = tokens.next();
+  if (!isIdentifier(raw) || !/^-?\d+$/.test(raw))
+    return fail(`for 'Gt', 'Lt' operators, the value must be an integer, got '${describe(raw)}'`);
+  return { key, operator: operator === '>' ? 'gt' : 'lt', value: Number(raw) };
+}
+
+/** `key in (a,b)`, `key notin (a,b)`; an empty place between commas is the empty value. */
+function parseSet(key: string, operator: string, tokens: TokenCursor): SelectorRequirement {
+  const open = tokens.next();
+  if (open !== '(') return fail(`found '${describe(open)}', expected: '('`);
+  const values = parseSetValues(tokens);
+  if (values.length === 0) return fail("for 'in', 'notin' operators, values set can't be empty");
+  values.forEach(checkValue);
+  return { key, operator: operator === 'in' ? 'in' : 'notIn', values };
+}
+
+/** The values up to and including the closing ')': `()` has none, `(,)` two empty ones. */
+function parseSetValues(tokens: TokenCursor): string[] {
+  const values: string[] = [];
+  if (tokens.peek() === ')') {
+    tokens.next();
+    return values;
+  }
+  for (;;) {
+    values.push(isIdentifier(tokens.peek()) ? (tokens.next() as string) : '');
+    const separator = tokens.next();
+    if (separator === ')') return values;
+    if (separator !== ',') return fail(`found '${describe(separator)}', expected: ',', ')' or identifier`);
+  }
+}
+
+/** `Map`, not an object: an operator token such as `constructor` must not find a prototype member. */
+const OPERAND_PARSERS = new Map<string, OperandParser>([
+  ['=', parseEquality],
+  ['==', parseEquality],
+  ['!=', parseEquality],
+  ['>', parseComparison],
+  ['<', parseComparison],
+  ['in', parseSet],
+  ['notin', parseSet],
+]);
 
 function matchesRequirement(
   labels: Record<string, string> | undefined,

@@ -25,26 +25,29 @@ const QUALIFIED_NAME_WITH_PREFIX_DETAIL =
 /** Problems with a qualified name (label or annotation key), in Kubernetes' words. */
 export function qualifiedNameProblems(key: string): string[] {
   const parts = key.split('/');
-  let name = key;
+  if (parts.length > 2) return [QUALIFIED_NAME_WITH_PREFIX_DETAIL];
+  if (parts.length === 1) return namePartProblems(key);
+  const [prefix, name] = parts as [string, string];
+  return [...prefixProblems(prefix), ...namePartProblems(name)];
+}
+
+/** Problems with the DNS subdomain before the '/' of a qualified name. */
+function prefixProblems(prefix: string): string[] {
+  if (prefix.length === 0) return ['prefix part must be non-empty'];
   const problems: string[] = [];
-  if (parts.length === 2) {
-    const prefix = parts[0] as string;
-    name = parts[1] as string;
-    if (prefix.length === 0) problems.push('prefix part must be non-empty');
-    else {
-      if (prefix.length > MAX_SUBDOMAIN_LENGTH)
-        problems.push(`prefix part must be no more than ${MAX_SUBDOMAIN_LENGTH} characters`);
-      if (!DNS1123_SUBDOMAIN.test(prefix)) problems.push(`prefix part ${SUBDOMAIN_DETAIL}`);
-    }
-  } else if (parts.length > 2) {
-    return [QUALIFIED_NAME_WITH_PREFIX_DETAIL];
-  }
-  if (name.length === 0) problems.push('name part must be non-empty');
-  else {
-    if (name.length > MAX_LABEL_LENGTH)
-      problems.push(`name part must be no more than ${MAX_LABEL_LENGTH} characters`);
-    if (!QUALIFIED_NAME_PART.test(name)) problems.push(QUALIFIED_NAME_DETAIL);
-  }
+  if (prefix.length > MAX_SUBDOMAIN_LENGTH)
+    problems.push(`prefix part must be no more than ${MAX_SUBDOMAIN_LENGTH} characters`);
+  if (!DNS1123_SUBDOMAIN.test(prefix)) problems.push(`prefix part ${SUBDOMAIN_DETAIL}`);
+  return problems;
+}
+
+/** Problems with the name of a qualified name (after the '/', if any). */
+function namePartProblems(name: string): string[] {
+  if (name.length === 0) return ['name part must be non-empty'];
+  const problems: string[] = [];
+  if (name.length > MAX_LABEL_LENGTH)
+    problems.push(`name part must be no more than ${MAX_LABEL_LENGTH} characters`);
+  if (!QUALIFIED_NAME_PART.test(name)) problems.push(QUALIFIED_NAME_DETAIL);
   return problems;
 }
 

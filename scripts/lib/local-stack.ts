@@ -6,38 +6,28 @@
  * - every function behind one gateway on PORT, at /<functionName>;
  * - a local scheduler calling /schedulerTick every TICK_INTERVAL_SECONDS (0 = never).
  * Production never runs this: it only fills in local defaults and starts development tools.
+ * Each component has its starter in local-stack/, which resolves to what the component contributes and
+ * how to stop it; a new component is a starter there and one line in `startComponents`.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { isAlreadyExists } from '../../functions/adapters/grpc-codes.js';
-import { createKubeJobLauncher } from '../../functions/adapters/kube-jobs.js';
 import { createTasksClient } from '../../functions/adapters/tasks-queue.js';
-import {
-  type App,
-  buildApp,
-  FUNCTION_NAMES,
-  type FunctionName,
-  type HttpHandler,
-} from '../../functions/app.js';
+import { type App, buildApp } from '../../functions/app.js';
 import type { HostPort } from '../../functions/config/host-port.js';
-import { type AppConfig, LOCAL_PROJECT_ID, loadConfig } from '../../functions/config.js';
+import type { AppConfig } from '../../functions/config.js';
 import type { JobLauncher } from '../../functions/core/ports.js';
-import { createLogger, describeError, type Logger } from '../../functions/log.js';
+import { createLogger, type Logger } from '../../functions/log.js';
 import QUEUE_DEFAULTS from '../../infra/queue-defaults.json' with { type: 'json' };
-import {
-  DEFAULT_LOCAL_JOB_SECONDS,
-  type KubeServer,
-  kubeConfigForLocalServer,
-  parseJobSeconds,
-  renderLocalKubeconfig,
-  startKubeServer,
-} from '../kube-server/server.js';
-import { startTasksEmulator, type TasksEmulator } from '../tasks-emulator/server.js';
-import { startFirestoreEmulator } from './firestore-emulator.js';
-import { type Gateway, startGateway } from './gateway.js';
+import type { KubeServer } from '../kube-server/server.js';
+import type { TasksEmulator } from '../tasks-emulator/server.js';
+import { startLocalFirestore } from './local-stack/firestore.js';
+import { startFunctionsGateway } from './local-stack/functions-gateway.js';
+import { connectCluster, startLocalKubeServer } from './local-stack/kube.js';
+import { loadLocalConfig } from './local-stack/local-config.js';
+import { RunningComponents } from './local-stack/running-components.js';
+import { startLocalScheduler, tickThrough } from './local-stack/scheduler.js';
+import { startLocalTasks } from './local-stack/tasks.js';
 
-/** The webhook secret of the local stack when GITHUB_WEBHOOK_SECRET is unset. Local use only. */
-export const LOCAL_WEBHOOK_SECRET = 'local-dev-secret';
+export { LOCAL_WEBHOOK_SECRET } from './local-stack/local-config.js';
 
 /**
  * The local queue: production's limits and attempts (infra/queue-defaults.json, the Terraform
@@ -88,123 +78,66 @@ export async function startLocalStack(
   options: LocalStackOptions = {},
 ): Promise<LocalStack> {
   const logger = options.logger ?? createLogger({ component: 'local-stack' });
-  const stops: Array<() => Promise<void>> = [];
-  const stop = async () => {
-    for (const step of stops.splice(0).reverse()) {
-      await step().catch((err: unknown) => logger.warn('stopping a component failed', describeError(err)));
-    }
-  };
+  const components = new RunningComponents(logger);
   try {
-    let firestoreEmulatorHost = env.FIRESTORE_EMULATOR_HOST?.trim() ?? '';
-    if (!firestoreEmulatorHost) {
-      const emulator = await startFirestoreEmulator();
-      stops.push(() => emulator.stop());
-      firestoreEmulatorHost = emulator.hostPort;
-      logger.info('firestore emulator started', { firestoreEmulatorHost });
-    }
-
-    let tasksEmulator: TasksEmulator | null = null;
-    let tasksEmulatorHost = env.CLOUD_TASKS_EMULATOR_HOST?.trim() ?? '';
-    if (!tasksEmulatorHost) {
-      tasksEmulator = await startTasksEmulator({
-        log: (entry) => {
-          const { severity, message, ...fields } = entry;
-          if (severity === 'WARNING') logger.warn(String(message), fields);
-          else if (severity === 'ERROR') logger.error(String(message), fields);
-          else if (severity === 'INFO') logger.info(String(message), fields);
-        },
-      });
-      const started = tasksEmulator;
-      stops.push(() => started.stop());
-      tasksEmulatorHost = tasksEmulator.address;
-      logger.info('tasks emulator started', { tasksEmulatorHost });
-    }
-
-    const gateway: Gateway = await startGateway(
-      Object.fromEntries(
-        FUNCTION_NAMES.map((name) => [name, (req, res) => handler(name)(req, res)] as const),
-      ) as Record<string, HttpHandler>,
-      { port: options.port ?? Number(env.PORT || 8080) },
-    );
-    stops.push(() => gateway.stop());
-
-    const projectId = env.GOOGLE_CLOUD_PROJECT?.trim() || LOCAL_PROJECT_ID;
-    const webhookSecret = env.GITHUB_WEBHOOK_SECRET?.trim() || LOCAL_WEBHOOK_SECRET;
-    const config = loadConfig({
-      ...env,
-      FIRESTORE_EMULATOR_HOST: firestoreEmulatorHost,
-      CLOUD_TASKS_EMULATOR_HOST: tasksEmulatorHost,
-      GOOGLE_CLOUD_PROJECT: projectId,
-      GITHUB_WEBHOOK_SECRET: webhookSecret,
-      TASKS_QUEUE:
-        env.TASKS_QUEUE?.trim() ||
-        `projects/${projectId}/locations/us-central1/queues/${QUEUE_DEFAULTS.name}`,
-      DEPLOY_WORKER_URL: env.DEPLOY_WORKER_URL?.trim() || `${gateway.url}/deployWorker`,
-      // Locally the poll talks to GitHub only when asked to, or when GITHUB_API_URL names a (fake) API.
-      GITHUB_POLL: env.GITHUB_POLL?.trim() || (env.GITHUB_API_URL?.trim() ? 'true' : 'false'),
-    });
-    if ('problem' in config.tasks) throw new Error(config.tasks.problem);
-    if (!config.tasks.emulator) throw new Error('unreachable: the local stack always runs a Tasks emulator');
-    await ensureQueue(config.tasks.queuePath, config.tasks.emulator, projectId);
-
-    let kubeServer: KubeServer | null = null;
-    let kubeconfigPath: string | null = env.KUBECONFIG?.trim() || null;
-    let jobs = options.jobs;
-    if (!jobs && !kubeconfigPath) {
-      kubeServer = await startKubeServer({
-        token: env.LOCAL_KUBE_TOKEN?.trim() || undefined,
-        // Jobs complete by themselves, so `npm start` shows an instance's whole life; 0 = never.
-        jobSeconds: parseJobSeconds(env.LOCAL_JOB_SECONDS, 'LOCAL_JOB_SECONDS', DEFAULT_LOCAL_JOB_SECONDS),
-      });
-      const server = kubeServer;
-      stops.push(() => server.stop());
-      jobs = createKubeJobLauncher(kubeConfigForLocalServer(kubeServer, config.deployments.namespace));
-      const dir = options.stateDir ?? join(process.cwd(), '.emulators');
-      mkdirSync(dir, { recursive: true });
-      kubeconfigPath = join(dir, 'kubeconfig');
-      writeFileSync(kubeconfigPath, renderLocalKubeconfig(kubeServer, config.deployments.namespace));
-      logger.info('local kubernetes API server started', { url: kubeServer.url, kubeconfig: kubeconfigPath });
-    }
-
-    const app = buildApp(config, { logger, ...(jobs ? { jobs } : {}) });
-    const handler = (name: FunctionName) => app.handler(name);
-    await app.intakeStore.syncVersions(config.deployments.versions, new Date());
-
-    const tick = async () => {
-      const response = await fetch(`${gateway.url}/schedulerTick`, { method: 'POST' });
-      return { status: response.status, body: await response.json().catch(() => null) };
-    };
-    const intervalSeconds = Number(env.TICK_INTERVAL_SECONDS ?? 300);
-    if (!Number.isFinite(intervalSeconds) || intervalSeconds < 0) {
-      throw new Error(
-        `TICK_INTERVAL_SECONDS: must be a number of seconds, 0 to disable (got ${env.TICK_INTERVAL_SECONDS})`,
-      );
-    }
-    if (intervalSeconds > 0) {
-      const timer = setInterval(() => {
-        tick().catch((err: unknown) => logger.warn('local scheduler: tick failed', describeError(err)));
-      }, intervalSeconds * 1000);
-      timer.unref();
-      stops.push(async () => clearInterval(timer));
-    }
-
-    return {
-      url: gateway.url,
-      config,
-      app,
-      firestoreEmulatorHost,
-      tasksEmulatorHost,
-      tasksEmulator,
-      kubeServer,
-      kubeconfigPath,
-      webhookSecret,
-      tick,
-      stop,
-    };
+    return await startComponents(env, options, logger, components);
   } catch (err) {
-    await stop();
+    await components.stopAll();
     throw err;
   }
+}
+
+/** Starts the components in order, each given what the earlier ones contributed. */
+async function startComponents(
+  env: NodeJS.ProcessEnv,
+  options: LocalStackOptions,
+  logger: Logger,
+  components: RunningComponents,
+): Promise<LocalStack> {
+  const firestore = await components.add(startLocalFirestore(env, logger));
+  const tasks = await components.add(startLocalTasks(env, logger));
+  let app: App | undefined;
+  const gateway = await components.add(
+    startFunctionsGateway(options.port ?? Number(env.PORT || 8080), () => {
+      if (!app) throw new Error('the local stack is still starting');
+      return app;
+    }),
+  );
+  const { config, projectId, webhookSecret, queue } = loadLocalConfig(env, {
+    FIRESTORE_EMULATOR_HOST: firestore.firestoreEmulatorHost,
+    CLOUD_TASKS_EMULATOR_HOST: tasks.tasksEmulatorHost,
+    DEPLOY_WORKER_URL: env.DEPLOY_WORKER_URL?.trim() || `${gateway.url}/deployWorker`,
+  });
+  await ensureQueue(queue.queuePath, queue.emulator, projectId);
+
+  const { kubeServer } = await components.add(startLocalKubeServer(env, options.jobs));
+  const namespace = config.deployments.namespace;
+  const cluster = connectCluster(
+    env,
+    { jobs: options.jobs, stateDir: options.stateDir, namespace },
+    kubeServer,
+    logger,
+  );
+
+  app = buildApp(config, { logger, ...(cluster.jobs ? { jobs: cluster.jobs } : {}) });
+  await app.intakeStore.syncVersions(config.deployments.versions, new Date());
+
+  const tick = tickThrough(gateway.url);
+  await components.add(startLocalScheduler(env, tick, logger));
+
+  return {
+    url: gateway.url,
+    config,
+    app,
+    firestoreEmulatorHost: firestore.firestoreEmulatorHost,
+    tasksEmulatorHost: tasks.tasksEmulatorHost,
+    tasksEmulator: tasks.tasksEmulator,
+    kubeServer,
+    kubeconfigPath: cluster.kubeconfigPath,
+    webhookSecret,
+    tick,
+    stop: () => components.stopAll(),
+  };
 }
 
 /** Creates the queue in a Tasks emulator unless it exists (Cloud Tasks' own queue comes from infra/). */

@@ -5,7 +5,7 @@
  * Point `GITHUB_API_URL` at `url` to use it as the GitHub API of a whole stack.
  */
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** A branch head to serve. Only `sha` is required. */
@@ -123,6 +123,77 @@ function branchBody(repo: string, branch: string, head: FakeHead, apiUrl: string
   };
 }
 
+/** A branch request's repository (`owner/name`) and branch, decoded. */
+interface BranchRef {
+  repo: string;
+  branch: string;
+}
+
+/** The branch a request target names; null for any other path, or one that does not decode. */
+function branchRefOf(target: string): BranchRef | null {
+  const match = BRANCH_PATH.exec(target.split('?')[0] ?? '/');
+  if (!match) return null;
+  try {
+    return {
+      repo: `${decodeURIComponent(match[1] ?? '')}/${decodeURIComponent(match[2] ?? '')}`,
+      branch: decodeURIComponent(match[3] ?? ''),
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** What the fake answers a request; `body` null sends no body and no content type. */
+interface Answer {
+  status: number;
+  body: string | null;
+  headers?: Record<string, string>;
+  /** Answer after this long (a fault's `delayMs`). */
+  delayMs?: number;
+}
+
+function faultAnswer(fault: { status: number; options: FaultOptions }): Answer {
+  return {
+    status: fault.status,
+    body: fault.options.body ?? JSON.stringify({ message: `Injected status ${fault.status}` }),
+    ...(fault.options.headers ? { headers: fault.options.headers } : {}),
+    ...(fault.options.delayMs ? { delayMs: fault.options.delayMs } : {}),
+  };
+}
+
+/** An error in GitHub's shape. */
+function errorAnswer(status: number, message: string): Answer {
+  return { status, body: JSON.stringify({ message, documentation_url: DOCS_URL, status: String(status) }) };
+}
+
+/** The branch, or 304 when the client's `If-None-Match` still matches its head. */
+function branchAnswer(
+  ref: BranchRef,
+  head: FakeHead,
+  ifNoneMatch: string | undefined,
+  apiUrl: string,
+): Answer {
+  const etag = fakeEtag(head.sha);
+  if (ifNoneMatch && matchesEtag(ifNoneMatch, etag)) return { status: 304, body: null, headers: { etag } };
+  return {
+    status: 200,
+    body: JSON.stringify(branchBody(ref.repo, ref.branch, head, apiUrl)),
+    headers: { etag },
+  };
+}
+
+function send(res: ServerResponse, { status, body, headers = {} }: Answer): void {
+  if (res.destroyed) return;
+  res.writeHead(status, {
+    'x-github-api-version-selected': '2022-11-28',
+    'x-ratelimit-limit': '5000',
+    'x-ratelimit-remaining': '4999',
+    ...(body === null ? {} : { 'content-type': 'application/json; charset=utf-8' }),
+    ...headers,
+  });
+  res.end(body ?? undefined);
+}
+
 /** Starts the fake on 127.0.0.1 and a free port. */
 export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<FakeGitHub> {
   const heads = new Map<string, FakeHead>();
@@ -131,83 +202,43 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const timers = new Set<NodeJS.Timeout>();
   let url = '';
 
-  const send = (
-    res: ServerResponse,
-    status: number,
-    body: string | null,
-    headers: Record<string, string> = {},
-  ) => {
-    if (res.destroyed) return;
-    res.writeHead(status, {
-      'x-github-api-version-selected': '2022-11-28',
-      'x-ratelimit-limit': '5000',
-      'x-ratelimit-remaining': '4999',
-      ...(body === null ? {} : { 'content-type': 'application/json; charset=utf-8' }),
-      ...headers,
-    });
-    res.end(body ?? undefined);
+  /** A queued fault first, then authentication, then the branch. */
+  const answerFor = (req: IncomingMessage, ref: BranchRef | null): Answer => {
+    const fault = faults.shift();
+    if (fault) return faultAnswer(fault);
+    if (options.token !== undefined && req.headers.authorization !== `Bearer ${options.token}`) {
+      return errorAnswer(401, 'Bad credentials');
+    }
+    const head = ref !== null && req.method === 'GET' ? heads.get(key(ref.repo, ref.branch)) : undefined;
+    if (!head || ref === null) return errorAnswer(404, 'Not Found');
+    return branchAnswer(ref, head, req.headers['if-none-match'], url);
+  };
+
+  const reply = (res: ServerResponse, answer: Answer) => {
+    if (!answer.delayMs) {
+      send(res, answer);
+      return;
+    }
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      send(res, answer);
+    }, answer.delayMs);
+    timers.add(timer);
   };
 
   const server = createServer((req, res) => {
     const target = req.url ?? '/';
-    const path = target.split('?')[0] ?? '/';
-    const match = BRANCH_PATH.exec(path);
-    let repo: string | null = null;
-    let branch: string | null = null;
-    if (match) {
-      try {
-        repo = `${decodeURIComponent(match[1] ?? '')}/${decodeURIComponent(match[2] ?? '')}`;
-        branch = decodeURIComponent(match[3] ?? '');
-      } catch {
-        repo = null;
-        branch = null;
-      }
-    }
-    const record = (status: number) =>
-      requests.push({ method: req.method ?? '', url: target, repo, branch, headers: req.headers, status });
-
-    const fault = faults.shift();
-    if (fault) {
-      record(fault.status);
-      const body = fault.options.body ?? JSON.stringify({ message: `Injected status ${fault.status}` });
-      const answer = () => send(res, fault.status, body, fault.options.headers);
-      if (fault.options.delayMs) {
-        const timer = setTimeout(() => {
-          timers.delete(timer);
-          answer();
-        }, fault.options.delayMs);
-        timers.add(timer);
-      } else {
-        answer();
-      }
-      return;
-    }
-
-    if (options.token !== undefined && req.headers.authorization !== `Bearer ${options.token}`) {
-      record(401);
-      send(
-        res,
-        401,
-        JSON.stringify({ message: 'Bad credentials', documentation_url: DOCS_URL, status: '401' }),
-      );
-      return;
-    }
-    const head =
-      repo !== null && branch !== null && req.method === 'GET' ? heads.get(key(repo, branch)) : undefined;
-    if (!head || repo === null || branch === null) {
-      record(404);
-      send(res, 404, JSON.stringify({ message: 'Not Found', documentation_url: DOCS_URL, status: '404' }));
-      return;
-    }
-    const etag = fakeEtag(head.sha);
-    const ifNoneMatch = req.headers['if-none-match'];
-    if (ifNoneMatch && matchesEtag(ifNoneMatch, etag)) {
-      record(304);
-      send(res, 304, null, { etag });
-      return;
-    }
-    record(200);
-    send(res, 200, JSON.stringify(branchBody(repo, branch, head, url)), { etag });
+    const ref = branchRefOf(target);
+    const answer = answerFor(req, ref);
+    requests.push({
+      method: req.method ?? '',
+      url: target,
+      repo: ref?.repo ?? null,
+      branch: ref?.branch ?? null,
+      headers: req.headers,
+      status: answer.status,
+    });
+    reply(res, answer);
   });
 
   await new Promise<void>((resolve, reject) => {

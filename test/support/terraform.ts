@@ -28,9 +28,8 @@ export interface Terraform {
 
 /** Parses and merges every `.tf` file of `dir` (not recursive: one root module). */
 export async function loadTerraform(dir: string): Promise<Terraform> {
-  const files = new Map<string, string>();
   const terraform: Terraform = {
-    files,
+    files: new Map(),
     resources: new Map(),
     locals: {},
     variables: {},
@@ -41,25 +40,38 @@ export async function loadTerraform(dir: string): Promise<Terraform> {
     .filter((file) => file.endsWith('.tf'))
     .sort()) {
     const text = readFileSync(join(dir, name), 'utf8');
-    files.set(name, text);
-    const parsed = (await parse(name, text)) as Record<string, Hcl>;
-    for (const [type, byName] of Object.entries<Record<string, Hcl[]>>(parsed.resource ?? {})) {
-      for (const [resourceName, blocks] of Object.entries(byName)) {
-        const key = `${type}.${resourceName}`;
-        if (terraform.resources.has(key)) throw new Error(`${name}: ${key} is declared twice`);
-        terraform.resources.set(key, blocks[0]);
-      }
-    }
-    for (const block of parsed.locals ?? []) Object.assign(terraform.locals, block);
-    for (const [variable, blocks] of Object.entries<Hcl[]>(parsed.variable ?? {})) {
-      terraform.variables[variable] = blocks[0];
-    }
-    for (const [output, blocks] of Object.entries<Hcl[]>(parsed.output ?? {})) {
-      terraform.outputs[output] = blocks[0];
-    }
-    terraform.settings.push(...(parsed.terraform ?? []));
+    terraform.files.set(name, text);
+    mergeFile(terraform, name, (await parse(name, text)) as Record<string, Hcl>);
   }
   return terraform;
+}
+
+/** Adds the blocks of one parsed file to `terraform`. */
+function mergeFile(terraform: Terraform, name: string, parsed: Record<string, Hcl>): void {
+  mergeResources(terraform, name, parsed.resource ?? {});
+  for (const block of parsed.locals ?? []) Object.assign(terraform.locals, block);
+  for (const [variable, blocks] of Object.entries<Hcl[]>(parsed.variable ?? {})) {
+    terraform.variables[variable] = blocks[0];
+  }
+  for (const [output, blocks] of Object.entries<Hcl[]>(parsed.output ?? {})) {
+    terraform.outputs[output] = blocks[0];
+  }
+  terraform.settings.push(...(parsed.terraform ?? []));
+}
+
+/** Adds `resource TYPE NAME` blocks; a name declared twice (in any file) is an error. */
+function mergeResources(
+  terraform: Terraform,
+  name: string,
+  resources: Record<string, Record<string, Hcl[]>>,
+): void {
+  for (const [type, byName] of Object.entries(resources)) {
+    for (const [resourceName, blocks] of Object.entries(byName)) {
+      const key = `${type}.${resourceName}`;
+      if (terraform.resources.has(key)) throw new Error(`${name}: ${key} is declared twice`);
+      terraform.resources.set(key, blocks[0]);
+    }
+  }
 }
 
 /** The resource `TYPE.NAME`, or an error naming what is missing. */
