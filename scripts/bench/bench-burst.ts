@@ -9,6 +9,7 @@
 import { branchDocId } from '../../functions/core/names.js';
 import { BENCH_NAMESPACE, BENCH_REPO, createWorld, fakeSha, sendDelivery, signedPush } from './bench-env.js';
 import { type Benchmark, seededRandom, sleepUntil, wallNow } from './context.js';
+import { cpuBetween, markCpu } from './cpu.js';
 import type { TimelineEvent } from './host-protocol.js';
 import { atLeast, atMost, type Figure, info, round, summarize } from './report.js';
 import { benchFirestore } from './seed.js';
@@ -117,6 +118,7 @@ export const runBurstBench: Benchmark = async (context) => {
     // An ignored push warms the webhook up without using any version's launch window.
     await sendDelivery(stack.url, await signedPush('unfollowed-warmup', fakeSha('warmup')));
     const before = await stack.counts();
+    const cpuStart = await markCpu(stack);
 
     progress(`burst: ${sends.length} pushes over ${VERSIONS} versions in ${options.burstSeconds} s`);
     const spacingMs = (options.burstSeconds * 1000) / sends.length;
@@ -144,6 +146,7 @@ export const runBurstBench: Benchmark = async (context) => {
     const sentMs = wallNow() - startAt;
     const results = await Promise.all(answers);
     const lastAnswer = wallNow();
+    const cpu = cpuBetween(cpuStart, await markCpu(stack));
     await sleepUntil(lastAnswer + 5000);
     const at5 = jobsState(stack.jobs, newest, names);
     await sleepUntil(lastAnswer + 25_000);
@@ -186,6 +189,11 @@ export const runBurstBench: Benchmark = async (context) => {
       at5s: at5,
       at25s: at25,
       ...why,
+      cpu,
+      transactions: after.transactions,
+      firestoreErrors: Object.fromEntries(
+        Object.entries(after.rpc).map(([method, stats]) => [method, stats.errors]),
+      ),
     };
     const figures: Figure[] = [
       atMost(

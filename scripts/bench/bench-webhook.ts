@@ -31,6 +31,16 @@ function rpcMeans(
   );
 }
 
+/** The slowest answer of each round, in order (is one round, e.g. the first, the outlier?). */
+function roundMaxima(samples: PushSample[], concurrency: number): number[] {
+  const maxima: number[] = [];
+  for (let start = 0; start < samples.length; start += concurrency) {
+    const times = samples.slice(start, start + concurrency).map((s) => s.answeredAt - s.sentAt);
+    maxima.push(round(Math.max(...times)));
+  }
+  return maxima;
+}
+
 async function round20(
   stack: BenchStack,
   branches: string[],
@@ -89,6 +99,7 @@ export const runWebhookBench: Benchmark = async (context) => {
       ignoredUnexpected += result.unexpected;
     }
     const ignoredCpu = cpuBetween(ignoredCpuStart, await markCpu(stack));
+    const ignoredPhases = summarizePhases(pushPhases(await stack.timeline(), ignored));
     const ignoredEnd = await stack.counts();
 
     progress(
@@ -150,6 +161,7 @@ export const runWebhookBench: Benchmark = async (context) => {
             cpu: followedCpu,
             firestoreRpcUnderLoad: rpcMeans(after, before),
             firestoreRpcIdle: idleRpc,
+            slowestPerRound: roundMaxima(followed, concurrency),
             readsPerPush: round((after.reads - before.reads) / Math.max(1, followed.length), 1),
             writesPerPush: round((after.writes - before.writes) / Math.max(1, followed.length), 1),
           },
@@ -169,6 +181,8 @@ export const runWebhookBench: Benchmark = async (context) => {
             firestoreOps: ignoredOps,
             cpu: ignoredCpu,
             functionsCpuMsPerPush: round(ignoredCpu.functionsCpuMs / Math.max(1, ignored.length), 2),
+            phases: ignoredPhases,
+            slowestPerRound: roundMaxima(ignored, concurrency),
           },
         },
         50,

@@ -50,7 +50,7 @@ export function costFigures(push: PushCost, tick: TickCost, pushesPerDay: number
     return info({
       bench: 'cost',
       id: `cost.month.${kind}`,
-      label: `Firestore per month, ${price.location} list prices, ${pushesPerDay} pushes/day + a tick every 5 min (${Math.round(perDay.reads)} reads, ${Math.round(perDay.writes)} writes a day; free quota not subtracted)`,
+      label: `Firestore per month, ${price.location} list prices, ${pushesPerDay} pushes/day (${push.versions} versions) + a tick every 5 min (${tick.versions} versions; ${Math.round(perDay.reads)} reads, ${Math.round(perDay.writes)} writes a day; free quota not subtracted)`,
       value: round(monthly, 2),
       unit: 'USD',
       detail: { pricesPer100k: price, ...assumptions },

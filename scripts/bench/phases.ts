@@ -18,7 +18,10 @@ export interface PushSample {
 
 /** Milliseconds per phase of one push; a phase is absent when its events were not found. */
 export type PushPhases = Partial<
-  Record<'intake' | 'evaluation' | 'answer' | 'enqueueToDispatch' | 'dispatchToJob' | 'pushToJob', number>
+  Record<
+    'toDecision' | 'intake' | 'evaluation' | 'answer' | 'enqueueToDispatch' | 'dispatchToJob' | 'pushToJob',
+    number
+  >
 >;
 
 interface Index {
@@ -59,10 +62,13 @@ export function pushPhases(timeline: readonly TimelineEvent[], samples: readonly
     const own = index.byDelivery.get(sample.deliveryId);
     const bySha = index.bySha12.get(sample.sha.slice(0, 12));
     const recorded = firstAt(own, 'product', 'push recorded');
+    const ignored = firstAt(own, 'product', 'push ignored');
     const evaluated = firstAt(own, 'product', 'evaluated after push');
     const taskCreated = firstAt(bySha, 'tasks', 'task created');
     const dispatched = firstAt(bySha, 'tasks', 'dispatching task');
     const phases: PushPhases = { answer: sample.answeredAt - sample.sentAt };
+    // An ignored push is logged as soon as it is judged: the time to get there, then to answer.
+    if (ignored !== undefined) phases.toDecision = ignored - sample.sentAt;
     if (recorded !== undefined) phases.intake = recorded - sample.sentAt;
     if (recorded !== undefined && evaluated !== undefined) phases.evaluation = evaluated - recorded;
     if (taskCreated !== undefined && dispatched !== undefined)
