@@ -7,8 +7,8 @@
  * Firestore reads and writes per tick are counted: history must not change them.
  */
 import { BENCH_NAMESPACE, type BenchWorld, createWorld } from './bench-env.js';
-import type { BenchContext, Benchmark } from './context.js';
-import { startGithubFake } from './github-fake.js';
+import { type BenchContext, type Benchmark, wallNow } from './context.js';
+import { type GithubFake, startGithubFake } from './github-fake.js';
 import { benchBatchApi, plainJob } from './kube-client.js';
 import { atMost, type Figure, info, round, summarize } from './report.js';
 import { benchFirestore, seedActive, seedHistory } from './seed.js';
@@ -25,14 +25,21 @@ export interface TickCost {
 
 interface TickRun {
   durations: number[];
+  /** From the tick's request to the last GitHub request it made: the poll step (the first one). */
+  pollMs: number[];
   reads: number[];
   writes: number[];
   firstMs: number;
   firstWrites: number;
 }
 
-async function tickOnce(stack: BenchStack): Promise<{ ms: number; reads: number; writes: number }> {
+async function tickOnce(
+  stack: BenchStack,
+  github: GithubFake,
+): Promise<{ ms: number; pollMs: number; reads: number; writes: number }> {
   const before = await stack.counts();
+  const polledBefore = github.requestTimes.length;
+  const startAt = wallNow();
   const start = performance.now();
   const response = await fetch(`${stack.url}/schedulerTick`, { method: 'POST' });
   const body = await response.text();
@@ -40,25 +47,30 @@ async function tickOnce(stack: BenchStack): Promise<{ ms: number; reads: number;
   if (response.status !== 200) throw new Error(`tick answered ${response.status}: ${body.slice(0, 500)}`);
   await stack.settle(10_000, 50);
   const after = await stack.counts();
+  const lastPoll =
+    github.requestTimes.length > polledBefore ? (github.requestTimes.at(-1) as number) : startAt;
   return {
     ms,
+    pollMs: lastPoll - startAt,
     reads: after.reads - before.reads,
     writes: after.writes + after.deletes - before.writes - before.deletes,
   };
 }
 
-async function measureTicks(stack: BenchStack, samples: number): Promise<TickRun> {
-  const first = await tickOnce(stack);
+async function measureTicks(stack: BenchStack, github: GithubFake, samples: number): Promise<TickRun> {
+  const first = await tickOnce(stack, github);
   const run: TickRun = {
     durations: [],
+    pollMs: [],
     reads: [],
     writes: [],
     firstMs: round(first.ms),
     firstWrites: first.writes,
   };
   for (let i = 0; i < samples; i++) {
-    const tick = await tickOnce(stack);
+    const tick = await tickOnce(stack, github);
     run.durations.push(tick.ms);
+    run.pollMs.push(tick.pollMs);
     run.reads.push(tick.reads);
     run.writes.push(tick.writes);
   }
@@ -85,6 +97,7 @@ async function startTickWorld(context: BenchContext, versionCount: number) {
     world,
     now,
     stack,
+    github,
     stop: async () => {
       await stack.stop();
       await github.stop();
@@ -103,10 +116,10 @@ export async function runTickBench(context: BenchContext): Promise<{ figures: Fi
   let fresh: TickRun;
   let history: TickRun;
   try {
-    fresh = await measureTicks(small.stack, options.tickSamples);
+    fresh = await measureTicks(small.stack, small.github, options.tickSamples);
     progress(`tick: 50 versions, seeding ${options.tickHistory} historical deployments`);
     await seedHistory(small.db, small.world.versions, options.tickHistory, small.now);
-    history = await measureTicks(small.stack, options.tickSamples);
+    history = await measureTicks(small.stack, small.github, options.tickSamples);
   } finally {
     await small.stop();
   }
@@ -114,7 +127,7 @@ export async function runTickBench(context: BenchContext): Promise<{ figures: Fi
   const large = await startTickWorld(context, options.tickLargeVersions);
   let big: TickRun;
   try {
-    big = await measureTicks(large.stack, options.tickLargeSamples);
+    big = await measureTicks(large.stack, large.github, options.tickLargeSamples);
   } finally {
     await large.stop();
   }
@@ -137,6 +150,7 @@ export async function runTickBench(context: BenchContext): Promise<{ figures: Fi
         unit: 'ms',
         detail: {
           summary: historyTimes,
+          pollStep: summarize(history.pollMs),
           withoutHistory: summarize(fresh.durations),
           firstTickMs: history.firstMs,
         },
@@ -150,7 +164,12 @@ export async function runTickBench(context: BenchContext): Promise<{ figures: Fi
       label: `tick at ${versionsBig} versions, p50 (first tick ${big.firstMs} ms with ${big.firstWrites} writes; p99 ${bigTimes.p99} ms)`,
       value: bigTimes.p50,
       unit: 'ms',
-      detail: { summary: bigTimes, firstTickMs: big.firstMs, firstTickWrites: big.firstWrites },
+      detail: {
+        summary: bigTimes,
+        pollStep: summarize(big.pollMs),
+        firstTickMs: big.firstMs,
+        firstTickWrites: big.firstWrites,
+      },
     }),
     atMost(
       {

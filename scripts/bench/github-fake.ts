@@ -8,15 +8,16 @@ import type { AddressInfo } from 'node:net';
 
 export interface GithubFake {
   url: string;
-  requests: number;
+  /** When each request arrived (epoch ms, as the timeline's). */
+  requestTimes: number[];
   stop(): Promise<void>;
 }
 
 /** Serves `GET /repos/{owner}/{repo}/branches/{branch}` with `headOf(branch)` (null: 404). */
 export async function startGithubFake(headOf: (branch: string) => string | null): Promise<GithubFake> {
-  const fake = { url: '', requests: 0, stop: async () => {} };
+  const fake: GithubFake = { url: '', requestTimes: [], stop: async () => {} };
   const server: Server = createServer((req, res) => {
-    fake.requests += 1;
+    fake.requestTimes.push(performance.timeOrigin + performance.now());
     const match = /^\/repos\/[^/]+\/[^/]+\/branches\/(.+)$/.exec(req.url ?? '');
     const branch = match ? decodeURIComponent(match[1] as string) : null;
     const sha = branch === null ? null : headOf(branch);
