@@ -7,7 +7,7 @@
  * Firestore reads and writes per tick are counted: history must not change them.
  */
 import { BENCH_NAMESPACE, type BenchWorld, createWorld } from './bench-env.js';
-import { type BenchContext, type Benchmark, wallNow } from './context.js';
+import { type BenchContext, wallNow } from './context.js';
 import { type GithubFake, startGithubFake } from './github-fake.js';
 import { benchBatchApi, plainJob } from './kube-client.js';
 import { atMost, type Figure, info, round, summarize } from './report.js';
@@ -205,5 +205,3 @@ export async function runTickBench(context: BenchContext): Promise<{ figures: Fi
     cost: { readsPerTick: readsHistory, writesPerTick: median(history.writes), versions: 50 },
   };
 }
-
-export const runTick: Benchmark = async (context) => (await runTickBench(context)).figures;
