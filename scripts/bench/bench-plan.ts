@@ -1,12 +1,14 @@
 /**
- * `npm run bench`: how long one planner pass takes at scale (pure core, no I/O): 50 versions,
- * each with a history of deployments and an open request. Prints one JSON line per case with
- * the median and p95 over many runs. Not a test: nothing here asserts a time.
+ * `npm run bench -- plan`: how long one planner pass takes at scale (pure core, no I/O): 3 and 50
+ * versions, each with a history of deployments and an open request; p50 and p99 over many runs.
+ * Context for the tick's figures (the planner is a small part of a tick): no target.
  */
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_POLICY } from '../../functions/config.js';
 import { planDeploys } from '../../functions/core/plan.js';
 import type { Deployment, DeployRequest, VersionState } from '../../functions/core/types.js';
+import type { Benchmark } from './context.js';
+import { type Figure, info, summarize } from './report.js';
 
 const NOW = new Date('2026-11-29T12:00:00Z');
 const HOUR_MS = 3_600_000;
@@ -83,7 +85,7 @@ function fixture(versionCount: number, historyPerVersion: number) {
   return { versions, deployments, openRequests };
 }
 
-function measure(name: string, runs: number, body: () => unknown): void {
+function measure(runs: number, body: () => unknown): number[] {
   for (let i = 0; i < Math.min(50, runs); i++) body();
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -91,19 +93,34 @@ function measure(name: string, runs: number, body: () => unknown): void {
     body();
     times.push(performance.now() - start);
   }
-  times.sort((a, b) => a - b);
-  const at = (q: number) =>
-    Number((times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? 0).toFixed(3));
-  process.stdout.write(`${JSON.stringify({ bench: name, runs, medianMs: at(0.5), p95Ms: at(0.95) })}\n`);
+  return times;
 }
 
-for (const [versionCount, history] of [
-  [3, 5],
-  [50, 5],
-  [50, 50],
-] as const) {
-  const input = fixture(versionCount, history);
-  measure(`planDeploys ${versionCount} versions x ${history} deployments`, 500, () =>
-    planDeploys({ now: NOW, maxActiveDeployments: 10, policy: DEFAULT_POLICY, ...input }),
-  );
-}
+const RUNS = 500;
+
+/** One figure per case: p50 of a planner pass (p99 in the label). */
+export const runPlanBench: Benchmark = async () => {
+  const figures: Figure[] = [];
+  for (const [versionCount, history] of [
+    [3, 5],
+    [50, 5],
+    [50, 50],
+  ] as const) {
+    const input = fixture(versionCount, history);
+    const times = measure(RUNS, () =>
+      planDeploys({ now: NOW, maxActiveDeployments: 10, policy: DEFAULT_POLICY, ...input }),
+    );
+    const summary = summarize(times.map((ms) => ms * 1000));
+    figures.push(
+      info({
+        bench: 'plan',
+        id: `plan.${versionCount}v-${history}h`,
+        label: `planDeploys, ${versionCount} versions x ${history} deployments, p50 (p99 ${summary.p99} us)`,
+        value: summary.p50,
+        unit: 'us',
+        detail: { runs: RUNS, summary },
+      }),
+    );
+  }
+  return figures;
+};

@@ -1,0 +1,238 @@
+/**
+ * Cold start per function: a fresh `node` process imports the compiled entry (build/index.js, as
+ * Cloud Functions runs it; rebuilt when functions/ is newer) with that function's environment,
+ * serves the function through the Functions Framework and answers its first request (a followed push,
+ * a tick, a deploy request, the versions API). Compared, in the same run, with fresh processes that
+ * only import the client libraries the function really uses. One extra run per function lists the
+ * packages it loads.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { branchDocId } from '../../functions/core/names.js';
+import { BENCH_REPO, type BenchVersion, fakeSha, signedPush } from './bench-env.js';
+import { type ColdStartInfra, startColdStartInfra } from './cold-start-infra.js';
+import type { Benchmark } from './context.js';
+import { atMost, type Figure, info, round, summarize } from './report.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const PROBE = fileURLToPath(new URL('./cold-start-probe.mjs', import.meta.url));
+const ENTRY = join(ROOT, 'build', 'index.js');
+const VERSIONS = 24;
+
+type FunctionName = 'githubWebhook' | 'deploymentStatus' | 'schedulerTick' | 'deployWorker';
+
+/** The client libraries each function really uses (the target's yardstick). */
+export const NEEDED_LIBRARIES: Record<FunctionName, string[]> = {
+  githubWebhook: ['@google-cloud/firestore', '@octokit/webhooks', '@google-cloud/tasks'],
+  deploymentStatus: ['@google-cloud/firestore'],
+  schedulerTick: ['@google-cloud/firestore', '@google-cloud/tasks', '@kubernetes/client-node'],
+  deployWorker: ['@google-cloud/firestore', '@kubernetes/client-node'],
+};
+
+/** Each measured alone too, with the Functions Framework every function needs. */
+const LIBRARIES = [
+  '@google-cloud/firestore',
+  '@google-cloud/tasks',
+  '@kubernetes/client-node',
+  '@octokit/webhooks',
+  '@google-cloud/container',
+  '@google-cloud/functions-framework',
+];
+
+interface ProbeResult {
+  importMs: number;
+  firstResponseMs?: number;
+  status?: number;
+  rssMB: number;
+  packages?: Record<string, number>;
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+function ensureBuild(force: boolean, progress: (message: string) => void): void {
+  const isCurrent = existsSync(ENTRY) && statSync(ENTRY).mtimeMs >= newestMtime(join(ROOT, 'functions'));
+  if (isCurrent && !force) return;
+  progress('cold-start: compiling functions/ to build/ (npm run build)');
+  execFileSync(
+    process.execPath,
+    [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
+    {
+      cwd: ROOT,
+      stdio: 'inherit',
+    },
+  );
+}
+
+function probe(spec: Record<string, unknown>, env: Record<string, string>): Promise<ProbeResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [PROBE, JSON.stringify(spec)], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const line = stdout
+        .trim()
+        .split('\n')
+        .filter((text) => text.startsWith('{"importMs"'))
+        .at(-1);
+      if (code !== 0 || !line) reject(new Error(`cold-start probe failed (${code}): ${stderr}`));
+      else resolve(JSON.parse(line) as ProbeResult);
+    });
+  });
+}
+
+/** The first request of `name`, sample `index` (each sample uses its own version, so nothing is rate-limited). */
+async function firstRequest(infra: ColdStartInfra, name: FunctionName, index: number) {
+  const version = infra.world.versions[index % VERSIONS] as BenchVersion;
+  switch (name) {
+    case 'githubWebhook': {
+      const delivery = await signedPush(version.branch, fakeSha(`cold-${index}-${Date.now()}`));
+      return { method: 'POST', path: '/', headers: delivery.headers, body: delivery.body };
+    }
+    case 'deploymentStatus':
+      return { method: 'GET', path: '/api/versions', headers: {} };
+    case 'schedulerTick':
+      return { method: 'POST', path: '/', headers: {} };
+    case 'deployWorker': {
+      // A request the worker launches: its commit is the branch head.
+      const commit = fakeSha(`cold-worker-${index}-${Date.now()}`);
+      const id = `deploy-${version.name}-${commit.slice(0, 12)}-c`;
+      const now = new Date();
+      await infra.db
+        .doc(`branches/${branchDocId(BENCH_REPO, version.branch)}`)
+        .set({ sha: commit }, { merge: true });
+      await infra.db.doc(`deployRequests/${id}`).set({
+        action: 'deploy',
+        version: version.name,
+        commit,
+        reason: 'new-commit',
+        instance: null,
+        notBefore: now,
+        status: 'enqueued',
+        enqueueCount: 1,
+        taskName: `cold-${index}`,
+        createdAt: now,
+        updatedAt: now,
+        error: null,
+      });
+      const body = JSON.stringify({ requestId: id });
+      return { method: 'POST', path: '/', headers: { 'Content-Type': 'application/json' }, body };
+    }
+  }
+}
+
+const FUNCTIONS: FunctionName[] = ['githubWebhook', 'deploymentStatus', 'schedulerTick', 'deployWorker'];
+
+export const runColdStartBench: Benchmark = async (context) => {
+  const { options, progress } = context;
+  ensureBuild(options.isRebuildForced, progress);
+  const infra = await startColdStartInfra(context, VERSIONS);
+  try {
+    const samples = Math.max(1, options.coldSamples);
+    const runs = new Map<FunctionName, ProbeResult[]>(FUNCTIONS.map((name) => [name, []]));
+    const libraryRuns = new Map<FunctionName, number[]>(FUNCTIONS.map((name) => [name, []]));
+    progress(`cold-start: ${samples} cold starts per function, and as many imports of its libraries`);
+    for (let s = 0; s < samples; s++) {
+      for (const name of FUNCTIONS) {
+        const request = await firstRequest(infra, name, s * FUNCTIONS.length + FUNCTIONS.indexOf(name));
+        const result = await probe({ mode: 'function', entry: ENTRY, function: name, request }, infra.env);
+        if (result.status !== 200)
+          throw new Error(`cold-start: ${name} answered ${result.status} to its first request`);
+        runs.get(name)?.push(result);
+        const libraries = await probe({ mode: 'libraries', specifiers: NEEDED_LIBRARIES[name] }, infra.env);
+        libraryRuns.get(name)?.push(libraries.importMs);
+      }
+    }
+    progress('cold-start: each library alone, and what each function loads');
+    const alone: Record<string, number[]> = Object.fromEntries(LIBRARIES.map((lib) => [lib, []]));
+    for (let s = 0; s < Math.min(samples, 3); s++) {
+      for (const lib of LIBRARIES)
+        alone[lib]?.push((await probe({ mode: 'libraries', specifiers: [lib] }, infra.env)).importMs);
+    }
+    const inventory = new Map<FunctionName, Record<string, number>>();
+    for (const name of FUNCTIONS) {
+      const request = await firstRequest(infra, name, 1000 + FUNCTIONS.indexOf(name));
+      const result = await probe(
+        { mode: 'function', entry: ENTRY, function: name, request, inventory: true },
+        infra.env,
+      );
+      inventory.set(name, result.packages ?? {});
+    }
+
+    const aloneP50 = Object.fromEntries(
+      Object.entries(alone).map(([lib, times]) => [lib, summarize(times).p50]),
+    );
+    const figures: Figure[] = FUNCTIONS.map((name) => {
+      const results = runs.get(name) ?? [];
+      const total = summarize(results.map((r) => r.importMs + (r.firstResponseMs ?? 0)));
+      const imports = summarize(results.map((r) => r.importMs));
+      const first = summarize(results.map((r) => r.firstResponseMs ?? 0));
+      const libraries = summarize(libraryRuns.get(name) ?? []);
+      const loaded = inventory.get(name) ?? {};
+      const unneeded = LIBRARIES.filter(
+        (lib) =>
+          lib in loaded &&
+          !NEEDED_LIBRARIES[name].includes(lib) &&
+          lib !== '@google-cloud/functions-framework',
+      );
+      return atMost(
+        {
+          bench: 'cold-start',
+          id: `cold-start.${name}`,
+          label: `${name}: import ${imports.p50} + first response ${first.p50} ms, p50 (${summarize(results.map((r) => r.rssMB)).p50} MB; its libraries ${libraries.p50} ms)`,
+          value: total.p50,
+          unit: 'ms',
+          detail: {
+            samples: results.length,
+            total,
+            import: imports,
+            firstResponse: first,
+            rssMB: results.map((r) => r.rssMB),
+            neededLibraries: NEEDED_LIBRARIES[name],
+            neededLibrariesImport: libraries,
+            loadedButNotNeeded: unneeded.map((lib) => ({ lib, aloneMs: aloneP50[lib] })),
+            packagesLoaded: Object.keys(loaded).length,
+            modulesLoaded: Object.values(loaded).reduce((sum, count) => sum + count, 0),
+            entry: relative(ROOT, ENTRY),
+          },
+        },
+        1.3 * libraries.p50,
+        `<= 1.3 x its libraries' import = ${round(1.3 * libraries.p50)} ms; now ${round(total.p50 / libraries.p50, 2)} x`,
+      );
+    });
+    for (const lib of LIBRARIES) {
+      figures.push(
+        info({
+          bench: 'cold-start',
+          id: `cold-start.import.${lib}`,
+          label: `importing ${lib} alone in a fresh node, p50`,
+          value: aloneP50[lib] ?? Number.NaN,
+          unit: 'ms',
+          detail: { samples: alone[lib] },
+        }),
+      );
+    }
+    return figures;
+  } finally {
+    await infra.stop();
+  }
+};

@@ -1,0 +1,207 @@
+/**
+ * The scheduler tick (`POST /schedulerTick`, as Cloud Scheduler calls it) on the local stack, in a
+ * steady state: every version has its branch head and a ready instance of it, five have a newer
+ * instance deploying (their Jobs running on the cluster), the poll fallback asks a local fake of
+ * GitHub (unchanged branches: 304). Measured at 50 versions with no history, then with
+ * `--tick-history` deleted instances and their done requests seeded, then at `--tick-large-versions`.
+ * Firestore reads and writes per tick are counted: history must not change them.
+ */
+import { BENCH_NAMESPACE, type BenchWorld, createWorld } from './bench-env.js';
+import { type BenchContext, wallNow } from './context.js';
+import { type GithubFake, startGithubFake } from './github-fake.js';
+import { benchBatchApi, plainJob } from './kube-client.js';
+import { atMost, type Figure, info, round, summarize } from './report.js';
+import { benchFirestore, seedActive, seedHistory } from './seed.js';
+import { type BenchStack, startBenchStack } from './stack-client.js';
+
+const DEPLOYING = 5;
+
+/** Per-tick counts at the benchmark's steady state, for the cost estimate. */
+export interface TickCost {
+  readsPerTick: number;
+  writesPerTick: number;
+  versions: number;
+}
+
+interface TickRun {
+  durations: number[];
+  /** From the tick's request to the last GitHub request it made: the poll step (the first one). */
+  pollMs: number[];
+  reads: number[];
+  writes: number[];
+  firstMs: number;
+  firstWrites: number;
+}
+
+async function tickOnce(
+  stack: BenchStack,
+  github: GithubFake,
+): Promise<{ ms: number; pollMs: number; reads: number; writes: number }> {
+  const before = await stack.counts();
+  const polledBefore = github.requestTimes.length;
+  const startAt = wallNow();
+  const start = performance.now();
+  const response = await fetch(`${stack.url}/schedulerTick`, { method: 'POST' });
+  const body = await response.text();
+  const ms = performance.now() - start;
+  if (response.status !== 200) throw new Error(`tick answered ${response.status}: ${body.slice(0, 500)}`);
+  await stack.settle(10_000, 50);
+  const after = await stack.counts();
+  const lastPoll =
+    github.requestTimes.length > polledBefore ? (github.requestTimes.at(-1) as number) : startAt;
+  return {
+    ms,
+    pollMs: lastPoll - startAt,
+    reads: after.reads - before.reads,
+    writes: after.writes + after.deletes - before.writes - before.deletes,
+  };
+}
+
+async function measureTicks(stack: BenchStack, github: GithubFake, samples: number): Promise<TickRun> {
+  const first = await tickOnce(stack, github);
+  const run: TickRun = {
+    durations: [],
+    pollMs: [],
+    reads: [],
+    writes: [],
+    firstMs: round(first.ms),
+    firstWrites: first.writes,
+  };
+  for (let i = 0; i < samples; i++) {
+    const tick = await tickOnce(stack, github);
+    run.durations.push(tick.ms);
+    run.pollMs.push(tick.pollMs);
+    run.reads.push(tick.reads);
+    run.writes.push(tick.writes);
+  }
+  return run;
+}
+
+/** A world of `versionCount` versions, seeded, with its stack (and fake GitHub) running. */
+async function startTickWorld(context: BenchContext, versionCount: number) {
+  await context.resetFirestore();
+  const db = benchFirestore(context.firestoreHost);
+  const world: BenchWorld = createWorld(versionCount, {}, context.firestoreHost);
+  const now = new Date();
+  const { jobs, heads } = await seedActive(db, world.versions, DEPLOYING, now);
+  const github = await startGithubFake((branch) => heads.get(branch) ?? null);
+  const stack = await startBenchStack({
+    env: { ...world.env, GITHUB_POLL: 'true', GITHUB_API_URL: github.url },
+    namespace: BENCH_NAMESPACE,
+  });
+  const api = benchBatchApi(stack.kubeUrl, stack.kubeToken);
+  for (const job of jobs)
+    await api.createNamespacedJob({ namespace: BENCH_NAMESPACE, body: plainJob(job.name, job.labels) });
+  return {
+    db,
+    world,
+    now,
+    stack,
+    github,
+    stop: async () => {
+      await stack.stop();
+      await github.stop();
+      await db.terminate();
+      world.remove();
+    },
+  };
+}
+
+const median = (values: number[]) => summarize(values).p50;
+
+export async function runTickBench(context: BenchContext): Promise<{ figures: Figure[]; cost: TickCost }> {
+  const { options, progress } = context;
+  progress('tick: 50 versions, no history');
+  const small = await startTickWorld(context, 50);
+  let fresh: TickRun;
+  let history: TickRun;
+  try {
+    fresh = await measureTicks(small.stack, small.github, options.tickSamples);
+    progress(`tick: 50 versions, seeding ${options.tickHistory} historical deployments`);
+    await seedHistory(small.db, small.world.versions, options.tickHistory, small.now);
+    history = await measureTicks(small.stack, small.github, options.tickSamples);
+  } finally {
+    await small.stop();
+  }
+  progress(`tick: ${options.tickLargeVersions} versions`);
+  const large = await startTickWorld(context, options.tickLargeVersions);
+  let big: TickRun;
+  try {
+    big = await measureTicks(large.stack, large.github, options.tickLargeSamples);
+  } finally {
+    await large.stop();
+  }
+
+  const historyTimes = summarize(history.durations);
+  const bigTimes = summarize(big.durations);
+  const readsFresh = median(fresh.reads);
+  const readsHistory = median(history.reads);
+  const readsBig = median(big.reads);
+  const versionsBig = options.tickLargeVersions;
+  const perVersion = round((readsBig - readsFresh) / Math.max(1, versionsBig - 50), 2);
+  const active = (versions: number) => versions + DEPLOYING;
+  const figures: Figure[] = [
+    atMost(
+      {
+        bench: 'tick',
+        id: 'tick.50v-history.p99',
+        label: `tick at 50 versions with ${options.tickHistory} historical deployments, p99 (p50 ${historyTimes.p50} ms, ${history.durations.length} ticks)`,
+        value: historyTimes.p99,
+        unit: 'ms',
+        detail: {
+          summary: historyTimes,
+          pollStep: summarize(history.pollMs),
+          withoutHistory: summarize(fresh.durations),
+          firstTickMs: history.firstMs,
+        },
+      },
+      1000,
+      '<= 1000 ms',
+    ),
+    info({
+      bench: 'tick',
+      id: 'tick.large.p50',
+      label: `tick at ${versionsBig} versions, p50 (first tick ${big.firstMs} ms with ${big.firstWrites} writes; p99 ${bigTimes.p99} ms)`,
+      value: bigTimes.p50,
+      unit: 'ms',
+      detail: {
+        summary: bigTimes,
+        pollStep: summarize(big.pollMs),
+        firstTickMs: big.firstMs,
+        firstTickWrites: big.firstWrites,
+      },
+    }),
+    atMost(
+      {
+        bench: 'tick',
+        id: 'tick.reads.from-history',
+        label: `extra Firestore reads per tick from ${options.tickHistory} historical deployments (${readsHistory} vs ${readsFresh})`,
+        value: readsHistory - readsFresh,
+        unit: 'reads',
+        detail: { readsWithoutHistory: fresh.reads, readsWithHistory: history.reads },
+      },
+      0,
+      '0: reads are O(versions + active instances), not O(history)',
+    ),
+    info({
+      bench: 'tick',
+      id: 'tick.reads.50v',
+      label: `Firestore reads per tick, 50 versions, ${active(50)} active instances (writes ${median(history.writes)})`,
+      value: readsHistory,
+      unit: 'reads',
+      detail: { reads: history.reads, writes: history.writes, firstTickWrites: history.firstWrites },
+    }),
+    info({
+      bench: 'tick',
+      id: 'tick.reads.large',
+      label: `Firestore reads per tick, ${versionsBig} versions, ${active(versionsBig)} active instances (${perVersion} per added version+instance)`,
+      value: readsBig,
+      unit: 'reads',
+      detail: { reads: big.reads, writes: big.writes, readsPerVersionAndInstance: perVersion },
+    }),
+  ];
+  return {
+    figures,
+    cost: { readsPerTick: readsHistory, writesPerTick: median(history.writes), versions: 50 },
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * One cold start, in a fresh `node` process (plain JavaScript: no TypeScript loader in the way).
+ * Started by bench-cold-start.ts with one JSON argument:
+ *
+ *   {"mode": "function", "entry": "<build/index.js>", "function": "githubWebhook",
+ *    "request": {"method", "path", "headers", "body"}, "inventory": false}
+ *     imports the entry (which registers every function with the Functions Framework), serves the one
+ *     function as the framework does, sends it its first request over HTTP, and prints
+ *     {"importMs", "firstResponseMs", "status", "rssMB", "packages"?}.
+ *   {"mode": "libraries", "specifiers": ["@google-cloud/firestore", ...]}
+ *     imports those packages one after the other and prints {"importMs", "rssMB"}.
+ *
+ * With "inventory": true it also lists the packages loaded (ESM loads through a module hook, CommonJS
+ * ones from require's cache); the hook costs time, so that run is not a timed one.
+ */
+
+import { request as httpRequest } from 'node:http';
+import { createRequire, register } from 'node:module';
+import { performance } from 'node:perf_hooks';
+import { MessageChannel } from 'node:worker_threads';
+
+const spec = JSON.parse(process.argv[2] ?? '{}');
+const loadedUrls = new Set();
+
+if (spec.inventory) {
+  const { port1, port2 } = new MessageChannel();
+  port1.on('message', (url) => loadedUrls.add(url));
+  port1.unref();
+  const hook = `data:text/javascript,${encodeURIComponent(`
+    let port;
+    export function initialize(data) { port = data.port; }
+    export async function load(url, context, next) { port.postMessage(url); return next(url, context); }
+  `)}`;
+  register(hook, { data: { port: port2 }, transferList: [port2] });
+}
+
+/** Top-level package names (`@scope/name` or `name`) of everything under node_modules that was loaded. */
+function loadedPackages() {
+  const files = [...loadedUrls, ...Object.keys(createRequire(import.meta.url).cache)];
+  const counts = {};
+  for (const file of files) {
+    const match = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file.replaceAll('\\', '/'));
+    if (match) counts[match[1]] = (counts[match[1]] ?? 0) + 1;
+  }
+  return counts;
+}
+
+function send(port, request) {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { host: '127.0.0.1', port, method: request.method, path: request.path, headers: request.headers },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode));
+      },
+    );
+    req.on('error', reject);
+    req.end(request.body ?? undefined);
+  });
+}
+
+async function probeFunction() {
+  const start = performance.now();
+  await import(spec.entry);
+  const importMs = performance.now() - start;
+  const { getTestServer } = await import('@google-cloud/functions-framework/testing');
+  const served = performance.now();
+  const server = getTestServer(spec.function);
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const status = await send(server.address().port, spec.request);
+  const firstResponseMs = performance.now() - served;
+  server.closeAllConnections?.();
+  server.close();
+  return { importMs, firstResponseMs, status };
+}
+
+async function probeLibraries() {
+  const start = performance.now();
+  for (const specifier of spec.specifiers) await import(specifier);
+  return { importMs: performance.now() - start };
+}
+
+const result = spec.mode === 'function' ? await probeFunction() : await probeLibraries();
+const output = { ...result, rssMB: Math.round(process.memoryUsage().rss / 2 ** 20) };
+if (spec.inventory) output.packages = loadedPackages();
+process.stdout.write(`${JSON.stringify(output)}\n`);
+// Clients keep sockets and timers open: the measurement is done, the process may go.
+process.exit(0);
