@@ -8,10 +8,18 @@
  * Also counted: Firestore reads and writes per push (all functions, webhook and worker), once over
  * all samples and once push by push with the stack settled in between.
  */
-import { BENCH_NAMESPACE, createWorld, fakeSha, sendDelivery, signedPush } from './bench-env.js';
-import { type Benchmark, seededRandom, sleepUntil, wallNow } from './context.js';
+import {
+  BENCH_NAMESPACE,
+  type BenchWorld,
+  createWorld,
+  fakeSha,
+  sendDelivery,
+  signedPush,
+} from './bench-env.js';
+import { type BenchContext, seededRandom, sleepUntil, wallNow } from './context.js';
 import type { FirestoreCounts } from './firestore-counter.js';
-import { measureFloor } from './floor.js';
+import { type Floor, measureFloor } from './floor.js';
+import type { BenchOptions } from './options.js';
 import { type PushSample, pushPhases, summarizePhases } from './phases.js';
 import { atMost, type Figure, info, round, summarize } from './report.js';
 import { type BenchStack, startBenchStack } from './stack-client.js';
@@ -82,10 +90,180 @@ function slowPushCauses(perSample: ReturnType<typeof pushPhases>) {
   return { over1s: slowCount, mainCause: causes };
 }
 
+/** Firestore operations of one push made with the stack settled, and the active deployments before it. */
+interface SequentialCount {
+  reads: number;
+  writes: number;
+  deletes: number;
+  active: number;
+}
+
+/** Firestore counts over the spaced pushes: before and after them. */
+interface CountWindow {
+  before: FirestoreCounts;
+  after: FirestoreCounts;
+}
+
+/** `pushSamples` pushes round-robin over the versions, at random gaps (mean `pushIntervalMs`). */
+async function pushAtRandom(
+  stack: BenchStack,
+  world: BenchWorld,
+  options: BenchOptions,
+): Promise<PushSample[]> {
+  const random = seededRandom(options.seed);
+  let at = wallNow() + 100;
+  const pending: Array<Promise<PushSample>> = [];
+  for (let i = 0; i < options.pushSamples; i++) {
+    const branch = world.versions[(i + 1) % VERSIONS]?.branch as string;
+    await sleepUntil(at);
+    pending.push(pushOnce(stack, branch, `push-${i}`));
+    at += -Math.log(1 - random()) * options.pushIntervalMs;
+  }
+  return Promise.all(pending);
+}
+
+/** `costPushes` pushes one at a time, the stack settled after each: what each one costs in Firestore. */
+async function countPushByPush(
+  stack: BenchStack,
+  world: BenchWorld,
+  costPushes: number,
+): Promise<SequentialCount[]> {
+  const sequential: SequentialCount[] = [];
+  for (let i = 0; i < costPushes; i++) {
+    const active = stack.jobs.filter((job) => job.namespace === BENCH_NAMESPACE).length;
+    const start = await stack.counts();
+    await pushOnce(stack, world.versions[i % VERSIONS]?.branch as string, `cost-${i}`);
+    await stack.settle();
+    const end = await stack.counts();
+    sequential.push({
+      reads: end.reads - start.reads,
+      writes: end.writes - start.writes,
+      deletes: end.deletes - start.deletes,
+      active,
+    });
+  }
+  return sequential;
+}
+
+/** Extra reads per push for each active deployment more, from the first and last sequential push. */
+function readsPerActiveDeployment(sequential: SequentialCount[]): number | null {
+  if (sequential.length <= 1) return null;
+  return round(
+    ((sequential.at(-1)?.reads ?? 0) - (sequential[0]?.reads ?? 0)) /
+      Math.max(1, (sequential.at(-1)?.active ?? 0) - (sequential[0]?.active ?? 0)),
+    2,
+  );
+}
+
+/** The push -> Job figures: the floor and the latency percentiles against it. */
+function latencyFigures(floor: Floor, samples: PushSample[], detail: Record<string, unknown>): Figure[] {
+  const latencies = samples.map((sample) =>
+    sample.jobAt === null ? JOB_TIMEOUT_MS : sample.jobAt - sample.sentAt,
+  );
+  const missing = samples.filter((sample) => sample.jobAt === null).length;
+  const job = summarize(latencies);
+  const n = samples.length;
+  const jobDetail = { samples: n, jobsMissing: missing, summary: job, ...detail };
+  return [
+    info({
+      bench: 'push',
+      id: 'push.floor',
+      label: 'floor of push -> Job (sum of medians of the unavoidable round trips)',
+      value: floor.totalMs,
+      unit: 'ms',
+      detail: { parts: floor.parts, samplesPerPart: floor.samples },
+    }),
+    atMost(
+      {
+        bench: 'push',
+        id: 'push.job.p50',
+        label: `push -> Job created, p50 (${n} pushes; p90 ${job.p90} ms)`,
+        value: job.p50,
+        unit: 'ms',
+        detail: { ...jobDetail, ratioToFloor: round(job.p50 / floor.totalMs, 2) },
+      },
+      2.5 * floor.totalMs,
+      `<= 2.5 x floor = ${round(2.5 * floor.totalMs)} ms; now ${round(job.p50 / floor.totalMs, 2)} x`,
+    ),
+    atMost(
+      {
+        bench: 'push',
+        id: 'push.job.p99',
+        label: `push -> Job created, p99 (${n} pushes, ${missing} without a Job in ${JOB_TIMEOUT_MS / 1000} s)`,
+        value: job.p99,
+        unit: 'ms',
+        detail: jobDetail,
+      },
+      1000,
+      '<= 1000 ms',
+    ),
+  ];
+}
+
+/** Where the pushes' time went: the queue wait and the webhook's answer. */
+function phaseFigures(phases: ReturnType<typeof summarizePhases>, counts: CountWindow): Figure[] {
+  return [
+    info({
+      bench: 'push',
+      id: 'push.queue-wait.p99',
+      label: `queue wait (task created -> dispatched), p99 (p50 ${phases.enqueueToDispatch?.p50 ?? '?'} ms)`,
+      value: phases.enqueueToDispatch?.p99 ?? Number.NaN,
+      unit: 'ms',
+      detail: { phases },
+    }),
+    info({
+      bench: 'push',
+      id: 'push.answer.p99',
+      label: `webhook answer during these pushes, p99 (p50 ${phases.answer?.p50 ?? '?'} ms)`,
+      value: phases.answer?.p99 ?? Number.NaN,
+      unit: 'ms',
+      detail: { transactions: transactionsDiff(counts.after, counts.before) },
+    }),
+  ];
+}
+
+/** Firestore reads and writes per push, from the last sequential push (averages over the samples in detail). */
+function firestoreFigures(sequential: SequentialCount[], counts: CountWindow, n: number): Figure[] {
+  const { before, after } = counts;
+  const last = lastCount(sequential);
+  return [
+    info({
+      bench: 'push',
+      id: 'push.firestore.reads',
+      label: `Firestore reads per push (${VERSIONS} versions, ${last.active} active deployments; +${readsPerActiveDeployment(sequential) ?? '?'} per active one)`,
+      value: last.reads,
+      unit: 'reads',
+      detail: { sequential, averageOverSamples: round((after.reads - before.reads) / n, 1) },
+    }),
+    info({
+      bench: 'push',
+      id: 'push.firestore.writes',
+      label: 'Firestore writes per push (webhook and worker)',
+      value: last.writes,
+      unit: 'writes',
+      detail: { sequential, averageOverSamples: round((after.writes - before.writes) / n, 1) },
+    }),
+  ];
+}
+
+function lastCount(sequential: SequentialCount[]): SequentialCount {
+  return sequential.at(-1) ?? { reads: 0, writes: 0, deletes: 0, active: 0 };
+}
+
+/** The per-push counts the monthly cost estimate starts from. */
+function pushCost(sequential: SequentialCount[]): PushCost {
+  const last = lastCount(sequential);
+  return {
+    readsPerPush: last.reads,
+    writesPerPush: last.writes,
+    deletesPerPush: last.deletes,
+    versions: VERSIONS,
+    activeDeployments: last.active,
+  };
+}
+
 /** Measures push -> Job and the per-push Firestore counts; returns the figures and the cost inputs. */
-export async function runPushBench(
-  context: Parameters<Benchmark>[0],
-): Promise<{ figures: Figure[]; cost: PushCost }> {
+export async function runPushBench(context: BenchContext): Promise<{ figures: Figure[]; cost: PushCost }> {
   const { options, progress } = context;
   await context.resetFirestore();
   const world = createWorld(
@@ -103,17 +281,8 @@ export async function runPushBench(
     await stack.settle();
 
     progress(`push: ${options.pushSamples} pushes, mean gap ${options.pushIntervalMs} ms`);
-    const random = seededRandom(options.seed);
     const before = await stack.counts();
-    let at = wallNow() + 100;
-    const pending: Array<Promise<PushSample>> = [];
-    for (let i = 0; i < options.pushSamples; i++) {
-      const branch = world.versions[(i + 1) % VERSIONS]?.branch as string;
-      await sleepUntil(at);
-      pending.push(pushOnce(stack, branch, `push-${i}`));
-      at += -Math.log(1 - random()) * options.pushIntervalMs;
-    }
-    const samples = await Promise.all(pending);
+    const samples = await pushAtRandom(stack, world, options);
     const settled = await stack.settle(60_000);
     const after = await stack.counts();
     const perSample = pushPhases(await stack.timeline(), samples);
@@ -121,122 +290,16 @@ export async function runPushBench(
     const slow = slowPushCauses(perSample);
 
     progress('push: counting Firestore per push, one push at a time');
-    const sequential: Array<{ reads: number; writes: number; deletes: number; active: number }> = [];
-    for (let i = 0; i < options.costPushes; i++) {
-      const active = stack.jobs.filter((job) => job.namespace === BENCH_NAMESPACE).length;
-      const start = await stack.counts();
-      await pushOnce(stack, world.versions[i % VERSIONS]?.branch as string, `cost-${i}`);
-      await stack.settle();
-      const end = await stack.counts();
-      sequential.push({
-        reads: end.reads - start.reads,
-        writes: end.writes - start.writes,
-        deletes: end.deletes - start.deletes,
-        active,
-      });
-    }
+    const sequential = await countPushByPush(stack, world, options.costPushes);
 
-    const latencies = samples.map((sample) =>
-      sample.jobAt === null ? JOB_TIMEOUT_MS : sample.jobAt - sample.sentAt,
-    );
-    const missing = samples.filter((sample) => sample.jobAt === null).length;
-    const job = summarize(latencies);
-    const n = samples.length;
-    const last = sequential.at(-1) ?? { reads: 0, writes: 0, deletes: 0, active: 0 };
-    const readsSlope =
-      sequential.length > 1
-        ? round(
-            ((sequential.at(-1)?.reads ?? 0) - (sequential[0]?.reads ?? 0)) /
-              Math.max(1, (sequential.at(-1)?.active ?? 0) - (sequential[0]?.active ?? 0)),
-            2,
-          )
-        : null;
-    const aborted = (after.rpc.commit?.errors['10'] ?? 0) - (before.rpc.commit?.errors['10'] ?? 0);
-    const detail = {
-      samples: n,
-      jobsMissing: missing,
-      summary: job,
-      phases,
-      slow,
-      abortedCommits: aborted,
-      settled,
-    };
-    const figures: Figure[] = [
-      info({
-        bench: 'push',
-        id: 'push.floor',
-        label: 'floor of push -> Job (sum of medians of the unavoidable round trips)',
-        value: floor.totalMs,
-        unit: 'ms',
-        detail: { parts: floor.parts, samplesPerPart: floor.samples },
-      }),
-      atMost(
-        {
-          bench: 'push',
-          id: 'push.job.p50',
-          label: `push -> Job created, p50 (${n} pushes; p90 ${job.p90} ms)`,
-          value: job.p50,
-          unit: 'ms',
-          detail: { ...detail, ratioToFloor: round(job.p50 / floor.totalMs, 2) },
-        },
-        2.5 * floor.totalMs,
-        `<= 2.5 x floor = ${round(2.5 * floor.totalMs)} ms; now ${round(job.p50 / floor.totalMs, 2)} x`,
-      ),
-      atMost(
-        {
-          bench: 'push',
-          id: 'push.job.p99',
-          label: `push -> Job created, p99 (${n} pushes, ${missing} without a Job in ${JOB_TIMEOUT_MS / 1000} s)`,
-          value: job.p99,
-          unit: 'ms',
-          detail,
-        },
-        1000,
-        '<= 1000 ms',
-      ),
-      info({
-        bench: 'push',
-        id: 'push.queue-wait.p99',
-        label: `queue wait (task created -> dispatched), p99 (p50 ${phases.enqueueToDispatch?.p50 ?? '?'} ms)`,
-        value: phases.enqueueToDispatch?.p99 ?? Number.NaN,
-        unit: 'ms',
-        detail: { phases },
-      }),
-      info({
-        bench: 'push',
-        id: 'push.answer.p99',
-        label: `webhook answer during these pushes, p99 (p50 ${phases.answer?.p50 ?? '?'} ms)`,
-        value: phases.answer?.p99 ?? Number.NaN,
-        unit: 'ms',
-        detail: { transactions: transactionsDiff(after, before) },
-      }),
-      info({
-        bench: 'push',
-        id: 'push.firestore.reads',
-        label: `Firestore reads per push (${VERSIONS} versions, ${last.active} active deployments; +${readsSlope ?? '?'} per active one)`,
-        value: last.reads,
-        unit: 'reads',
-        detail: { sequential, averageOverSamples: round((after.reads - before.reads) / n, 1) },
-      }),
-      info({
-        bench: 'push',
-        id: 'push.firestore.writes',
-        label: 'Firestore writes per push (webhook and worker)',
-        value: last.writes,
-        unit: 'writes',
-        detail: { sequential, averageOverSamples: round((after.writes - before.writes) / n, 1) },
-      }),
+    const counts = { before, after };
+    const abortedCommits = (after.rpc.commit?.errors['10'] ?? 0) - (before.rpc.commit?.errors['10'] ?? 0);
+    const figures = [
+      ...latencyFigures(floor, samples, { phases, slow, abortedCommits, settled }),
+      ...phaseFigures(phases, counts),
+      ...firestoreFigures(sequential, counts, samples.length),
     ];
-    return {
-      figures,
-      cost: {
-        readsPerPush: last.reads,
-        writesPerPush: last.writes,
-        deletesPerPush: last.deletes,
-        versions: VERSIONS,
-        activeDeployments: last.active,
-      },
-    };
+    return { figures, cost: pushCost(sequential) };
   } finally {
     await stack.stop();
     world.remove();
