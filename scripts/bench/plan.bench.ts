@@ -4,7 +4,7 @@
  * the median and p95 over many runs. Not a test: nothing here asserts a time.
  */
 import { performance } from 'node:perf_hooks';
-import { DEFAULT_POLICY } from '../../functions/config.js';
+import { DEFAULT_POLICY, DEFAULT_READINESS } from '../../functions/config.js';
 import { planDeploys } from '../../functions/core/plan.js';
 import type { Deployment, DeployRequest, VersionState } from '../../functions/core/types.js';
 
@@ -30,6 +30,7 @@ function fixture(versionCount: number, historyPerVersion: number) {
         kfctlUrl: 'https://example.com/kfctl.tgz',
         paused: false,
         policy: DEFAULT_POLICY,
+        readiness: DEFAULT_READINESS,
       },
       switches: { paused: false, forceRedeploy: false },
       head: { sha: sha(v * 1000 + historyPerVersion), deleted: false },

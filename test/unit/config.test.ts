@@ -102,6 +102,16 @@ function assertProblems(err: ConfigError, source: string, expected: Problem[]): 
   }
 }
 
+/** The retry, timeout and retention defaults (issue 7), the same for every case below. */
+const NEW_POLICY_DEFAULTS = {
+  maxDeployAttempts: 3,
+  retryBackoffMinutes: 20,
+  deployTimeoutMinutes: 120,
+  jobRetentionHours: 72,
+  failedRetentionHours: 1,
+  maxTeardownAttempts: 3,
+};
+
 describe('parseDeploymentsConfig', () => {
   it('loads the shipped default templates/deployments.yaml', () => {
     const config = parseDeploymentsConfig(readFileSync(DEFAULT_CONFIG_PATH, 'utf8'), DEFAULT_CONFIG_PATH);
@@ -112,6 +122,7 @@ describe('parseDeploymentsConfig', () => {
       periodicRedeployHours: 12,
       minLifetimeHours: 3,
       gracePeriodHours: 3,
+      ...NEW_POLICY_DEFAULTS,
     };
     assert.equal(config.project, 'kubeflow-ci-deployment');
     assert.equal(config.zone, 'us-east1-c');
@@ -145,6 +156,7 @@ describe('parseDeploymentsConfig', () => {
     periodicRedeployHours: 12,
     minLifetimeHours: 3,
     gracePeriodHours: 3,
+    ...NEW_POLICY_DEFAULTS,
   };
 
   const validCases: ValidCase[] = [
@@ -844,6 +856,7 @@ describe('describeConfig', () => {
       github: { apiUrl: 'https://api.github.com', token: 'ghp_token-must-not-leak', isPollEnabled: true },
       kube: { gkeCluster: null, env: {} },
       containerEmulator: null,
+      readinessUrl: null,
     };
   }
 
