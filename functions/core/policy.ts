@@ -52,15 +52,20 @@ export function hasCapacity(active: number, maxActiveDeployments: number): boole
   return active < maxActiveDeployments;
 }
 
+/** Deployments this system launched: an adopted cluster is not a launch (it counts for capacity only). */
+export function launchesOf<T extends Pick<Deployment, 'origin'>>(deployments: readonly T[]): T[] {
+  return deployments.filter((d) => d.origin !== 'adopted');
+}
+
 /**
- * The newest launch among `deployments` (any status), by `createdAt`; on a tie the greater instance
+ * The newest launch among `deployments` (any status, adopted clusters aside), by `createdAt`; on a tie the greater instance
  * name, so the choice never depends on the order the store returned them in. Null for none.
  */
-export function newestLaunch<T extends Pick<Deployment, 'createdAt' | 'instance'>>(
+export function newestLaunch<T extends Pick<Deployment, 'createdAt' | 'instance' | 'origin'>>(
   deployments: readonly T[],
 ): T | null {
   let newest: T | null = null;
-  for (const d of deployments) {
+  for (const d of launchesOf(deployments)) {
     const order = newest === null ? 1 : d.createdAt.getTime() - newest.createdAt.getTime();
     if (order > 0 || (order === 0 && newest !== null && d.instance > newest.instance)) newest = d;
   }
@@ -72,7 +77,7 @@ export function newestLaunch<T extends Pick<Deployment, 'createdAt' | 'instance'
  * `minMinutesBetweenDeployments`. Null when it never launched (nothing limits it).
  */
 export function rateLimitOpensAt(
-  ownDeployments: ReadonlyArray<Pick<Deployment, 'createdAt' | 'instance'>>,
+  ownDeployments: ReadonlyArray<Pick<Deployment, 'createdAt' | 'instance' | 'origin'>>,
   policy: Pick<Policy, 'minMinutesBetweenDeployments'>,
 ): Date | null {
   const newest = newestLaunch(ownDeployments);

@@ -220,3 +220,16 @@ describe('afterFailedTeardown', () => {
     );
   });
 });
+
+describe('policy: adopted clusters are not launches', () => {
+  it('neither the newest launch nor the rate limit counts an adopted cluster', () => {
+    const adopted = { instance: 'kf-z', createdAt: NOW, origin: 'adopted' as const };
+    const launched = {
+      instance: 'kf-a',
+      createdAt: new Date(NOW.getTime() - HOUR),
+      origin: 'launch' as const,
+    };
+    assert.equal(newestLaunch([launched, adopted])?.instance, 'kf-a');
+    assert.equal(rateLimitOpensAt([adopted], { minMinutesBetweenDeployments: 20 }), null);
+  });
+});
