@@ -11,7 +11,9 @@ import type { DeploymentsConfig } from './core/types.js';
 export { ConfigError } from './config/config-error.js';
 export {
   DEFAULT_CONFIG_PATH,
+  DEFAULT_INVENTORY,
   DEFAULT_POLICY,
+  DEFAULT_READINESS,
   loadDeploymentsConfig,
   parseDeploymentsConfig,
 } from './config/deployments-file.js';

@@ -8,20 +8,24 @@ import type { Firestore } from '@google-cloud/firestore';
 import { createContainerClient } from './adapters/container-client.js';
 import { deferredJobLauncher } from './adapters/deferred-job-launcher.js';
 import { createFirestore } from './adapters/firestore/client.js';
+import { FirestoreDeploymentStore } from './adapters/firestore/deployment-store.js';
 import { FirestoreIntakeStore } from './adapters/firestore/intake-store.js';
 import { FirestorePlanStore } from './adapters/firestore/plan-store.js';
 import { FirestorePollStore } from './adapters/firestore/poll-store.js';
-import { FirestoreRefreshStore } from './adapters/firestore/refresh-store.js';
 import { GitHubRestCommitSource } from './adapters/github-rest.js';
 import { loadGkeKubeConfig } from './adapters/gke-credentials.js';
+import { GkeInventory } from './adapters/gke-inventory.js';
+import { HttpProbe } from './adapters/http-probe.js';
 import { createKubeJobLauncher, loadKubeConfig } from './adapters/kube-jobs.js';
 import { CloudTasksQueue, createTasksClient } from './adapters/tasks-queue.js';
 import { type AppConfig, ConfigError } from './config.js';
 import type {
   Clock,
+  ClusterInventory,
   CommitSource,
   DeployEvaluator,
   DeployQueue,
+  EndpointProbe,
   IntakeStore,
   JobLauncher,
 } from './core/ports.js';
@@ -40,6 +44,10 @@ export interface AppOverrides {
   templates?: JobTemplates;
   /** Replaces the plan-and-enqueue pass as the webhook's evaluation hook. */
   evaluator?: DeployEvaluator;
+  /** The cloud inventory (default: GKE, or the ClusterManager fake CONTAINER_EMULATOR_HOST names). */
+  inventory?: ClusterInventory;
+  /** The readiness probe (default: HTTP). */
+  probe?: EndpointProbe;
   clock?: Clock;
   logger?: Logger;
 }
@@ -100,6 +108,14 @@ export function wireAdapters(config: AppConfig, overrides: AppOverrides, logger:
     return new GitHubRestCommitSource({ apiUrl: config.github.apiUrl, token: config.github.token });
   });
   const templates = once(() => overrides.templates ?? loadJobTemplates());
+  const deploymentStore = new FirestoreDeploymentStore(firestore);
+  const inventory = once(
+    (): ClusterInventory =>
+      overrides.inventory ??
+      new GkeInventory({
+        client: createContainerClient({ emulator: config.containerEmulator, projectId: deployments.project }),
+      }),
+  );
   const plannerLogger = logger.child({ component: 'planner' });
   const planDeps = once(
     (): PlanAndEnqueueDeps => ({
@@ -120,13 +136,23 @@ export function wireAdapters(config: AppConfig, overrides: AppOverrides, logger:
         clock,
         logger: plannerLogger,
       },
-      refresh: {
-        namespace: deployments.namespace,
-        store: new FirestoreRefreshStore(firestore),
-        jobs: jobs(),
+      refresh: { config: deployments, store: deploymentStore, jobs: jobs(), clock, logger: plannerLogger },
+      inventory: {
+        config: deployments,
+        store: deploymentStore,
+        inventory: inventory(),
         clock,
         logger: plannerLogger,
       },
+      verify: {
+        config: deployments,
+        store: deploymentStore,
+        probe: overrides.probe ?? new HttpProbe(),
+        urlTemplate: config.readinessUrl,
+        clock,
+        logger: plannerLogger,
+      },
+      cleanJobs: { config: deployments, store: deploymentStore, jobs: jobs(), clock, logger: plannerLogger },
       plan: planDeps(),
       intake: intakeStore,
       logger: plannerLogger,

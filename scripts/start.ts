@@ -25,6 +25,8 @@ async function main(): Promise<void> {
     `  functions:          ${stack.url}/{githubWebhook,schedulerTick,deployWorker,deploymentStatus}`,
     `  firestore emulator: ${stack.firestoreEmulatorHost} (project ${stack.config.projectId})`,
     `  tasks emulator:     ${stack.tasksEmulatorHost}`,
+    `  GKE (fake):         ${stack.containerEmulatorHost}${stack.containerEmulator ? ` (add or delete clusters by hand: ${stack.containerEmulator.controlUrl}/_control/clusters)` : ''}`,
+    `  readiness probes:   ${stack.readinessUrl ?? 'each version’s readiness.url'}`,
     `  kubernetes:         ${kube}`,
     `  webhook secret:     ${describeSecret(stack.webhookSecret)}`,
     `  versions:           ${stack.config.deployments.versions.map((v) => `${v.name} (${v.repo}@${v.branch})`).join(', ')}`,

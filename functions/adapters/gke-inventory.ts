@@ -9,6 +9,7 @@
  */
 import { ClusterManagerClient, protos } from '@google-cloud/container';
 import type { CallOptions } from 'google-gax';
+import type { CloudCluster, ClusterInventory } from '../core/ports.js';
 import { boundedCallOptions, DEFAULT_CONTAINER_CALL_TIMEOUT_MS } from './container-client.js';
 import { grpcCodeName, grpcCodeOf, isTransientGrpcCode } from './grpc-codes.js';
 
@@ -16,25 +17,7 @@ export { createContainerClient } from './container-client.js';
 
 type Cluster = protos.google.container.v1.ICluster;
 
-/** A GKE cluster as the inventory reports it. */
-export interface CloudCluster {
-  /** The cluster id, e.g. `kf-master-0101-abc`: the instance name. */
-  name: string;
-  /** Its zone or region. */
-  location: string;
-  /** GKE's Cluster.Status name: PROVISIONING, RUNNING, RECONCILING, STOPPING, ERROR, DEGRADED. */
-  status: string;
-  /** The cluster's `resourceLabels`. */
-  labels: Record<string, string>;
-  /** When GKE created it; null when GKE did not say or said something unreadable. */
-  createdAt: Date | null;
-}
-
-/** The port: what exists in the cloud. */
-export interface ClusterInventory {
-  /** Every cluster in project/location, or throws InventoryError: an error is never an empty list. */
-  listClusters(project: string, location: string): Promise<CloudCluster[]>;
-}
+export type { CloudCluster, ClusterInventory } from '../core/ports.js';
 
 /**
  * A listing that failed or is incomplete. `code` is the gRPC status (null when the call was not made,

@@ -86,12 +86,14 @@ export function toJobSummary(job: V1Job): JobSummary {
   const failed = isTrue('Failed');
   const complete = isTrue('Complete');
   const created = job.metadata?.creationTimestamp;
+  const finished = job.status?.completionTime ?? (failed ?? complete)?.lastTransitionTime;
   return {
     name: job.metadata?.name ?? '',
     namespace: job.metadata?.namespace ?? '',
     labels: { ...(job.metadata?.labels ?? {}) },
     state: failed ? 'failed' : complete ? 'complete' : 'running',
     createdAt: created ? new Date(created) : null,
+    finishedAt: finished ? new Date(finished) : null,
     message: failed ? [failed.reason, failed.message].filter(Boolean).join(': ') || null : null,
   };
 }

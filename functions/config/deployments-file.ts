@@ -15,7 +15,7 @@ import {
   isValidVersionName,
   MAX_VERSION_NAME_LENGTH,
 } from '../core/names.js';
-import type { DeploymentsConfig, Policy } from '../core/types.js';
+import type { DeploymentsConfig, InventoryConfig, Policy, ReadinessConfig } from '../core/types.js';
 import { ConfigError, formatIssue } from './config-error.js';
 
 /** The repository's default deployments file. */
@@ -34,16 +34,80 @@ export const DEFAULT_POLICY: Policy = {
   periodicRedeployHours: 12,
   minLifetimeHours: 3,
   gracePeriodHours: 3,
+  maxDeployAttempts: 3,
+  retryBackoffMinutes: 20,
+  deployTimeoutMinutes: 120,
+  jobRetentionHours: 72,
+  failedRetentionHours: 1,
+  maxTeardownAttempts: 3,
 };
 
+/** Readiness when the file says nothing: on, with the endpoint Kubeflow's IAP serves. */
+export const DEFAULT_READINESS: ReadinessConfig = {
+  enabled: true,
+  url: 'https://{instance}.endpoints.{project}.cloud.goog/',
+  expectStatus: [200, 302, 401, 403],
+  timeoutSeconds: 10,
+  failuresToUnhealthy: 3,
+  verifyTimeoutMinutes: 30,
+};
+
+/** The inventory when the file says nothing: on, adopting unknown clusters. */
+export const DEFAULT_INVENTORY: InventoryConfig = { enabled: true, adopt: true };
+
 const positiveNumber = z.number({ error: 'must be a number' }).positive({ error: 'must be greater than 0' });
+
+const wholeAtLeastOne = z
+  .number({ error: 'must be a whole number' })
+  .int({ error: 'must be a whole number' })
+  .positive({ error: 'must be at least 1' });
 
 const policyOverrideSchema = z.strictObject({
   minMinutesBetweenDeployments: positiveNumber.optional(),
   periodicRedeployHours: positiveNumber.optional(),
   minLifetimeHours: positiveNumber.optional(),
   gracePeriodHours: positiveNumber.optional(),
+  maxDeployAttempts: wholeAtLeastOne.optional(),
+  retryBackoffMinutes: positiveNumber.optional(),
+  deployTimeoutMinutes: positiveNumber.optional(),
+  jobRetentionHours: positiveNumber.optional(),
+  failedRetentionHours: positiveNumber.optional(),
+  maxTeardownAttempts: wholeAtLeastOne.optional(),
 });
+
+/** The placeholders a readiness URL may use. */
+export const READINESS_PLACEHOLDERS = ['instance', 'version', 'project', 'zone'];
+const PLACEHOLDERS = READINESS_PLACEHOLDERS;
+
+const readinessSchema = z.strictObject({
+  enabled: z.boolean({ error: 'must be true or false' }).optional(),
+  url: z
+    .string({ error: 'must be a string' })
+    .refine(isReadinessUrlTemplate, {
+      error: `must be an http(s) URL; placeholders: ${PLACEHOLDERS.map((p) => `{${p}}`).join(' ')}`,
+    })
+    .optional(),
+  expectStatus: z
+    .array(z.number().int().min(100).max(599), { error: 'must be a list of HTTP statuses (100-599)' })
+    .min(1, { error: 'must name at least one status' })
+    .optional(),
+  timeoutSeconds: positiveNumber.optional(),
+  failuresToUnhealthy: wholeAtLeastOne.optional(),
+  verifyTimeoutMinutes: positiveNumber.optional(),
+});
+
+const inventorySchema = z.strictObject({
+  enabled: z.boolean({ error: 'must be true or false' }).optional(),
+  adopt: z.boolean({ error: 'must be true or false' }).optional(),
+});
+
+/** An http(s) URL once its placeholders are filled, and no unknown placeholder. */
+export function isReadinessUrlTemplate(template: string): boolean {
+  const names = [...template.matchAll(/\{([^}]*)\}/g)].map((m) => m[1] as string);
+  if (names.some((name) => !PLACEHOLDERS.includes(name))) return false;
+  const filled = template.replace(/\{[^}]*\}/g, 'x');
+  return /^https?:\/\/[^\s/]+/.test(filled) && URL.canParse(filled);
+}
 
 const policySchema = z.strictObject({
   ...policyOverrideSchema.shape,
@@ -70,6 +134,7 @@ const versionSchema = z.strictObject({
   kfctlUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
   paused: z.boolean({ error: 'must be true or false' }).optional(),
   policy: policyOverrideSchema.optional(),
+  readiness: readinessSchema.optional(),
 });
 
 const deploymentsSchema = z.strictObject({
@@ -79,6 +144,8 @@ const deploymentsSchema = z.strictObject({
     error: "must be a Kubernetes namespace name: lower-case letters, digits and '-', at most 63 characters",
   }),
   policy: policySchema.optional(),
+  readiness: readinessSchema.optional(),
+  inventory: inventorySchema.optional(),
   versions: z
     .array(versionSchema, { error: 'must be a list of versions' })
     .min(1, { error: 'must list at least one version' }),
@@ -128,11 +195,14 @@ export function parseDeploymentsConfig(text: string, source: string): Deployment
   if (!result.success) throw new Error('unreachable: validation failed without problems');
   const file = result.data;
   const policy: Policy = { ...DEFAULT_POLICY, ...file.policy };
+  const readiness: ReadinessConfig = { ...DEFAULT_READINESS, ...file.readiness };
   return {
     project: file.project,
     zone: file.zone,
     namespace: file.namespace,
     policy,
+    readiness,
+    inventory: { ...DEFAULT_INVENTORY, ...file.inventory },
     versions: file.versions.map((version) => ({
       name: version.name,
       repo: version.repo,
@@ -141,6 +211,7 @@ export function parseDeploymentsConfig(text: string, source: string): Deployment
       kfctlUrl: version.kfctlUrl,
       paused: version.paused ?? false,
       policy: { ...policy, ...version.policy },
+      readiness: { ...readiness, ...version.readiness },
     })),
   };
 }

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { DEFAULT_GITHUB_API_URL } from '../adapters/github-rest.js';
 import { formatIssue } from './config-error.js';
+import { isReadinessUrlTemplate, READINESS_PLACEHOLDERS } from './deployments-file.js';
 import { GKE_CLUSTER_SHAPE, type GkeClusterRef, parseGkeCluster } from './gke-cluster.js';
 import { formatHostPort, type HostPort, parseHostPort } from './host-port.js';
 import { parseQueuePath } from './queue-path.js';
@@ -87,6 +88,16 @@ const environmentSchema = z.object({
       .optional(),
   ),
   CONTAINER_EMULATOR_HOST: hostPort,
+  READINESS_URL: z.preprocess(
+    unsetIfBlank,
+    z
+      .string()
+      .trim()
+      .refine(isReadinessUrlTemplate, {
+        error: `must be an http(s) URL; placeholders: ${READINESS_PLACEHOLDERS.map((p) => `{${p}}`).join(' ')}`,
+      })
+      .optional(),
+  ),
   KUBECONFIG: text,
   HOME: text,
   KUBERNETES_SERVICE_HOST: text,
@@ -149,6 +160,8 @@ export interface EnvironmentSettings {
   };
   /** A ClusterManager fake (CONTAINER_EMULATOR_HOST), or null for GKE. */
   containerEmulator: HostPort | null;
+  /** READINESS_URL: replaces every version's readiness URL (the local stack's simulated endpoints), or null. */
+  readinessUrl: string | null;
 }
 
 type Environment = z.infer<typeof environmentSchema>;
@@ -232,6 +245,7 @@ export function readEnvironment(
         ),
       },
       containerEmulator: values.CONTAINER_EMULATOR_HOST ?? null,
+      readinessUrl: values.READINESS_URL ?? null,
     },
   };
 }

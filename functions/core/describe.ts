@@ -13,6 +13,7 @@ const REASON_WORDS: Record<DeployReason, string> = {
   'new-commit': 'new commit',
   periodic: 'periodic redeploy',
   manual: 'manual redeploy',
+  retry: 'retry after a failure',
 };
 
 /** The first 7 characters of a sha. */
@@ -47,6 +48,7 @@ export function describeDecision(decision: VersionDecision, now: Date): string {
   if (decision.kind === 'deploy') {
     const commit = shortSha(decision.commit);
     if (decision.notBefore.getTime() > now.getTime()) {
+      if (decision.reason === 'retry') return retryWords(decision, now);
       return `deploy ${commit} at ${formatUtcTime(decision.notBefore, now)} (rate-limited until then)`;
     }
     return `deploy ${commit} queued (${REASON_WORDS[decision.reason]})`;
@@ -67,7 +69,16 @@ export function describeDecision(decision: VersionDecision, now: Date): string {
         : `rate-limited until ${formatUtcTime(decision.until, now)}`;
     case 'at-capacity':
       return decision.active === undefined ? 'at capacity' : `at capacity: ${decision.active} active`;
+    case 'failed':
+      return `failed ${decision.attempts ?? 'too many'} times; waiting for a new commit, the periodic redeploy, or a forced redeploy`;
   }
+}
+
+/** `failed (attempt 2 of 3), retrying at 14:05 UTC`: the attempt that failed last, and when the next starts. */
+function retryWords(decision: Extract<VersionDecision, { kind: 'deploy' }>, now: Date): string {
+  const failed = (decision.attempt ?? 2) - 1;
+  const of = decision.maxAttempts === undefined ? '' : ` of ${decision.maxAttempts}`;
+  return `failed (attempt ${failed}${of}), retrying at ${formatUtcTime(decision.notBefore, now)}`;
 }
 
 /**
@@ -76,6 +87,8 @@ export function describeDecision(decision: VersionDecision, now: Date): string {
  */
 export function shownDecision(decision: VersionDecision, now: Date): VersionDecision {
   if (decision.kind !== 'deploy' || decision.notBefore.getTime() <= now.getTime()) return decision;
+  // A retry waiting for its backoff keeps its own words ("failed (attempt 1 of 3), retrying at ...").
+  if (decision.reason === 'retry') return decision;
   return {
     kind: 'wait',
     version: decision.version,

@@ -2,23 +2,33 @@
  * Garbage collection of old Kubeflow instances. Pure: plain data and `now` in, decisions out.
  *
  * The original's rule: keep at least one instance per version; delete one only when it is older than
- * 3 h and the next newer one is also older than 3 h. Here, per version name:
- * - only `ready`, `failed` and `lost` deployments are candidates (`launching`/`deploying` are in use,
- *   `deleting`/`deleted` are already being collected);
- * - a candidate X is collected only if some `ready` deployment of the same version is newer than X:
- *   nothing is collected while nothing newer is ready, so the newest ready one is always kept;
- * - a ready X is collected when it is older than `minLifetimeHours` and the next newer ready one is
- *   older than `gracePeriodHours`;
- * - a failed or lost X is collected when it is older than `minLifetimeHours`;
- * - "older than" is strict (exactly 3 h is not older than 3 h); ages count from `createdAt`;
- * - a held deployment (`isHeld`) is never collected: the seam for leases.
+ * 3 h and the next newer one is also older than 3 h. Here, per version name (the numbers: policy.ts):
+ * - a held (leased) deployment is never collected (`isHeld`);
+ * - a ready (or adopted) X is collected when it is older than `minLifetimeHours`, some `ready` deployment
+ *   of the version is newer, and the next newer ready one is older than `gracePeriodHours`: the newest
+ *   ready one is always kept;
+ * - a failed, lost or unhealthy X is collected once it stopped serving more than `failedRetentionHours`
+ *   ago, whether or not a newer one is ready (it may still hold a cluster and its quota);
+ * - an X whose earlier teardown left the cluster behind is collected again once `nextTeardownAt` passed;
+ * - launching, deploying, verifying (in use), deleting, deleted (being or already collected) and
+ *   teardown-failed (left to an operator) are never candidates;
+ * - "older than" is strict (exactly 3 h is not older than 3 h); ages count from `createdAt`.
  */
 import { formatAge } from './describe.js';
 import { isOlderThan } from './policy.js';
 import type { CollectDecision, Deployment, DeploymentStatus, Policy, VersionState } from './types.js';
 
 /** Statuses GC may collect. */
-export const COLLECTABLE_STATUSES: readonly DeploymentStatus[] = ['ready', 'failed', 'lost'];
+export const COLLECTABLE_STATUSES: readonly DeploymentStatus[] = [
+  'ready',
+  'adopted',
+  'failed',
+  'lost',
+  'unhealthy',
+];
+
+/** Statuses of instances that stopped serving: collected after `failedRetentionHours`. */
+const BROKEN_STATUSES: readonly DeploymentStatus[] = ['failed', 'lost', 'unhealthy'];
 
 /** A configured version's name and effective policy. */
 export interface VersionPolicy {
@@ -57,42 +67,81 @@ function toVersionPolicy(version: VersionState | VersionPolicy): VersionPolicy {
   return 'config' in version ? { name: version.config.name, policy: version.config.policy } : version;
 }
 
+/** When a broken instance stopped serving: it failed or was lost, or (unhealthy) its probes began failing. */
+export function stoppedServingAt(d: Deployment): Date {
+  if (d.status === 'unhealthy') {
+    const became = d.transitions?.filter((t) => t.status === 'unhealthy').at(-1)?.at;
+    return became ?? d.updatedAt;
+  }
+  return d.finishedAt ?? d.updatedAt;
+}
+
+function collect(candidate: Deployment, reason: string): CollectDecision {
+  return {
+    kind: 'collect',
+    instance: candidate.instance,
+    version: candidate.version,
+    commit: candidate.commit,
+    reason,
+  };
+}
+
+/** A broken instance, or one whose last teardown left its cluster behind: collected after its wait. */
+function collectBroken(candidate: Deployment, policy: Policy, now: Date): CollectDecision | null {
+  const attempts = candidate.teardownAttempts ?? 0;
+  if (attempts > 0 && candidate.nextTeardownAt) {
+    if (candidate.nextTeardownAt.getTime() > now.getTime()) return null;
+    return collect(
+      candidate,
+      `teardown attempt ${attempts + 1} of ${policy.maxTeardownAttempts}${errorWords(candidate)}`,
+    );
+  }
+  if (!BROKEN_STATUSES.includes(candidate.status)) return null;
+  const since = stoppedServingAt(candidate);
+  if (!isOlderThan(since, policy.failedRetentionHours, now)) return null;
+  return collect(
+    candidate,
+    `${candidate.status}${errorWords(candidate)}; ${formatAge(now.getTime() - since.getTime())} since it stopped serving`,
+  );
+}
+
+/** A serving instance: collected once superseded by a newer ready one, both past their ages. */
+function collectSuperseded(
+  candidate: Deployment,
+  newerReady: readonly Deployment[],
+  policy: Policy,
+  now: Date,
+): CollectDecision | null {
+  const next = newerReady[0];
+  if (next === undefined || !isOlderThan(candidate.createdAt, policy.minLifetimeHours, now)) return null;
+  if (!isOlderThan(next.createdAt, policy.gracePeriodHours, now)) return null;
+  const ageOf = (d: Deployment) => formatAge(now.getTime() - d.createdAt.getTime());
+  return collect(
+    candidate,
+    `superseded by ${next.instance} (ready, ${ageOf(next)} old); ${ageOf(candidate)} old`,
+  );
+}
+
 function collectVersion(
   sorted: Deployment[],
   policy: Policy,
   now: Date,
   isHeld: (deployment: Deployment) => boolean,
 ): CollectDecision[] {
-  const ageOf = (deployment: Deployment): number => now.getTime() - deployment.createdAt.getTime();
   const decisions: CollectDecision[] = [];
   sorted.forEach((candidate, index) => {
     if (!COLLECTABLE_STATUSES.includes(candidate.status) || isHeld(candidate)) return;
-    const newerReady = sorted.slice(index + 1).filter((deployment) => deployment.status === 'ready');
-    const next = newerReady[0];
-    const newest = newerReady.at(-1);
-    if (next === undefined || newest === undefined) return;
-    const age = ageOf(candidate);
-    if (!isOlderThan(candidate.createdAt, policy.minLifetimeHours, now)) return;
-    const old = `${formatAge(age)} old`;
-    if (candidate.status === 'ready') {
-      const nextAge = ageOf(next);
-      if (!isOlderThan(next.createdAt, policy.gracePeriodHours, now)) return;
-      decisions.push({
-        kind: 'collect',
-        instance: candidate.instance,
-        version: candidate.version,
-        commit: candidate.commit,
-        reason: `superseded by ${next.instance} (ready, ${formatAge(nextAge)} old); ${old}`,
-      });
-      return;
-    }
-    decisions.push({
-      kind: 'collect',
-      instance: candidate.instance,
-      version: candidate.version,
-      commit: candidate.commit,
-      reason: `${candidate.status}${errorWords(candidate)}; superseded by ${newest.instance} (ready); ${old}`,
-    });
+    const isServing = candidate.status === 'ready' || candidate.status === 'adopted';
+    const decision =
+      isServing && !(candidate.teardownAttempts ?? 0)
+        ? collectSuperseded(
+            candidate,
+            sorted.slice(index + 1).filter((d) => d.status === 'ready'),
+            policy,
+            now,
+          )
+        : collectBroken(candidate, policy, now);
+    if (decision) decisions.push(decision);
   });
   return decisions;
 }

@@ -58,6 +58,11 @@ export interface DeployJobParams {
   kfDefUrl: string;
   /** The deploy request this Job carries out. */
   requestId: string;
+  /**
+   * Kubernetes stops the Job after this long (`spec.activeDeadlineSeconds`): a hung kfctl becomes a
+   * failed attempt instead of blocking its version. Absent: the template's own value, if any.
+   */
+  activeDeadlineSeconds?: number;
 }
 
 export interface TeardownJobParams {
@@ -84,7 +89,15 @@ function asObject(value: unknown, where: string): Manifest {
 }
 
 function requireParams(params: object, action: JobAction): void {
-  const empty = Object.entries(params)
+  const { activeDeadlineSeconds, ...texts } = params as { activeDeadlineSeconds?: unknown };
+  if (
+    activeDeadlineSeconds !== undefined &&
+    !(Number.isInteger(activeDeadlineSeconds) && (activeDeadlineSeconds as number) > 0)
+  )
+    throw new JobManifestError(
+      `Cannot render the ${action} Job: activeDeadlineSeconds must be a whole number > 0.`,
+    );
+  const empty = Object.entries(texts)
     .filter(([, value]) => typeof value !== 'string' || value.trim() === '')
     .map(([key]) => key);
   if (empty.length > 0)
@@ -118,6 +131,7 @@ function render(
     labels: Record<string, string>;
     annotations: Record<string, string>;
     command: string[];
+    activeDeadlineSeconds?: number | undefined;
   },
 ): Manifest {
   const job = structuredClone(template) as Manifest;
@@ -133,6 +147,7 @@ function render(
   job.metadata = metadata;
 
   const spec = asObject(job.spec, 'spec');
+  if (fields.activeDeadlineSeconds !== undefined) spec.activeDeadlineSeconds = fields.activeDeadlineSeconds;
   const podTemplate = asObject(spec.template, 'spec.template');
   const podMetadata = asObject(podTemplate.metadata ?? {}, 'spec.template.metadata');
   podMetadata.labels = { ...(podMetadata.labels as Record<string, string> | undefined), ...fields.labels };
@@ -228,6 +243,7 @@ export function renderDeployJob(template: object, p: DeployJobParams): Manifest 
       [JOB_ANNOTATIONS.zone]: p.zone,
     },
     command: deployCommand(p, toInstanceLabelsFlag(instanceLabels)),
+    activeDeadlineSeconds: p.activeDeadlineSeconds,
   });
 }
 

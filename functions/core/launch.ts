@@ -219,6 +219,8 @@ export function newDeployment(
     deletedAt: null,
     launchLeaseExpiresAt: launchLeaseExpiry(now),
     error: null,
+    attempt: request.attempt ?? 1,
+    origin: 'launch',
   };
 }
 

@@ -137,7 +137,8 @@ export function instanceName(version: string, createdAt: Date, seed: string): st
  *   new-commit deploy (a force-push back to a commit whose instance was collected), and its first
  *   request id would still exist;
  * - `periodic`: `p` + the launch it supersedes (`at` = that launch's `createdAt`);
- * - `manual`: `m` + the minute of the decision (`at` = `now`).
+ * - `manual`: `m` + the minute of the decision (`at` = `now`);
+ * - `retry`: `r` + the failed launch it retries (`at` = that launch's `createdAt`).
  */
 export function deployWindow(reason: DeployReason, at: Date | null): string {
   const stamp = at === null ? '' : compactUtcMinute(at);
@@ -148,6 +149,8 @@ export function deployWindow(reason: DeployReason, at: Date | null): string {
       return `p${stamp}`;
     case 'manual':
       return `m${stamp}`;
+    case 'retry':
+      return `r${stamp}`;
   }
 }
 

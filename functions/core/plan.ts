@@ -5,12 +5,14 @@
 import { planCollection } from './gc.js';
 import { deployRequestId, deployWindow } from './names.js';
 import {
+  consecutiveFailures,
   countActive,
   hasCapacity,
-  isActive,
+  isFailedLaunch,
   newestLaunch,
   periodicRedeployAt,
   rateLimitOpensAt,
+  retryAt,
 } from './policy.js';
 import { isOpenRequest } from './requests.js';
 import { laterOf } from './time.js';
@@ -40,7 +42,7 @@ export interface PlanInput {
   isHeld?: (deployment: Deployment) => boolean;
 }
 
-type Candidate = { reason: DeployReason; notBefore: Date; windowAt: Date | null };
+type Candidate = { reason: DeployReason; notBefore: Date; windowAt: Date | null; attempt?: number };
 
 /** What the pass knows while it decides version after version. */
 interface PassState {
@@ -75,16 +77,19 @@ function waitForOpenRequest(version: string, pass: PassState): VersionDecision |
   return { kind: 'wait', version, reason: 'in-progress', commit };
 }
 
+/** The head commit is being launched, deployed or verified: its outcome is not known yet. */
+const IN_PROGRESS: ReadonlySet<string> = new Set(['launching', 'deploying', 'verifying']);
+
 /**
- * d) what the head commit needs given the version's launches: a forced deploy now, a new-commit
- * deploy, a periodic one, or a wait (`in-progress`, `up-to-date`).
+ * d) what the head commit needs given the version's launches: a forced deploy now, a new-commit deploy,
+ * a retry of a failed launch, a periodic one, or a wait (`in-progress`, `up-to-date`, `failed`).
  */
 function candidateFor(state: VersionState, head: string, pass: PassState): Candidate | VersionDecision {
   const { config, switches } = state;
   const version = config.name;
   const own = pass.deployments.filter((d) => d.version === version);
   const ofHead = own.filter((d) => d.commit === head);
-  if (ofHead.some((d) => d.status === 'launching' || d.status === 'deploying')) {
+  if (ofHead.some((d) => IN_PROGRESS.has(d.status))) {
     return { kind: 'wait', version, reason: 'in-progress', commit: head };
   }
   const { now } = pass;
@@ -97,10 +102,32 @@ function candidateFor(state: VersionState, head: string, pass: PassState): Candi
     }
     return { reason: 'new-commit', notBefore, windowAt: newest?.createdAt ?? null };
   }
-  if (now.getTime() < periodicRedeployAt(newest.createdAt, config.policy).getTime()) {
-    return { kind: 'wait', version, reason: 'up-to-date', commit: head };
-  }
+  const isPeriodicDue = now.getTime() >= periodicRedeployAt(newest.createdAt, config.policy).getTime();
+  if (isFailedLaunch(newest)) return retryCandidate(state, own, newest, notBefore, isPeriodicDue);
+  if (!isPeriodicDue) return { kind: 'wait', version, reason: 'up-to-date', commit: head };
   return { reason: 'periodic', notBefore, windowAt: newest.createdAt };
+}
+
+/**
+ * The head commit's newest launch failed: retry after the backoff while attempts remain; once they ran
+ * out, only the periodic rule (or a new commit, or a force) launches it again.
+ */
+function retryCandidate(
+  state: VersionState,
+  own: readonly Deployment[],
+  failed: Deployment,
+  notBefore: Date,
+  isPeriodicDue: boolean,
+): Candidate | VersionDecision {
+  const { policy, name: version } = state.config;
+  const attempts = consecutiveFailures(own, failed.commit);
+  if (attempts < policy.maxDeployAttempts) {
+    const failedAt = failed.finishedAt ?? failed.updatedAt;
+    const at = laterOf(notBefore, retryAt(failedAt, attempts, policy));
+    return { reason: 'retry', notBefore: at, windowAt: failed.createdAt, attempt: attempts + 1 };
+  }
+  if (isPeriodicDue) return { reason: 'periodic', notBefore, windowAt: failed.createdAt };
+  return { kind: 'wait', version, reason: 'failed', commit: failed.commit, attempts };
 }
 
 function decideVersion(state: VersionState, pass: PassState): VersionDecision {
@@ -123,23 +150,27 @@ function decideVersion(state: VersionState, pass: PassState): VersionDecision {
     reason: candidate.reason,
     notBefore: candidate.notBefore,
     requestId: deployRequestId(version, head.sha, deployWindow(candidate.reason, candidate.windowAt)),
+    ...(candidate.attempt === undefined
+      ? {}
+      : { attempt: candidate.attempt, maxAttempts: config.policy.maxDeployAttempts }),
   };
 }
 
 /**
- * One planner pass. GC runs first, so instances it collects in this pass no longer count against
- * capacity. Then, per version in config order (the rules themselves: policy.ts):
+ * One planner pass: what GC collects, then per version in config order (the rules themselves: policy.ts):
  *
  * a) paused (config or switch) -> wait `paused` (GC still runs; paused beats forceRedeploy);
  * b) no head, or the branch was deleted -> wait `no-commit`;
  * c) an open deploy request for the version -> wait for it (`rate-limited`, `in-progress`, `at-capacity`);
- * d) the head commit launching or deploying -> wait `in-progress` (also under forceRedeploy: the switch
- *    stays set and acts once that launch is done); forceRedeploy -> deploy `manual` now; a head that is
- *    not the newest launch's commit -> deploy `new-commit` (or `up-to-date` when the head commit is ready:
- *    a force-push back); else deploy `periodic` once due, or `up-to-date`. A deploy's `notBefore` is when
- *    the rate limit opens (manual: now);
- * e) capacity: active deployments not collected in this pass + open deploy requests not launched yet
- *    (each once) + deploys decided earlier in this pass; a deploy without room becomes `at-capacity`.
+ * d) the head commit launching, deploying or verifying -> wait `in-progress` (also under forceRedeploy:
+ *    the switch stays set and acts once that launch is done); forceRedeploy -> deploy `manual` now; a head
+ *    that is not the newest launch's commit -> deploy `new-commit` (or `up-to-date` when the head commit is
+ *    ready: a force-push back); the head's newest launch failed -> deploy `retry` after the backoff while
+ *    attempts remain, else `periodic` once due, else wait `failed`; else deploy `periodic` once due, or
+ *    `up-to-date`. A deploy's `notBefore` is when the rate limit opens (manual: now; retry: the backoff too);
+ * e) capacity: every deployment that may hold cloud resources (collected ones too: they count until gone)
+ *    + open deploy requests not launched yet (each once) + deploys decided earlier in this pass; a deploy
+ *    without room becomes `at-capacity`.
  */
 export function planDeploys(input: PlanInput): Plan {
   const { now } = input;
@@ -147,16 +178,13 @@ export function planDeploys(input: PlanInput): Plan {
     ...(input.policy ? { policy: input.policy } : {}),
     ...(input.isHeld ? { isHeld: input.isHeld } : {}),
   });
-  const collected = new Set(collect.map((c) => c.instance));
   const launchedRequestIds = new Set(input.deployments.map((d) => d.requestId));
   const openById = new Map<string, DeployRequest>();
   for (const request of input.openRequests) {
     if (request.action === 'deploy' && isOpenRequest(request)) openById.set(request.id, request);
   }
   const open = [...openById.values()];
-  const activeDeployments = countActive(
-    input.deployments.filter((d) => isActive(d) && !collected.has(d.instance)),
-  );
+  const activeDeployments = countActive(input.deployments);
   const pass: PassState = {
     now,
     maxActiveDeployments: input.maxActiveDeployments,

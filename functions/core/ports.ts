@@ -10,6 +10,7 @@ import type { TeardownClaim, TeardownStep, TeardownView } from './teardown.js';
 import type {
   BranchHead,
   Deployment,
+  DeploymentStatus,
   DeployRequest,
   PushEvent,
   VersionConfig,
@@ -45,6 +46,8 @@ export interface JobSummary {
   /** `complete` / `failed` from the Job's conditions; `running` while it has neither. */
   state: 'running' | 'complete' | 'failed';
   createdAt: Date | null;
+  /** When it completed or failed (completionTime, else the condition's time); null while running. */
+  finishedAt?: Date | null;
   /** The Failed condition's reason and message, when failed. */
   message: string | null;
 }
@@ -198,18 +201,41 @@ export interface PlanStore {
   writeDecisions(decisions: StoredDecision[], now: Date): Promise<void>;
 }
 
-/** What the refresh step needs from storage. */
-export interface RefreshStore {
-  /** Deployments whose Jobs the refresh follows (launching, deploying, lost, deleting). */
-  listFollowedDeployments(): Promise<Deployment[]>;
+/** What the tick's steps on deployments (refresh, inventory, verify, Job cleanup) need from storage. */
+export interface DeploymentStore {
+  /** The deployments in these statuses. */
+  listDeployments(statuses: readonly DeploymentStatus[]): Promise<Deployment[]>;
+  /** Every deployment not deleted, plus deleted ones launched recently. */
+  listRecentDeployments(now: Date): Promise<Deployment[]>;
   /**
-   * Applies a status change from the cluster, unless the deployment changed since it was read (a worker
-   * wrote meanwhile: the next refresh looks again).
+   * Applies a change, unless the deployment changed since it was read (a worker wrote meanwhile: the
+   * next tick looks again).
    */
   updateDeploymentIf(
     deployment: Deployment,
     patch: Partial<Deployment>,
   ): Promise<'updated' | 'changed-meanwhile'>;
+  /** Records a deployment unless one of its name exists; false when it did. */
+  createDeploymentIfAbsent(deployment: Deployment): Promise<boolean>;
+}
+
+/** Probes an instance's endpoint: one GET, redirects not followed, within `timeoutMs`. */
+export interface EndpointProbe {
+  probe(url: string, timeoutMs: number): Promise<{ status: number | null; error: string | null }>;
+}
+
+/** A GKE cluster as the inventory lists it. */
+export interface CloudCluster {
+  name: string;
+  location: string;
+  status: string;
+  labels: Record<string, string>;
+  createdAt: Date | null;
+}
+
+/** The clusters of a project and location. Throws on any failure: an error is never an empty list. */
+export interface ClusterInventory {
+  listClusters(project: string, location: string): Promise<CloudCluster[]>;
 }
 
 /** A request's patch, applied with a deployment's in one write. */

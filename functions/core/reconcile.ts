@@ -5,14 +5,29 @@
 import { JOB_LABELS } from './job-manifest.js';
 import { launchLeaseExpiry } from './launch.js';
 import type { JobSummary } from './ports.js';
-import type { Deployment } from './types.js';
+import { afterFailedTeardown } from './teardown-outcome.js';
+import type { Deployment, Policy } from './types.js';
+
+/** What the refresh needs to know of the deployment's version and of the setup. */
+export interface ReconcileOptions {
+  /** Readiness checked: a completed deploy Job makes the instance `verifying`, not `ready`. */
+  readiness: boolean;
+  /** The cloud inventory on: `deleted` waits for the cluster to be gone (core/inventory.ts). */
+  inventory: boolean;
+  policy: Pick<Policy, 'maxTeardownAttempts' | 'retryBackoffMinutes'>;
+}
 
 function jobMessage(job: JobSummary): string {
   return job.message ?? 'no reason given';
 }
 
 /** What a deploy Job's state means for a deployment that is launching, deploying or lost. */
-function followDeployJob(d: Deployment, job: JobSummary, now: Date): Partial<Deployment> | null {
+function followDeployJob(
+  d: Deployment,
+  job: JobSummary,
+  now: Date,
+  options: ReconcileOptions,
+): Partial<Deployment> | null {
   const named = d.jobName === job.name ? {} : { jobName: job.name };
   const leaving = d.status === 'launching' ? { launchLeaseExpiresAt: null } : {};
   switch (job.state) {
@@ -20,6 +35,9 @@ function followDeployJob(d: Deployment, job: JobSummary, now: Date): Partial<Dep
       if (d.status === 'deploying') return d.jobName === job.name ? null : { ...named, updatedAt: now };
       return { ...named, ...leaving, status: 'deploying', updatedAt: now, error: null };
     case 'complete':
+      if (options.readiness) {
+        return { ...named, ...leaving, status: 'verifying', verifyingAt: now, updatedAt: now, error: null };
+      }
       return {
         ...named,
         ...leaving,
@@ -45,15 +63,17 @@ function followDeployJob(d: Deployment, job: JobSummary, now: Date): Partial<Dep
  * The change a deployment's record needs given its deploy Job and teardown Job as the cluster lists
  * them (null: no such Job), or null when nothing changes.
  *
- * - launching / deploying: Job running -> deploying; complete -> ready (`readyAt` = now);
- *   failed -> failed (the Job's message as `error`). No Job: launching stays launching while its
+ * - launching / deploying: Job running -> deploying; complete -> verifying (readiness on: the probes decide,
+ *   core/readiness.ts) or ready (`readyAt` = now); failed -> failed (the Job's message as `error`; a Job
+ *   stopped at its `activeDeadlineSeconds` is failed too). No Job: launching stays launching while its
  *   launch lease holds (the worker may still be creating the Job) and becomes lost once it expired
  *   (`launchLeaseExpiresAt` < now; a missing lease counts from `createdAt`); deploying becomes lost.
  * - lost: the Job showing up again (a slow worker created it after its lease) is followed like above,
  *   so an instance that is really being deployed is tracked again.
  * - ready: stays ready, Job or not (Jobs are TTL-cleaned; the instance exists).
- * - deleting: teardown Job complete -> deleted; failed -> failed with `teardown failed: ...`, so GC
- *   collects it again with a new teardown attempt; running or absent -> unchanged.
+ * - deleting: teardown Job complete -> deleted, or (inventory on) `teardownFinishedAt`, and the inventory
+ *   says deleted once the cluster is gone; failed -> a failed teardown attempt (core/teardown-outcome.ts:
+ *   tried again after a backoff, `teardown-failed` after `maxTeardownAttempts`); running or absent -> unchanged.
  * - failed, deleted: final for this function (GC moves failed to deleting).
  */
 export function reconcileDeployment(
@@ -61,19 +81,21 @@ export function reconcileDeployment(
   deployJob: JobSummary | null,
   teardownJob: JobSummary | null,
   now: Date,
+  options: ReconcileOptions,
 ): Partial<Deployment> | null {
   switch (d.status) {
     case 'launching':
-      return deployJob === null ? launchingWithoutJob(d, now) : followDeployJob(d, deployJob, now);
+      return deployJob === null ? launchingWithoutJob(d, now) : followDeployJob(d, deployJob, now, options);
     case 'deploying':
-      return deployJob === null ? deployJobVanished(d, now) : followDeployJob(d, deployJob, now);
+      return deployJob === null ? deployJobVanished(d, now) : followDeployJob(d, deployJob, now, options);
     case 'lost':
-      return deployJob === null ? null : followDeployJob(d, deployJob, now);
+      // A lost record the inventory saw gone stays lost; one lost only by its Job is followed again.
+      return deployJob === null || d.cluster?.listed === false
+        ? null
+        : followDeployJob(d, deployJob, now, options);
     case 'deleting':
-      return followTeardownJob(d, teardownJob, now);
-    case 'ready':
-    case 'failed':
-    case 'deleted':
+      return followTeardownJob(d, teardownJob, now, options);
+    default:
       return null;
   }
 }
@@ -100,21 +122,26 @@ function deployJobVanished(d: Deployment, now: Date): Partial<Deployment> {
   };
 }
 
-/** A deleting deployment: deleted once its teardown Job completed, back to failed when it failed. */
-function followTeardownJob(d: Deployment, job: JobSummary | null, now: Date): Partial<Deployment> | null {
+/** A deleting deployment: its teardown Job done (deleted, or the inventory decides), or failed. */
+function followTeardownJob(
+  d: Deployment,
+  job: JobSummary | null,
+  now: Date,
+  options: ReconcileOptions,
+): Partial<Deployment> | null {
   if (job === null) return null;
   if (job.state === 'running') {
     return d.teardownJobName === job.name ? null : { teardownJobName: job.name, updatedAt: now };
   }
   if (job.state === 'complete') {
-    return { status: 'deleted', deletedAt: now, updatedAt: now, teardownJobName: job.name };
+    if (!options.inventory)
+      return { status: 'deleted', deletedAt: now, updatedAt: now, teardownJobName: job.name };
+    return d.teardownFinishedAt
+      ? null
+      : { teardownFinishedAt: now, teardownJobName: job.name, updatedAt: now };
   }
-  return {
-    status: 'failed',
-    updatedAt: now,
-    teardownJobName: job.name,
-    error: `teardown failed: ${jobMessage(job)} (Job ${job.name})`,
-  };
+  const why = `the teardown Job ${job.name} failed: ${jobMessage(job)}`;
+  return { ...afterFailedTeardown(d, why, options.policy, now), teardownJobName: job.name };
 }
 
 /** The newest Job of `instance` for `action` (by its `kf-name` and action labels), or null. */

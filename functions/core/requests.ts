@@ -18,7 +18,10 @@ export function isOpenRequest(request: Pick<DeployRequest, 'status'>): boolean {
 }
 
 function newRequest(
-  fields: Pick<DeployRequest, 'id' | 'action' | 'version' | 'commit' | 'reason' | 'instance' | 'notBefore'>,
+  fields: Pick<
+    DeployRequest,
+    'id' | 'action' | 'version' | 'commit' | 'reason' | 'instance' | 'notBefore' | 'attempt'
+  >,
   now: Date,
 ): DeployRequest {
   return {
@@ -58,6 +61,7 @@ export function requestsForPlan(
           reason: decision.reason,
           instance: null,
           notBefore: decision.notBefore,
+          ...(decision.attempt === undefined ? {} : { attempt: decision.attempt }),
         },
         now,
       ),

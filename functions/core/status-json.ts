@@ -44,8 +44,35 @@ type Jsonified<T> = {
   [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K];
 };
 
+/** The last readiness probe in the API. */
+export interface ProbeJson {
+  at: string;
+  status: number | null;
+  ok: boolean;
+  error: string | null;
+  consecutiveFailures: number;
+}
+
 /** A deployment in the API: dates as ISO strings, plus the derived kfctl version and commit link. */
-export type DeploymentJson = Jsonified<Deployment> & { kfctlVersion: string; commitUrl: string };
+export type DeploymentJson = Jsonified<
+  Omit<
+    Deployment,
+    'probe' | 'cluster' | 'transitions' | 'verifyingAt' | 'nextTeardownAt' | 'teardownFinishedAt'
+  >
+> & {
+  kfctlVersion: string;
+  commitUrl: string;
+  /** Which launch of its commit (1 for the first). */
+  attempt: number;
+  /** How the record came to be. */
+  origin: 'launch' | 'adopted';
+  verifyingAt: string | null;
+  probe: ProbeJson | null;
+  /** Whether the cloud inventory last listed its cluster (null: not checked). */
+  clusterListed: boolean | null;
+  teardownAttempts: number;
+  nextTeardownAt: string | null;
+};
 
 /** A planner decision in the API, with the same fields whatever its kind, and `text` in words. */
 export interface DecisionJson {
@@ -106,6 +133,13 @@ export function deploymentToJson(d: Deployment): DeploymentJson {
     error: d.error,
     kfctlVersion: kfctlVersion(d.kfctlUrl),
     commitUrl: githubCommitUrl(d.repo, d.commit),
+    attempt: d.attempt ?? 1,
+    origin: d.origin ?? 'launch',
+    verifyingAt: iso(d.verifyingAt ?? null),
+    probe: d.probe ? { ...d.probe, at: d.probe.at.toISOString() } : null,
+    clusterListed: d.cluster ? d.cluster.listed : null,
+    teardownAttempts: d.teardownAttempts ?? 0,
+    nextTeardownAt: iso(d.nextTeardownAt ?? null),
   };
 }
 

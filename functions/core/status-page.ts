@@ -21,12 +21,27 @@ export interface StatusPageInput {
 const STATUS_TONES: Record<DeploymentStatus, string> = {
   launching: 'busy',
   deploying: 'busy',
+  verifying: 'busy',
   ready: 'good',
+  unhealthy: 'bad',
   failed: 'bad',
   lost: 'bad',
+  adopted: 'paused',
   deleting: 'gone',
+  'teardown-failed': 'bad',
   deleted: 'gone',
 };
+
+/** The attempt and the last probe, when there is something to say. */
+function detailsOf(d: Deployment, now: Date): SafeHtml {
+  const attempt = (d.attempt ?? 1) > 1 ? html`<div class="muted">attempt ${d.attempt}</div>` : '';
+  const probe = d.probe
+    ? html`<div class="${d.probe.ok ? 'muted' : 'error'}">probe ${d.probe.ok ? 'ok' : 'failed'}${d.probe.status === null ? '' : html` (HTTP ${d.probe.status})`} ${ago(d.probe.at, now)}</div>`
+    : '';
+  const origin =
+    d.origin === 'adopted' ? html`<div class="muted">adopted: not launched by this system</div>` : '';
+  return html`${attempt}${probe}${origin}`;
+}
 
 const STYLE = `
 :root { color-scheme: light; --fg: #1f2328; --muted: #59636e; --line: #d1d9e0; --bg: #fff; --panel: #f6f8fa; }
@@ -117,7 +132,7 @@ function deploymentRow(d: Deployment, now: Date): SafeHtml {
     : html`<code>${d.credentialsCommand}</code>`;
   return html`<tr>
 <td>${instance}</td>
-<td>${statusBadge(d.status)}${error}</td>
+<td>${statusBadge(d.status)}${error}${detailsOf(d, now)}</td>
 <td class="nowrap">${timeTag(d.createdAt, formatAge(now.getTime() - d.createdAt.getTime()))}</td>
 <td>${commitLink(d.repo, d.commit)}</td>
 <td title="${d.kfctlUrl}">${kfctlVersion(d.kfctlUrl)}</td>

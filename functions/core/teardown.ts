@@ -32,7 +32,7 @@ export interface TeardownClaim {
  * - launching or deploying again (a retry of the launch won): the request fails, nothing is torn down;
  * - deleting under a live lease: busy. Cloud Tasks may deliver a task twice at once; like a launch, the
  *   step of creating the teardown Job is held under a lease, so a second delivery cannot create a second Job;
- * - otherwise: `deleting` (from now, `deletingAt`, on the first attempt) under a fresh lease.
+ * - otherwise: `deleting` (from now: `deletingAt`; one more `teardownAttempts`) under a fresh lease.
  */
 export function claimTeardown(view: TeardownView, now: Date): TeardownClaim {
   const { request, deployment } = view;
@@ -43,7 +43,7 @@ export function claimTeardown(view: TeardownView, now: Date): TeardownClaim {
   if (!request || request.status === 'done' || request.status === 'failed') return closed();
   if (!deployment) return closed({ status: 'failed', updatedAt: now, error: 'deployment not found' });
   if (deployment.status === 'deleted') return closed({ status: 'done', updatedAt: now, error: null });
-  if (deployment.status === 'launching' || deployment.status === 'deploying') {
+  if (['launching', 'deploying', 'verifying'].includes(deployment.status)) {
     const error = `not torn down: the deployment is ${deployment.status} again`;
     return closed({ status: 'failed', updatedAt: now, error });
   }
@@ -54,7 +54,15 @@ export function claimTeardown(view: TeardownView, now: Date): TeardownClaim {
   const lease = launchLeaseExpiry(now);
   const patch: Partial<Deployment> = isStarted
     ? { launchLeaseExpiresAt: lease, updatedAt: now }
-    : { status: 'deleting', deletingAt: now, launchLeaseExpiresAt: lease, updatedAt: now };
+    : {
+        status: 'deleting',
+        deletingAt: now,
+        launchLeaseExpiresAt: lease,
+        updatedAt: now,
+        teardownAttempts: (deployment.teardownAttempts ?? 0) + 1,
+        nextTeardownAt: null,
+        teardownFinishedAt: null,
+      };
   return {
     step: { kind: 'teardown', deployment: { ...deployment, ...patch } },
     writes: { deployment: { instance: deployment.instance, patch } },

@@ -3,11 +3,11 @@
  * Nothing here knows about Firestore, Cloud Tasks, Kubernetes or HTTP.
  */
 
-/** Rate limits and garbage-collection ages; units are in the names. */
+/** Rate limits, retries, timeouts and garbage-collection ages; units are in the names (rules: core/policy.ts). */
 export interface Policy {
   /** At least this long between two launches of one version. */
   minMinutesBetweenDeployments: number;
-  /** At most this many instances launching, deploying or ready, over all versions. */
+  /** At most this many instances that may hold cloud resources, over all versions. */
   maxActiveDeployments: number;
   /** Redeploy a version this long after its last launch even when its branch has not moved. */
   periodicRedeployHours: number;
@@ -15,6 +15,43 @@ export interface Policy {
   minLifetimeHours: number;
   /** An instance is collected only once the next newer one is this old (and ready). */
   gracePeriodHours: number;
+  /** How many launches of one commit may fail before the version waits for a new commit (or the periodic rule). */
+  maxDeployAttempts: number;
+  /** Wait after a failed launch before the next attempt; doubles with each attempt (never sooner than the rate limit). */
+  retryBackoffMinutes: number;
+  /** A deploy Job running longer is stopped by Kubernetes (`activeDeadlineSeconds`) and counts as failed. */
+  deployTimeoutMinutes: number;
+  /** Finished deploy and teardown Jobs are deleted this long after the record no longer needs them. */
+  jobRetentionHours: number;
+  /** Failed, lost and unhealthy instances are collected this long after they stopped serving. */
+  failedRetentionHours: number;
+  /** How many teardowns may leave the cluster behind before the instance is `teardown-failed`. */
+  maxTeardownAttempts: number;
+}
+
+/**
+ * Readiness: a completed deploy Job means kfctl finished, not that Kubeflow answers. When enabled, an
+ * instance is `verifying` until its endpoint answers an expected status, and each tick probes the
+ * instances in service.
+ */
+export interface ReadinessConfig {
+  enabled: boolean;
+  /** Placeholders `{instance}`, `{version}`, `{project}`, `{zone}`. */
+  url: string;
+  /** Statuses that mean "up" (IAP answers 302 to its login page). Redirects are not followed. */
+  expectStatus: number[];
+  timeoutSeconds: number;
+  /** Failed probes in a row that make a ready instance `unhealthy`. */
+  failuresToUnhealthy: number;
+  /** A verifying instance that has not answered within this long is `failed`. */
+  verifyTimeoutMinutes: number;
+}
+
+/** The cloud inventory: each tick lists the GKE clusters of the project and zone and reconciles. */
+export interface InventoryConfig {
+  enabled: boolean;
+  /** Record clusters named like a configured version's instances that no record knows (`adopted`). */
+  adopt: boolean;
 }
 
 /** The policy fields a version may override; `maxActiveDeployments` is global. */
@@ -35,6 +72,8 @@ export interface VersionConfig {
   /** Paused in the config file (operators can also pause in Firestore). */
   paused: boolean;
   policy: Policy;
+  /** The effective readiness check (global merged with the version's override). */
+  readiness: ReadinessConfig;
 }
 
 /** The validated content of deployments.yaml. */
@@ -46,6 +85,8 @@ export interface DeploymentsConfig {
   /** Kubernetes namespace where the deploy Jobs run. */
   namespace: string;
   policy: Policy;
+  readiness: ReadinessConfig;
+  inventory: InventoryConfig;
   versions: VersionConfig[];
 }
 
@@ -116,22 +157,64 @@ export interface BranchHead {
 // Deploy pipeline
 
 /**
- * Life of one Kubeflow instance:
- * launching (request claimed, Job being created) -> deploying (Job exists) -> ready (Job complete)
- * | failed (Job failed, or the launch failed permanently) | lost (the Job vanished)
- * -> deleting (teardown Job created) -> deleted (teardown Job complete).
+ * Life of one Kubeflow instance (the transitions: core/reconcile.ts, core/readiness.ts, core/inventory.ts):
+ * launching (request claimed, Job being created) -> deploying (Job exists) -> verifying (Job complete,
+ * waiting for the endpoint; skipped when readiness is off) -> ready <-> unhealthy (probes failing);
+ * failed (Job failed, launch failed permanently, or never answered) | lost (the Job or the cluster vanished);
+ * -> deleting (teardown Job created) -> deleted (teardown done and the cluster gone) | teardown-failed
+ * (the cluster survived every teardown attempt). `adopted`: a cluster named like an instance that no
+ * record knew (made by hand or by the original reconciler), found by the inventory.
  */
 export type DeploymentStatus =
   | 'launching'
   | 'deploying'
+  | 'verifying'
   | 'ready'
+  | 'unhealthy'
   | 'failed'
   | 'lost'
+  | 'adopted'
   | 'deleting'
+  | 'teardown-failed'
   | 'deleted';
 
+/** Every status, in life order (for views and validation). */
+export const DEPLOYMENT_STATUSES: readonly DeploymentStatus[] = [
+  'launching',
+  'deploying',
+  'verifying',
+  'ready',
+  'unhealthy',
+  'failed',
+  'lost',
+  'adopted',
+  'deleting',
+  'teardown-failed',
+  'deleted',
+];
+
+/** The last probe of an instance's endpoint. */
+export interface ProbeRecord {
+  at: Date;
+  /** The answer's HTTP status, or null when none came (timeout, refused, DNS). */
+  status: number | null;
+  ok: boolean;
+  /** Why it failed, in words (null when ok). */
+  error: string | null;
+  /** Failed probes in a row (0 after a good one). */
+  consecutiveFailures: number;
+}
+
+/** What the cloud inventory last said about an instance's cluster. */
+export interface ClusterRecord {
+  /** Whether the last listing had a cluster of this name. */
+  listed: boolean;
+  /** When that listing was made. */
+  checkedAt: Date;
+}
+
 /** Why a deploy was asked for. */
-export type DeployReason = 'new-commit' | 'periodic' | 'manual';
+export type DeployReason = 'new-commit' | 'periodic' | 'manual' | 'retry';
 
 /** One Kubeflow instance (a deploy Job and what it made), as recorded in `deployments/{instance}`. */
 export interface Deployment {
@@ -170,6 +253,21 @@ export interface Deployment {
   launchLeaseExpiresAt: Date | null;
   /** The last error, in words (failed launch, failed Job, failed teardown). */
   error: string | null;
+  /** Which launch of its commit this is (1 for the first; a retry after a failure counts up). */
+  attempt?: number;
+  /** When the deploy Job completed and verification began (readiness on). */
+  verifyingAt?: Date | null;
+  /** The last readiness probe (readiness on). */
+  probe?: ProbeRecord | null;
+  /** What the cloud inventory last said (inventory on). */
+  cluster?: ClusterRecord | null;
+  /** Teardowns started so far, and when the next may start after one left the cluster behind. */
+  teardownAttempts?: number;
+  nextTeardownAt?: Date | null;
+  /** When the current teardown's Job completed (inventory on: `deleted` waits for the cluster to be gone). */
+  teardownFinishedAt?: Date | null;
+  /** How the record came to be: a launch of ours, or a cluster the inventory adopted. */
+  origin?: 'launch' | 'adopted';
   /**
    * Every status the instance had, oldest first, with when it changed (appended by the store whenever
    * a write changes `status`). Absent on documents written before it existed.
@@ -214,6 +312,8 @@ export interface DeployRequest {
   updatedAt: Date;
   /** When a task for it was last created (absent before the first enqueue). */
   enqueuedAt?: Date | null;
+  /** Deploy: which launch of the commit this is (absent: the first). */
+  attempt?: number;
   /** The last enqueue or execution error, in words. */
   error: string | null;
 }
@@ -247,17 +347,30 @@ export type VersionDecision =
        * a repeated plan finds the request it already made. Set by `planDeploys`.
        */
       requestId?: string;
+      /** Which launch of the commit this will be, and of how many allowed (retry: after a failure). */
+      attempt?: number;
+      maxAttempts?: number;
     }
   | {
       kind: 'wait';
       version: string;
-      reason: 'up-to-date' | 'rate-limited' | 'at-capacity' | 'paused' | 'in-progress' | 'no-commit';
+      reason:
+        | 'up-to-date'
+        | 'rate-limited'
+        | 'at-capacity'
+        | 'paused'
+        | 'in-progress'
+        | 'no-commit'
+        /** The head commit failed `maxDeployAttempts` times: waiting for a new commit, the periodic rule or a force. */
+        | 'failed';
       /** rate-limited: when the limit opens. */
       until?: Date;
       /** The commit concerned (up-to-date: the deployed one; in-progress: the one launching). */
       commit?: string;
       /** at-capacity: how many instances are active. */
       active?: number;
+      /** failed: how many launches of the commit failed. */
+      attempts?: number;
     };
 
 /** A deployment the planner wants torn down, and why. */

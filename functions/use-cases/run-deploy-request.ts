@@ -17,6 +17,7 @@
 import { JOB_LABELS, renderDeployJob, renderTeardownJob } from '../core/job-manifest.js';
 import { claimLaunch, instanceNameCandidates, type WorkerOutcome } from '../core/launch.js';
 import { toLabelValue } from '../core/names.js';
+import { deployDeadlineSeconds } from '../core/policy.js';
 import type { Clock, JobLauncher, JobSummary, LaunchStore } from '../core/ports.js';
 import { claimTeardown, isTeardownJobOfAttempt } from '../core/teardown.js';
 import type { Deployment, DeploymentsConfig, DeployRequest } from '../core/types.js';
@@ -31,6 +32,10 @@ export interface RunDeployRequestDeps {
   templates: JobTemplates;
   clock: Clock;
   logger: Logger;
+}
+
+function policyOf(config: DeploymentsConfig, version: string) {
+  return config.versions.find((v) => v.name === version)?.policy ?? config.policy;
 }
 
 /**
@@ -87,6 +92,7 @@ async function launch(
             kfctlUrl: deployment.kfctlUrl,
             kfDefUrl: deployment.kfDefUrl,
             requestId: request.id,
+            activeDeadlineSeconds: deployDeadlineSeconds(policyOf(config, deployment.version)),
           }),
       },
       log,

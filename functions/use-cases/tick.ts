@@ -1,17 +1,24 @@
 /**
- * One scheduler tick: poll, refresh, plan. Each step runs even when an earlier one failed; a step that
- * threw is reported (`ok: false` with its error) and logged, and the tick answers 500 so Cloud Scheduler
- * records the run as failed. Nothing is lost: the next tick does it again.
+ * One scheduler tick: poll, refresh, inventory, verify, clean Jobs, plan. Each step runs even when an
+ * earlier one failed; a step that threw is reported (`ok: false` with its error) and logged, and the tick
+ * answers 500 so Cloud Scheduler records the run as failed. Nothing is lost: the next tick does it again.
  */
 import type { IntakeStore } from '../core/ports.js';
 import { describeError, type Logger } from '../log.js';
+import { type CleanJobsDeps, type CleanJobsReport, cleanFinishedJobs } from './clean-jobs.js';
 import { type PlanAndEnqueueDeps, type PlanReport, planAndEnqueue } from './plan-and-enqueue.js';
 import { type PollBranchesDeps, type PollReport, pollBranches } from './poll-branches.js';
+import {
+  type InventoryReport,
+  type ReconcileInventoryDeps,
+  reconcileCloudInventory,
+} from './reconcile-inventory.js';
 import {
   type RefreshDeploymentsDeps,
   type RefreshReport,
   refreshDeployments,
 } from './refresh-deployments.js';
+import { type VerifyInstancesDeps, type VerifyReport, verifyInstances } from './verify-instances.js';
 
 /** A step that threw. */
 export interface StepFailure {
@@ -24,12 +31,18 @@ export interface TickReport {
   ok: boolean;
   poll: PollReport | StepFailure;
   refresh: RefreshReport | StepFailure;
+  inventory: InventoryReport | StepFailure;
+  verify: VerifyReport | StepFailure;
+  cleanJobs: CleanJobsReport | StepFailure;
   plan: PlanReport | StepFailure;
 }
 
 export interface TickDeps {
   poll: PollBranchesDeps;
   refresh: RefreshDeploymentsDeps;
+  inventory: ReconcileInventoryDeps;
+  verify: VerifyInstancesDeps;
+  cleanJobs: CleanJobsDeps;
   plan: PlanAndEnqueueDeps;
   /** Keeps versions/{name} in step with the config file, so operators find every version in the console. */
   intake: Pick<IntakeStore, 'syncVersions'>;
@@ -45,12 +58,21 @@ async function step<T>(name: string, logger: Logger, run: () => Promise<T>): Pro
   }
 }
 
+/**
+ * The steps, in order: poll GitHub; follow the Jobs; reconcile with the cloud inventory; probe the
+ * instances; delete finished Jobs; plan and enqueue (GC included). Each sees what the earlier ones wrote.
+ */
 export async function runTick(deps: TickDeps): Promise<TickReport> {
-  const poll = await step('poll', deps.logger, () => pollBranches(deps.poll));
-  const refresh = await step('refresh', deps.logger, () => refreshDeployments(deps.refresh));
-  const plan = await step('plan', deps.logger, async () => {
+  const { logger } = deps;
+  const poll = await step('poll', logger, () => pollBranches(deps.poll));
+  const refresh = await step('refresh', logger, () => refreshDeployments(deps.refresh));
+  const inventory = await step('inventory', logger, () => reconcileCloudInventory(deps.inventory));
+  const verify = await step('verify', logger, () => verifyInstances(deps.verify));
+  const cleanJobs = await step('cleanJobs', logger, () => cleanFinishedJobs(deps.cleanJobs));
+  const plan = await step('plan', logger, async () => {
     await deps.intake.syncVersions(deps.plan.config.versions, deps.plan.clock());
     return planAndEnqueue(deps.plan, null);
   });
-  return { ok: poll.ok && refresh.ok && plan.ok, poll, refresh, plan };
+  const steps = [poll, refresh, inventory, verify, cleanJobs, plan];
+  return { ok: steps.every((report) => report.ok), poll, refresh, inventory, verify, cleanJobs, plan };
 }

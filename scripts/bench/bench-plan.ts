@@ -4,7 +4,7 @@
  * Context for the tick's figures (the planner is a small part of a tick): no target.
  */
 import { performance } from 'node:perf_hooks';
-import { DEFAULT_POLICY } from '../../functions/config.js';
+import { DEFAULT_POLICY, DEFAULT_READINESS } from '../../functions/config.js';
 import { planDeploys } from '../../functions/core/plan.js';
 import type { Deployment, DeployRequest, VersionState } from '../../functions/core/types.js';
 import type { Benchmark } from './context.js';
@@ -32,6 +32,7 @@ function fixture(versionCount: number, historyPerVersion: number) {
         kfctlUrl: 'https://example.com/kfctl.tgz',
         paused: false,
         policy: DEFAULT_POLICY,
+        readiness: DEFAULT_READINESS,
       },
       switches: { paused: false, forceRedeploy: false },
       head: { sha: sha(v * 1000 + historyPerVersion), deleted: false },

@@ -2,7 +2,10 @@
  * The whole system on one machine, for `npm start` and the end-to-end tests:
  * - Firestore: the emulator (unless FIRESTORE_EMULATOR_HOST names one);
  * - Cloud Tasks: the project's emulator (unless CLOUD_TASKS_EMULATOR_HOST names one) with the queue created;
- * - Kubernetes: KUBECONFIG's cluster, or else the local API server for batch/v1 Jobs;
+ * - Kubernetes: KUBECONFIG's cluster, or else the local API server for batch/v1 Jobs, whose Jobs finish by
+ *   themselves after LOCAL_JOB_SECONDS;
+ * - the cloud: a ClusterManager fake (unless CONTAINER_EMULATOR_HOST names one) driven by those Jobs, and
+ *   a simulated endpoint per instance for the readiness probes (READINESS_URL);
  * - every function behind one gateway on PORT, at /<functionName>;
  * - a local scheduler calling /schedulerTick every TICK_INTERVAL_SECONDS (0 = never).
  * Production never runs this: it only fills in local defaults and starts development tools.
@@ -17,8 +20,15 @@ import type { AppConfig } from '../../functions/config.js';
 import type { JobLauncher } from '../../functions/core/ports.js';
 import { createLogger, type Logger } from '../../functions/log.js';
 import QUEUE_DEFAULTS from '../../infra/queue-defaults.json' with { type: 'json' };
+import type { ContainerEmulator } from '../container-emulator/server.js';
 import type { KubeServer } from '../kube-server/server.js';
 import type { TasksEmulator } from '../tasks-emulator/server.js';
+import {
+  linkClustersToJobs,
+  type SimulatedEndpoints,
+  startInstanceEndpoints,
+  startLocalCloud,
+} from './local-stack/cloud.js';
 import { startLocalFirestore } from './local-stack/firestore.js';
 import { startFunctionsGateway } from './local-stack/functions-gateway.js';
 import { connectCluster, startLocalKubeServer } from './local-stack/kube.js';
@@ -54,6 +64,13 @@ export interface LocalStack {
   tasksEmulatorHost: string;
   /** The local Tasks emulator, when this stack started it. */
   tasksEmulator: TasksEmulator | null;
+  /** The ClusterManager fake, when this stack started it (its control API adds or deletes clusters by hand). */
+  containerEmulator: ContainerEmulator | null;
+  containerEmulatorHost: string;
+  /** Where the readiness probes go (READINESS_URL), or null for each version's own URL. */
+  readinessUrl: string | null;
+  /** The simulated instance endpoints, when this stack serves them. */
+  simulatedEndpoints: SimulatedEndpoints | null;
   /** The local Kubernetes API server, when KUBECONFIG was not set. */
   kubeServer: KubeServer | null;
   kubeconfigPath: string | null;
@@ -96,6 +113,8 @@ async function startComponents(
 ): Promise<LocalStack> {
   const firestore = await components.add(startLocalFirestore(env, logger));
   const tasks = await components.add(startLocalTasks(env, logger));
+  const cloud = await components.add(startLocalCloud(env, logger));
+  const endpoints = await components.add(startInstanceEndpoints(cloud.containerEmulator));
   let app: App | undefined;
   const gateway = await components.add(
     startFunctionsGateway(options.port ?? Number(env.PORT || 8080), () => {
@@ -106,7 +125,11 @@ async function startComponents(
   const { config, projectId, webhookSecret, queue } = loadLocalConfig(env, {
     FIRESTORE_EMULATOR_HOST: firestore.firestoreEmulatorHost,
     CLOUD_TASKS_EMULATOR_HOST: tasks.tasksEmulatorHost,
+    CONTAINER_EMULATOR_HOST: cloud.containerEmulatorHost,
     DEPLOY_WORKER_URL: env.DEPLOY_WORKER_URL?.trim() || `${gateway.url}/deployWorker`,
+    ...(endpoints.endpoints && !env.READINESS_URL?.trim()
+      ? { READINESS_URL: endpoints.endpoints.readinessUrl }
+      : {}),
   });
   await ensureQueue(queue.queuePath, queue.emulator, projectId);
 
@@ -118,6 +141,9 @@ async function startComponents(
     kubeServer,
     logger,
   );
+
+  const where = { project: config.deployments.project, location: config.deployments.zone };
+  await components.add(linkClustersToJobs(kubeServer, cloud.containerEmulator, where, logger));
 
   app = buildApp(config, { logger, ...(cluster.jobs ? { jobs: cluster.jobs } : {}) });
   await app.intakeStore.syncVersions(config.deployments.versions, new Date());
@@ -132,6 +158,10 @@ async function startComponents(
     firestoreEmulatorHost: firestore.firestoreEmulatorHost,
     tasksEmulatorHost: tasks.tasksEmulatorHost,
     tasksEmulator: tasks.tasksEmulator,
+    containerEmulator: cloud.containerEmulator,
+    containerEmulatorHost: cloud.containerEmulatorHost,
+    readinessUrl: config.readinessUrl,
+    simulatedEndpoints: endpoints.endpoints,
     kubeServer,
     kubeconfigPath: cluster.kubeconfigPath,
     webhookSecret,

@@ -34,6 +34,12 @@ export const E2E_POLICY: Policy = {
   periodicRedeployHours: 1000,
   minLifetimeHours: 1000,
   gracePeriodHours: 1000,
+  maxDeployAttempts: 3,
+  retryBackoffMinutes: 20,
+  deployTimeoutMinutes: 120,
+  jobRetentionHours: 1000,
+  failedRetentionHours: 1000,
+  maxTeardownAttempts: 3,
 };
 
 export interface E2eVersion {

@@ -408,7 +408,8 @@ describe('deploy pipeline end to end (whole local stack)', function () {
   });
 
   it('6. follows the Jobs on a tick: a complete Job makes the deployment ready, a failed one failed (not retried)', async () => {
-    const stack = await start();
+    // One attempt per commit: the retries of a failed deploy have their own test (trust.e2e.test.ts).
+    const stack = await start({ policy: { maxDeployAttempts: 1 } });
     const masterSha = fakeSha('e2e-6-master');
     const v1Sha = fakeSha('e2e-6-v1');
     assert.equal((await sendPush(stack, { repo: E2E_REPO, ref: 'master', after: masterSha })).status, 200);
@@ -457,13 +458,14 @@ describe('deploy pipeline end to end (whole local stack)', function () {
     );
     assert.equal((await getStatus(stack, '/api/versions/v1/latest')).status, 404);
 
-    // The failed commit is not relaunched in a loop: only the periodic rule or a manual force would.
+    // The failed commit is not relaunched in a loop: its attempts are used up; only a new commit, the
+    // periodic rule or a manual force would launch it again.
     await tickOk(stack);
     await drainTasks(stack);
     assert.equal(jobsOf(stack).length, 2);
     const v1Version = await statusVersion(stack, 'v1');
     assert.equal(v1Version.decision?.kind, 'wait');
-    assert.equal(v1Version.decision?.reason, 'up-to-date');
+    assert.equal(v1Version.decision?.reason, 'failed');
   });
 
   it('7. tears down an older instance past its lifetime and keeps the newest ready one', async () => {

@@ -8,6 +8,7 @@ import type {
   Deployment,
   DeployRequest,
   Policy,
+  ReadinessConfig,
   VersionConfig,
   VersionState,
   VersionSwitches,
@@ -20,6 +21,22 @@ export const TEST_POLICY: Policy = {
   periodicRedeployHours: 12,
   minLifetimeHours: 3,
   gracePeriodHours: 3,
+  maxDeployAttempts: 3,
+  retryBackoffMinutes: 20,
+  deployTimeoutMinutes: 120,
+  jobRetentionHours: 72,
+  failedRetentionHours: 1,
+  maxTeardownAttempts: 3,
+};
+
+/** Readiness as the suites plan with it: off unless a test turns it on (Job completion means ready). */
+export const TEST_READINESS: ReadinessConfig = {
+  enabled: false,
+  url: 'https://{instance}.endpoints.{project}.cloud.goog/',
+  expectStatus: [200, 302, 401, 403],
+  timeoutSeconds: 10,
+  failuresToUnhealthy: 3,
+  verifyTimeoutMinutes: 30,
 };
 
 /** A real kfctl release; the status page shows its version, `v1.0-0-g94c35cf`. */
@@ -164,6 +181,7 @@ export function makeVersionConfig(fields: Partial<VersionConfig> = {}): VersionC
     kfctlUrl: 'https://example.com/kfctl',
     paused: false,
     policy: TEST_POLICY,
+    readiness: TEST_READINESS,
     ...fields,
   };
 }

@@ -10,8 +10,12 @@ import { branchDocId } from '../../functions/core/names.js';
 import { ACTIVE_STATUSES } from '../../functions/core/policy.js';
 import type { RecordedPollState } from '../../functions/core/poll.js';
 import type {
+  CloudCluster,
+  ClusterInventory,
   CommitSource,
+  DeploymentStore,
   DeployQueue,
+  EndpointProbe,
   EnqueueMark,
   EnqueueResult,
   IntakeStore,
@@ -23,7 +27,6 @@ import type {
   PolledHead,
   PollStore,
   RecordPushResult,
-  RefreshStore,
   RequestPatch,
   StoredDecision,
 } from '../../functions/core/ports.js';
@@ -31,6 +34,7 @@ import { enqueuedPatch, isOpenRequest } from '../../functions/core/requests.js';
 import type {
   BranchHead,
   Deployment,
+  DeploymentStatus,
   DeployRequest,
   PushEvent,
   VersionConfig,
@@ -186,12 +190,15 @@ export class MemoryPlanStore implements PlanStore {
   }
 }
 
-export class MemoryRefreshStore implements RefreshStore {
+export class MemoryDeploymentStore implements DeploymentStore {
   constructor(private readonly state: MemoryState) {}
 
-  async listFollowedDeployments(): Promise<Deployment[]> {
-    const followed = new Set(['launching', 'deploying', 'lost', 'deleting']);
-    return this.state.deploymentList().filter((d) => followed.has(d.status));
+  async listDeployments(statuses: readonly DeploymentStatus[]): Promise<Deployment[]> {
+    return this.state.deploymentList().filter((d) => statuses.includes(d.status));
+  }
+
+  async listRecentDeployments(): Promise<Deployment[]> {
+    return this.state.deploymentList();
   }
 
   async updateDeploymentIf(
@@ -204,6 +211,50 @@ export class MemoryRefreshStore implements RefreshStore {
     }
     this.state.deployments.set(deployment.instance, applyDeploymentPatch(current, patch));
     return 'updated';
+  }
+
+  async createDeploymentIfAbsent(deployment: Deployment): Promise<boolean> {
+    if (this.state.deployments.has(deployment.instance)) return false;
+    this.state.deployments.set(deployment.instance, {
+      ...deployment,
+      transitions: [{ status: deployment.status, at: deployment.createdAt }],
+    });
+    return true;
+  }
+}
+
+/** Clusters held in memory; `failNext` makes the next listings throw. */
+export class MemoryInventory implements ClusterInventory {
+  readonly clusters: CloudCluster[] = [];
+  failNext = 0;
+
+  add(name: string, labels: Record<string, string> = {}, createdAt: Date | null = null): void {
+    this.clusters.push({ name, location: 'us-east1-d', status: 'RUNNING', labels, createdAt });
+  }
+
+  remove(name: string): void {
+    const index = this.clusters.findIndex((cluster) => cluster.name === name);
+    if (index >= 0) this.clusters.splice(index, 1);
+  }
+
+  async listClusters(): Promise<CloudCluster[]> {
+    if (this.failNext > 0) {
+      this.failNext -= 1;
+      throw new Error('PERMISSION_DENIED: the inventory cannot be listed');
+    }
+    return this.clusters.map((cluster) => ({ ...cluster }));
+  }
+}
+
+/** Probe answers by URL (a status, or null for no answer); every probe is recorded. */
+export class MemoryProbe implements EndpointProbe {
+  readonly answers = new Map<string, number | null>();
+  readonly probed: string[] = [];
+
+  async probe(url: string): Promise<{ status: number | null; error: string | null }> {
+    this.probed.push(url);
+    const status = this.answers.has(url) ? (this.answers.get(url) ?? null) : null;
+    return { status, error: status === null ? 'connection refused' : null };
   }
 }
 

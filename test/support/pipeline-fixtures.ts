@@ -36,6 +36,8 @@ export function pipelineConfig(source: string, maxActiveDeployments?: number): D
 project: ${PROJECT}
 zone: us-east1-d
 namespace: ${LOCAL_TEST_NAMESPACE}
+readiness: {enabled: false}
+inventory: {enabled: false}
 ${policy}versions:
   - {name: master, repo: ${REPO}, branch: master, kfDefPath: ${KFDEF_PATH}, kfctlUrl: "${KFCTL_URL}"}
   - {name: v1, repo: ${REPO}, branch: v1.0-branch, kfDefPath: ${KFDEF_PATH}, kfctlUrl: "${KFCTL_URL}"}

@@ -20,6 +20,8 @@ export function useCaseConfig(policy = ''): DeploymentsConfig {
 project: kf-ci-test
 zone: us-east1-d
 namespace: auto-deploy
+readiness: {enabled: false}
+inventory: {enabled: false}
 ${policy}
 versions:
   - {name: master, repo: ${REPO}, branch: master, kfDefPath: kfdef/k.yaml, kfctlUrl: "https://example.com/kfctl_v1.0_linux.tar.gz"}

@@ -9,6 +9,7 @@ import {
   ConfigError,
   DEFAULT_CONFIG_PATH,
   DEFAULT_POLICY,
+  DEFAULT_READINESS,
   describeConfig,
   LOCAL_PROJECT_ID,
   loadConfig,
@@ -102,6 +103,16 @@ function assertProblems(err: ConfigError, source: string, expected: Problem[]): 
   }
 }
 
+/** The retry, timeout and retention defaults (issue 7), the same for every case below. */
+const NEW_POLICY_DEFAULTS = {
+  maxDeployAttempts: 3,
+  retryBackoffMinutes: 20,
+  deployTimeoutMinutes: 120,
+  jobRetentionHours: 72,
+  failedRetentionHours: 1,
+  maxTeardownAttempts: 3,
+};
+
 describe('parseDeploymentsConfig', () => {
   it('loads the shipped default templates/deployments.yaml', () => {
     const config = parseDeploymentsConfig(readFileSync(DEFAULT_CONFIG_PATH, 'utf8'), DEFAULT_CONFIG_PATH);
@@ -112,6 +123,7 @@ describe('parseDeploymentsConfig', () => {
       periodicRedeployHours: 12,
       minLifetimeHours: 3,
       gracePeriodHours: 3,
+      ...NEW_POLICY_DEFAULTS,
     };
     assert.equal(config.project, 'kubeflow-ci-deployment');
     assert.equal(config.zone, 'us-east1-c');
@@ -145,6 +157,7 @@ describe('parseDeploymentsConfig', () => {
     periodicRedeployHours: 12,
     minLifetimeHours: 3,
     gracePeriodHours: 3,
+    ...NEW_POLICY_DEFAULTS,
   };
 
   const validCases: ValidCase[] = [
@@ -754,6 +767,11 @@ describe('loadConfig', () => {
     ],
     ['a queue path that is a bare id', { TASKS_QUEUE: 'deploys' }, ['TASKS_QUEUE', 'bare queue id']],
     [
+      'a READINESS_URL with an unknown placeholder',
+      { READINESS_URL: 'http://x/{cluster}' },
+      ['READINESS_URL', 'placeholders'],
+    ],
+    [
       'a GKE_CLUSTER that is not a cluster resource name',
       { GKE_CLUSTER: 'projects/p/zones/us-east1-c/clusters/deployer' },
       [
@@ -844,6 +862,7 @@ describe('describeConfig', () => {
       github: { apiUrl: 'https://api.github.com', token: 'ghp_token-must-not-leak', isPollEnabled: true },
       kube: { gkeCluster: null, env: {} },
       containerEmulator: null,
+      readinessUrl: null,
     };
   }
 
@@ -901,6 +920,101 @@ describe('parseDeploymentsConfig: problems that used to hide each other', () => 
       );
       assert.ok(
         err.problems.some((problem) => problem.startsWith('namespace:')),
+        err.message,
+      );
+    });
+  }
+});
+
+describe('parseDeploymentsConfig: readiness and inventory (issue 7)', () => {
+  it('defaults: readiness on with the IAP endpoint, the inventory on and adopting', () => {
+    const config = parseDeploymentsConfig(toYaml(validRaw()), SOURCE);
+    assert.deepEqual(config.readiness, DEFAULT_READINESS);
+    assert.equal(config.readiness.enabled, true);
+    assert.deepEqual(config.inventory, { enabled: true, adopt: true });
+    for (const version of config.versions) assert.deepEqual(version.readiness, DEFAULT_READINESS);
+  });
+
+  it('merges the top-level readiness, then each version override', () => {
+    const config = parseDeploymentsConfig(
+      yamlWith((raw) => {
+        raw.readiness = { url: 'http://{instance}.{zone}.example/{version}', timeoutSeconds: 5 };
+        raw.inventory = { adopt: false };
+        version(raw, 1).readiness = { enabled: false };
+      }),
+      SOURCE,
+    );
+    assert.equal(config.readiness.url, 'http://{instance}.{zone}.example/{version}');
+    assert.equal(config.readiness.timeoutSeconds, 5);
+    assert.deepEqual(config.inventory, { enabled: true, adopt: false });
+    assert.equal(config.versions[0]?.readiness.enabled, true);
+    assert.equal(config.versions[1]?.readiness.enabled, false);
+    assert.equal(config.versions[1]?.readiness.timeoutSeconds, 5);
+  });
+
+  const bad: Array<[string, (raw: RawConfig) => void, string]> = [
+    [
+      'an unknown placeholder',
+      (raw) => {
+        raw.readiness = { url: 'https://{cluster}.example/' };
+      },
+      'readiness.url',
+    ],
+    [
+      'a URL that is not http(s)',
+      (raw) => {
+        raw.readiness = { url: 'ftp://{instance}/' };
+      },
+      'readiness.url',
+    ],
+    [
+      'an empty expectStatus',
+      (raw) => {
+        raw.readiness = { expectStatus: [] };
+      },
+      'readiness.expectStatus',
+    ],
+    [
+      'a status out of range',
+      (raw) => {
+        raw.readiness = { expectStatus: [200, 700] };
+      },
+      'readiness.expectStatus',
+    ],
+    [
+      'failuresToUnhealthy 0',
+      (raw) => {
+        raw.readiness = { failuresToUnhealthy: 0 };
+      },
+      'readiness.failuresToUnhealthy',
+    ],
+    [
+      'an unknown inventory key',
+      (raw) => {
+        raw.inventory = { adoptAll: true };
+      },
+      'inventory',
+    ],
+    [
+      'maxDeployAttempts 1.5',
+      (raw) => {
+        raw.policy = { maxDeployAttempts: 1.5 };
+      },
+      'policy.maxDeployAttempts',
+    ],
+    [
+      'a negative failedRetentionHours',
+      (raw) => {
+        raw.policy = { failedRetentionHours: -1 };
+      },
+      'policy.failedRetentionHours',
+    ],
+  ];
+  for (const [name, change, field] of bad) {
+    it(`rejects ${name}, naming ${field}`, () => {
+      const err = catchConfigError(() => parseDeploymentsConfig(yamlWith(change), SOURCE));
+      assert.ok(
+        err.problems.some((problem) => problem.startsWith(field)),
         err.message,
       );
     });

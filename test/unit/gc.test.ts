@@ -73,9 +73,10 @@ describe('gc: planCollection', () => {
       collected: [],
     },
     {
-      name: 'never collects while nothing newer is ready (newer one failed)',
+      // Issue 7: a failed one goes after failedRetentionHours; the ready one stays (nothing newer is ready).
+      name: 'keeps the ready one while nothing newer is ready; the newer failed one goes after failedRetentionHours',
       deployments: [dep('old', 'ready', 10 * HOUR), dep('new', 'failed', 5 * HOUR)],
-      collected: [],
+      collected: ['new'],
     },
     {
       name: 'the grace period is measured on the next newer ready one, not the newest',
@@ -93,9 +94,58 @@ describe('gc: planCollection', () => {
       collected: ['f'],
     },
     {
-      name: 'keeps a failed one exactly at its minimum lifetime',
-      deployments: [dep('f', 'failed', 3 * HOUR), dep('r', 'ready', 10 * MINUTE)],
+      name: 'keeps a failed one exactly failedRetentionHours after it failed (strict)',
+      deployments: [dep('f', 'failed', 1 * HOUR), dep('r', 'ready', 10 * MINUTE)],
       collected: [],
+    },
+    {
+      name: 'collects a failed one just past failedRetentionHours',
+      deployments: [dep('f', 'failed', 1 * HOUR + 1), dep('r', 'ready', 10 * MINUTE)],
+      collected: ['f'],
+    },
+    {
+      name: 'counts failedRetentionHours from when it failed (finishedAt), not from its launch',
+      deployments: [{ ...dep('f', 'failed', 30 * HOUR), finishedAt: new Date(NOW.getTime() - 30 * MINUTE) }],
+      collected: [],
+    },
+    {
+      name: 'collects an unhealthy one failedRetentionHours after it became unhealthy',
+      deployments: [
+        {
+          ...dep('u', 'unhealthy', 30 * HOUR),
+          transitions: [
+            { status: 'ready', at: new Date(NOW.getTime() - 29 * HOUR) },
+            { status: 'unhealthy', at: new Date(NOW.getTime() - 2 * HOUR) },
+          ],
+        },
+        {
+          ...dep('u2', 'unhealthy', 30 * HOUR),
+          transitions: [{ status: 'unhealthy', at: new Date(NOW.getTime() - 30 * MINUTE) }],
+        },
+      ],
+      collected: ['u'],
+    },
+    {
+      name: 'collects an adopted cluster by the ordinary rules of a ready one',
+      deployments: [dep('a', 'adopted', 10 * HOUR), dep('r', 'ready', 4 * HOUR)],
+      collected: ['a'],
+    },
+    {
+      name: 'never collects a teardown-failed one (left to an operator)',
+      deployments: [dep('t', 'teardown-failed', 30 * HOUR), dep('r', 'ready', 4 * HOUR)],
+      collected: [],
+    },
+    {
+      name: 'collects again, once nextTeardownAt passed, one whose teardown left its cluster behind',
+      deployments: [
+        { ...dep('due', 'failed', 30 * HOUR), teardownAttempts: 1, nextTeardownAt: NOW },
+        {
+          ...dep('later', 'failed', 30 * HOUR),
+          teardownAttempts: 1,
+          nextTeardownAt: new Date(NOW.getTime() + 1),
+        },
+      ],
+      collected: ['due'],
     },
     {
       name: 'collects a lost one like a failed one',
@@ -103,14 +153,15 @@ describe('gc: planCollection', () => {
       collected: ['l'],
     },
     {
-      name: 'keeps failed ones while nothing newer is ready',
+      // Issue 7: they may hold clusters and quota; nothing newer needs to be ready.
+      name: 'collects failed ones after failedRetentionHours even while nothing newer is ready',
       deployments: [dep('f1', 'failed', 30 * HOUR), dep('f2', 'failed', 20 * HOUR)],
-      collected: [],
+      collected: ['f1', 'f2'],
     },
     {
-      name: 'keeps a failed one newer than the newest ready one',
+      name: 'collects a failed one newer than the newest ready one after failedRetentionHours',
       deployments: [dep('r', 'ready', 30 * HOUR), dep('f', 'failed', 20 * HOUR)],
-      collected: [],
+      collected: ['f'],
     },
     {
       name: 'never collects launching, deploying, deleting or deleted ones',
@@ -228,8 +279,7 @@ describe('gc: planCollection', () => {
         instance: 'kf-master-1129-ccc',
         version: 'master',
         commit: 'kf-master-1129-ccc-sha',
-        reason:
-          'failed (deploy Job j failed: BackoffLimitExceeded); superseded by kf-master-1129-bbb (ready); 4h 30m old',
+        reason: 'failed (deploy Job j failed: BackoffLimitExceeded); 4h 30m since it stopped serving',
       },
     ]);
   });

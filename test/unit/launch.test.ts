@@ -185,13 +185,22 @@ describe('decideLaunch', () => {
       expected: { kind: 'defer', reason: 'at-capacity', active: 10 },
     },
     {
-      name: 'failed, lost, deleting and deleted deployments do not count against capacity',
+      // Issue 7: everything that may hold cloud resources counts until it is verified gone.
+      name: 'failed, lost and deleting deployments count against capacity; deleted ones do not',
+      deployments: [
+        ...others(7),
+        ...others(1, 'failed').map((d) => ({ ...d, instance: 'f', version: 'vf' })),
+        ...others(1, 'lost').map((d) => ({ ...d, instance: 'l', version: 'vl' })),
+        ...others(1, 'deleting').map((d) => ({ ...d, instance: 'g', version: 'vg' })),
+        ...others(3, 'deleted').map((d, i) => ({ ...d, instance: `d${i}`, version: `vd${i}` })),
+      ],
+      expected: { kind: 'defer', reason: 'at-capacity', active: 10 },
+    },
+    {
+      name: 'a lost deployment whose cluster the inventory saw gone does not count',
       deployments: [
         ...others(9),
-        ...others(3, 'failed'),
-        ...others(3, 'lost'),
-        ...others(3, 'deleting'),
-        ...others(3, 'deleted'),
+        ...others(3, 'lost').map((d) => ({ ...d, cluster: { listed: false, checkedAt: NOW } })),
       ],
       expected: { kind: 'launch' },
     },

@@ -79,6 +79,17 @@ const deploy = (
   commit = HEAD,
 ): VersionDecision => ({ kind: 'deploy', version: 'master', commit, reason, notBefore, requestId });
 
+const retry = (notBefore: Date, requestId: string, attempt: number): VersionDecision => ({
+  kind: 'deploy',
+  version: 'master',
+  commit: HEAD,
+  reason: 'retry',
+  notBefore,
+  requestId,
+  attempt,
+  maxAttempts: 3,
+});
+
 describe('plan: planDeploys', () => {
   const cases: Array<{ name: string; input: Partial<PlanInput>; expected: VersionDecision }> = [
     // --- a) paused
@@ -205,20 +216,79 @@ describe('plan: planDeploys', () => {
       },
       expected: deploy('new-commit', NOW, 'deploy-master-aaaaaaaaaaaa-c202611291300'),
     },
+    // Issue 7: a failed launch of the head commit is retried after a doubling backoff, a bounded number of times.
     {
-      name: 'newest launch of the head commit failed -> wait up-to-date (no retry loop)',
+      name: 'newest launch of the head commit failed 1 h ago -> retry now (attempt 2 of 3)',
       input: { deployments: [dep('r', 'ready', 5 * HOUR, { commit: OLD }), dep('f', 'failed', HOUR)] },
-      expected: { kind: 'wait', version: 'master', reason: 'up-to-date', commit: HEAD },
+      expected: retry(NOW, 'deploy-master-aaaaaaaaaaaa-r202611291300', 2),
     },
     {
-      name: 'newest launch of the head commit lost -> wait up-to-date',
-      input: { deployments: [dep('l', 'lost', 2 * HOUR)] },
-      expected: { kind: 'wait', version: 'master', reason: 'up-to-date', commit: HEAD },
+      name: 'newest launch of the head commit failed 10 min ago -> retry when the 20 min backoff passed',
+      input: { deployments: [dep('f', 'failed', 10 * MINUTE)] },
+      expected: retry(ago(-10 * MINUTE), 'deploy-master-aaaaaaaaaaaa-r202611291350', 2),
     },
     {
-      name: 'newest launch of the head commit failed 12 h ago -> periodic retry',
-      input: { deployments: [dep('f', 'failed', 12 * HOUR)] },
+      name: 'the backoff doubles: after the second failure 40 min, never sooner than the rate limit',
+      input: {
+        deployments: [
+          dep('f1', 'failed', 3 * HOUR, { finishedAt: ago(3 * HOUR) }),
+          dep('f2', 'failed', 30 * MINUTE, { finishedAt: ago(25 * MINUTE) }),
+        ],
+      },
+      expected: retry(ago(-15 * MINUTE), 'deploy-master-aaaaaaaaaaaa-r202611291330', 3),
+    },
+    {
+      name: 'the head commit failed 3 times in a row -> wait failed (no retry loop)',
+      input: {
+        deployments: [
+          dep('f1', 'failed', 5 * HOUR),
+          dep('f2', 'lost', 4 * HOUR),
+          dep('f3', 'failed', 3 * HOUR),
+        ],
+      },
+      expected: { kind: 'wait', version: 'master', reason: 'failed', commit: HEAD, attempts: 3 },
+    },
+    {
+      name: 'a success in between starts the count again',
+      input: {
+        deployments: [
+          dep('f1', 'failed', 5 * HOUR),
+          dep('r', 'ready', 4 * HOUR),
+          dep('f2', 'failed', 3 * HOUR),
+        ],
+      },
+      expected: retry(NOW, 'deploy-master-aaaaaaaaaaaa-r202611291100', 2),
+    },
+    {
+      name: 'after the last attempt, the periodic rule still redeploys',
+      input: {
+        deployments: [
+          dep('f1', 'failed', 14 * HOUR),
+          dep('f2', 'failed', 13 * HOUR),
+          dep('f3', 'failed', 12 * HOUR),
+        ],
+      },
       expected: deploy('periodic', NOW, 'deploy-master-aaaaaaaaaaaa-p202611290200'),
+    },
+    {
+      name: 'newest launch of the head commit lost -> retry',
+      input: { deployments: [dep('l', 'lost', 2 * HOUR)] },
+      expected: retry(NOW, 'deploy-master-aaaaaaaaaaaa-r202611291200', 2),
+    },
+    {
+      name: 'newest launch of the head commit unhealthy -> retry',
+      input: { deployments: [dep('u', 'unhealthy', 2 * HOUR, { readyAt: ago(2 * HOUR) })] },
+      expected: retry(NOW, 'deploy-master-aaaaaaaaaaaa-r202611291200', 2),
+    },
+    {
+      name: 'head commit verifying -> wait in-progress',
+      input: { deployments: [dep('v', 'verifying', 10 * MINUTE)] },
+      expected: { kind: 'wait', version: 'master', reason: 'in-progress', commit: HEAD },
+    },
+    {
+      name: 'newest launch of the head commit failed 12 h ago -> retry (attempts remain)',
+      input: { deployments: [dep('f', 'failed', 12 * HOUR)] },
+      expected: retry(NOW, 'deploy-master-aaaaaaaaaaaa-r202611290200', 2),
     },
     {
       name: 'head deployed and ready 11h59m ago -> wait up-to-date',
@@ -290,13 +360,27 @@ describe('plan: planDeploys', () => {
       expected: { kind: 'wait', version: 'master', reason: 'at-capacity', active: 10, commit: HEAD },
     },
     {
-      name: 'failed, lost, deleting and deleted do not count against capacity',
+      // Issue 7: everything that may hold cloud resources counts until it is verified gone.
+      name: 'failed, lost, unhealthy, adopted, deleting and teardown-failed count against capacity',
+      input: {
+        deployments: [
+          ...busy(4),
+          dep('f', 'failed', HOUR, { version: 'x1' }),
+          dep('l', 'lost', HOUR, { version: 'x2' }),
+          dep('u', 'unhealthy', HOUR, { version: 'x3' }),
+          dep('a', 'adopted', HOUR, { version: 'x4' }),
+          dep('g', 'deleting', HOUR, { version: 'x5' }),
+          dep('t', 'teardown-failed', HOUR, { version: 'x6' }),
+        ],
+      },
+      expected: { kind: 'wait', version: 'master', reason: 'at-capacity', active: 10, commit: HEAD },
+    },
+    {
+      name: 'deleted ones, and lost ones whose cluster the inventory saw gone, do not count',
       input: {
         deployments: [
           ...busy(9),
-          dep('f', 'failed', HOUR, { version: 'x1' }),
-          dep('l', 'lost', HOUR, { version: 'x2' }),
-          dep('g', 'deleting', HOUR, { version: 'x3' }),
+          dep('l', 'lost', HOUR, { version: 'x2', cluster: { listed: false, checkedAt: NOW } }),
           dep('d', 'deleted', HOUR, { version: 'x4' }),
         ],
       },
@@ -329,7 +413,8 @@ describe('plan: planDeploys', () => {
       expected: deploy('new-commit', NOW, 'deploy-master-aaaaaaaaaaaa-c'),
     },
     {
-      name: 'capacity freed by GC in the same pass counts',
+      // Issue 7: a collected instance still holds its cluster until the teardown removed it.
+      name: 'an instance GC collects in this pass still counts until it is gone',
       input: {
         versions: [version('master'), version('v1')],
         deployments: [
@@ -338,7 +423,7 @@ describe('plan: planDeploys', () => {
           dep('v1-new', 'ready', 4 * HOUR, { version: 'v1', commit: HEAD }),
         ],
       },
-      expected: deploy('new-commit', NOW, 'deploy-master-aaaaaaaaaaaa-c'),
+      expected: { kind: 'wait', version: 'master', reason: 'at-capacity', active: 10, commit: HEAD },
     },
   ];
   for (const c of cases) {

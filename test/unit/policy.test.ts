@@ -1,15 +1,21 @@
 import assert from 'node:assert/strict';
 import {
+  consecutiveFailures,
   countActive,
+  deployDeadlineSeconds,
   hasCapacity,
   isActive,
+  isFailedLaunch,
   isOlderThan,
   isRateLimited,
   newestLaunch,
+  nextTeardownAt,
   periodicRedeployAt,
   rateLimitOpensAt,
+  retryAt,
   sameCommitJobWaitUntil,
 } from '../../functions/core/policy.js';
+import { afterFailedTeardown } from '../../functions/core/teardown-outcome.js';
 import type { DeploymentStatus } from '../../functions/core/types.js';
 
 const NOW = new Date('2026-11-29T14:00:00Z');
@@ -59,13 +65,18 @@ describe('policy', () => {
   });
 
   describe('capacity', () => {
+    // Issue 7: everything that may hold cloud resources counts until it is verified gone.
     const statuses: Array<[DeploymentStatus, boolean]> = [
       ['launching', true],
       ['deploying', true],
+      ['verifying', true],
       ['ready', true],
-      ['failed', false],
-      ['lost', false],
-      ['deleting', false],
+      ['unhealthy', true],
+      ['failed', true],
+      ['lost', true],
+      ['adopted', true],
+      ['deleting', true],
+      ['teardown-failed', true],
       ['deleted', false],
     ];
     for (const [status, expected] of statuses) {
@@ -73,7 +84,12 @@ describe('policy', () => {
         assert.equal(isActive({ status }), expected));
     }
     it('counts the active ones', () => {
-      assert.equal(countActive(statuses.map(([status]) => ({ status }))), 3);
+      assert.equal(countActive(statuses.map(([status]) => ({ status }))), 10);
+    });
+    it('a lost instance whose cluster the inventory saw gone does not count; one still listed does', () => {
+      const checkedAt = new Date(0);
+      assert.equal(isActive({ status: 'lost', cluster: { listed: false, checkedAt } }), false);
+      assert.equal(isActive({ status: 'lost', cluster: { listed: true, checkedAt } }), true);
     });
     const room: Array<[number, number, boolean]> = [
       [9, 10, true],
@@ -103,5 +119,117 @@ describe('policy', () => {
     for (const [name, offset, expected] of ages) {
       it(name, () => assert.equal(isOlderThan(at(offset), 3, NOW), expected));
     }
+  });
+});
+
+describe('policy: retries and teardowns', () => {
+  const at = (offsetMs: number) => new Date(NOW.getTime() + offsetMs);
+  const launch = (
+    instance: string,
+    commit: string,
+    status: DeploymentStatus,
+    ageHours: number,
+    fields: object = {},
+  ) => ({
+    instance,
+    commit,
+    status,
+    createdAt: at(-ageHours * HOUR),
+    readyAt: status === 'ready' ? at(-ageHours * HOUR) : null,
+    error: null,
+    ...fields,
+  });
+
+  describe('isFailedLaunch', () => {
+    const cases: Array<[string, Parameters<typeof isFailedLaunch>[0], boolean]> = [
+      ['failed', { status: 'failed', readyAt: null, error: 'x' }, true],
+      ['lost', { status: 'lost', readyAt: NOW, error: null }, true],
+      ['unhealthy', { status: 'unhealthy', readyAt: NOW, error: 'probe' }, true],
+      ['teardown-failed', { status: 'teardown-failed', readyAt: null, error: 'x' }, true],
+      ['ready', { status: 'ready', readyAt: NOW, error: null }, false],
+      ['verifying', { status: 'verifying', readyAt: null, error: null }, false],
+      ['deleted after serving', { status: 'deleted', readyAt: NOW, error: null }, false],
+      ['deleted without ever serving', { status: 'deleted', readyAt: null, error: null }, true],
+      ['deleting after an error', { status: 'deleting', readyAt: NOW, error: 'probe failed' }, true],
+    ];
+    for (const [name, d, expected] of cases) {
+      it(`${name}: ${expected}`, () => assert.equal(isFailedLaunch(d), expected));
+    }
+  });
+
+  describe('consecutiveFailures', () => {
+    const cases: Array<[string, ReturnType<typeof launch>[], number]> = [
+      ['none', [], 0],
+      ['a success last', [launch('a', 'h', 'failed', 3), launch('b', 'h', 'ready', 1)], 0],
+      [
+        'two failures in a row',
+        [launch('a', 'h', 'ready', 5), launch('b', 'h', 'failed', 3), launch('c', 'h', 'lost', 1)],
+        2,
+      ],
+      [
+        'another commit stops the count',
+        [launch('a', 'h', 'failed', 5), launch('b', 'old', 'failed', 3), launch('c', 'h', 'failed', 1)],
+        1,
+      ],
+    ];
+    for (const [name, deployments, expected] of cases) {
+      it(`${name}: ${expected}`, () => assert.equal(consecutiveFailures(deployments, 'h'), expected));
+    }
+  });
+
+  describe('backoffs', () => {
+    const policy = { retryBackoffMinutes: 20 };
+    const cases: Array<[number, number]> = [
+      [1, 20],
+      [2, 40],
+      [3, 80],
+    ];
+    for (const [attempts, minutes] of cases) {
+      it(`after failure ${attempts}: ${minutes} min`, () => {
+        assert.deepEqual(retryAt(NOW, attempts, policy), at(minutes * MINUTE));
+        assert.deepEqual(nextTeardownAt(NOW, attempts, policy), at(minutes * MINUTE));
+      });
+    }
+  });
+
+  it('a deploy Job may run deployTimeoutMinutes', () => {
+    assert.equal(deployDeadlineSeconds({ deployTimeoutMinutes: 120 }), 7200);
+  });
+});
+
+describe('afterFailedTeardown', () => {
+  const policy = { maxTeardownAttempts: 3, retryBackoffMinutes: 20 };
+  it('before the last attempt: failed, collected again after the backoff', () => {
+    assert.deepEqual(afterFailedTeardown({ teardownAttempts: 2 }, 'quota', policy, NOW), {
+      launchLeaseExpiresAt: null,
+      updatedAt: NOW,
+      status: 'failed',
+      nextTeardownAt: new Date(NOW.getTime() + 40 * MINUTE),
+      error: 'teardown attempt 2 of 3 failed: quota',
+    });
+  });
+  it('after the last attempt: teardown-failed, no further attempt', () => {
+    const patch = afterFailedTeardown({ teardownAttempts: 3 }, 'quota', policy, NOW);
+    assert.equal(patch.status, 'teardown-failed');
+    assert.equal(patch.nextTeardownAt, null);
+  });
+  it('a record from before attempts were counted counts as its first', () => {
+    assert.equal(
+      afterFailedTeardown({}, 'quota', policy, NOW).error,
+      'teardown attempt 1 of 3 failed: quota',
+    );
+  });
+});
+
+describe('policy: adopted clusters are not launches', () => {
+  it('neither the newest launch nor the rate limit counts an adopted cluster', () => {
+    const adopted = { instance: 'kf-z', createdAt: NOW, origin: 'adopted' as const };
+    const launched = {
+      instance: 'kf-a',
+      createdAt: new Date(NOW.getTime() - HOUR),
+      origin: 'launch' as const,
+    };
+    assert.equal(newestLaunch([launched, adopted])?.instance, 'kf-a');
+    assert.equal(rateLimitOpensAt([adopted], { minMinutesBetweenDeployments: 20 }), null);
   });
 });

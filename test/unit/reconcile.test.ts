@@ -3,7 +3,7 @@ import { LAUNCH_LEASE_SECONDS } from '../../functions/core/launch.js';
 import type { JobSummary } from '../../functions/core/ports.js';
 import { newestJobOf, reconcileDeployment } from '../../functions/core/reconcile.js';
 import type { Deployment, DeploymentStatus } from '../../functions/core/types.js';
-import { makeDeployment } from '../support/fixtures.js';
+import { makeDeployment, TEST_POLICY } from '../support/fixtures.js';
 
 const NOW = new Date('2026-11-29T14:00:00Z');
 const MINUTE = 60_000;
@@ -160,14 +160,31 @@ describe('reconcileDeployment', () => {
       expected: { status: 'deleted', deletedAt: NOW, updatedAt: NOW, teardownJobName: 'td-x' },
     },
     {
-      name: 'deleting + teardown failed -> failed, so GC collects it again',
-      d: dep('x', 'deleting', { teardownJobName: 'td-x' }),
+      // Issue 7: a failed teardown is a counted attempt, tried again after a backoff.
+      name: 'deleting + teardown failed -> failed, collected again after the backoff (attempt 1 of 3)',
+      d: dep('x', 'deleting', { teardownJobName: 'td-x', teardownAttempts: 1 }),
       teardownJob: job('td-x', 'failed', 'quota exceeded'),
       expected: {
         status: 'failed',
+        launchLeaseExpiresAt: null,
         updatedAt: NOW,
+        nextTeardownAt: new Date(NOW.getTime() + 20 * MINUTE),
         teardownJobName: 'td-x',
-        error: 'teardown failed: quota exceeded (Job td-x)',
+        error: 'teardown attempt 1 of 3 failed: the teardown Job td-x failed: quota exceeded',
+      },
+    },
+    {
+      name: 'deleting + the last teardown attempt failed -> teardown-failed, never silently deleted',
+      d: dep('x', 'deleting', { teardownJobName: 'td-x', teardownAttempts: 3 }),
+      teardownJob: job('td-x', 'failed', 'quota exceeded'),
+      expected: {
+        status: 'teardown-failed',
+        launchLeaseExpiresAt: null,
+        updatedAt: NOW,
+        nextTeardownAt: null,
+        teardownJobName: 'td-x',
+        error:
+          'teardown failed 3 times, last: the teardown Job td-x failed: quota exceeded; the instance may still hold cloud resources: tear it down by hand',
       },
     },
     {
@@ -202,7 +219,11 @@ describe('reconcileDeployment', () => {
   ];
   for (const c of cases) {
     it(c.name, () => {
-      assert.deepEqual(reconcileDeployment(c.d, c.deployJob ?? null, c.teardownJob ?? null, NOW), c.expected);
+      const options = { readiness: false, inventory: false, policy: TEST_POLICY };
+      assert.deepEqual(
+        reconcileDeployment(c.d, c.deployJob ?? null, c.teardownJob ?? null, NOW, options),
+        c.expected,
+      );
     });
   }
 });

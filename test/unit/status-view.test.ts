@@ -253,7 +253,8 @@ describe('status view', () => {
 
     it('shows the project, the zone and the number of active deployments', () => {
       assert.match(page, /Project <code>kf-ci<\/code>, zone <code>us-east1-d<\/code>/);
-      assert.match(page, /3 active deployments/);
+      // Issue 7: the failed one counts too (it may still hold its cluster); the deleted one does not.
+      assert.match(page, /4 active deployments/);
     });
 
     it('has one section per version in config order, then the deployments of unknown versions', () => {

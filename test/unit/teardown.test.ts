@@ -97,7 +97,15 @@ describe('claimTeardown', () => {
 
   for (const status of ['ready', 'failed', 'lost'] as const) {
     it(`${status}: moves to deleting from now, under a fresh lease`, () => {
-      const patch = { status: 'deleting', deletingAt: NOW, launchLeaseExpiresAt: LEASE, updatedAt: NOW };
+      const patch = {
+        status: 'deleting',
+        deletingAt: NOW,
+        launchLeaseExpiresAt: LEASE,
+        updatedAt: NOW,
+        teardownAttempts: 1,
+        nextTeardownAt: null,
+        teardownFinishedAt: null,
+      };
       const claim = claimTeardown({ request: request(), deployment: deployment(status) }, NOW);
       assert.deepEqual(claim.writes, { deployment: { instance: 'kf-master-1128-old', patch } });
       assert.equal(claim.step.kind, 'teardown');

@@ -6,10 +6,12 @@ import { type DocumentData, type DocumentSnapshot, FieldValue, Timestamp } from 
 import type { DeliveryClaim } from '../../core/intake.js';
 import type {
   BranchHead,
+  ClusterRecord,
   Deployment,
   DeploymentStatus,
   DeploymentTransition,
   DeployRequest,
+  ProbeRecord,
   VersionDecision,
   VersionState,
   VersionSwitches,
@@ -58,7 +60,40 @@ export function deploymentFromDoc(snapshot: DocumentSnapshot): Deployment | null
     launchLeaseExpiresAt: toDate(data.launchLeaseExpiresAt),
     error: stringOrNull(data.error),
     ...(Array.isArray(data.transitions) ? { transitions: transitionsFromDoc(data.transitions) } : {}),
+    ...trustFieldsFromDoc(data),
   };
+}
+
+/** The fields of readiness, the inventory, retries and teardowns: only those the document has. */
+function trustFieldsFromDoc(data: DocumentData): Partial<Deployment> {
+  const fields: Partial<Deployment> = {};
+  if (typeof data.attempt === 'number') fields.attempt = data.attempt;
+  if (data.origin === 'adopted' || data.origin === 'launch') fields.origin = data.origin;
+  if (data.verifyingAt !== undefined) fields.verifyingAt = toDate(data.verifyingAt);
+  if (data.probe !== undefined) fields.probe = probeFromDoc(data.probe);
+  if (data.cluster !== undefined) fields.cluster = clusterFromDoc(data.cluster);
+  if (typeof data.teardownAttempts === 'number') fields.teardownAttempts = data.teardownAttempts;
+  if (data.nextTeardownAt !== undefined) fields.nextTeardownAt = toDate(data.nextTeardownAt);
+  if (data.teardownFinishedAt !== undefined) fields.teardownFinishedAt = toDate(data.teardownFinishedAt);
+  return fields;
+}
+
+function probeFromDoc(value: unknown): ProbeRecord | null {
+  if (!value || typeof value !== 'object') return null;
+  const probe = value as DocumentData;
+  return {
+    at: requiredDate(probe.at),
+    status: typeof probe.status === 'number' ? probe.status : null,
+    ok: probe.ok === true,
+    error: stringOrNull(probe.error),
+    consecutiveFailures: typeof probe.consecutiveFailures === 'number' ? probe.consecutiveFailures : 0,
+  };
+}
+
+function clusterFromDoc(value: unknown): ClusterRecord | null {
+  if (!value || typeof value !== 'object') return null;
+  const cluster = value as DocumentData;
+  return { listed: cluster.listed === true, checkedAt: requiredDate(cluster.checkedAt) };
 }
 
 function transitionsFromDoc(items: unknown[]): DeploymentTransition[] {
@@ -89,6 +124,7 @@ export function requestFromDoc(snapshot: DocumentSnapshot): DeployRequest | null
     error: stringOrNull(data.error),
     // Absent until the first enqueue.
     ...(data.enqueuedAt === undefined ? {} : { enqueuedAt: toDate(data.enqueuedAt) }),
+    ...(typeof data.attempt === 'number' ? { attempt: data.attempt } : {}),
   };
 }
 
@@ -167,6 +203,9 @@ export function decisionDoc(decision: VersionDecision, text: string): DocumentDa
       commit: decision.commit,
       notBefore: decision.notBefore,
       requestId: decision.requestId ?? null,
+      ...(decision.attempt === undefined
+        ? {}
+        : { attempt: decision.attempt, maxAttempts: decision.maxAttempts ?? null }),
       text,
     };
   }
@@ -176,6 +215,7 @@ export function decisionDoc(decision: VersionDecision, text: string): DocumentDa
     commit: decision.commit ?? null,
     until: decision.until ?? null,
     active: decision.active ?? null,
+    ...(decision.attempts === undefined ? {} : { attempts: decision.attempts }),
     text,
   };
 }
@@ -191,6 +231,17 @@ export function isSameDecisionDoc(stored: DocumentData, next: DocumentData): boo
   return [...keys].every((key) => comparable(stored[key]) === comparable(next[key]));
 }
 
+/** The fields of `data` among `names` whose value is of `type`, as they are. */
+function present(
+  data: DocumentData,
+  type: 'string' | 'number',
+  names: readonly string[],
+): Record<string, unknown> {
+  return Object.fromEntries(
+    names.filter((name) => typeof data[name] === type).map((name) => [name, data[name]]),
+  );
+}
+
 /** Reads versions/{version}.decision; null for anything else. */
 export function decisionFromDoc(version: string, data: DocumentData): VersionDecision | null {
   if (data.kind === 'deploy') {
@@ -200,7 +251,8 @@ export function decisionFromDoc(version: string, data: DocumentData): VersionDec
       commit: String(data.commit),
       reason: data.reason,
       notBefore: requiredDate(data.notBefore),
-      ...(typeof data.requestId === 'string' ? { requestId: data.requestId } : {}),
+      ...present(data, 'string', ['requestId']),
+      ...present(data, 'number', ['attempt', 'maxAttempts']),
     };
   }
   if (data.kind === 'wait') {
@@ -210,8 +262,8 @@ export function decisionFromDoc(version: string, data: DocumentData): VersionDec
       version,
       reason: data.reason,
       ...(until ? { until } : {}),
-      ...(typeof data.commit === 'string' ? { commit: data.commit } : {}),
-      ...(typeof data.active === 'number' ? { active: data.active } : {}),
+      ...present(data, 'string', ['commit']),
+      ...present(data, 'number', ['active', 'attempts']),
     };
   }
   return null;

@@ -9,9 +9,11 @@ import { runTick } from '../../../functions/use-cases/tick.js';
 import { makeDeployment } from '../../support/fixtures.js';
 import {
   MemoryCommitSource,
+  MemoryDeploymentStore,
   MemoryIntakeStore,
+  MemoryInventory,
   MemoryPollStore,
-  MemoryRefreshStore,
+  MemoryProbe,
 } from '../../support/memory-stores.js';
 import { memoryWorld, REPO } from '../../support/use-case-fixtures.js';
 
@@ -51,11 +53,16 @@ describe('tick use cases (in-memory ports)', () => {
     logger: silentLogger,
   });
   const refreshDeps = () => ({
-    namespace: 'auto-deploy',
-    store: new MemoryRefreshStore(world.state),
+    config: world.config,
+    store: new MemoryDeploymentStore(world.state),
     jobs: world.jobs,
     clock: world.clock.read,
     logger: silentLogger,
+  });
+  const stepDeps = () => ({
+    inventory: { ...refreshDeps(), inventory: new MemoryInventory() },
+    verify: { ...refreshDeps(), probe: new MemoryProbe(), urlTemplate: null },
+    cleanJobs: refreshDeps(),
   });
 
   describe('pollBranches', () => {
@@ -143,6 +150,7 @@ describe('tick use cases (in-memory ports)', () => {
       const report = await runTick({
         poll: pollDeps(null),
         refresh: refreshDeps(),
+        ...stepDeps(),
         plan: world.plan,
         intake,
         logger: silentLogger,
