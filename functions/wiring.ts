@@ -9,6 +9,7 @@ import { createContainerClient } from './adapters/container-client.js';
 import { deferredJobLauncher } from './adapters/deferred-job-launcher.js';
 import { createFirestore } from './adapters/firestore/client.js';
 import { FirestoreIntakeStore } from './adapters/firestore/intake-store.js';
+import { FirestoreLeaseStore } from './adapters/firestore/lease-store.js';
 import { FirestorePlanStore } from './adapters/firestore/plan-store.js';
 import { FirestorePollStore } from './adapters/firestore/poll-store.js';
 import { FirestoreRefreshStore } from './adapters/firestore/refresh-store.js';
@@ -100,6 +101,7 @@ export function wireAdapters(config: AppConfig, overrides: AppOverrides, logger:
     return new GitHubRestCommitSource({ apiUrl: config.github.apiUrl, token: config.github.token });
   });
   const templates = once(() => overrides.templates ?? loadJobTemplates());
+  const leaseStore = once(() => new FirestoreLeaseStore(firestore));
   const plannerLogger = logger.child({ component: 'planner' });
   const planDeps = once(
     (): PlanAndEnqueueDeps => ({
@@ -127,10 +129,11 @@ export function wireAdapters(config: AppConfig, overrides: AppOverrides, logger:
         clock,
         logger: plannerLogger,
       },
+      leases: { store: leaseStore(), clock, logger: plannerLogger },
       plan: planDeps(),
       intake: intakeStore,
       logger: plannerLogger,
     }),
   );
-  return { firestore, intakeStore, jobs, templates, planDeps, tickDeps };
+  return { firestore, intakeStore, jobs, templates, planDeps, tickDeps, leaseStore };
 }

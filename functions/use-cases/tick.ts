@@ -1,10 +1,15 @@
 /**
- * One scheduler tick: poll, refresh, plan. Each step runs even when an earlier one failed; a step that
+ * One scheduler tick: poll, refresh, close expired leases, plan. Each step runs even when an earlier one failed; a step that
  * threw is reported (`ok: false` with its error) and logged, and the tick answers 500 so Cloud Scheduler
  * records the run as failed. Nothing is lost: the next tick does it again.
  */
 import type { IntakeStore } from '../core/ports.js';
 import { describeError, type Logger } from '../log.js';
+import {
+  type CloseExpiredLeasesDeps,
+  type CloseExpiredLeasesReport,
+  closeExpiredLeases,
+} from './close-expired-leases.js';
 import { type PlanAndEnqueueDeps, type PlanReport, planAndEnqueue } from './plan-and-enqueue.js';
 import { type PollBranchesDeps, type PollReport, pollBranches } from './poll-branches.js';
 import {
@@ -24,12 +29,14 @@ export interface TickReport {
   ok: boolean;
   poll: PollReport | StepFailure;
   refresh: RefreshReport | StepFailure;
+  leases: CloseExpiredLeasesReport | StepFailure;
   plan: PlanReport | StepFailure;
 }
 
 export interface TickDeps {
   poll: PollBranchesDeps;
   refresh: RefreshDeploymentsDeps;
+  leases: CloseExpiredLeasesDeps;
   plan: PlanAndEnqueueDeps;
   /** Keeps versions/{name} in step with the config file, so operators find every version in the console. */
   intake: Pick<IntakeStore, 'syncVersions'>;
@@ -48,9 +55,10 @@ async function step<T>(name: string, logger: Logger, run: () => Promise<T>): Pro
 export async function runTick(deps: TickDeps): Promise<TickReport> {
   const poll = await step('poll', deps.logger, () => pollBranches(deps.poll));
   const refresh = await step('refresh', deps.logger, () => refreshDeployments(deps.refresh));
+  const leases = await step('leases', deps.logger, () => closeExpiredLeases(deps.leases));
   const plan = await step('plan', deps.logger, async () => {
     await deps.intake.syncVersions(deps.plan.config.versions, deps.plan.clock());
     return planAndEnqueue(deps.plan, null);
   });
-  return { ok: poll.ok && refresh.ok && plan.ok, poll, refresh, plan };
+  return { ok: poll.ok && refresh.ok && leases.ok && plan.ok, poll, refresh, leases, plan };
 }

@@ -10,6 +10,7 @@ import { makeDeployment } from '../../support/fixtures.js';
 import {
   MemoryCommitSource,
   MemoryIntakeStore,
+  MemoryLeaseStore,
   MemoryPollStore,
   MemoryRefreshStore,
 } from '../../support/memory-stores.js';
@@ -143,6 +144,7 @@ describe('tick use cases (in-memory ports)', () => {
       const report = await runTick({
         poll: pollDeps(null),
         refresh: refreshDeps(),
+        leases: { store: new MemoryLeaseStore(world.state), clock: world.clock.read, logger: silentLogger },
         plan: world.plan,
         intake,
         logger: silentLogger,
@@ -150,6 +152,7 @@ describe('tick use cases (in-memory ports)', () => {
       assert.equal(report.ok, false);
       assert.deepEqual(report.refresh, { ok: false, error: 'the cluster is unreachable' });
       assert.equal(report.poll.ok, true);
+      assert.equal(report.leases.ok, true);
       assert.equal(report.plan.ok, true);
       // The plan step still ran after the refresh failed.
       assert.equal(world.state.calls.get('syncVersions'), 1);
