@@ -2,6 +2,8 @@
  * The status API's JSON, and the ordering the page and the API share. Pure: `now` is a parameter.
  */
 import { describeDecision } from './describe.js';
+import { type LeaseSummaryJson, leaseSummaryToJson } from './lease-json.js';
+import type { Lease } from './leases.js';
 import { kfctlVersion } from './names.js';
 import type { VersionView } from './ports.js';
 import type { Deployment, VersionDecision } from './types.js';
@@ -44,8 +46,15 @@ type Jsonified<T> = {
   [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K];
 };
 
-/** A deployment in the API: dates as ISO strings, plus the derived kfctl version and commit link. */
-export type DeploymentJson = Jsonified<Deployment> & { kfctlVersion: string; commitUrl: string };
+/**
+ * A deployment in the API: dates as ISO strings, plus the derived kfctl version and commit link, and
+ * the live leases on it (owner, until when).
+ */
+export type DeploymentJson = Jsonified<Deployment> & {
+  kfctlVersion: string;
+  commitUrl: string;
+  leases: LeaseSummaryJson[];
+};
 
 /** A planner decision in the API, with the same fields whatever its kind, and `text` in words. */
 export interface DecisionJson {
@@ -79,7 +88,8 @@ function iso(date: Date | null): string | null {
   return date === null ? null : date.toISOString();
 }
 
-export function deploymentToJson(d: Deployment): DeploymentJson {
+/** `leases`: the live leases (those of other instances are ignored). */
+export function deploymentToJson(d: Deployment, leases: readonly Lease[]): DeploymentJson {
   return {
     instance: d.instance,
     version: d.version,
@@ -106,6 +116,7 @@ export function deploymentToJson(d: Deployment): DeploymentJson {
     error: d.error,
     kfctlVersion: kfctlVersion(d.kfctlUrl),
     commitUrl: githubCommitUrl(d.repo, d.commit),
+    leases: leases.filter((lease) => lease.instance === d.instance).map(leaseSummaryToJson),
   };
 }
 
