@@ -131,6 +131,20 @@ describe('the lease API (Functions Framework + Firestore emulator)', () => {
       assert.equal(response.status, 201);
     });
 
+    it("400 for a body that is not JSON: ours naming (body), or the framework's when it claims to be JSON", async () => {
+      const post = (type: string) =>
+        fetch(`${stack.url}/api/leases`, {
+          method: 'POST',
+          body: '{"version": ',
+          headers: { 'Content-Type': type },
+        });
+      const plain = await post('text/plain');
+      assert.equal(plain.status, 400);
+      assert.equal(((await plain.json()) as { field: string }).field, '(body)');
+      assert.equal((await post('application/json')).status, 400);
+      assert.equal((await db.collection('leases').get()).size, 0);
+    });
+
     it('413 for a body over 16 KiB', async () => {
       const { status, body } = await acquire({ version: 'master', requestId: 'x'.repeat(20_000) });
       assert.equal(status, 413);
