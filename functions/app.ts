@@ -7,6 +7,7 @@
  * that says which.
  */
 
+import { randomBytes } from 'node:crypto';
 import type { Firestore } from '@google-cloud/firestore';
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { FirestoreLaunchStore } from './adapters/firestore/launch-store.js';
@@ -47,7 +48,7 @@ export function buildApp(config: AppConfig, overrides: AppOverrides = {}): App {
   const logger = overrides.logger ?? createLogger();
   // The one place the real clock is read; everything else is handed `clock`.
   const clock: Clock = overrides.clock ?? (() => new Date());
-  const { firestore, intakeStore, jobs, templates, planDeps, tickDeps } = wireAdapters(
+  const { firestore, intakeStore, jobs, templates, planDeps, tickDeps, leaseStore } = wireAdapters(
     config,
     overrides,
     logger,
@@ -100,6 +101,12 @@ export function buildApp(config: AppConfig, overrides: AppOverrides = {}): App {
         logger: logger.child({ function: 'deploymentStatus' }),
         project: deployments.project,
         zone: deployments.zone,
+        leases: {
+          store: leaseStore(),
+          versions: deployments.versions.map((version) => version.name),
+          clock,
+          randomHex: () => randomBytes(8).toString('hex'),
+        },
       }),
   };
   const handlers = new Map<FunctionName, HttpHandler>();

@@ -5,16 +5,20 @@
  * - `GET /`: the HTML page;
  * - `GET /api/deployments`: every deployment, newest first (array);
  * - `GET /api/versions`: every version with the planner's decision (array);
- * - `GET /api/versions/<name>/latest`: the newest ready deployment of a version (404 when none).
+ * - `GET /api/versions/<name>/latest`: the newest ready deployment of a version (404 when none);
+ * - `/api/leases` (GET the live ones, POST acquires), `/api/leases/<id>` (GET, DELETE releases),
+ *   `POST /api/leases/<id>/heartbeat`: the lease API (status/lease-routes.ts).
  * HEAD is answered like GET; a method a route does not serve gets 405 with `Allow`; an unknown path
  * 404. Nothing is cached (`Cache-Control: no-store`). When the store cannot be read: 503, logged.
  */
 import type { Request, Response } from '@google-cloud/functions-framework';
 import type { Clock, StatusReader } from './core/ports.js';
 import { createLogger, type Logger } from './log.js';
+import { LEASE_ROUTES } from './status/lease-routes.js';
 import { READ_ROUTES } from './status/read-routes.js';
 import { sendJson } from './status/respond.js';
-import { allowedMethods, matchRoute, type Route } from './status/route.js';
+import { allowedMethods, matchForMethod, matchPath, matchRoute, type Route } from './status/route.js';
+import type { LeaseActionDeps } from './use-cases/lease-actions.js';
 
 export interface DeploymentStatusDeps {
   reader: StatusReader;
@@ -23,9 +27,22 @@ export interface DeploymentStatusDeps {
   /** The GCP project and zone of the instances, shown on the page. */
   project: string;
   zone: string;
+  /** The lease API's store, versions and id source. */
+  leases: LeaseActionDeps;
 }
 
-const ROUTES: readonly Route[] = [...READ_ROUTES];
+const ROUTES: readonly Route[] = [...READ_ROUTES, ...LEASE_ROUTES];
+
+/** The paths listed in a 404's answer. */
+const PATHS = [
+  '/',
+  '/api/deployments',
+  '/api/versions',
+  '/api/versions/<name>/latest',
+  '/api/leases',
+  '/api/leases/<leaseId>',
+  '/api/leases/<leaseId>/heartbeat',
+];
 
 /** A request path, matched: the route's name and its parameters, or `unknown`. */
 export type StatusRoute = { kind: string } & Record<string, string>;
@@ -42,21 +59,21 @@ export function createDeploymentStatusHandler(
 ): (req: Request, res: Response) => Promise<void> {
   const routeDeps = { ...deps, logger: deps.logger ?? createLogger({ function: 'deploymentStatus' }) };
   return async (req, res) => {
-    const matched = matchRoute(ROUTES, req.path);
-    if (!matched) {
-      return sendJson(res, 404, {
-        error: `no such page: ${req.path}`,
-        routes: ['/', '/api/deployments', '/api/versions', '/api/versions/<name>/latest'],
-      });
+    const matches = matchPath(ROUTES, req.path);
+    if (matches.length === 0) {
+      return sendJson(res, 404, { error: `no such page: ${req.path}`, routes: PATHS });
     }
-    const allowed = allowedMethods(matched.route);
-    if (!allowed.includes(req.method)) {
+    const matched = matchForMethod(matches, req.method);
+    if (!matched) {
+      const allowed = allowedMethods(matches.map((match) => match.route));
       res.set('Allow', allowed.join(', '));
       const readOnly = allowed.every((method) => method === 'GET' || method === 'HEAD');
       return sendJson(res, 405, {
         error: `${req.method} is not allowed${readOnly ? ': the status is read-only (GET)' : ''}`,
       });
     }
-    await matched.route.handle({ req, res, params: matched.params, now: deps.clock(), deps: routeDeps });
+    // No authentication here yet: every caller is anonymous (production's is issue 8's).
+    const ctx = { req, res, params: matched.params, now: deps.clock(), deps: routeDeps, caller: null };
+    await matched.route.handle(ctx);
   };
 }

@@ -1,8 +1,8 @@
 /**
  * `schedulerTick`: Cloud Scheduler calls it every 5 minutes (operators: `gcloud scheduler jobs run`).
- * Runs the tick's three steps (poll, refresh, plan and enqueue) and answers what each did (a TickReport):
- * 200 when every step worked, 500 when one failed (Cloud Scheduler then records the run as failed;
- * the other steps still ran and the next tick tries again).
+ * Runs the tick's steps (poll, refresh, close expired leases, plan and enqueue) and answers what each
+ * did (a TickReport): 200 when every step worked, 500 when one failed (Cloud Scheduler then records the
+ * run as failed; the other steps still ran and the next tick tries again).
  */
 import type { Request, Response } from '@google-cloud/functions-framework';
 import type { Logger } from './log.js';

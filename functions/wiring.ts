@@ -10,6 +10,7 @@ import { deferredJobLauncher } from './adapters/deferred-job-launcher.js';
 import { createFirestore } from './adapters/firestore/client.js';
 import { FirestoreDeploymentStore } from './adapters/firestore/deployment-store.js';
 import { FirestoreIntakeStore } from './adapters/firestore/intake-store.js';
+import { FirestoreLeaseStore } from './adapters/firestore/lease-store.js';
 import { FirestorePlanStore } from './adapters/firestore/plan-store.js';
 import { FirestorePollStore } from './adapters/firestore/poll-store.js';
 import { GitHubRestCommitSource } from './adapters/github-rest.js';
@@ -116,6 +117,7 @@ export function wireAdapters(config: AppConfig, overrides: AppOverrides, logger:
         client: createContainerClient({ emulator: config.containerEmulator, projectId: deployments.project }),
       }),
   );
+  const leaseStore = once(() => new FirestoreLeaseStore(firestore));
   const plannerLogger = logger.child({ component: 'planner' });
   const planDeps = once(
     (): PlanAndEnqueueDeps => ({
@@ -152,11 +154,12 @@ export function wireAdapters(config: AppConfig, overrides: AppOverrides, logger:
         clock,
         logger: plannerLogger,
       },
+      leases: { store: leaseStore(), clock, logger: plannerLogger },
       cleanJobs: { config: deployments, store: deploymentStore, jobs: jobs(), clock, logger: plannerLogger },
       plan: planDeps(),
       intake: intakeStore,
       logger: plannerLogger,
     }),
   );
-  return { firestore, intakeStore, jobs, templates, planDeps, tickDeps };
+  return { firestore, intakeStore, jobs, templates, planDeps, tickDeps, leaseStore };
 }

@@ -5,6 +5,8 @@
  */
 import type { HeadDecision } from './intake.js';
 import type { LaunchClaim, LaunchStep, LaunchView } from './launch.js';
+import type { AcquireClaim, AcquireOutcome, AcquireView } from './lease-acquire.js';
+import type { Lease, LeaseChange } from './leases.js';
 import type { RecordedPollState } from './poll.js';
 import type { TeardownClaim, TeardownStep, TeardownView } from './teardown.js';
 import type {
@@ -133,6 +135,8 @@ export interface StatusReader {
   listVersions(): Promise<VersionView[]>;
   /** Deployments not yet deleted plus recently deleted ones, newest first. */
   listDeployments(): Promise<Deployment[]>;
+  /** The live leases (core/leases.ts `isLeaseLive`), soonest to expire first. */
+  listLeases(): Promise<Lease[]>;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -167,6 +171,8 @@ export interface PipelineSnapshot {
   deployments: Deployment[];
   /** Requests still to be acted on (pending, enqueued, deferred). */
   openRequests: DeployRequest[];
+  /** Leases still marked active (some may be past their time): GC keeps the instances of live ones. */
+  leases: Lease[];
 }
 
 /** A version's decision as stored for the console and the status page. */
@@ -261,8 +267,34 @@ export interface LaunchStore {
     /** Pure in production; may be async so a test can hold a transaction open between its read and its write. */
     decide: (view: LaunchView) => LaunchClaim | Promise<LaunchClaim>,
   ): Promise<LaunchStep>;
-  /** In one transaction: reads the request and its deployment; applies `decide`'s writes. */
-  claimTeardown(requestId: string, decide: (view: TeardownView) => TeardownClaim): Promise<TeardownStep>;
+  /** In one transaction: reads the request, its deployment and the deployment's leases; applies `decide`'s writes. */
+  claimTeardown(
+    requestId: string,
+    /** Pure in production; may be async so a test can hold a transaction open between its read and its write. */
+    decide: (view: TeardownView) => TeardownClaim | Promise<TeardownClaim>,
+  ): Promise<TeardownStep>;
   /** Changes a deployment and (optionally) its request in one write. */
   finishStep(instance: string, patch: Partial<Deployment>, request?: RequestPatch): Promise<void>;
+}
+
+/**
+ * What the lease API and the tick's expiry step need from storage. Each change reads, decides (the pure
+ * function given, core/leases.ts and core/lease-acquire.ts) and writes in one transaction.
+ */
+export interface LeaseStore {
+  /**
+   * In one transaction: reads the lease `leaseId` and the candidates (the deployment of `instance` when
+   * pinned, else every ready deployment), and creates the lease `decide` returns, if any. Because it reads
+   * the instance's deployment, a teardown that moves it to `deleting` and this acquire cannot both win.
+   */
+  acquire(
+    query: { leaseId: string; instance: string | null },
+    /** Pure in production; may be async so a test can hold a transaction open between its read and its write. */
+    decide: (view: AcquireView) => AcquireClaim | Promise<AcquireClaim>,
+  ): Promise<AcquireOutcome>;
+  /** In one transaction: reads the lease, decides, writes `next`. Null when there is no such lease. */
+  changeLease<R>(leaseId: string, decide: (lease: Lease) => LeaseChange<R>): Promise<R | null>;
+  getLease(leaseId: string): Promise<Lease | null>;
+  /** Leases still marked active, live or past their time (the tick closes those). */
+  listActiveLeases(): Promise<Lease[]>;
 }

@@ -91,17 +91,20 @@ export function requestsForPlan(
 
 /**
  * Whether an open request needs (another) task now: pending ones always; deferred ones once their
- * version is neither paused nor at capacity (teardowns always); enqueued ones whose task should long
- * have run (`STALE_ENQUEUED_MINUTES` after it was due or last queued).
+ * version is neither paused nor at capacity; a deferred teardown (its instance was leased when the
+ * worker came: core/teardown.ts) while this pass still collects its instance (`collecting`: once the lease
+ * is over, if the ordinary rules still say so); enqueued ones whose task should long have run
+ * (`STALE_ENQUEUED_MINUTES` after it was due or last queued).
  */
 export function isDueForEnqueue(
   request: DeployRequest,
   decision: VersionDecision | undefined,
   now: Date,
+  collecting: ReadonlySet<string>,
 ): boolean {
   if (request.status === 'pending') return true;
   if (request.status === 'deferred') {
-    if (request.action === 'teardown') return true;
+    if (request.action === 'teardown') return request.instance !== null && collecting.has(request.instance);
     return !(
       decision?.kind === 'wait' &&
       (decision.reason === 'paused' || decision.reason === 'at-capacity')

@@ -2,6 +2,8 @@
  * The status API's JSON, and the ordering the page and the API share. Pure: `now` is a parameter.
  */
 import { describeDecision } from './describe.js';
+import { type LeaseSummaryJson, leaseSummaryToJson } from './lease-json.js';
+import type { Lease } from './leases.js';
 import { kfctlVersion } from './names.js';
 import type { VersionView } from './ports.js';
 import type { Deployment, VersionDecision } from './types.js';
@@ -72,6 +74,8 @@ export type DeploymentJson = Jsonified<
   clusterListed: boolean | null;
   teardownAttempts: number;
   nextTeardownAt: string | null;
+  /** The live leases on it (owner, until when). */
+  leases: LeaseSummaryJson[];
 };
 
 /** A planner decision in the API, with the same fields whatever its kind, and `text` in words. */
@@ -106,7 +110,8 @@ function iso(date: Date | null): string | null {
   return date === null ? null : date.toISOString();
 }
 
-export function deploymentToJson(d: Deployment): DeploymentJson {
+/** `leases`: the live leases (those of other instances are ignored). */
+export function deploymentToJson(d: Deployment, leases: readonly Lease[]): DeploymentJson {
   return {
     instance: d.instance,
     version: d.version,
@@ -140,6 +145,7 @@ export function deploymentToJson(d: Deployment): DeploymentJson {
     clusterListed: d.cluster ? d.cluster.listed : null,
     teardownAttempts: d.teardownAttempts ?? 0,
     nextTeardownAt: iso(d.nextTeardownAt ?? null),
+    leases: leases.filter((lease) => lease.instance === d.instance).map(leaseSummaryToJson),
   };
 }
 

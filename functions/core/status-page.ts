@@ -4,6 +4,7 @@
  */
 import { describeDecision, formatAge, formatUtcTime, shortSha } from './describe.js';
 import { html, link, SafeHtml } from './html.js';
+import { type Lease, liveLeasesByInstance } from './leases.js';
 import { kfctlVersion } from './names.js';
 import { countActive } from './policy.js';
 import type { VersionView } from './ports.js';
@@ -13,10 +14,15 @@ import type { Deployment, DeploymentStatus } from './types.js';
 export interface StatusPageInput {
   versions: readonly VersionView[];
   deployments: readonly Deployment[];
+  /** The live leases; each instance shows its own (owner, until when). */
+  leases: readonly Lease[];
   now: Date;
   project: string;
   zone: string;
 }
+
+/** The live leases of each instance, read once per page. */
+type LeasesOf = (instance: string) => readonly Lease[];
 
 const STATUS_TONES: Record<DeploymentStatus, string> = {
   launching: 'busy',
@@ -72,6 +78,7 @@ a { color: #0969da; }
 .tone-paused { color: #8250df; background: #fbefff; border-color: #8250df; }
 .error { color: #cf222e; font-size: .85rem; margin-top: .2rem; overflow-wrap: anywhere; }
 .empty { color: var(--muted); font-style: italic; margin: 0; }
+ul.leases { margin: 0; padding-left: 1rem; }
 footer { padding-bottom: 2rem; font-size: .85rem; }
 `;
 
@@ -120,7 +127,16 @@ function headText(view: VersionView, now: Date): SafeHtml {
   return html`${commitLink(view.repo, view.head.sha)}${deleted} <span class="muted">(recorded ${ago(view.head.updatedAt, now)})</span>`;
 }
 
-function deploymentRow(d: Deployment, now: Date): SafeHtml {
+function leaseList(leases: readonly Lease[], now: Date): SafeHtml {
+  if (leases.length === 0) return html``;
+  const items = leases.map(
+    (lease) =>
+      html`<li title="${lease.leaseId}">${lease.owner} <span class="muted">until ${timeTag(lease.expiresAt, formatUtcTime(lease.expiresAt, now))}</span></li>`,
+  );
+  return html`<ul class="leases">${items}</ul>`;
+}
+
+function deploymentRow(d: Deployment, now: Date, leasesOf: LeasesOf): SafeHtml {
   const isGone = d.status === 'deleted';
   const instance = isGone
     ? html`<code>${d.instance}</code>`
@@ -138,21 +154,32 @@ function deploymentRow(d: Deployment, now: Date): SafeHtml {
 <td title="${d.kfctlUrl}">${kfctlVersion(d.kfctlUrl)}</td>
 <td>${job}</td>
 <td>${credentials}</td>
+<td>${leaseList(leasesOf(d.instance), now)}</td>
 </tr>
 `;
 }
 
-function deploymentsTable(deployments: readonly Deployment[], now: Date, caption: string): SafeHtml {
+function deploymentsTable(
+  deployments: readonly Deployment[],
+  now: Date,
+  leasesOf: LeasesOf,
+  caption: string,
+): SafeHtml {
   if (deployments.length === 0) return html`<p class="empty">No deployments.</p>`;
   return html`<table>
 <caption>${caption}</caption>
-<thead><tr><th>Instance</th><th>Status</th><th>Age</th><th>Commit</th><th>kfctl</th><th>Job</th><th>Get credentials</th></tr></thead>
+<thead><tr><th>Instance</th><th>Status</th><th>Age</th><th>Commit</th><th>kfctl</th><th>Job</th><th>Get credentials</th><th>Leased by</th></tr></thead>
 <tbody>
-${deployments.map((d) => deploymentRow(d, now))}</tbody>
+${deployments.map((d) => deploymentRow(d, now, leasesOf))}</tbody>
 </table>`;
 }
 
-function versionSection(view: VersionView, deployments: readonly Deployment[], now: Date): SafeHtml {
+function versionSection(
+  view: VersionView,
+  deployments: readonly Deployment[],
+  now: Date,
+  leasesOf: LeasesOf,
+): SafeHtml {
   const paused = view.paused ? html` <span class="status tone-paused">paused</span>` : '';
   return html`<section id="version-${view.name}">
 <h2>${view.name}${paused}</h2>
@@ -162,7 +189,7 @@ function versionSection(view: VersionView, deployments: readonly Deployment[], n
 <dt>Decision</dt><dd>${decisionText(view, now)}</dd>
 <dt>kfctl</dt><dd title="${view.kfctlUrl}">${kfctlVersion(view.kfctlUrl)}</dd>
 </dl>
-${deploymentsTable(deployments, now, `Deployments of ${view.name}, newest first`)}
+${deploymentsTable(deployments, now, leasesOf, `Deployments of ${view.name}, newest first`)}
 </section>
 `;
 }
@@ -173,11 +200,15 @@ export function renderStatusPage(input: StatusPageInput): string {
   const sorted = deploymentsNewestFirst(input.deployments);
   const known = new Set(input.versions.map((v) => v.name));
   const active = countActive(sorted);
+  const byInstance = liveLeasesByInstance(input.leases, now);
+  const leasesOf: LeasesOf = (instance) => byInstance.get(instance) ?? [];
+  const leaseCount = [...byInstance.values()].reduce((sum, leases) => sum + leases.length, 0);
   const sections = input.versions.map((view) =>
     versionSection(
       view,
       sorted.filter((d) => d.version === view.name),
       now,
+      leasesOf,
     ),
   );
   const orphans = sorted.filter((d) => !known.has(d.version));
@@ -187,7 +218,7 @@ export function renderStatusPage(input: StatusPageInput): string {
       : html`<section id="other-deployments">
 <h2>Other deployments</h2>
 <p class="muted">Of versions no longer in the configuration.</p>
-${deploymentsTable(orphans, now, 'Other deployments, newest first')}
+${deploymentsTable(orphans, now, leasesOf, 'Other deployments, newest first')}
 </section>
 `;
   const noVersions = input.versions.length === 0 ? html`<p class="empty">No versions configured.</p>` : '';
@@ -196,13 +227,13 @@ ${deploymentsTable(orphans, now, 'Other deployments, newest first')}
     html`<header>
 <h1>Kubeflow auto-deploy</h1>
 <p class="meta">Project <code>${input.project}</code>, zone <code>${input.zone}</code>.
-${active} active ${active === 1 ? 'deployment' : 'deployments'}.
+${active} active ${active === 1 ? 'deployment' : 'deployments'}, ${leaseCount} ${leaseCount === 1 ? 'lease' : 'leases'} held.
 Generated ${timeTag(now, formatUtcTime(now, now))}.</p>
 </header>
 <main>
 ${noVersions}${sections}${orphanSection}</main>
 <footer class="muted">
-<p>JSON: <code>api/deployments</code>, <code>api/versions</code>, <code>api/versions/&lt;name&gt;/latest</code> (relative to this page's function URL).</p>
+<p>JSON: <code>api/deployments</code>, <code>api/versions</code>, <code>api/versions/&lt;name&gt;/latest</code>, <code>api/leases</code> (relative to this page's function URL).</p>
 </footer>`,
   );
 }

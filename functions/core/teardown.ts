@@ -4,6 +4,7 @@
  * the transaction read and `now` in, the step and the writes as data out.
  */
 import { type ClaimWrites, isLeaseHeld, launchLeaseExpiry } from './launch.js';
+import { type Lease, liveLeases } from './leases.js';
 import type { Deployment, DeployRequest } from './types.js';
 
 /** What a teardown request's transaction read. */
@@ -11,6 +12,8 @@ export interface TeardownView {
   request: DeployRequest | null;
   /** The request's instance, or null when it has none or its document is gone. */
   deployment: Deployment | null;
+  /** The instance's leases (any status): a live one stops the teardown. */
+  leases: readonly Lease[];
 }
 
 export type TeardownStep =
@@ -26,10 +29,21 @@ export interface TeardownClaim {
   writes: ClaimWrites;
 }
 
+/** Why a lease stops the teardown (the one held longest), or null when none is live. */
+function leaseRefusal(leases: readonly Lease[], now: Date): string | null {
+  const longest = liveLeases(leases, now).at(-1);
+  return longest
+    ? `not torn down yet: leased by ${longest.owner} until ${longest.expiresAt.toISOString()}`
+    : null;
+}
+
 /**
  * - a closed or unknown request: closed;
  * - no deployment: the request fails (`deployment not found`); already deleted: the request is done;
  * - launching or deploying again (a retry of the launch won): the request fails, nothing is torn down;
+ * - held by a live lease (taken after the planner decided): nothing is torn down, the request is
+ *   `deferred` (not failed: its id is the instance's next teardown's); the planner queues it again only
+ *   if it still collects the instance once the lease is over (core/requests.ts `isDueForEnqueue`);
  * - deleting under a live lease: busy. Cloud Tasks may deliver a task twice at once; like a launch, the
  *   step of creating the teardown Job is held under a lease, so a second delivery cannot create a second Job;
  * - otherwise: `deleting` (from now: `deletingAt`; one more `teardownAttempts`) under a fresh lease.
@@ -48,6 +62,8 @@ export function claimTeardown(view: TeardownView, now: Date): TeardownClaim {
     return closed({ status: 'failed', updatedAt: now, error });
   }
   const isStarted = deployment.status === 'deleting';
+  const leased = isStarted ? null : leaseRefusal(view.leases, now);
+  if (leased) return closed({ status: 'deferred', updatedAt: now, error: leased });
   if (isStarted && isLeaseHeld(deployment.launchLeaseExpiresAt, now)) {
     return { step: { kind: 'busy', instance: deployment.instance }, writes: {} };
   }

@@ -27,8 +27,15 @@ async function readOr503<T>(ctx: RouteContext, route: string, read: () => Promis
   }
 }
 
-const bothReads = (ctx: RouteContext) =>
-  Promise.all([ctx.deps.reader.listVersions(), ctx.deps.reader.listDeployments()]);
+const allReads = (ctx: RouteContext) =>
+  Promise.all([
+    ctx.deps.reader.listVersions(),
+    ctx.deps.reader.listDeployments(),
+    ctx.deps.reader.listLeases(),
+  ]);
+
+const deploymentsAndLeases = (ctx: RouteContext) =>
+  Promise.all([ctx.deps.reader.listDeployments(), ctx.deps.reader.listLeases()]);
 
 export const READ_ROUTES: readonly Route[] = [
   {
@@ -36,11 +43,15 @@ export const READ_ROUTES: readonly Route[] = [
     methods: ['GET'],
     pattern: /^$/,
     async handle(ctx) {
-      const read = await readOr503(ctx, 'page', () => bothReads(ctx));
+      const read = await readOr503(ctx, 'page', () => allReads(ctx));
       if (!read) return;
-      const [versions, deployments] = read;
+      const [versions, deployments, leases] = read;
       const { project, zone } = ctx.deps;
-      sendHtml(ctx.res, 200, renderStatusPage({ versions, deployments, now: ctx.now, project, zone }));
+      sendHtml(
+        ctx.res,
+        200,
+        renderStatusPage({ versions, deployments, leases, now: ctx.now, project, zone }),
+      );
     },
   },
   {
@@ -48,8 +59,14 @@ export const READ_ROUTES: readonly Route[] = [
     methods: ['GET'],
     pattern: /^\/api\/deployments$/,
     async handle(ctx) {
-      const deployments = await readOr503(ctx, 'deployments', () => ctx.deps.reader.listDeployments());
-      if (deployments) sendJson(ctx.res, 200, deploymentsNewestFirst(deployments).map(deploymentToJson));
+      const read = await readOr503(ctx, 'deployments', () => deploymentsAndLeases(ctx));
+      if (!read) return;
+      const [deployments, leases] = read;
+      sendJson(
+        ctx.res,
+        200,
+        deploymentsNewestFirst(deployments).map((d) => deploymentToJson(d, leases)),
+      );
     },
   },
   {
@@ -71,9 +88,9 @@ export const READ_ROUTES: readonly Route[] = [
     methods: ['GET'],
     pattern: /^\/api\/versions\/(?<version>[^/]+)\/latest$/,
     async handle(ctx) {
-      const read = await readOr503(ctx, 'latest', () => bothReads(ctx));
+      const read = await readOr503(ctx, 'latest', () => allReads(ctx));
       if (!read) return;
-      const [versions, deployments] = read;
+      const [versions, deployments, leases] = read;
       const version = ctx.params.version as string;
       if (!versions.some((v) => v.name === version)) {
         return sendJson(ctx.res, 404, {
@@ -85,7 +102,7 @@ export const READ_ROUTES: readonly Route[] = [
       if (latest === null) {
         return sendJson(ctx.res, 404, { error: `version '${version}' has no ready deployment yet` });
       }
-      sendJson(ctx.res, 200, deploymentToJson(latest));
+      sendJson(ctx.res, 200, deploymentToJson(latest, leases));
     },
   },
 ];

@@ -1,11 +1,12 @@
 /**
  * The status function's routes: each a method list, a path pattern and a handler, tried in order
- * (read-routes.ts; more files add more). A path that matches no route is 404; a route that does not
- * allow the method is 405 with `Allow`.
+ * (read-routes.ts, lease-routes.ts). Several routes may share a path with different methods; a path that
+ * matches no route is 404; one whose routes do not allow the method is 405 with `Allow`.
  */
 import type { Request, Response } from '@google-cloud/functions-framework';
 import type { Clock, StatusReader } from '../core/ports.js';
 import type { Logger } from '../log.js';
+import type { LeaseActionDeps } from '../use-cases/lease-actions.js';
 
 export interface StatusDeps {
   reader: StatusReader;
@@ -14,6 +15,8 @@ export interface StatusDeps {
   /** The GCP project and zone of the instances, shown on the page. */
   project: string;
   zone: string;
+  /** The lease API's store, versions and id source. */
+  leases: LeaseActionDeps;
 }
 
 /** What a handler gets: the request, the response, its path parameters (decoded), `now` and the deps. */
@@ -23,6 +26,11 @@ export interface RouteContext {
   params: Record<string, string>;
   now: Date;
   deps: StatusDeps;
+  /**
+   * The authenticated caller (e.g. an email), or null when the request carries no authenticated identity
+   * (the local stack). Recorded on what a mutating route creates (a lease's `createdBy`).
+   */
+  caller: string | null;
 }
 
 export interface Route {
@@ -32,15 +40,24 @@ export interface Route {
   methods: readonly string[];
   /** Matched against the path without trailing slashes; named groups are its parameters. */
   pattern: RegExp;
+  /**
+   * True when the route changes state (a lease's acquire, heartbeat, release). Open on the local stack;
+   * production requires an authenticated caller for these.
+   */
+  isMutating?: boolean;
   handle(ctx: RouteContext): Promise<void>;
 }
 
-/** The route a path matches, with its decoded parameters; null for none (or a malformed escape). */
-export function matchRoute(
-  routes: readonly Route[],
-  path: string,
-): { route: Route; params: Record<string, string> } | null {
+/** A route whose pattern matched, with its decoded parameters. */
+export interface RouteMatch {
+  route: Route;
+  params: Record<string, string>;
+}
+
+/** Every route whose pattern matches `path`, in table order; none for a malformed escape. */
+export function matchPath(routes: readonly Route[], path: string): RouteMatch[] {
   const trimmed = path.replace(/\/+$/, '');
+  const matches: RouteMatch[] = [];
   for (const route of routes) {
     const match = route.pattern.exec(trimmed);
     if (!match) continue;
@@ -48,15 +65,27 @@ export function matchRoute(
       const params = Object.fromEntries(
         Object.entries(match.groups ?? {}).map(([key, value]) => [key, decodeURIComponent(value)]),
       );
-      return { route, params };
+      matches.push({ route, params });
     } catch {
-      return null;
+      return [];
     }
   }
-  return null;
+  return matches;
 }
 
-/** The methods a route answers, as an `Allow` header says them. */
-export function allowedMethods(route: Route): string[] {
-  return route.methods.includes('GET') ? [...route.methods, 'HEAD'] : [...route.methods];
+/** The first route a path matches, with its decoded parameters; null for none (or a malformed escape). */
+export function matchRoute(routes: readonly Route[], path: string): RouteMatch | null {
+  return matchPath(routes, path)[0] ?? null;
+}
+
+/** The match that serves `method` (HEAD as GET), or null. */
+export function matchForMethod(matches: readonly RouteMatch[], method: string): RouteMatch | null {
+  const served = method === 'HEAD' ? 'GET' : method;
+  return matches.find((match) => match.route.methods.includes(served)) ?? null;
+}
+
+/** The methods the routes answer together, as an `Allow` header says them. */
+export function allowedMethods(routes: readonly Route[]): string[] {
+  const methods = [...new Set(routes.flatMap((route) => route.methods))];
+  return methods.includes('GET') ? [...methods, 'HEAD'] : methods;
 }

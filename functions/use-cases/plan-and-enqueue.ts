@@ -5,6 +5,7 @@
  * and the status page. A request that cannot be queued stays pending, and the next pass queues it.
  */
 import { describeDecision, shownDecision } from '../core/describe.js';
+import { heldByLeases } from '../core/leases.js';
 import { taskNameFor } from '../core/names.js';
 import { planDeploys } from '../core/plan.js';
 import type { Clock, DeployEvaluator, DeployQueue, PlanStore } from '../core/ports.js';
@@ -39,6 +40,7 @@ async function requestsToEnqueue(
   wanted: DeployRequest[],
   open: DeployRequest[],
   decisions: ReadonlyMap<string, VersionDecision>,
+  collecting: ReadonlySet<string>,
   only: ReadonlySet<string> | null,
   now: Date,
 ): Promise<DeployRequest[]> {
@@ -49,7 +51,9 @@ async function requestsToEnqueue(
   }
   for (const request of open) {
     if (only !== null && !only.has(request.version)) continue;
-    if (isDueForEnqueue(request, decisions.get(request.version), now)) toEnqueue.set(request.id, request);
+    if (isDueForEnqueue(request, decisions.get(request.version), now, collecting)) {
+      toEnqueue.set(request.id, request);
+    }
   }
   return [...toEnqueue.values()];
 }
@@ -106,13 +110,26 @@ export async function planAndEnqueue(
     deployments: snapshot.deployments,
     openRequests: snapshot.openRequests,
     policy: config.policy,
+    // An instance a test holds a live lease on is never collected.
+    isHeld: heldByLeases(snapshot.leases, now),
   });
   const decisions = plan.versions.filter((decision) => only === null || only.has(decision.version));
   const byVersion = new Map(plan.versions.map((decision) => [decision.version, decision]));
   const wanted = requestsForPlan(plan, snapshot.deployments, now, only);
   const enqueued: string[] = [];
   const enqueueFailed: string[] = [];
-  for (const request of await requestsToEnqueue(deps, wanted, snapshot.openRequests, byVersion, only, now)) {
+  // A teardown the worker deferred (a lease came first) is queued again only if this pass still collects it.
+  const collecting = new Set(only === null ? plan.collect.map((c) => c.instance) : []);
+  const toEnqueue = await requestsToEnqueue(
+    deps,
+    wanted,
+    snapshot.openRequests,
+    byVersion,
+    collecting,
+    only,
+    now,
+  );
+  for (const request of toEnqueue) {
     ((await enqueue(deps, request, now)) ? enqueued : enqueueFailed).push(request.id);
   }
   await store.writeDecisions(

@@ -1,11 +1,17 @@
 /**
- * One scheduler tick: poll, refresh, inventory, verify, clean Jobs, plan. Each step runs even when an
- * earlier one failed; a step that threw is reported (`ok: false` with its error) and logged, and the tick
- * answers 500 so Cloud Scheduler records the run as failed. Nothing is lost: the next tick does it again.
+ * One scheduler tick: poll, refresh, inventory, verify, close expired leases, clean Jobs, plan. Each step
+ * runs even when an earlier one failed; a step that threw is reported (`ok: false` with its error) and
+ * logged, and the tick answers 500 so Cloud Scheduler records the run as failed. Nothing is lost: the next
+ * tick does it again.
  */
 import type { IntakeStore } from '../core/ports.js';
 import { describeError, type Logger } from '../log.js';
 import { type CleanJobsDeps, type CleanJobsReport, cleanFinishedJobs } from './clean-jobs.js';
+import {
+  type CloseExpiredLeasesDeps,
+  type CloseExpiredLeasesReport,
+  closeExpiredLeases,
+} from './close-expired-leases.js';
 import { type PlanAndEnqueueDeps, type PlanReport, planAndEnqueue } from './plan-and-enqueue.js';
 import { type PollBranchesDeps, type PollReport, pollBranches } from './poll-branches.js';
 import {
@@ -33,6 +39,7 @@ export interface TickReport {
   refresh: RefreshReport | StepFailure;
   inventory: InventoryReport | StepFailure;
   verify: VerifyReport | StepFailure;
+  leases: CloseExpiredLeasesReport | StepFailure;
   cleanJobs: CleanJobsReport | StepFailure;
   plan: PlanReport | StepFailure;
 }
@@ -42,6 +49,7 @@ export interface TickDeps {
   refresh: RefreshDeploymentsDeps;
   inventory: ReconcileInventoryDeps;
   verify: VerifyInstancesDeps;
+  leases: CloseExpiredLeasesDeps;
   cleanJobs: CleanJobsDeps;
   plan: PlanAndEnqueueDeps;
   /** Keeps versions/{name} in step with the config file, so operators find every version in the console. */
@@ -60,7 +68,8 @@ async function step<T>(name: string, logger: Logger, run: () => Promise<T>): Pro
 
 /**
  * The steps, in order: poll GitHub; follow the Jobs; reconcile with the cloud inventory; probe the
- * instances; delete finished Jobs; plan and enqueue (GC included). Each sees what the earlier ones wrote.
+ * instances; close expired leases; delete finished Jobs; plan and enqueue (GC included). Each sees what
+ * the earlier ones wrote.
  */
 export async function runTick(deps: TickDeps): Promise<TickReport> {
   const { logger } = deps;
@@ -68,11 +77,21 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
   const refresh = await step('refresh', logger, () => refreshDeployments(deps.refresh));
   const inventory = await step('inventory', logger, () => reconcileCloudInventory(deps.inventory));
   const verify = await step('verify', logger, () => verifyInstances(deps.verify));
+  const leases = await step('leases', logger, () => closeExpiredLeases(deps.leases));
   const cleanJobs = await step('cleanJobs', logger, () => cleanFinishedJobs(deps.cleanJobs));
   const plan = await step('plan', logger, async () => {
     await deps.intake.syncVersions(deps.plan.config.versions, deps.plan.clock());
     return planAndEnqueue(deps.plan, null);
   });
-  const steps = [poll, refresh, inventory, verify, cleanJobs, plan];
-  return { ok: steps.every((report) => report.ok), poll, refresh, inventory, verify, cleanJobs, plan };
+  const steps = [poll, refresh, inventory, verify, leases, cleanJobs, plan];
+  return {
+    ok: steps.every((report) => report.ok),
+    poll,
+    refresh,
+    inventory,
+    verify,
+    leases,
+    cleanJobs,
+    plan,
+  };
 }

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { http } from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
+import type { Lease } from '../../functions/core/leases.js';
 import type { StatusReader, VersionView } from '../../functions/core/ports.js';
 import type { Deployment } from '../../functions/core/types.js';
 import { createDeploymentStatusHandler, matchStatusRoute } from '../../functions/deployment-status.js';
@@ -11,9 +12,11 @@ import {
   KFCTL_URL,
   launchedFields,
   makeDeployment,
+  makeLease,
   makeVersionView,
   readyTimes,
 } from '../support/fixtures.js';
+import { MemoryLeaseStore, MemoryState } from '../support/memory-stores.js';
 
 const NOW = new Date('2024-03-10T12:00:00Z');
 const SHA_1 = '1111111111111111111111111111111111111111';
@@ -87,6 +90,12 @@ class InMemoryStatusReader implements StatusReader {
     if (this.failing) throw new Error('firestore unavailable');
     return this.deployments;
   }
+  leases: Lease[] = [];
+  async listLeases(): Promise<Lease[]> {
+    this.calls.push('listLeases');
+    if (this.failing) throw new Error('firestore unavailable');
+    return this.leases;
+  }
 }
 
 let registrations = 0;
@@ -106,6 +115,12 @@ describe('deploymentStatus over HTTP (functions-framework)', () => {
       logger: createLogger({}, (line) => logLines.push(JSON.parse(line))),
       project: 'kf-ci',
       zone: 'us-east1-d',
+      leases: {
+        store: new MemoryLeaseStore(new MemoryState()),
+        versions: ['master', 'v1'],
+        clock: () => NOW,
+        randomHex: () => '0123456789abcdef',
+      },
     });
     // The framework's registry is global: one name per test.
     const name = `deploymentStatusTest${++registrations}`;
@@ -212,9 +227,34 @@ describe('deploymentStatus over HTTP (functions-framework)', () => {
           'gcloud --project=kf-ci container clusters get-credentials --zone=us-east1-d kf-master-0310-aaa',
         );
         assert.equal(list[1]?.error, `kfctl apply failed: ${EVIL}`);
-        assert.deepEqual(reader.calls, ['listDeployments']);
+        assert.deepEqual(aaa?.leases, []);
+        assert.deepEqual(reader.calls, ['listDeployments', 'listLeases']);
       });
     }
+
+    it("lists each deployment's live leases: owner and until when", async () => {
+      reader.leases = [
+        makeLease({
+          leaseId: 'lease-master-0123456789abcdef',
+          instance: 'kf-master-0310-bbb',
+          owner: 'kubeflow/examples#1234',
+          createdAt: minutesAgo(5),
+          expiresAt: minutesAgo(-55),
+        }),
+      ];
+      const { body } = await getJson('/api/deployments');
+      const list = body as Array<{ instance: string; leases: unknown[] }>;
+      assert.deepEqual(list.find((d) => d.instance === 'kf-master-0310-bbb')?.leases, [
+        {
+          leaseId: 'lease-master-0123456789abcdef',
+          owner: 'kubeflow/examples#1234',
+          expiresAt: '2024-03-10T12:55:00.000Z',
+        },
+      ]);
+      assert.deepEqual(list.find((d) => d.instance === 'kf-master-0310-aaa')?.leases, []);
+      const page = await (await fetch(`${base}/`)).text();
+      assert.match(page, /kubeflow\/examples#1234 <span class="muted">until <time[^>]*>12:55 UTC<\/time>/);
+    });
 
     it('orders by launch time whatever order the store returns', async () => {
       const shuffles = [
@@ -366,6 +406,9 @@ describe('matchStatusRoute', () => {
     ['/api/versions/v1-0/latest', { kind: 'latest', version: 'v1-0' }],
     ['/api/versions/a%20b/latest/', { kind: 'latest', version: 'a b' }],
     ['/api/versions/%E0%A4%A/latest', { kind: 'unknown' }],
+    ['/api/leases', { kind: 'leases' }],
+    ['/api/leases/lease-master-1', { kind: 'lease', leaseId: 'lease-master-1' }],
+    ['/api/leases/lease-master-1/heartbeat', { kind: 'heartbeat-lease', leaseId: 'lease-master-1' }],
     ['/deploymentStatus', { kind: 'unknown' }],
   ];
   for (const [path, expected] of cases) {

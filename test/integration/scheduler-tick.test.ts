@@ -11,6 +11,7 @@ import type { CloudTasksClient } from '@google-cloud/tasks';
 import { requestFromDoc } from '../../functions/adapters/firestore/codec.js';
 import { FirestoreDeploymentStore } from '../../functions/adapters/firestore/deployment-store.js';
 import { FirestoreIntakeStore } from '../../functions/adapters/firestore/intake-store.js';
+import { FirestoreLeaseStore } from '../../functions/adapters/firestore/lease-store.js';
 import { FirestorePlanStore } from '../../functions/adapters/firestore/plan-store.js';
 import { FirestorePollStore } from '../../functions/adapters/firestore/poll-store.js';
 import { branchRef, requestRef, versionRef } from '../../functions/adapters/firestore/refs.js';
@@ -174,6 +175,7 @@ describe('schedulerTick and its use cases (Firestore emulator, KubeJobLauncher o
         clock,
         logger: silentLogger,
       },
+      leases: { store: new FirestoreLeaseStore(db), clock, logger: silentLogger },
       plan,
       intake,
       logger: silentLogger,
@@ -693,8 +695,8 @@ describe('schedulerTick and its use cases (Firestore emulator, KubeJobLauncher o
       assert.equal(response.status, 200);
       assert.equal(response.body.ok, true);
       assert.deepEqual(
-        [response.body.poll.ok, response.body.refresh.ok, response.body.plan.ok],
-        [true, true, true],
+        [response.body.poll.ok, response.body.refresh.ok, response.body.leases.ok, response.body.plan.ok],
+        [true, true, true, true],
       );
       assert.deepEqual((response.body.poll as PollReport).recorded, [branchId]);
       assert.equal(ok(response.body.plan).decisions.master, 'deploy:new-commit');

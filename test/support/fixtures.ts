@@ -3,6 +3,7 @@
  * `VersionConfig`, `VersionState` and `VersionView` values with plain defaults, any field replaceable.
  * No clock and no I/O: every time a fixture carries is one its caller gives.
  */
+import type { Lease } from '../../functions/core/leases.js';
 import type { VersionView } from '../../functions/core/ports.js';
 import type {
   Deployment,
@@ -112,6 +113,31 @@ export function launchedFields(
     endpoint: `https://${instance}.endpoints.${target.project}.cloud.goog`,
     credentialsCommand: `gcloud --project=${target.project} container clusters get-credentials --zone=us-east1-d ${instance}`,
   };
+}
+
+/**
+ * An active lease of `instance` (version master at `FIXTURE_SHA`) held by `kubeflow/examples#1`, taken at
+ * `createdAt` for an hour (`expiresAt` unless given), no heartbeat yet, no requestId, nobody authenticated.
+ */
+export function makeLease(fields: Partial<Lease> & Pick<Lease, 'leaseId' | 'instance' | 'createdAt'>): Lease {
+  const defaults: Lease = {
+    leaseId: fields.leaseId,
+    version: 'master',
+    instance: fields.instance,
+    commit: FIXTURE_SHA,
+    endpoint: `https://${fields.instance}.endpoints.kf-ci.cloud.goog`,
+    credentialsCommand: `gcloud container clusters get-credentials ${fields.instance}`,
+    owner: 'kubeflow/examples#1',
+    requestId: null,
+    status: 'active',
+    ttlSeconds: 3600,
+    createdAt: fields.createdAt,
+    expiresAt: new Date(fields.createdAt.getTime() + 3_600_000),
+    heartbeatAt: null,
+    closedAt: null,
+    createdBy: null,
+  };
+  return { ...defaults, ...fields };
 }
 
 /** The status and times of a deployment created at `createdAt` that became ready at `readyAt`. */

@@ -6,6 +6,8 @@
  */
 
 import { advanceHead } from '../../functions/core/intake.js';
+import type { AcquireClaim, AcquireOutcome, AcquireView } from '../../functions/core/lease-acquire.js';
+import type { Lease, LeaseChange } from '../../functions/core/leases.js';
 import { branchDocId } from '../../functions/core/names.js';
 import { ACTIVE_STATUSES } from '../../functions/core/policy.js';
 import type { RecordedPollState } from '../../functions/core/poll.js';
@@ -22,6 +24,7 @@ import type {
   JobLauncher,
   JobSummary,
   LaunchStore,
+  LeaseStore,
   PipelineSnapshot,
   PlanStore,
   PolledHead,
@@ -58,6 +61,7 @@ export class MemoryState {
   readonly deliveries = new Set<string>();
   readonly deployments = new Map<string, Deployment>();
   readonly requests = new Map<string, DeployRequest>();
+  readonly leases = new Map<string, Lease>();
   /** How many times each store method was called, by name. */
   readonly calls = new Map<string, number>();
 
@@ -92,6 +96,11 @@ export class MemoryState {
   /** Copies, so a store's caller never mutates the state by accident. */
   deploymentList(): Deployment[] {
     return [...this.deployments.values()].map((d) => ({ ...d }));
+  }
+
+  /** Copies of the leases that `filter` keeps. */
+  leaseList(filter: (lease: Lease) => boolean = () => true): Lease[] {
+    return [...this.leases.values()].filter(filter).map((lease) => ({ ...lease }));
   }
 }
 
@@ -154,6 +163,7 @@ export class MemoryPlanStore implements PlanStore {
       versions: configs.map((config) => this.state.versionState(config)),
       deployments: this.state.deploymentList(),
       openRequests: [...this.state.requests.values()].filter(isOpenRequest).map((r) => ({ ...r })),
+      leases: this.state.leaseList((lease) => lease.status === 'active'),
     };
   }
 
@@ -303,7 +313,8 @@ export class MemoryLaunchStore implements LaunchStore {
   async claimTeardown(requestId: string, decide: Parameters<LaunchStore['claimTeardown']>[1]) {
     const request = await this.getRequest(requestId);
     const stored = request?.instance ? this.state.deployments.get(request.instance) : undefined;
-    const { step, writes } = decide({ request, deployment: stored ? { ...stored } : null });
+    const leases = this.state.leaseList((lease) => lease.instance === request?.instance);
+    const { step, writes } = await decide({ request, deployment: stored ? { ...stored } : null, leases });
     if (writes.deployment) this.patchDeployment(writes.deployment.instance, writes.deployment.patch);
     if (writes.request) this.patchRequest({ id: requestId, patch: writes.request });
     return step;
@@ -324,6 +335,46 @@ export class MemoryLaunchStore implements LaunchStore {
     const current = this.state.requests.get(id);
     if (!current) throw new Error(`NOT_FOUND: request ${id}`);
     this.state.requests.set(id, { ...current, ...patch });
+  }
+}
+
+/** Leases in memory; each change reads, decides and writes at once, as the Firestore store's transactions do. */
+export class MemoryLeaseStore implements LeaseStore {
+  constructor(private readonly state: MemoryState) {}
+
+  async acquire(
+    query: { leaseId: string; instance: string | null },
+    decide: (view: AcquireView) => AcquireClaim | Promise<AcquireClaim>,
+  ): Promise<AcquireOutcome> {
+    this.state.count('acquire');
+    const existing = this.state.leases.get(query.leaseId);
+    const deployments = this.state
+      .deploymentList()
+      .filter((d) => (query.instance === null ? d.status === 'ready' : d.instance === query.instance));
+    const { outcome, create } = await decide({ existing: existing ? { ...existing } : null, deployments });
+    if (create) {
+      if (this.state.leases.has(create.leaseId)) throw new Error('ALREADY_EXISTS');
+      this.state.leases.set(create.leaseId, { ...create });
+    }
+    return outcome;
+  }
+
+  async changeLease<R>(leaseId: string, decide: (lease: Lease) => LeaseChange<R>): Promise<R | null> {
+    this.state.count('changeLease');
+    const lease = this.state.leases.get(leaseId);
+    if (!lease) return null;
+    const { result, next } = decide({ ...lease });
+    if (next) this.state.leases.set(leaseId, { ...next });
+    return result;
+  }
+
+  async getLease(leaseId: string): Promise<Lease | null> {
+    const lease = this.state.leases.get(leaseId);
+    return lease ? { ...lease } : null;
+  }
+
+  async listActiveLeases(): Promise<Lease[]> {
+    return this.state.leaseList((lease) => lease.status === 'active');
   }
 }
 

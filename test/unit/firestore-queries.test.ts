@@ -40,7 +40,7 @@ describe('Firestore queries and firestore.indexes.json', () => {
 
   it('finds the queries the pipeline makes', () => {
     const fields = new Set(found.flatMap((query) => query.fields));
-    assert.deepEqual([...fields].sort(), ['createdAt', 'status', 'version']);
+    assert.deepEqual([...fields].sort(), ['createdAt', 'instance', 'status', 'version']);
   });
 
   it('filters or orders each query on a single field, or declares its composite index', () => {
@@ -54,12 +54,14 @@ describe('Firestore queries and firestore.indexes.json', () => {
     }
   });
 
-  it('declares the TTL policy that expires webhook delivery claims', () => {
-    assert.ok(
-      indexes.fieldOverrides.some(
-        (override) =>
-          override.collectionGroup === 'deliveries' && override.fieldPath === 'expireAt' && override.ttl,
-      ),
-    );
-  });
+  for (const collection of ['deliveries', 'leases']) {
+    it(`declares the TTL policy that deletes old ${collection} documents (expireAt)`, () => {
+      assert.ok(
+        indexes.fieldOverrides.some(
+          (override) =>
+            override.collectionGroup === collection && override.fieldPath === 'expireAt' && override.ttl,
+        ),
+      );
+    });
+  }
 });

@@ -88,10 +88,16 @@ describe('isDueForEnqueue', () => {
     ['deferred, version paused', request({ status: 'deferred' }), paused, false],
     ['deferred, at capacity', request({ status: 'deferred' }), full, false],
     [
-      'deferred teardown, whatever the version says',
-      request({ status: 'deferred', action: 'teardown' }),
+      'deferred teardown (it was leased) still collected, whatever the version says',
+      request({ status: 'deferred', action: 'teardown', instance: 'kf-collected' }),
       paused,
       true,
+    ],
+    [
+      'deferred teardown no longer collected (still leased, or the rules changed their mind)',
+      request({ status: 'deferred', action: 'teardown', instance: 'kf-kept' }),
+      inProgress,
+      false,
     ],
     ['enqueued recently', request({ status: 'enqueued', updatedAt: NOW }), undefined, false],
     [
@@ -116,7 +122,9 @@ describe('isDueForEnqueue', () => {
     ['failed', request({ status: 'failed' }), undefined, false],
   ];
   for (const [name, input, decision, expected] of cases) {
-    it(`${name} -> ${expected}`, () => assert.equal(isDueForEnqueue(input, decision, NOW), expected));
+    it(`${name} -> ${expected}`, () => {
+      assert.equal(isDueForEnqueue(input, decision, NOW, new Set(['kf-collected'])), expected);
+    });
   }
 });
 

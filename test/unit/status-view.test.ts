@@ -17,6 +17,7 @@ import {
   KFCTL_URL,
   launchedFields,
   makeDeployment,
+  makeLease,
   makeVersionView,
   readyTimes,
 } from '../support/fixtures.js';
@@ -52,7 +53,7 @@ function version(overrides: Partial<VersionView> = {}): VersionView {
   });
 }
 
-const INPUT = { project: 'kf-ci', zone: 'us-east1-d', now: NOW };
+const INPUT = { project: 'kf-ci', zone: 'us-east1-d', now: NOW, leases: [] };
 
 describe('status view', () => {
   describe('escapeHtml', () => {
@@ -114,7 +115,7 @@ describe('status view', () => {
 
   describe('JSON', () => {
     it('turns a deployment into JSON with ISO dates, the kfctl version and the commit link', () => {
-      const json = deploymentToJson(deployment({ deletingAt: minutesAgo(1) }));
+      const json = deploymentToJson(deployment({ deletingAt: minutesAgo(1) }), []);
 
       assert.equal(json.createdAt, '2024-03-10T10:30:00.000Z');
       assert.equal(json.readyAt, '2024-03-10T11:00:00.000Z');
@@ -123,8 +124,25 @@ describe('status view', () => {
       assert.equal(json.kfctlVersion, 'v1.0-0-g94c35cf');
       assert.equal(json.commitUrl, `https://github.com/kubeflow/manifests/commit/${SHA_1}`);
       assert.equal(json.status, 'ready');
+      assert.deepEqual(json.leases, []);
       // Survives a JSON round trip unchanged: no Date objects left.
       assert.deepEqual(JSON.parse(JSON.stringify(json)), json);
+    });
+
+    it('lists the leases on the deployment itself (owner, until when), not those of other instances', () => {
+      const until = new Date('2024-03-10T13:00:00Z');
+      const leases = [
+        makeLease({
+          leaseId: 'lease-master-1',
+          instance: 'kf-master-0310-abc',
+          createdAt: NOW,
+          expiresAt: until,
+        }),
+        makeLease({ leaseId: 'lease-master-2', instance: 'kf-master-0310-xyz', createdAt: NOW }),
+      ];
+      assert.deepEqual(deploymentToJson(deployment(), leases).leases, [
+        { leaseId: 'lease-master-1', owner: 'kubeflow/examples#1', expiresAt: '2024-03-10T13:00:00.000Z' },
+      ]);
     });
 
     const decisions: { name: string; decision: VersionDecision; expected: Record<string, unknown> }[] = [
@@ -241,7 +259,25 @@ describe('status view', () => {
       }),
       deployment({ instance: 'kf-gone-0301-abc', version: 'gone' }),
     ];
-    const page = renderStatusPage({ ...INPUT, versions, deployments });
+    const leases = [
+      makeLease({
+        leaseId: 'lease-master-1',
+        instance: 'kf-master-0310-old',
+        owner: 'kubeflow/examples#1234',
+        createdAt: minutesAgo(10),
+        expiresAt: new Date('2024-03-10T12:50:00Z'),
+      }),
+      makeLease({
+        leaseId: 'lease-master-2',
+        instance: 'kf-master-0310-old',
+        owner: 'kubeflow/pipelines#9',
+        createdAt: minutesAgo(10),
+        expiresAt: new Date('2024-03-11T09:05:00Z'),
+      }),
+      // Past its time (the tick has not closed it yet): not shown.
+      makeLease({ leaseId: 'lease-master-3', instance: 'kf-master-0310-new', createdAt: minutesAgo(90) }),
+    ];
+    const page = renderStatusPage({ ...INPUT, versions, deployments, leases });
 
     it('is a self-contained HTML5 page with a viewport and inline CSS only', () => {
       assert.match(page, /^<!doctype html>/);
@@ -254,7 +290,21 @@ describe('status view', () => {
     it('shows the project, the zone and the number of active deployments', () => {
       assert.match(page, /Project <code>kf-ci<\/code>, zone <code>us-east1-d<\/code>/);
       // Issue 7: the failed one counts too (it may still hold its cluster); the deleted one does not.
-      assert.match(page, /4 active deployments/);
+      assert.match(page, /4 active deployments, 2 leases held/);
+    });
+
+    it('shows who holds each instance, and until when, soonest first', () => {
+      const row = rowOf(sectionOf(page, 'master'), 'kf-master-0310-old');
+      assert.match(
+        row,
+        /<li title="lease-master-1">kubeflow\/examples#1234 <span class="muted">until <time datetime="2024-03-10T12:50:00.000Z"[^>]*>12:50 UTC<\/time><\/span><\/li>/,
+      );
+      assert.match(
+        row,
+        /kubeflow\/pipelines#9 <span class="muted">until <time[^>]*>Mar 11 09:05 UTC<\/time>/,
+      );
+      assert.ok(row.indexOf('lease-master-1') < row.indexOf('lease-master-2'));
+      assert.doesNotMatch(rowOf(sectionOf(page, 'master'), 'kf-master-0310-new'), /<li/);
     });
 
     it('has one section per version in config order, then the deployments of unknown versions', () => {
@@ -369,11 +419,20 @@ describe('status view', () => {
           }),
           deployment({ version: 'orphan', instance: 'kf-orphan', endpoint: `https://x.example/${attr}` }),
         ],
+        leases: [
+          makeLease({
+            leaseId: `lease-${attr}`,
+            instance: `kf-${evil}`,
+            owner: `${evil}${attr}`,
+            createdAt: NOW,
+          }),
+        ],
       });
 
       assert.doesNotMatch(hostile, /<script|<img|javascript:/i);
       assert.ok(hostile.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
       assert.ok(hostile.includes('&quot;&gt;&lt;img src=x onerror=alert(2)&gt;'));
+      assert.ok(hostile.includes('<li title="lease-&quot;&gt;&lt;img src=x onerror=alert(2)&gt;">'));
       // No attribute value is broken out of: every tag parses into known attributes with quoted values.
       for (const tag of hostile.match(/<[a-z][^>]*>/g) ?? []) {
         for (const name of attributeNames(tag)) {

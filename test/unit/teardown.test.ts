@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { LAUNCH_LEASE_SECONDS } from '../../functions/core/launch.js';
+import type { Lease } from '../../functions/core/leases.js';
 import { claimTeardown, isTeardownJobOfAttempt, type TeardownView } from '../../functions/core/teardown.js';
 import type { Deployment, DeploymentStatus } from '../../functions/core/types.js';
-import { makeDeployment, makeDeployRequest } from '../support/fixtures.js';
+import { makeDeployment, makeDeployRequest, makeLease } from '../support/fixtures.js';
 
 const NOW = new Date('2026-11-29T14:00:00Z');
 const MINUTE = 60_000;
@@ -28,22 +29,22 @@ describe('claimTeardown', () => {
   const cases: Array<[string, TeardownView, { step: unknown; writes: unknown }]> = [
     [
       'no request: closed',
-      { request: null, deployment: deployment('ready') },
+      { request: null, deployment: deployment('ready'), leases: [] },
       { step: { kind: 'closed' }, writes: {} },
     ],
     [
       'request done: closed',
-      { request: request('done'), deployment: deployment('ready') },
+      { request: request('done'), deployment: deployment('ready'), leases: [] },
       { step: { kind: 'closed' }, writes: {} },
     ],
     [
       'request failed: closed',
-      { request: request('failed'), deployment: deployment('ready') },
+      { request: request('failed'), deployment: deployment('ready'), leases: [] },
       { step: { kind: 'closed' }, writes: {} },
     ],
     [
       'no deployment: the request fails',
-      { request: request(), deployment: null },
+      { request: request(), deployment: null, leases: [] },
       {
         step: { kind: 'closed' },
         writes: { request: { status: 'failed', updatedAt: NOW, error: 'deployment not found' } },
@@ -51,12 +52,12 @@ describe('claimTeardown', () => {
     ],
     [
       'already deleted: the request is done',
-      { request: request(), deployment: deployment('deleted') },
+      { request: request(), deployment: deployment('deleted'), leases: [] },
       { step: { kind: 'closed' }, writes: { request: { status: 'done', updatedAt: NOW, error: null } } },
     ],
     [
       'deploying again: the request fails, nothing torn down',
-      { request: request(), deployment: deployment('deploying') },
+      { request: request(), deployment: deployment('deploying'), leases: [] },
       {
         step: { kind: 'closed' },
         writes: {
@@ -70,7 +71,7 @@ describe('claimTeardown', () => {
     ],
     [
       'launching again: the request fails',
-      { request: request(), deployment: deployment('launching') },
+      { request: request(), deployment: deployment('launching'), leases: [] },
       {
         step: { kind: 'closed' },
         writes: {
@@ -87,6 +88,7 @@ describe('claimTeardown', () => {
       {
         request: request(),
         deployment: deployment('deleting', { launchLeaseExpiresAt: new Date(NOW.getTime() + 1) }),
+        leases: [],
       },
       { step: { kind: 'busy', instance: 'kf-master-1128-old' }, writes: {} },
     ],
@@ -106,7 +108,7 @@ describe('claimTeardown', () => {
         nextTeardownAt: null,
         teardownFinishedAt: null,
       };
-      const claim = claimTeardown({ request: request(), deployment: deployment(status) }, NOW);
+      const claim = claimTeardown({ request: request(), deployment: deployment(status), leases: [] }, NOW);
       assert.deepEqual(claim.writes, { deployment: { instance: 'kf-master-1128-old', patch } });
       assert.equal(claim.step.kind, 'teardown');
       assert.deepEqual(claim.step.kind === 'teardown' && claim.step.deployment, {
@@ -119,11 +121,82 @@ describe('claimTeardown', () => {
   it('deleting whose lease expired (or was released): takes the step over, keeping deletingAt', () => {
     const deletingAt = new Date(NOW.getTime() - 30 * MINUTE);
     const stuck = deployment('deleting', { deletingAt, launchLeaseExpiresAt: NOW });
-    const claim = claimTeardown({ request: request(), deployment: stuck }, NOW);
+    const claim = claimTeardown({ request: request(), deployment: stuck, leases: [] }, NOW);
     assert.deepEqual(claim.writes, {
       deployment: { instance: 'kf-master-1128-old', patch: { launchLeaseExpiresAt: LEASE, updatedAt: NOW } },
     });
     assert.equal(claim.step.kind === 'teardown' && claim.step.deployment.deletingAt, deletingAt);
+  });
+});
+
+describe('claimTeardown and leases', () => {
+  const instance = 'kf-master-1128-old';
+  const lease = (leaseId: string, fields: Partial<Lease>): Lease =>
+    makeLease({ leaseId, instance, createdAt: new Date(NOW.getTime() - 10 * MINUTE), ...fields });
+  const refused = (error: string) => ({
+    step: { kind: 'closed' },
+    writes: { request: { status: 'deferred', updatedAt: NOW, error } },
+  });
+
+  const cases: Array<[string, DeploymentStatus, Lease[], 'torn down' | object]> = [
+    [
+      'a live lease: the request is deferred, the deployment not touched',
+      'ready',
+      [
+        lease('lease-master-a', {
+          owner: 'kubeflow/examples#7',
+          expiresAt: new Date(NOW.getTime() + MINUTE),
+        }),
+      ],
+      refused('not torn down yet: leased by kubeflow/examples#7 until 2026-11-29T14:01:00.000Z'),
+    ],
+    [
+      'several live leases: names the one held longest',
+      'failed',
+      [
+        lease('lease-master-a', { owner: 'a', expiresAt: new Date(NOW.getTime() + 5 * MINUTE) }),
+        lease('lease-master-b', { owner: 'b', expiresAt: new Date(NOW.getTime() + 50 * MINUTE) }),
+      ],
+      refused('not torn down yet: leased by b until 2026-11-29T14:50:00.000Z'),
+    ],
+    [
+      'a lease that expired exactly now: torn down',
+      'ready',
+      [lease('lease-master-a', { expiresAt: NOW })],
+      'torn down',
+    ],
+    [
+      'a released lease: torn down',
+      'ready',
+      [
+        lease('lease-master-a', {
+          status: 'released',
+          closedAt: NOW,
+          expiresAt: new Date(NOW.getTime() + MINUTE),
+        }),
+      ],
+      'torn down',
+    ],
+    [
+      'an expired lease still marked active: torn down',
+      'lost',
+      [lease('lease-master-a', { expiresAt: new Date(NOW.getTime() - MINUTE) })],
+      'torn down',
+    ],
+  ];
+  for (const [name, status, leases, expected] of cases) {
+    it(name, () => {
+      const claim = claimTeardown({ request: request(), deployment: deployment(status), leases }, NOW);
+      if (expected === 'torn down') assert.equal(claim.step.kind, 'teardown');
+      else assert.deepEqual(claim, expected);
+    });
+  }
+
+  it('a teardown already started (deleting) goes on: no lease could have been taken on it', () => {
+    const started = deployment('deleting', { deletingAt: NOW, launchLeaseExpiresAt: NOW });
+    const live = lease('lease-master-a', { expiresAt: new Date(NOW.getTime() + MINUTE) });
+    const claim = claimTeardown({ request: request(), deployment: started, leases: [live] }, NOW);
+    assert.equal(claim.step.kind, 'teardown');
   });
 });
 

@@ -18,7 +18,15 @@ import {
   switchesFromDoc,
   uniqueDeployments,
 } from './codec.js';
-import { branchRef, deploymentRef, deploymentsCollection, requestRef, versionRef } from './refs.js';
+import { leasesFromDocs } from './lease-codec.js';
+import {
+  branchRef,
+  deploymentRef,
+  deploymentsCollection,
+  instanceLeasesQuery,
+  requestRef,
+  versionRef,
+} from './refs.js';
 
 export class FirestoreLaunchStore implements LaunchStore {
   constructor(private readonly db: Firestore) {}
@@ -46,14 +54,19 @@ export class FirestoreLaunchStore implements LaunchStore {
 
   async claimTeardown(
     requestId: string,
-    decide: (view: TeardownView) => TeardownClaim,
+    decide: (view: TeardownView) => TeardownClaim | Promise<TeardownClaim>,
   ): Promise<TeardownStep> {
     return this.db.runTransaction(async (tx) => {
       const request = requestFromDoc(await tx.get(requestRef(this.db, requestId)));
-      const deployment = request?.instance
-        ? deploymentFromDoc(await tx.get(deploymentRef(this.db, request.instance)))
-        : null;
-      const { step, writes } = decide({ request, deployment });
+      const instance = request?.instance ?? null;
+      const [deployment, leases] = instance
+        ? await Promise.all([
+            tx.get(deploymentRef(this.db, instance)).then(deploymentFromDoc),
+            // Read in the transaction: a lease taken after the planner decided stops the teardown.
+            tx.get(instanceLeasesQuery(this.db, instance)).then((result) => leasesFromDocs(result.docs)),
+          ])
+        : [null, []];
+      const { step, writes } = await decide({ request, deployment, leases });
       this.apply(tx, requestId, writes);
       return step;
     });

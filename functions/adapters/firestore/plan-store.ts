@@ -1,6 +1,6 @@
 /**
  * The plan-and-enqueue step's store: the planner's snapshot (versions with switches and heads, recent
- * deployments, open requests), deploy requests claimed once by their derived id, what was enqueued, and
+ * deployments, open requests, active leases), deploy requests claimed once by their derived id, what was enqueued, and
  * each version's decision. Every read-decide-write runs in one transaction; the decisions are the core's.
  */
 import type { DocumentReference, Firestore } from '@google-cloud/firestore';
@@ -15,7 +15,9 @@ import {
   requestFromDoc,
   switchesFromDoc,
 } from './codec.js';
+import { leasesFromDocs } from './lease-codec.js';
 import {
+  activeLeasesQuery,
   branchRef,
   getAll,
   openRequestsQuery,
@@ -32,10 +34,11 @@ export class FirestorePlanStore implements PlanStore {
       ...configs.map((config) => versionRef(this.db, config.name)),
       ...configs.map((config) => branchRef(this.db, config.repo, config.branch)),
     ];
-    const [docs, deployments, open] = await Promise.all([
+    const [docs, deployments, open, leases] = await Promise.all([
       getAll(this.db, refs),
       readRecentDeployments(this.db, now),
       openRequestsQuery(this.db).get(),
+      activeLeasesQuery(this.db).get(),
     ]);
     const versions = configs.map((config, index) => ({
       config,
@@ -46,6 +49,7 @@ export class FirestorePlanStore implements PlanStore {
       versions,
       deployments,
       openRequests: open.docs.map(requestFromDoc).filter((request) => request !== null),
+      leases: leasesFromDocs(leases.docs),
     };
   }
 

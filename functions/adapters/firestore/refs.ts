@@ -8,6 +8,7 @@
  *   deliveries/{X-GitHub-Delivery}              webhook delivery claims (exactly-once intake)
  *   deployRequests/{id}                         a request to deploy a commit or tear an instance down
  *   deployments/{instance}                      one Kubeflow instance and its deploy/teardown Jobs
+ *   leases/{leaseId}                            a test's lease on an instance (kept a week after it closed)
  */
 import type {
   CollectionReference,
@@ -30,6 +31,7 @@ export const COLLECTIONS = {
   deliveries: 'deliveries',
   deployRequests: 'deployRequests',
   deployments: 'deployments',
+  leases: 'leases',
 } as const;
 
 /** Deleted deployments launched within this window are still read: they carry the rate limits. */
@@ -60,6 +62,20 @@ export function deploymentRef(db: Firestore, instance: string): DocumentReferenc
 
 export function deploymentsCollection(db: Firestore): CollectionReference {
   return db.collection(COLLECTIONS.deployments);
+}
+
+export function leaseRef(db: Firestore, leaseId: string): DocumentReference {
+  return db.collection(COLLECTIONS.leases).doc(leaseId);
+}
+
+/** Leases still marked active (live, or past their time until the tick closes them). */
+export function activeLeasesQuery(db: Firestore): Query {
+  return db.collection(COLLECTIONS.leases).where('status', '==', 'active');
+}
+
+/** Every lease of one instance, whatever its status (a handful: closed ones go after a week). */
+export function instanceLeasesQuery(db: Firestore, instance: string): Query {
+  return db.collection(COLLECTIONS.leases).where('instance', '==', instance);
 }
 
 /** Requests still to be acted on. */

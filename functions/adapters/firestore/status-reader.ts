@@ -1,9 +1,14 @@
-/** The status function's view of Firestore: each version with its head and decision, and recent deployments. */
+/**
+ * The status function's view of Firestore: each version with its head and decision, recent deployments,
+ * and the live leases.
+ */
 import type { Firestore } from '@google-cloud/firestore';
+import { type Lease, liveLeases } from '../../core/leases.js';
 import type { StatusReader, VersionView } from '../../core/ports.js';
 import type { Deployment, VersionConfig } from '../../core/types.js';
 import { decisionFromDoc, requiredDate, toDate } from './codec.js';
-import { branchRef, getAll, readRecentDeployments, versionRef } from './refs.js';
+import { leasesFromDocs } from './lease-codec.js';
+import { activeLeasesQuery, branchRef, getAll, readRecentDeployments, versionRef } from './refs.js';
 
 export class FirestoreStatusReader implements StatusReader {
   constructor(
@@ -41,5 +46,11 @@ export class FirestoreStatusReader implements StatusReader {
   async listDeployments(): Promise<Deployment[]> {
     const deployments = await readRecentDeployments(this.db, this.clock());
     return deployments.sort((a, b) => +b.createdAt - +a.createdAt);
+  }
+
+  /** Live leases, soonest to expire first (active ones past their time are left out). */
+  async listLeases(): Promise<Lease[]> {
+    const active = leasesFromDocs((await activeLeasesQuery(this.db).get()).docs);
+    return liveLeases(active, this.clock());
   }
 }

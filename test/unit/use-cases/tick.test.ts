@@ -12,6 +12,7 @@ import {
   MemoryDeploymentStore,
   MemoryIntakeStore,
   MemoryInventory,
+  MemoryLeaseStore,
   MemoryPollStore,
   MemoryProbe,
 } from '../../support/memory-stores.js';
@@ -151,6 +152,7 @@ describe('tick use cases (in-memory ports)', () => {
         poll: pollDeps(null),
         refresh: refreshDeps(),
         ...stepDeps(),
+        leases: { store: new MemoryLeaseStore(world.state), clock: world.clock.read, logger: silentLogger },
         plan: world.plan,
         intake,
         logger: silentLogger,
@@ -158,6 +160,7 @@ describe('tick use cases (in-memory ports)', () => {
       assert.equal(report.ok, false);
       assert.deepEqual(report.refresh, { ok: false, error: 'the cluster is unreachable' });
       assert.equal(report.poll.ok, true);
+      assert.equal(report.leases.ok, true);
       assert.equal(report.plan.ok, true);
       // The plan step still ran after the refresh failed.
       assert.equal(world.state.calls.get('syncVersions'), 1);
