@@ -175,6 +175,32 @@ export interface Deployment {
    * a write changes `status`). Absent on documents written before it existed.
    */
   transitions?: DeploymentTransition[];
+  /**
+   * The GitHub deployment of the commit that mirrors this instance (GITHUB_DEPLOYMENTS), and what was
+   * last posted to it. Absent until the first sync touches it.
+   */
+  github?: GitHubDeploymentRecord;
+}
+
+/** The states of a GitHub deployment status this project posts. */
+export type GitHubDeploymentState = 'in_progress' | 'success' | 'failure' | 'error' | 'inactive';
+
+/** What is known about a deployment's GitHub deployment, as recorded on `deployments/{instance}.github`. */
+export interface GitHubDeploymentRecord {
+  /** The GitHub deployment's id; null until it was created (or found). */
+  deploymentId: number | null;
+  /** The last status posted; null before the first. */
+  state: GitHubDeploymentState | null;
+  /** When GitHub last accepted a call for it (create or status). */
+  postedAt: Date | null;
+  /** The last failure to talk to GitHub, in words; null once a call succeeds. */
+  error: string | null;
+  /** Failed attempts since the last success. */
+  attempts: number;
+  /** GitHub's rate limit is exhausted until then: no call before. */
+  retryAt: Date | null;
+  /** While a sync talks to GitHub for this deployment: until when it holds it (no other sync acts). */
+  leaseExpiresAt: Date | null;
 }
 
 /** One status change of a deployment. */
