@@ -1,7 +1,7 @@
 /**
- * One scheduler tick: poll, refresh, plan. Each step runs even when an earlier one failed; a step that
- * threw is reported (`ok: false` with its error) and logged, and the tick answers 500 so Cloud Scheduler
- * records the run as failed. Nothing is lost: the next tick does it again.
+ * One scheduler tick: poll, refresh, plan, then the GitHub deployments sync. Each step runs even when an
+ * earlier one failed; a step that threw is reported (`ok: false` with its error) and logged, and the tick
+ * answers 500 so Cloud Scheduler records the run as failed. Nothing is lost: the next tick does it again.
  */
 import type { IntakeStore } from '../core/ports.js';
 import { describeError, type Logger } from '../log.js';
@@ -12,6 +12,11 @@ import {
   type RefreshReport,
   refreshDeployments,
 } from './refresh-deployments.js';
+import {
+  type GitHubSyncReport,
+  type SyncGitHubDeploymentsDeps,
+  syncGitHubDeployments,
+} from './sync-github-deployments.js';
 
 /** A step that threw. */
 export interface StepFailure {
@@ -25,6 +30,7 @@ export interface TickReport {
   poll: PollReport | StepFailure;
   refresh: RefreshReport | StepFailure;
   plan: PlanReport | StepFailure;
+  github: GitHubSyncReport | StepFailure;
 }
 
 export interface TickDeps {
@@ -33,6 +39,8 @@ export interface TickDeps {
   plan: PlanAndEnqueueDeps;
   /** Keeps versions/{name} in step with the config file, so operators find every version in the console. */
   intake: Pick<IntakeStore, 'syncVersions'>;
+  /** The GitHub deployments sync; absent (or without an API) when GITHUB_DEPLOYMENTS is off. */
+  github?: SyncGitHubDeploymentsDeps;
   logger: Logger;
 }
 
@@ -52,5 +60,7 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
     await deps.intake.syncVersions(deps.plan.config.versions, deps.plan.clock());
     return planAndEnqueue(deps.plan, null);
   });
-  return { ok: poll.ok && refresh.ok && plan.ok, poll, refresh, plan };
+  // Last: it posts what the refresh just found. A GitHub failure is recorded, never a step failure.
+  const github = await step('github', deps.logger, () => syncGitHubDeployments(deps.github));
+  return { ok: poll.ok && refresh.ok && plan.ok && github.ok, poll, refresh, plan, github };
 }
