@@ -4,7 +4,7 @@
 import { describeDecision } from './describe.js';
 import { kfctlVersion } from './names.js';
 import type { VersionView } from './ports.js';
-import type { Deployment, VersionDecision } from './types.js';
+import type { Deployment, GitHubDeploymentRecord, VersionDecision } from './types.js';
 
 /** `https://github.com/<owner>/<name>/commit/<sha>` */
 export function githubCommitUrl(repo: string, sha: string): string {
@@ -44,8 +44,16 @@ type Jsonified<T> = {
   [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K];
 };
 
+/** What the API shows of a deployment's GitHub deployment (GITHUB_DEPLOYMENTS). */
+export type GitHubDeploymentJson = Jsonified<Omit<GitHubDeploymentRecord, 'leaseExpiresAt'>>;
+
 /** A deployment in the API: dates as ISO strings, plus the derived kfctl version and commit link. */
-export type DeploymentJson = Jsonified<Deployment> & { kfctlVersion: string; commitUrl: string };
+export type DeploymentJson = Omit<Jsonified<Deployment>, 'github'> & {
+  kfctlVersion: string;
+  commitUrl: string;
+  /** Null when no GitHub deployment was ever attempted. */
+  github: GitHubDeploymentJson | null;
+};
 
 /** A planner decision in the API, with the same fields whatever its kind, and `text` in words. */
 export interface DecisionJson {
@@ -106,6 +114,18 @@ export function deploymentToJson(d: Deployment): DeploymentJson {
     error: d.error,
     kfctlVersion: kfctlVersion(d.kfctlUrl),
     commitUrl: githubCommitUrl(d.repo, d.commit),
+    github: d.github ? githubToJson(d.github) : null,
+  };
+}
+
+function githubToJson(record: GitHubDeploymentRecord): GitHubDeploymentJson {
+  return {
+    deploymentId: record.deploymentId,
+    state: record.state,
+    postedAt: iso(record.postedAt),
+    error: record.error,
+    attempts: record.attempts,
+    retryAt: iso(record.retryAt),
   };
 }
 
