@@ -59,6 +59,11 @@ export interface FakeGitHub {
   deleteBranch(repo: string, branch: string): void;
   /** Answers the next `count` requests, whatever they are, with `status` (and `options`). */
   failNext(count: number, status: number, options?: FaultOptions): void;
+  /**
+   * Holds the next request unanswered until `release()` (then answers it as usual); `received` resolves
+   * when it arrived. Lets a test act while a client is known to be waiting on GitHub.
+   */
+  holdNext(): { received: Promise<void>; release: () => void };
   /** Every request received, oldest first. Clear it with `requests.length = 0`. */
   readonly requests: RecordedRequest[];
   /** The deployments endpoints: `deployments` holds what was created, `canWrite` refuses writes (403). */
@@ -264,10 +269,20 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     reply(res, answer);
   };
 
+  /** Holds waiting for their next request: each is given the request's continuation. */
+  const holds: Array<(answer: () => void) => void> = [];
+  /** Continuations of held requests, run at stop so no client waits forever. */
+  const held = new Set<() => void>();
+
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => handle(req, res, parseBody(Buffer.concat(chunks).toString('utf8'))));
+    req.on('end', () => {
+      const answer = () => handle(req, res, parseBody(Buffer.concat(chunks).toString('utf8')));
+      const hold = holds.shift();
+      if (hold) hold(answer);
+      else answer();
+    });
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -289,9 +304,37 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     failNext: (count, status, faultOptions = {}) => {
       for (let i = 0; i < count; i++) faults.push({ status, options: faultOptions });
     },
+    holdNext: () => {
+      let isReleased = false;
+      let waiting: (() => void) | null = null;
+      let arrived: () => void = () => {};
+      const received = new Promise<void>((resolve) => {
+        arrived = resolve;
+      });
+      const answerOnce = () => {
+        const answer = waiting;
+        waiting = null;
+        held.delete(answerOnce);
+        answer?.();
+      };
+      holds.push((answer) => {
+        waiting = answer;
+        held.add(answerOnce);
+        arrived();
+        if (isReleased) answerOnce();
+      });
+      return {
+        received,
+        release: () => {
+          isReleased = true;
+          answerOnce();
+        },
+      };
+    },
     requests,
     deploymentsApi,
     stop: async () => {
+      for (const answer of [...held]) answer();
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
       await new Promise<void>((resolve) => {
