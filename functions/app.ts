@@ -47,7 +47,7 @@ export function buildApp(config: AppConfig, overrides: AppOverrides = {}): App {
   const logger = overrides.logger ?? createLogger();
   // The one place the real clock is read; everything else is handed `clock`.
   const clock: Clock = overrides.clock ?? (() => new Date());
-  const { firestore, intakeStore, jobs, templates, planDeps, tickDeps } = wireAdapters(
+  const { firestore, intakeStore, jobs, templates, planDeps, tickDeps, githubDeps } = wireAdapters(
     config,
     overrides,
     logger,
@@ -87,6 +87,7 @@ export function buildApp(config: AppConfig, overrides: AppOverrides = {}): App {
         templates: templates(),
         clock,
         logger: workerLogger,
+        github: githubDeps(),
       };
       return createDeployWorkerHandler({
         run: (requestId) => runDeployRequest(deps, requestId),

@@ -15,6 +15,7 @@ import { FirestoreRefreshStore } from '../../functions/adapters/firestore/refres
 import { deploymentRef } from '../../functions/adapters/firestore/refs.js';
 import { FirestoreStatusReader } from '../../functions/adapters/firestore/status-reader.js';
 import { GitHubRestDeployments } from '../../functions/adapters/github-deployments.js';
+import { buildApp } from '../../functions/app.js';
 import { renderTeardownJob } from '../../functions/core/job-manifest.js';
 import type { DeployQueue } from '../../functions/core/ports.js';
 import type { Deployment } from '../../functions/core/types.js';
@@ -26,7 +27,7 @@ import type { SyncGitHubDeploymentsDeps } from '../../functions/use-cases/sync-g
 import { runTick, type TickReport } from '../../functions/use-cases/tick.js';
 import { type Gateway, startGateway } from '../../scripts/lib/gateway.js';
 import { type FakeDeployment, type FakeGitHub, startFakeGitHub } from '../support/fake-github.js';
-import { resetFirestore, testFirestore } from '../support/firestore.js';
+import { resetFirestore, TEST_PROJECT_ID, testFirestore } from '../support/firestore.js';
 import { makeDeployRequest } from '../support/fixtures.js';
 import { LOCAL_TEST_NAMESPACE, type LocalKubeTarget, startLocalKubeTarget } from '../support/kube.js';
 import { pipelineConfig, putBranchHead, putRequest, readDeployments } from '../support/pipeline-fixtures.js';
@@ -312,6 +313,45 @@ describe('GitHub deployments: worker, tick and status page (Firestore emulator, 
     clockOffsetMs = 11 * MINUTE_MS;
     assert.deepEqual(githubReport(await tick()).posted, [`${d.instance}: in_progress`]);
     assert.equal((await only()).github?.retryAt, null);
+  });
+
+  it('the app wires it: with GITHUB_DEPLOYMENTS, the deployWorker function posts in_progress and its tick success', async () => {
+    const app = buildApp(
+      {
+        configPath: 'test',
+        deployments: CONFIG,
+        projectId: TEST_PROJECT_ID,
+        firestoreEmulatorHost: null,
+        webhookSecrets: [],
+        tasks: { problem: 'not configured' },
+        github: { apiUrl: github.url, token: TOKEN, isPollEnabled: false, isDeploymentsEnabled: true },
+        kube: {
+          gkeCluster: {
+            ...CLUSTER,
+            resourceName: 'projects/kf-ci-test/locations/us-east1-d/clusters/deployer',
+          },
+          env: {},
+        },
+        containerEmulator: null,
+      },
+      { firestore: db, jobs: jobs(), queue: QUEUE, templates, clock, logger: silentLogger },
+    );
+    const gateway = await startGateway({ deployWorker: app.handler('deployWorker') });
+    gateways.push(gateway);
+    const response = await fetch(`${gateway.url}/deployWorker`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-CloudTasks-TaskName': 'task-1' },
+      body: JSON.stringify({ requestId: REQUEST_ID }),
+    });
+    assert.equal(response.status, 200);
+    const launched = await only();
+    assert.deepEqual(
+      onlyGitHubDeployment().statuses.map((s) => s.state),
+      ['in_progress'],
+    );
+    assert.match(onlyGitHubDeployment().statuses[0]?.logUrl ?? '', /\/us-east1-d\/deployer\//);
+    kube.server.completeJob(NAMESPACE, launched.jobName ?? '');
+    assert.deepEqual(githubReport(await app.tick()).posted, [`${launched.instance}: success`]);
   });
 
   async function statusPage() {
