@@ -48,12 +48,8 @@ export function buildApp(config: AppConfig, overrides: AppOverrides = {}): App {
   const logger = overrides.logger ?? createLogger();
   // The one place the real clock is read; everything else is handed `clock`.
   const clock: Clock = overrides.clock ?? (() => new Date());
-  const { firestore, intakeStore, jobs, templates, planDeps, tickDeps, leaseStore } = wireAdapters(
-    config,
-    overrides,
-    logger,
-    clock,
-  );
+  const { firestore, intakeStore, jobs, templates, planDeps, tickDeps, leaseStore, githubDeps } =
+    wireAdapters(config, overrides, logger, clock);
   const deployments = config.deployments;
   const tick = () => runTick(tickDeps());
 
@@ -88,6 +84,7 @@ export function buildApp(config: AppConfig, overrides: AppOverrides = {}): App {
         templates: templates(),
         clock,
         logger: workerLogger,
+        github: githubDeps(),
       };
       return createDeployWorkerHandler({
         run: (requestId) => runDeployRequest(deps, requestId),

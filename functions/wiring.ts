@@ -9,10 +9,12 @@ import { createContainerClient } from './adapters/container-client.js';
 import { deferredJobLauncher } from './adapters/deferred-job-launcher.js';
 import { createFirestore } from './adapters/firestore/client.js';
 import { FirestoreDeploymentStore } from './adapters/firestore/deployment-store.js';
+import { FirestoreGitHubSyncStore } from './adapters/firestore/github-sync-store.js';
 import { FirestoreIntakeStore } from './adapters/firestore/intake-store.js';
 import { FirestoreLeaseStore } from './adapters/firestore/lease-store.js';
 import { FirestorePlanStore } from './adapters/firestore/plan-store.js';
 import { FirestorePollStore } from './adapters/firestore/poll-store.js';
+import { GitHubRestDeployments } from './adapters/github-deployments.js';
 import { GitHubRestCommitSource } from './adapters/github-rest.js';
 import { loadGkeKubeConfig } from './adapters/gke-credentials.js';
 import { GkeInventory } from './adapters/gke-inventory.js';
@@ -27,12 +29,14 @@ import type {
   DeployEvaluator,
   DeployQueue,
   EndpointProbe,
+  GitHubDeploymentsApi,
   IntakeStore,
   JobLauncher,
 } from './core/ports.js';
 import { type JobTemplates, loadJobTemplates } from './job-templates.js';
 import type { Logger } from './log.js';
 import type { PlanAndEnqueueDeps } from './use-cases/plan-and-enqueue.js';
+import type { SyncGitHubDeploymentsDeps } from './use-cases/sync-github-deployments.js';
 import type { TickDeps } from './use-cases/tick.js';
 
 /** Collaborators a caller may replace; everything else is built from the config. */
@@ -42,6 +46,8 @@ export interface AppOverrides {
   jobs?: JobLauncher;
   /** Null disables the poll fallback. */
   commits?: CommitSource | null;
+  /** The GitHub deployments API; null disables the deployments on the commit. */
+  githubDeployments?: GitHubDeploymentsApi | null;
   templates?: JobTemplates;
   /** Replaces the plan-and-enqueue pass as the webhook's evaluation hook. */
   evaluator?: DeployEvaluator;
@@ -96,6 +102,31 @@ function createJobLauncher(config: AppConfig): JobLauncher {
   }
 }
 
+/** The GitHub deployments sync of the tick and the worker (its API null when GITHUB_DEPLOYMENTS is off). */
+function githubSyncDeps(
+  config: AppConfig,
+  overrides: AppOverrides,
+  deps: { firestore: Firestore; clock: Clock; logger: Logger },
+): SyncGitHubDeploymentsDeps {
+  const { apiUrl, token, isDeploymentsEnabled } = config.github;
+  const api =
+    overrides.githubDeployments !== undefined
+      ? overrides.githubDeployments
+      : isDeploymentsEnabled
+        ? new GitHubRestDeployments({ apiUrl, token })
+        : null;
+  const cluster = config.kube.gkeCluster;
+  return {
+    api,
+    store: new FirestoreGitHubSyncStore(deps.firestore),
+    settings: {
+      cluster: cluster && { project: cluster.project, location: cluster.location, cluster: cluster.cluster },
+    },
+    clock: deps.clock,
+    logger: deps.logger.child({ component: 'github-deployments' }),
+  };
+}
+
 /** The adapters and dependency sets of one instance, each built on first use. */
 export function wireAdapters(config: AppConfig, overrides: AppOverrides, logger: Logger, clock: Clock) {
   const firestore = overrides.firestore ?? createFirestore(config.projectId, config.firestoreEmulatorHost);
@@ -118,6 +149,7 @@ export function wireAdapters(config: AppConfig, overrides: AppOverrides, logger:
       }),
   );
   const leaseStore = once(() => new FirestoreLeaseStore(firestore));
+  const githubDeps = once(() => githubSyncDeps(config, overrides, { firestore, clock, logger }));
   const plannerLogger = logger.child({ component: 'planner' });
   const planDeps = once(
     (): PlanAndEnqueueDeps => ({
@@ -158,8 +190,9 @@ export function wireAdapters(config: AppConfig, overrides: AppOverrides, logger:
       cleanJobs: { config: deployments, store: deploymentStore, jobs: jobs(), clock, logger: plannerLogger },
       plan: planDeps(),
       intake: intakeStore,
+      github: githubDeps(),
       logger: plannerLogger,
     }),
   );
-  return { firestore, intakeStore, jobs, templates, planDeps, tickDeps, leaseStore };
+  return { firestore, intakeStore, jobs, templates, planDeps, tickDeps, leaseStore, githubDeps };
 }

@@ -63,16 +63,20 @@ locals {
     TASKS_SERVICE_ACCOUNT           = google_service_account.tasks.email
     TASKS_DISPATCH_DEADLINE_SECONDS = tostring(var.tasks_dispatch_deadline_seconds)
   }
+  # The GitHub REST API: the tick's poll, and the deployments on the commit (tick and worker).
+  env_github = {
+    GITHUB_API_URL     = var.github_api_url
+    GITHUB_DEPLOYMENTS = tostring(var.github_deployments)
+  }
   env_poll = {
-    GITHUB_API_URL = var.github_api_url
-    GITHUB_POLL    = tostring(var.github_poll)
+    GITHUB_POLL = tostring(var.github_poll)
   }
 
   # deployWorker's own environment is apart: the others' needs its URL.
-  worker_env = merge(local.env_all, local.env_cluster)
+  worker_env = merge(local.env_all, local.env_cluster, local.env_github)
   caller_env = {
     githubWebhook    = merge(local.env_all, local.env_cluster, local.env_enqueue)
-    schedulerTick    = merge(local.env_all, local.env_cluster, local.env_enqueue, local.env_poll)
+    schedulerTick    = merge(local.env_all, local.env_cluster, local.env_enqueue, local.env_github, local.env_poll)
     deploymentStatus = merge(local.env_all)
   }
 
@@ -86,7 +90,10 @@ locals {
     schedulerTick = {
       GITHUB_TOKEN = var.github_token_secret
     }
-    deployWorker     = {}
+    # The worker posts `in_progress` right after it creates a Job: only with GITHUB_DEPLOYMENTS.
+    deployWorker = {
+      GITHUB_TOKEN = var.github_deployments ? var.github_token_secret : null
+    }
     deploymentStatus = {}
   }
 }

@@ -128,7 +128,7 @@ variable "github_webhook_secret_previous" {
 }
 
 variable "github_token_secret" {
-  description = "Optional secret holding a GitHub token for the tick's poll (GITHUB_TOKEN). Null: the poll is unauthenticated (60 requests an hour, enough for a few branches)."
+  description = "Optional secret holding a GitHub token (GITHUB_TOKEN) for the tick's poll and, with github_deployments, the deployments on the commit (it then needs deployments: write, or the classic repo_deployment scope). Null: the poll is unauthenticated (60 requests an hour, enough for a few branches)."
   type        = string
   default     = null
 
@@ -146,6 +146,17 @@ variable "github_api_url" {
   validation {
     condition     = can(regex("^https?://[^\\s]+$", var.github_api_url))
     error_message = "github_api_url must be an http(s) URL."
+  }
+}
+
+variable "github_deployments" {
+  description = "Whether each launch shows as a GitHub deployment of its commit, with statuses as the instance moves (GITHUB_DEPLOYMENTS). Needs github_token_secret."
+  type        = bool
+  default     = false
+
+  validation {
+    condition     = !var.github_deployments || var.github_token_secret != null
+    error_message = "github_deployments needs github_token_secret: a token that may write deployments (deployments: write, or the classic repo_deployment scope)."
   }
 }
 

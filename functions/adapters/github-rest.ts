@@ -6,46 +6,29 @@
 import { z } from 'zod';
 import type { CommitSource, PolledHead } from '../core/ports.js';
 import { parseTimestamp } from '../core/time.js';
+import {
+  exhaustedRateLimit,
+  GitHubApiError,
+  type GitHubClient,
+  type GitHubClientOptions,
+  githubClient,
+  githubHeaders,
+  githubMessage,
+  githubRequest,
+  parseJsonBody,
+  repoUrl,
+} from './github-http.js';
 
-/** The public GitHub API; GitHub Enterprise Server uses `https://<host>/api/v3`. */
-export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
+export {
+  DEFAULT_GITHUB_API_URL,
+  DEFAULT_GITHUB_TIMEOUT_MS,
+  DEFAULT_GITHUB_USER_AGENT,
+  GITHUB_API_VERSION,
+  GitHubApiError,
+} from './github-http.js';
 
-/** How long one poll request may take before it is abandoned. */
-export const DEFAULT_GITHUB_TIMEOUT_MS = 10_000;
-
-export const DEFAULT_GITHUB_USER_AGENT = 'kubeflow-auto-deploy';
-
-/** The REST API version the response schema below was written against. */
-export const GITHUB_API_VERSION = '2022-11-28';
-
-/** At most this much of an error response's body is kept in the error message. */
-const MAX_ERROR_BODY_CHARS = 300;
-
-/** A failed GitHub REST call: an unexpected status, a network error, a timeout or a malformed body. */
-export class GitHubApiError extends Error {
-  override name = 'GitHubApiError';
-  constructor(
-    message: string,
-    /** HTTP status, or null when no response came (network error, timeout). */
-    readonly status: number | null,
-    /** When the rate limit opens again, when GitHub said so (403/429 with `x-ratelimit-remaining: 0`). */
-    readonly rateLimitResetAt: Date | null = null,
-  ) {
-    super(message);
-  }
-}
-
-export interface GitHubRestCommitSourceOptions {
-  /** Base URL of the REST API, without a trailing slash (one is tolerated). */
-  apiUrl?: string;
-  /** A token (PAT or installation token); without one, GitHub allows 60 requests an hour per IP. */
-  token?: string | null;
-  /** Injected for tests; the global fetch by default. */
-  fetch?: typeof fetch;
-  timeoutMs?: number;
-  /** GitHub rejects requests without a User-Agent. */
-  userAgent?: string;
-}
+/** Without a token, GitHub allows 60 requests an hour per IP. */
+export type GitHubRestCommitSourceOptions = GitHubClientOptions;
 
 const shaSchema = z.string().regex(/^[0-9a-f]{40}$/i, { error: 'must be a 40-character hex sha' });
 
@@ -68,79 +51,32 @@ const branchSchema = z.object({
 
 /** Reads branch heads from GitHub's REST API with conditional requests. */
 export class GitHubRestCommitSource implements CommitSource {
-  private readonly apiUrl: string;
-  private readonly token: string | null;
-  private readonly fetch: typeof fetch;
-  private readonly timeoutMs: number;
-  private readonly userAgent: string;
+  private readonly client: GitHubClient;
 
   constructor(options: GitHubRestCommitSourceOptions = {}) {
-    this.apiUrl = (options.apiUrl ?? DEFAULT_GITHUB_API_URL).replace(/\/+$/, '');
-    this.token = options.token || null;
-    this.fetch = options.fetch ?? globalThis.fetch;
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_GITHUB_TIMEOUT_MS;
-    this.userAgent = options.userAgent ?? DEFAULT_GITHUB_USER_AGENT;
+    this.client = githubClient(options);
   }
 
   /** The URL of the "Get a branch" endpoint for `repo` (`owner/name`) and `branch`. */
   branchUrl(repo: string, branch: string): string {
-    const [owner, name, ...rest] = repo.split('/');
-    if (!owner || !name || rest.length > 0) {
-      throw new GitHubApiError(`Repository '${repo}' is not of the form 'owner/name'.`, null);
-    }
-    return `${this.apiUrl}/repos/${encodeURIComponent(owner)}/${encodeURIComponent(name)}/branches/${encodeURIComponent(branch)}`;
+    return `${repoUrl(this.client, repo)}/branches/${encodeURIComponent(branch)}`;
   }
 
   async fetchBranchHead(repo: string, branch: string, etag: string | null): Promise<PolledHead> {
     const url = this.branchUrl(repo, branch);
     const what = `GET ${url}`;
-    const { response, text } = await this.get(url, what, etag);
+    const headers = githubHeaders(this.client, etag ? { 'If-None-Match': etag } : {});
+    const { response, text } = await githubRequest(this.client, url, { headers }, what);
     if (response.status === 304) return { kind: 'unchanged' };
     if (response.status === 404) return { kind: 'missing' };
     if (response.status !== 200) throw errorFromResponse(what, response, text);
     return toPolledHead(parseBranch(what, text), response.headers.get('etag'));
   }
-
-  private headers(etag: string | null): Record<string, string> {
-    const headers: Record<string, string> = {
-      Accept: 'application/vnd.github+json',
-      'X-GitHub-Api-Version': GITHUB_API_VERSION,
-      'User-Agent': this.userAgent,
-    };
-    if (this.token) headers.Authorization = `Bearer ${this.token}`;
-    if (etag) headers['If-None-Match'] = etag;
-    return headers;
-  }
-
-  /** The response and its whole body, under one deadline; a failure to get them is a GitHubApiError. */
-  private async get(
-    url: string,
-    what: string,
-    etag: string | null,
-  ): Promise<{ response: Response; text: string }> {
-    const signal = AbortSignal.timeout(this.timeoutMs);
-    try {
-      const response = await this.fetch(url, { headers: this.headers(etag), signal, redirect: 'follow' });
-      // Read the body under the same deadline: a server may send headers and then stall.
-      return { response, text: await response.text() };
-    } catch (err) {
-      if (signal.aborted) throw new GitHubApiError(`${what} timed out after ${this.timeoutMs} ms.`, null);
-      const cause =
-        err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
-      throw new GitHubApiError(`${what} failed: ${cause}. Check GITHUB_API_URL and the network.`, null);
-    }
-  }
 }
 
 /** A 200 answer's body as a branch; anything else is a GitHubApiError naming what was wrong. */
 function parseBranch(what: string, text: string): z.infer<typeof branchSchema> {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new GitHubApiError(`${what} answered 200 with a body that is not JSON: ${truncate(text)}`, 200);
-  }
-  const parsed = branchSchema.safeParse(json);
+  const parsed = branchSchema.safeParse(parseJsonBody(what, 200, text));
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map(
     (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
@@ -174,9 +110,9 @@ function errorFromResponse(what: string, response: Response, text: string): GitH
   const status = response.status;
   const detail = githubMessage(text);
   const base = `${what} answered ${status}${detail ? ` (${detail})` : ''}`;
-  if ((status === 403 || status === 429) && response.headers.get('x-ratelimit-remaining') === '0') {
-    const resetSeconds = Number(response.headers.get('x-ratelimit-reset'));
-    const resetAt = Number.isFinite(resetSeconds) && resetSeconds > 0 ? new Date(resetSeconds * 1000) : null;
+  const exhausted = exhaustedRateLimit(response);
+  if (exhausted) {
+    const resetAt = exhausted.resetAt;
     const when = resetAt ? `resets at ${resetAt.toISOString()}` : 'reset time unknown';
     return new GitHubApiError(
       `${base}: rate limit exhausted, ${when}. Set GITHUB_TOKEN for a higher limit, or poll less often.`,
@@ -195,21 +131,4 @@ function errorFromResponse(what: string, response: Response, text: string): GitH
     return new GitHubApiError(`${base}: the token was rejected. Check GITHUB_TOKEN.`, status);
   }
   return new GitHubApiError(`${base}.`, status);
-}
-
-/** GitHub's error bodies are `{"message": "..."}`; anything else is shown truncated. */
-function githubMessage(text: string): string {
-  try {
-    const json: unknown = JSON.parse(text);
-    if (json && typeof json === 'object' && 'message' in json && typeof json.message === 'string') {
-      return truncate(json.message);
-    }
-  } catch {
-    // Not JSON: fall through and show the text itself.
-  }
-  return truncate(text.trim());
-}
-
-function truncate(text: string): string {
-  return text.length > MAX_ERROR_BODY_CHARS ? `${text.slice(0, MAX_ERROR_BODY_CHARS)}...` : text;
 }

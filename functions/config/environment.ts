@@ -44,6 +44,12 @@ const httpUrl = (what: string) =>
       .optional(),
   );
 
+/** `true` or `false`, any case; blank means unset. */
+const trueOrFalse = z.preprocess(
+  (value) => (typeof value === 'string' ? unsetIfBlank(value.trim().toLowerCase()) : value),
+  z.enum(['true', 'false'], { error: 'must be true or false' }).optional(),
+);
+
 /** Every variable the functions read, with its schema. The README's environment table documents them. */
 const environmentSchema = z.object({
   AUTO_DEPLOY_CONFIG: text,
@@ -70,10 +76,8 @@ const environmentSchema = z.object({
   CLOUD_TASKS_EMULATOR_HOST: hostPort,
   GITHUB_API_URL: httpUrl('an http(s) URL'),
   GITHUB_TOKEN: text,
-  GITHUB_POLL: z.preprocess(
-    (value) => (typeof value === 'string' ? unsetIfBlank(value.trim().toLowerCase()) : value),
-    z.enum(['true', 'false'], { error: 'must be true or false' }).optional(),
-  ),
+  GITHUB_POLL: trueOrFalse,
+  GITHUB_DEPLOYMENTS: trueOrFalse,
   GKE_CLUSTER: z.preprocess(
     unsetIfBlank,
     z
@@ -143,8 +147,11 @@ export interface EnvironmentSettings {
   webhookSecrets: string[];
   /** The deploy queue, or the problem that prevents using one (reported by the functions that need it). */
   tasks: TasksSettings | { problem: string };
-  /** The GitHub REST API for the poll fallback. */
-  github: { apiUrl: string; token: string | null; isPollEnabled: boolean };
+  /**
+   * The GitHub REST API for the poll fallback and, when `isDeploymentsEnabled` (GITHUB_DEPLOYMENTS),
+   * the deployments on the commit (which need the token).
+   */
+  github: { apiUrl: string; token: string | null; isPollEnabled: boolean; isDeploymentsEnabled: boolean };
   /**
    * Where the Kubernetes client finds its credentials: GKE_CLUSTER (credentials from ADC) when set, else
    * the kubeconfig or in-cluster variables, read by loadKubeConfig.
@@ -181,6 +188,12 @@ function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
   const queue = parseQueuePath(env);
   if (!queue.ok && (lenient(env, 'TASKS_QUEUE') || lenient(env, 'TASKS_QUEUE_ID')))
     problems.push(queue.problem);
+  if (lenient(env, 'GITHUB_DEPLOYMENTS')?.toLowerCase() === 'true' && !lenient(env, 'GITHUB_TOKEN')) {
+    problems.push(
+      'GITHUB_DEPLOYMENTS: true needs GITHUB_TOKEN, a token that may write deployments ' +
+        '(fine-grained: deployments: write; classic: repo_deployment) (missing GITHUB_TOKEN)',
+    );
+  }
   return problems;
 }
 
@@ -235,6 +248,7 @@ export function readEnvironment(
         apiUrl: (values.GITHUB_API_URL ?? DEFAULT_GITHUB_API_URL).replace(/\/+$/, ''),
         token: values.GITHUB_TOKEN ?? null,
         isPollEnabled: values.GITHUB_POLL !== 'false',
+        isDeploymentsEnabled: values.GITHUB_DEPLOYMENTS === 'true',
       },
       kube: {
         gkeCluster: values.GKE_CLUSTER ?? null,

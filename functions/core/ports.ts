@@ -3,6 +3,12 @@
  * functions/adapters implement them (Firestore, Cloud Tasks, Kubernetes, GitHub); unit tests inject
  * small in-memory ones (test/support/memory-stores.ts).
  */
+import type {
+  GitHubDeploymentRequest,
+  GitHubDeploymentSummary,
+  GitHubStatusRequest,
+  GitHubStep,
+} from './github-deployments.js';
 import type { HeadDecision } from './intake.js';
 import type { LaunchClaim, LaunchStep, LaunchView } from './launch.js';
 import type { AcquireClaim, AcquireOutcome, AcquireView } from './lease-acquire.js';
@@ -14,6 +20,7 @@ import type {
   Deployment,
   DeploymentStatus,
   DeployRequest,
+  GitHubDeploymentRecord,
   PushEvent,
   VersionConfig,
   VersionDecision,
@@ -297,4 +304,38 @@ export interface LeaseStore {
   getLease(leaseId: string): Promise<Lease | null>;
   /** Leases still marked active, live or past their time (the tick closes those). */
   listActiveLeases(): Promise<Lease[]>;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// GitHub deployments (GITHUB_DEPLOYMENTS)
+
+/** GitHub's deployments REST API, for the repository `owner/name` of a deployment. */
+export interface GitHubDeploymentsApi {
+  /** The deployments of `sha` in `environment`. */
+  listDeployments(repo: string, sha: string, environment: string): Promise<GitHubDeploymentSummary[]>;
+  /** Creates a deployment; returns its id. */
+  createDeployment(repo: string, request: GitHubDeploymentRequest): Promise<number>;
+  postStatus(repo: string, deploymentId: number, status: GitHubStatusRequest): Promise<void>;
+}
+
+/** What the GitHub deployments sync needs from storage. */
+export interface GitHubSyncStore {
+  /**
+   * The deployments whose GitHub deployment may still need a status: every one not deleted, and the
+   * deleted ones whose last posted state is not `inactive`.
+   */
+  listGitHubCandidates(): Promise<Deployment[]>;
+  /**
+   * In one transaction: reads deployments/{instance}, runs `decide` on it and writes the record it
+   * returns (none: no write). Returns the step decided, or null when the deployment does not exist.
+   */
+  claimGitHubSync(
+    instance: string,
+    decide: (deployment: Deployment) => { step: GitHubStep; record: GitHubDeploymentRecord | null },
+  ): Promise<GitHubStep | null>;
+  /** In one transaction: replaces deployments/{instance}.github with `update(current)`. */
+  writeGitHubRecord(
+    instance: string,
+    update: (current: GitHubDeploymentRecord | undefined) => GitHubDeploymentRecord,
+  ): Promise<void>;
 }

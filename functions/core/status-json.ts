@@ -6,7 +6,7 @@ import { type LeaseSummaryJson, leaseSummaryToJson } from './lease-json.js';
 import type { Lease } from './leases.js';
 import { kfctlVersion } from './names.js';
 import type { VersionView } from './ports.js';
-import type { Deployment, VersionDecision } from './types.js';
+import type { Deployment, GitHubDeploymentRecord, VersionDecision } from './types.js';
 
 /** `https://github.com/<owner>/<name>/commit/<sha>` */
 export function githubCommitUrl(repo: string, sha: string): string {
@@ -55,11 +55,14 @@ export interface ProbeJson {
   consecutiveFailures: number;
 }
 
+/** What the API shows of a deployment's GitHub deployment (GITHUB_DEPLOYMENTS). */
+export type GitHubDeploymentJson = Jsonified<Omit<GitHubDeploymentRecord, 'leaseExpiresAt'>>;
+
 /** A deployment in the API: dates as ISO strings, plus the derived kfctl version and commit link. */
 export type DeploymentJson = Jsonified<
   Omit<
     Deployment,
-    'probe' | 'cluster' | 'transitions' | 'verifyingAt' | 'nextTeardownAt' | 'teardownFinishedAt'
+    'probe' | 'cluster' | 'transitions' | 'verifyingAt' | 'nextTeardownAt' | 'teardownFinishedAt' | 'github'
   >
 > & {
   kfctlVersion: string;
@@ -76,6 +79,8 @@ export type DeploymentJson = Jsonified<
   nextTeardownAt: string | null;
   /** The live leases on it (owner, until when). */
   leases: LeaseSummaryJson[];
+  /** Null when no GitHub deployment was ever attempted. */
+  github: GitHubDeploymentJson | null;
 };
 
 /** A planner decision in the API, with the same fields whatever its kind, and `text` in words. */
@@ -146,6 +151,18 @@ export function deploymentToJson(d: Deployment, leases: readonly Lease[]): Deplo
     teardownAttempts: d.teardownAttempts ?? 0,
     nextTeardownAt: iso(d.nextTeardownAt ?? null),
     leases: leases.filter((lease) => lease.instance === d.instance).map(leaseSummaryToJson),
+    github: d.github ? githubToJson(d.github) : null,
+  };
+}
+
+function githubToJson(record: GitHubDeploymentRecord): GitHubDeploymentJson {
+  return {
+    deploymentId: record.deploymentId,
+    state: record.state,
+    postedAt: iso(record.postedAt),
+    error: record.error,
+    attempts: record.attempts,
+    retryAt: iso(record.retryAt),
   };
 }
 

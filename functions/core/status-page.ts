@@ -142,13 +142,14 @@ function deploymentRow(d: Deployment, now: Date, leasesOf: LeasesOf): SafeHtml {
     ? html`<code>${d.instance}</code>`
     : link(d.endpoint, html`<code>${d.instance}</code>`);
   const error = d.error ? html`<div class="error">${d.error}</div>` : '';
+  const githubError = d.github?.error ? html`<div class="error">GitHub: ${d.github.error}</div>` : '';
   const job = d.jobName ? html`<code>${d.jobName}</code>` : html`<span class="muted">none yet</span>`;
   const credentials = isGone
     ? html`<span class="muted">cluster deleted</span>`
     : html`<code>${d.credentialsCommand}</code>`;
   return html`<tr>
 <td>${instance}</td>
-<td>${statusBadge(d.status)}${error}${detailsOf(d, now)}</td>
+<td>${statusBadge(d.status)}${error}${detailsOf(d, now)}${githubError}</td>
 <td class="nowrap">${timeTag(d.createdAt, formatAge(now.getTime() - d.createdAt.getTime()))}</td>
 <td>${commitLink(d.repo, d.commit)}</td>
 <td title="${d.kfctlUrl}">${kfctlVersion(d.kfctlUrl)}</td>

@@ -3,92 +3,17 @@
  * Nothing here knows about Firestore, Cloud Tasks, Kubernetes or HTTP.
  */
 
-/** Rate limits, retries, timeouts and garbage-collection ages; units are in the names (rules: core/policy.ts). */
-export interface Policy {
-  /** At least this long between two launches of one version. */
-  minMinutesBetweenDeployments: number;
-  /** At most this many instances that may hold cloud resources, over all versions. */
-  maxActiveDeployments: number;
-  /** Redeploy a version this long after its last launch even when its branch has not moved. */
-  periodicRedeployHours: number;
-  /** An instance is never collected before it is this old. */
-  minLifetimeHours: number;
-  /** An instance is collected only once the next newer one is this old (and ready). */
-  gracePeriodHours: number;
-  /** How many launches of one commit may fail before the version waits for a new commit (or the periodic rule). */
-  maxDeployAttempts: number;
-  /** Wait after a failed launch before the next attempt; doubles with each attempt (never sooner than the rate limit). */
-  retryBackoffMinutes: number;
-  /** A deploy Job running longer is stopped by Kubernetes (`activeDeadlineSeconds`) and counts as failed. */
-  deployTimeoutMinutes: number;
-  /** Finished deploy and teardown Jobs are deleted this long after the record no longer needs them. */
-  jobRetentionHours: number;
-  /** Failed, lost and unhealthy instances are collected this long after they stopped serving. */
-  failedRetentionHours: number;
-  /** How many teardowns may leave the cluster behind before the instance is `teardown-failed`. */
-  maxTeardownAttempts: number;
-}
+// The deployments file's types live in config-types.ts; re-exported so every import stays in one place.
+export type {
+  DeploymentsConfig,
+  InventoryConfig,
+  Policy,
+  ReadinessConfig,
+  VersionConfig,
+  VersionPolicyOverrides,
+} from './config-types.js';
 
-/**
- * Readiness: a completed deploy Job means kfctl finished, not that Kubeflow answers. When enabled, an
- * instance is `verifying` until its endpoint answers an expected status, and each tick probes the
- * instances in service.
- */
-export interface ReadinessConfig {
-  enabled: boolean;
-  /** Placeholders `{instance}`, `{version}`, `{project}`, `{zone}`. */
-  url: string;
-  /** Statuses that mean "up" (IAP answers 302 to its login page). Redirects are not followed. */
-  expectStatus: number[];
-  timeoutSeconds: number;
-  /** Failed probes in a row that make a ready instance `unhealthy`. */
-  failuresToUnhealthy: number;
-  /** A verifying instance that has not answered within this long is `failed`. */
-  verifyTimeoutMinutes: number;
-}
-
-/** The cloud inventory: each tick lists the GKE clusters of the project and zone and reconciles. */
-export interface InventoryConfig {
-  enabled: boolean;
-  /** Record clusters named like a configured version's instances that no record knows (`adopted`). */
-  adopt: boolean;
-}
-
-/** The policy fields a version may override; `maxActiveDeployments` is global. */
-export type VersionPolicyOverrides = Partial<Omit<Policy, 'maxActiveDeployments'>>;
-
-/** One auto-deployed version, with its effective (global merged with override) policy. */
-export interface VersionConfig {
-  /** Short name; part of Job names, labels and instance names (`kf-<name>-MMDD-abc`). */
-  name: string;
-  /** GitHub repository `owner/name` holding the KfDef. */
-  repo: string;
-  /** Branch of `repo` this version follows. */
-  branch: string;
-  /** Path of the KfDef file inside `repo`. */
-  kfDefPath: string;
-  /** Where the deploy Job downloads kfctl from. */
-  kfctlUrl: string;
-  /** Paused in the config file (operators can also pause in Firestore). */
-  paused: boolean;
-  policy: Policy;
-  /** The effective readiness check (global merged with the version's override). */
-  readiness: ReadinessConfig;
-}
-
-/** The validated content of deployments.yaml. */
-export interface DeploymentsConfig {
-  /** The GCP project Kubeflow instances are deployed into. */
-  project: string;
-  /** The GCP zone of the instances' clusters. */
-  zone: string;
-  /** Kubernetes namespace where the deploy Jobs run. */
-  namespace: string;
-  policy: Policy;
-  readiness: ReadinessConfig;
-  inventory: InventoryConfig;
-  versions: VersionConfig[];
-}
+import type { VersionConfig } from './config-types.js';
 
 /** Where a recorded commit or head came from. */
 export type IntakeSource = 'webhook' | 'poll';
@@ -273,6 +198,32 @@ export interface Deployment {
    * a write changes `status`). Absent on documents written before it existed.
    */
   transitions?: DeploymentTransition[];
+  /**
+   * The GitHub deployment of the commit that mirrors this instance (GITHUB_DEPLOYMENTS), and what was
+   * last posted to it. Absent until the first sync touches it.
+   */
+  github?: GitHubDeploymentRecord;
+}
+
+/** The states of a GitHub deployment status this project posts. */
+export type GitHubDeploymentState = 'in_progress' | 'success' | 'failure' | 'error' | 'inactive';
+
+/** What is known about a deployment's GitHub deployment, as recorded on `deployments/{instance}.github`. */
+export interface GitHubDeploymentRecord {
+  /** The GitHub deployment's id; null until it was created (or found). */
+  deploymentId: number | null;
+  /** The last status posted; null before the first. */
+  state: GitHubDeploymentState | null;
+  /** When GitHub last accepted a call for it (create or status). */
+  postedAt: Date | null;
+  /** The last failure to talk to GitHub, in words; null once a call succeeds. */
+  error: string | null;
+  /** Failed attempts since the last success. */
+  attempts: number;
+  /** GitHub's rate limit is exhausted until then: no call before. */
+  retryAt: Date | null;
+  /** While a sync talks to GitHub for this deployment: until when it holds it (no other sync acts). */
+  leaseExpiresAt: Date | null;
 }
 
 /** One status change of a deployment. */

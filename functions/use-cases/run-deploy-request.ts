@@ -24,6 +24,7 @@ import type { Deployment, DeploymentsConfig, DeployRequest } from '../core/types
 import type { JobTemplates } from '../job-templates.js';
 import type { Logger } from '../log.js';
 import { createOrAdoptJob, failStep } from './job-step.js';
+import { type SyncGitHubDeploymentsDeps, syncAfterLaunch } from './sync-github-deployments.js';
 
 export interface RunDeployRequestDeps {
   config: DeploymentsConfig;
@@ -32,6 +33,8 @@ export interface RunDeployRequestDeps {
   templates: JobTemplates;
   clock: Clock;
   logger: Logger;
+  /** GitHub deployments: `in_progress` is posted as soon as the Job exists (best effort). */
+  github?: SyncGitHubDeploymentsDeps;
 }
 
 function policyOf(config: DeploymentsConfig, version: string) {
@@ -103,6 +106,7 @@ async function launch(
       { status: 'deploying', jobName: job.name, launchLeaseExpiresAt: null, updatedAt: now },
       { id: request.id, patch: { status: 'done', updatedAt: now, error: null } },
     );
+    await syncAfterLaunch(deps.github, deployment.instance, log);
     return { kind: 'done', result: 'launched', instance: deployment.instance, job: job.name };
   } catch (err) {
     return failStep(deps, 'launch', { err, deployment, request }, log);

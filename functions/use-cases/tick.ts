@@ -1,8 +1,8 @@
 /**
- * One scheduler tick: poll, refresh, inventory, verify, close expired leases, clean Jobs, plan. Each step
- * runs even when an earlier one failed; a step that threw is reported (`ok: false` with its error) and
- * logged, and the tick answers 500 so Cloud Scheduler records the run as failed. Nothing is lost: the next
- * tick does it again.
+ * One scheduler tick: poll, refresh, inventory, verify, close expired leases, clean Jobs, plan, then the
+ * GitHub deployments sync. Each step runs even when an earlier one failed; a step that threw is reported
+ * (`ok: false` with its error) and logged, and the tick answers 500 so Cloud Scheduler records the run as
+ * failed. Nothing is lost: the next tick does it again.
  */
 import type { IntakeStore } from '../core/ports.js';
 import { describeError, type Logger } from '../log.js';
@@ -24,6 +24,11 @@ import {
   type RefreshReport,
   refreshDeployments,
 } from './refresh-deployments.js';
+import {
+  type GitHubSyncReport,
+  type SyncGitHubDeploymentsDeps,
+  syncGitHubDeployments,
+} from './sync-github-deployments.js';
 import { type VerifyInstancesDeps, type VerifyReport, verifyInstances } from './verify-instances.js';
 
 /** A step that threw. */
@@ -42,6 +47,7 @@ export interface TickReport {
   leases: CloseExpiredLeasesReport | StepFailure;
   cleanJobs: CleanJobsReport | StepFailure;
   plan: PlanReport | StepFailure;
+  github: GitHubSyncReport | StepFailure;
 }
 
 export interface TickDeps {
@@ -54,6 +60,8 @@ export interface TickDeps {
   plan: PlanAndEnqueueDeps;
   /** Keeps versions/{name} in step with the config file, so operators find every version in the console. */
   intake: Pick<IntakeStore, 'syncVersions'>;
+  /** The GitHub deployments sync; absent (or without an API) when GITHUB_DEPLOYMENTS is off. */
+  github?: SyncGitHubDeploymentsDeps;
   logger: Logger;
 }
 
@@ -68,8 +76,8 @@ async function step<T>(name: string, logger: Logger, run: () => Promise<T>): Pro
 
 /**
  * The steps, in order: poll GitHub; follow the Jobs; reconcile with the cloud inventory; probe the
- * instances; close expired leases; delete finished Jobs; plan and enqueue (GC included). Each sees what
- * the earlier ones wrote.
+ * instances; close expired leases; delete finished Jobs; plan and enqueue (GC included); post GitHub
+ * deployment statuses. Each sees what the earlier ones wrote.
  */
 export async function runTick(deps: TickDeps): Promise<TickReport> {
   const { logger } = deps;
@@ -83,7 +91,9 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
     await deps.intake.syncVersions(deps.plan.config.versions, deps.plan.clock());
     return planAndEnqueue(deps.plan, null);
   });
-  const steps = [poll, refresh, inventory, verify, leases, cleanJobs, plan];
+  // Last: it posts what the refresh just found. A GitHub failure is recorded, never a step failure.
+  const github = await step('github', logger, () => syncGitHubDeployments(deps.github));
+  const steps = [poll, refresh, inventory, verify, leases, cleanJobs, plan, github];
   return {
     ok: steps.every((report) => report.ok),
     poll,
@@ -93,5 +103,6 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
     leases,
     cleanJobs,
     plan,
+    github,
   };
 }

@@ -372,7 +372,12 @@ describe('githubWebhook (Functions Framework + Firestore emulator)', () => {
           firestoreEmulatorHost: '127.0.0.1:1',
           webhookSecrets: [],
           tasks: { problem: 'not configured' },
-          github: { apiUrl: 'https://api.github.com', token: null, isPollEnabled: false },
+          github: {
+            apiUrl: 'https://api.github.com',
+            token: null,
+            isPollEnabled: false,
+            isDeploymentsEnabled: false,
+          },
           kube: { gkeCluster: null, env: {} },
           containerEmulator: null,
           readinessUrl: null,

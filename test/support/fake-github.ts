@@ -1,12 +1,16 @@
 /**
  * A fake of GitHub's REST API for tests and local runs: serves `GET /repos/{owner}/{repo}/branches/{branch}`
- * from an in-memory map, with ETags and `If-None-Match` (304) like GitHub, records every request,
- * and can be told to answer the next requests with a given status (fault injection).
+ * from an in-memory map, with ETags and `If-None-Match` (304) like GitHub, the deployments endpoints
+ * (fake-github-deployments.ts), records every request in order with its body, and can be told to
+ * answer the next requests with a given status (fault injection).
  * Point `GITHUB_API_URL` at `url` to use it as the GitHub API of a whole stack.
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FakeDeploymentsApi } from './fake-github-deployments.js';
+
+export type { FakeDeployment, FakeDeploymentStatus } from './fake-github-deployments.js';
 
 /** A branch head to serve. Only `sha` is required. */
 export interface FakeHead {
@@ -30,6 +34,8 @@ export interface RecordedRequest {
   branch: string | null;
   /** Header names lower-cased, as node:http gives them. */
   headers: IncomingHttpHeaders;
+  /** The request body parsed as JSON; null when there was none (or it was not JSON). */
+  body: unknown;
   /** The status the fake answered. */
   status: number;
 }
@@ -53,8 +59,15 @@ export interface FakeGitHub {
   deleteBranch(repo: string, branch: string): void;
   /** Answers the next `count` requests, whatever they are, with `status` (and `options`). */
   failNext(count: number, status: number, options?: FaultOptions): void;
+  /**
+   * Holds the next request unanswered until `release()` (then answers it as usual); `received` resolves
+   * when it arrived. Lets a test act while a client is known to be waiting on GitHub.
+   */
+  holdNext(): { received: Promise<void>; release: () => void };
   /** Every request received, oldest first. Clear it with `requests.length = 0`. */
   readonly requests: RecordedRequest[];
+  /** The deployments endpoints: `deployments` holds what was created, `canWrite` refuses writes (403). */
+  readonly deploymentsApi: FakeDeploymentsApi;
   /** Stops the server and drops open connections. */
   stop(): Promise<void>;
 }
@@ -182,6 +195,16 @@ function branchAnswer(
   };
 }
 
+/** A request body as JSON; null when empty or not JSON. */
+function parseBody(text: string): unknown {
+  if (text === '') return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
 function send(res: ServerResponse, { status, body, headers = {} }: Answer): void {
   if (res.destroyed) return;
   res.writeHead(status, {
@@ -201,14 +224,18 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const faults: { status: number; options: FaultOptions }[] = [];
   const timers = new Set<NodeJS.Timeout>();
   let url = '';
+  const deploymentsApi = new FakeDeploymentsApi(() => url);
 
-  /** A queued fault first, then authentication, then the branch. */
-  const answerFor = (req: IncomingMessage, ref: BranchRef | null): Answer => {
+  /** A queued fault first, then authentication, then the deployments endpoints, then the branch. */
+  const answerFor = (req: IncomingMessage, ref: BranchRef | null, body: unknown): Answer => {
     const fault = faults.shift();
     if (fault) return faultAnswer(fault);
     if (options.token !== undefined && req.headers.authorization !== `Bearer ${options.token}`) {
       return errorAnswer(401, 'Bad credentials');
     }
+    const [path = '/', query = ''] = (req.url ?? '/').split('?');
+    const deployments = deploymentsApi.handle(req.method ?? '', path, new URLSearchParams(query), body);
+    if (deployments) return { status: deployments.status, body: JSON.stringify(deployments.body) };
     const head = ref !== null && req.method === 'GET' ? heads.get(key(ref.repo, ref.branch)) : undefined;
     if (!head || ref === null) return errorAnswer(404, 'Not Found');
     return branchAnswer(ref, head, req.headers['if-none-match'], url);
@@ -226,19 +253,36 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     timers.add(timer);
   };
 
-  const server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse, body: unknown) => {
     const target = req.url ?? '/';
     const ref = branchRefOf(target);
-    const answer = answerFor(req, ref);
+    const answer = answerFor(req, ref, body);
     requests.push({
       method: req.method ?? '',
       url: target,
       repo: ref?.repo ?? null,
       branch: ref?.branch ?? null,
       headers: req.headers,
+      body,
       status: answer.status,
     });
     reply(res, answer);
+  };
+
+  /** Holds waiting for their next request: each is given the request's continuation. */
+  const holds: Array<(answer: () => void) => void> = [];
+  /** Continuations of held requests, run at stop so no client waits forever. */
+  const held = new Set<() => void>();
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const answer = () => handle(req, res, parseBody(Buffer.concat(chunks).toString('utf8')));
+      const hold = holds.shift();
+      if (hold) hold(answer);
+      else answer();
+    });
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -260,8 +304,37 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     failNext: (count, status, faultOptions = {}) => {
       for (let i = 0; i < count; i++) faults.push({ status, options: faultOptions });
     },
+    holdNext: () => {
+      let isReleased = false;
+      let waiting: (() => void) | null = null;
+      let arrived: () => void = () => {};
+      const received = new Promise<void>((resolve) => {
+        arrived = resolve;
+      });
+      const answerOnce = () => {
+        const answer = waiting;
+        waiting = null;
+        held.delete(answerOnce);
+        answer?.();
+      };
+      holds.push((answer) => {
+        waiting = answer;
+        held.add(answerOnce);
+        arrived();
+        if (isReleased) answerOnce();
+      });
+      return {
+        received,
+        release: () => {
+          isReleased = true;
+          answerOnce();
+        },
+      };
+    },
     requests,
+    deploymentsApi,
     stop: async () => {
+      for (const answer of [...held]) answer();
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
       await new Promise<void>((resolve) => {

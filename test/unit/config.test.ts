@@ -761,6 +761,16 @@ describe('loadConfig', () => {
       ['GITHUB_POLL', 'true or false', '"yes"'],
     ],
     [
+      'a GITHUB_DEPLOYMENTS that is not a boolean',
+      { GITHUB_DEPLOYMENTS: 'on', GITHUB_TOKEN: 't' },
+      ['GITHUB_DEPLOYMENTS', 'true or false', '"on"'],
+    ],
+    [
+      'GITHUB_DEPLOYMENTS=true without a GITHUB_TOKEN',
+      { GITHUB_DEPLOYMENTS: 'True' },
+      ['GITHUB_DEPLOYMENTS', 'needs GITHUB_TOKEN', 'deployments: write', 'repo_deployment'],
+    ],
+    [
       'a GITHUB_API_URL that is no URL',
       { GITHUB_API_URL: 'api.github.com' },
       ['GITHUB_API_URL', '"api.github.com"'],
@@ -844,7 +854,25 @@ describe('loadConfig', () => {
       apiUrl: 'https://ghe.example/api/v3',
       token: null,
       isPollEnabled: false,
+      isDeploymentsEnabled: false,
     });
+  });
+
+  it('turns the GitHub deployments on with GITHUB_DEPLOYMENTS=true and a token', () => {
+    const config = loadConfig({
+      AUTO_DEPLOY_CONFIG: validPath,
+      GOOGLE_CLOUD_PROJECT: 'p',
+      GITHUB_DEPLOYMENTS: ' TRUE ',
+      GITHUB_TOKEN: 'github_pat_x',
+    });
+    assert.equal(config.github.isDeploymentsEnabled, true);
+    assert.equal(config.github.token, 'github_pat_x');
+    const off = loadConfig({
+      AUTO_DEPLOY_CONFIG: validPath,
+      GOOGLE_CLOUD_PROJECT: 'p',
+      GITHUB_DEPLOYMENTS: 'false',
+    });
+    assert.equal(off.github.isDeploymentsEnabled, false);
   });
 });
 
@@ -859,7 +887,12 @@ describe('describeConfig', () => {
       firestoreEmulatorHost: null,
       webhookSecrets,
       tasks: { problem: 'not configured' },
-      github: { apiUrl: 'https://api.github.com', token: 'ghp_token-must-not-leak', isPollEnabled: true },
+      github: {
+        apiUrl: 'https://api.github.com',
+        token: 'ghp_token-must-not-leak',
+        isPollEnabled: true,
+        isDeploymentsEnabled: true,
+      },
       kube: { gkeCluster: null, env: {} },
       containerEmulator: null,
       readinessUrl: null,

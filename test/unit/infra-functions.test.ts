@@ -41,6 +41,7 @@ const EXPECTED: Record<FunctionName, { env: string[]; secrets: string[] }> = {
     env: [
       'DEPLOY_WORKER_URL',
       'GITHUB_API_URL',
+      'GITHUB_DEPLOYMENTS',
       'GITHUB_POLL',
       'GKE_CLUSTER',
       'GOOGLE_CLOUD_PROJECT',
@@ -51,7 +52,10 @@ const EXPECTED: Record<FunctionName, { env: string[]; secrets: string[] }> = {
     ],
     secrets: ['GITHUB_TOKEN'],
   },
-  deployWorker: { env: ['GKE_CLUSTER', 'GOOGLE_CLOUD_PROJECT', 'KUBECONFIG'], secrets: [] },
+  deployWorker: {
+    env: ['GITHUB_API_URL', 'GITHUB_DEPLOYMENTS', 'GKE_CLUSTER', 'GOOGLE_CLOUD_PROJECT', 'KUBECONFIG'],
+    secrets: ['GITHUB_TOKEN'],
+  },
   deploymentStatus: { env: ['GOOGLE_CLOUD_PROJECT'], secrets: [] },
 };
 
@@ -226,6 +230,15 @@ describe('infra: the functions', () => {
     assert.equal(defaultOf(terraform, 'github_webhook_secret'), 'github-webhook-secret');
     assert.equal(defaultOf(terraform, 'github_webhook_secret_previous'), null);
     assert.equal(defaultOf(terraform, 'github_token_secret'), null);
+  });
+
+  it('gives the worker the GitHub token only with github_deployments, which is off by default', () => {
+    assert.equal(
+      terraform.locals.secret_env.deployWorker.GITHUB_TOKEN,
+      '${var.github_deployments ? var.github_token_secret : null}',
+    );
+    assert.equal(terraform.locals.env_github.GITHUB_DEPLOYMENTS, '${tostring(var.github_deployments)}');
+    assert.equal(defaultOf(terraform, 'github_deployments'), false);
   });
 
   it('mounts the optional kubeconfig where KUBECONFIG points, for the functions that load one', () => {

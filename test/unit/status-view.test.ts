@@ -127,6 +127,32 @@ describe('status view', () => {
       assert.deepEqual(json.leases, []);
       // Survives a JSON round trip unchanged: no Date objects left.
       assert.deepEqual(JSON.parse(JSON.stringify(json)), json);
+      assert.equal(json.github, null);
+    });
+
+    it('shows the GitHub deployment of a deployment in JSON, without the sync lease', () => {
+      const json = deploymentToJson(
+        deployment({
+          github: {
+            deploymentId: 7,
+            state: 'failure',
+            postedAt: minutesAgo(5),
+            error: 'answered 500',
+            attempts: 1,
+            retryAt: minutesAgo(-10),
+            leaseExpiresAt: minutesAgo(-1),
+          },
+        }),
+        [],
+      );
+      assert.deepEqual(json.github, {
+        deploymentId: 7,
+        state: 'failure',
+        postedAt: '2024-03-10T11:55:00.000Z',
+        error: 'answered 500',
+        attempts: 1,
+        retryAt: '2024-03-10T12:10:00.000Z',
+      });
     });
 
     it('lists the leases on the deployment itself (owner, until when), not those of other instances', () => {
@@ -386,6 +412,35 @@ describe('status view', () => {
       assert.doesNotMatch(deleted, /endpoints\.kf-ci/);
       assert.doesNotMatch(deleted, /get-credentials/);
       assert.match(deleted, /cluster deleted/);
+    });
+
+    it('shows an error GitHub answered for a deployment (GITHUB_DEPLOYMENTS), escaped, and nothing without one', () => {
+      const github = {
+        deploymentId: 7,
+        state: 'in_progress' as const,
+        postedAt: minutesAgo(30),
+        attempts: 2,
+      };
+      const shown = renderStatusPage({
+        ...INPUT,
+        versions: [version()],
+        deployments: [
+          deployment({
+            instance: 'kf-master-0310-ghe',
+            github: { ...github, error: 'answered 403 <rate limit>', retryAt: null, leaseExpiresAt: null },
+          }),
+          deployment({
+            instance: 'kf-master-0310-gok',
+            github: { ...github, error: null, retryAt: null, leaseExpiresAt: null },
+          }),
+        ],
+      });
+      const master = sectionOf(shown, 'master');
+      assert.match(
+        rowOf(master, 'kf-master-0310-ghe'),
+        /<div class="error">GitHub: answered 403 &lt;rate limit&gt;<\/div>/,
+      );
+      assert.doesNotMatch(rowOf(master, 'kf-master-0310-gok'), /GitHub:/);
     });
 
     it('escapes every user-controlled value', () => {

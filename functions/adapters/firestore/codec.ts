@@ -11,6 +11,8 @@ import type {
   DeploymentStatus,
   DeploymentTransition,
   DeployRequest,
+  GitHubDeploymentRecord,
+  GitHubDeploymentState,
   ProbeRecord,
   VersionDecision,
   VersionState,
@@ -61,6 +63,37 @@ export function deploymentFromDoc(snapshot: DocumentSnapshot): Deployment | null
     error: stringOrNull(data.error),
     ...(Array.isArray(data.transitions) ? { transitions: transitionsFromDoc(data.transitions) } : {}),
     ...trustFieldsFromDoc(data),
+    ...(data.github && typeof data.github === 'object' ? { github: githubRecordFromDoc(data.github) } : {}),
+  };
+}
+
+const GITHUB_STATES: readonly string[] = [
+  'in_progress',
+  'success',
+  'failure',
+  'error',
+  'inactive',
+] satisfies GitHubDeploymentState[];
+
+/**
+ * deployments/{instance}.github as stored: the record plus `open`, true while a GitHub deployment exists
+ * that was not yet marked inactive, so the sync finds deleted instances still to deactivate with one
+ * single-field query.
+ */
+export function githubRecordDoc(record: GitHubDeploymentRecord): DocumentData {
+  return { ...record, open: record.deploymentId !== null && record.state !== 'inactive' };
+}
+
+/** Reads deployments/{instance}.github (written whole by the GitHub sync's store). */
+export function githubRecordFromDoc(data: DocumentData): GitHubDeploymentRecord {
+  return {
+    deploymentId: typeof data.deploymentId === 'number' ? data.deploymentId : null,
+    state: GITHUB_STATES.includes(data.state) ? (data.state as GitHubDeploymentState) : null,
+    postedAt: toDate(data.postedAt),
+    error: stringOrNull(data.error),
+    attempts: typeof data.attempts === 'number' ? data.attempts : 0,
+    retryAt: toDate(data.retryAt),
+    leaseExpiresAt: toDate(data.leaseExpiresAt),
   };
 }
 
