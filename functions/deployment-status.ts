@@ -8,13 +8,18 @@
  * - `GET /api/versions/<name>/latest`: the newest ready deployment of a version (404 when none).
  * HEAD is answered like GET; a method a route does not serve gets 405 with `Allow`; an unknown path
  * 404. Nothing is cached (`Cache-Control: no-store`). When the store cannot be read: 503, logged.
+ * Callers: with `admit` (AUTH_MODE=required), a mutating route needs an allowed principal, and so
+ * does every route when the status is private (core/callers.ts statusRouteRequirement): 401 without
+ * a valid ID token, 403 for a caller not allowed.
  */
 import type { Request, Response } from '@google-cloud/functions-framework';
+import type { Admit } from './caller-check.js';
+import { type StatusAccess, statusRouteRequirement } from './core/callers.js';
 import type { Clock, StatusReader } from './core/ports.js';
 import { createLogger, type Logger } from './log.js';
 import { READ_ROUTES } from './status/read-routes.js';
 import { sendJson } from './status/respond.js';
-import { allowedMethods, matchRoute, type Route } from './status/route.js';
+import { allowedMethods, matchRoute, type Route, type RouteContext } from './status/route.js';
 
 export interface DeploymentStatusDeps {
   reader: StatusReader;
@@ -23,6 +28,8 @@ export interface DeploymentStatusDeps {
   /** The GCP project and zone of the instances, shown on the page. */
   project: string;
   zone: string;
+  /** The caller check and who passes it; both absent when AUTH_MODE=off (every caller is null). */
+  auth?: { admit: Admit; access: StatusAccess };
 }
 
 const ROUTES: readonly Route[] = [...READ_ROUTES];
@@ -57,6 +64,14 @@ export function createDeploymentStatusHandler(
         error: `${req.method} is not allowed${readOnly ? ': the status is read-only (GET)' : ''}`,
       });
     }
-    await matched.route.handle({ req, res, params: matched.params, now: deps.clock(), deps: routeDeps });
+    let caller: RouteContext['caller'] = null;
+    if (deps.auth) {
+      const requirement = statusRouteRequirement(deps.auth.access, matched.route, req.method);
+      const admitted = await deps.auth.admit(req, res, requirement);
+      if (!admitted) return;
+      caller = admitted.caller;
+    }
+    const ctx = { req, res, params: matched.params, now: deps.clock(), deps: routeDeps, caller };
+    await matched.route.handle(ctx);
   };
 }

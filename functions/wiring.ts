@@ -22,6 +22,7 @@ import type {
   CommitSource,
   DeployEvaluator,
   DeployQueue,
+  IdTokenVerifier,
   IntakeStore,
   JobLauncher,
 } from './core/ports.js';
@@ -42,6 +43,8 @@ export interface AppOverrides {
   evaluator?: DeployEvaluator;
   clock?: Clock;
   logger?: Logger;
+  /** Verifies callers' ID tokens (tests inject certificates); Google's keys by default. */
+  idTokenVerifier?: IdTokenVerifier;
 }
 
 /** A value built on the first call and reused. */

@@ -1,9 +1,12 @@
 /**
  * The status function's routes: each a method list, a path pattern and a handler, tried in order
  * (read-routes.ts; more files add more). A path that matches no route is 404; a route that does not
- * allow the method is 405 with `Allow`.
+ * allow the method is 405 with `Allow`. The caller is checked per request (deployment-status.ts):
+ * a mutating route, or any method but GET/HEAD/OPTIONS, needs an allowed principal when
+ * AUTH_MODE=required, and so does every route when STATUS_PRIVATE=true.
  */
 import type { Request, Response } from '@google-cloud/functions-framework';
+import type { Caller } from '../core/callers.js';
 import type { Clock, StatusReader } from '../core/ports.js';
 import type { Logger } from '../log.js';
 
@@ -23,6 +26,11 @@ export interface RouteContext {
   params: Record<string, string>;
   now: Date;
   deps: StatusDeps;
+  /**
+   * The verified caller, to record on what the route changes (a lease's owner): set whenever the
+   * route required an allowed principal; null when it required none, or when AUTH_MODE=off (local).
+   */
+  caller: Caller | null;
 }
 
 export interface Route {
@@ -32,6 +40,11 @@ export interface Route {
   methods: readonly string[];
   /** Matched against the path without trailing slashes; named groups are its parameters. */
   pattern: RegExp;
+  /**
+   * True for a route that changes something (a lease): it needs an allowed principal. Methods other
+   * than GET, HEAD and OPTIONS need one anyway; mark the route so its intent is explicit.
+   */
+  isMutating?: boolean;
   handle(ctx: RouteContext): Promise<void>;
 }
 

@@ -375,6 +375,7 @@ describe('githubWebhook (Functions Framework + Firestore emulator)', () => {
           github: { apiUrl: 'https://api.github.com', token: null, isPollEnabled: false },
           kube: { gkeCluster: null, env: {} },
           containerEmulator: null,
+          auth: { mode: 'off' },
         }).handler('githubWebhook'),
       (err: unknown) => err instanceof ConfigError && /GITHUB_WEBHOOK_SECRET/.test(err.message),
     );

@@ -844,6 +844,7 @@ describe('describeConfig', () => {
       github: { apiUrl: 'https://api.github.com', token: 'ghp_token-must-not-leak', isPollEnabled: true },
       kube: { gkeCluster: null, env: {} },
       containerEmulator: null,
+      auth: { mode: 'off' },
     };
   }
 
