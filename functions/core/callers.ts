@@ -41,7 +41,7 @@ export type AccessDecision =
   | { kind: 'allow'; caller: Caller | null }
   | { kind: 'deny'; status: 401 | 403; reason: string };
 
-const EMAIL = /^[^\s@,]+@([^\s@,]+\.[^\s@,]+)$/;
+const EMAIL = /^[^\s@,:]+@([^\s@,:]+\.[^\s@,:]+)$/;
 const DOMAIN = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/;
 
 /** An empty allow-list: nobody. */
