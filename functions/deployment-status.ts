@@ -30,6 +30,8 @@ export interface DeploymentStatusDeps {
   zone: string;
   /** The caller check and who passes it; both absent when AUTH_MODE=off (every caller is null). */
   auth?: { admit: Admit; access: StatusAccess };
+  /** The route table: the function's own unless a test gives another. */
+  routes?: readonly Route[];
 }
 
 const ROUTES: readonly Route[] = [...READ_ROUTES];
@@ -48,8 +50,9 @@ export function createDeploymentStatusHandler(
   deps: DeploymentStatusDeps,
 ): (req: Request, res: Response) => Promise<void> {
   const routeDeps = { ...deps, logger: deps.logger ?? createLogger({ function: 'deploymentStatus' }) };
+  const routes = deps.routes ?? ROUTES;
   return async (req, res) => {
-    const matched = matchRoute(ROUTES, req.path);
+    const matched = matchRoute(routes, req.path);
     if (!matched) {
       return sendJson(res, 404, {
         error: `no such page: ${req.path}`,
