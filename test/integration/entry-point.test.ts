@@ -101,7 +101,9 @@ describe('functions/index.ts under the Functions Framework CLI', () => {
     assert.equal(JSON.parse(configLine).severity, 'INFO');
   });
 
-  it('exports every function name', async () => {
+  it('exports every function name', async function () {
+    // One framework start per name, each given the 20 s that serve() allows (a loaded machine needs it).
+    this.timeout(FUNCTION_NAMES.length * 20_000 + 10_000);
     // A name the entry does not register makes the framework exit before serving.
     for (const name of FUNCTION_NAMES) {
       const served = await start(name, {
@@ -109,6 +111,7 @@ describe('functions/index.ts under the Functions Framework CLI', () => {
         FIRESTORE_EMULATOR_HOST: emulator,
       });
       assert.match(served.output(), new RegExp(`Function: ${name}`));
+      await served.stop();
     }
   });
 

@@ -294,6 +294,7 @@ describe('infra: the functions', () => {
       terraform.locals.function_audiences.replace(/\s+/g, ' '),
       '${{ for name in keys(local.functions) : name => "https://${lower(name)}-${data.google_project.this.number}.${var.region}.run.app" }}',
     );
+    assert.equal(terraform.dataSources.get('data.google_project.this')?.project_id, '${var.project_id}');
     assert.deepEqual(terraform.locals.env_auth_tick, {
       AUTH_MODE: 'required',
       SCHEDULER_SERVICE_ACCOUNT: '${google_service_account.scheduler.email}',
