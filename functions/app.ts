@@ -13,6 +13,8 @@ import type { Request, Response } from '@google-cloud/functions-framework';
 import { FirestoreLaunchStore } from './adapters/firestore/launch-store.js';
 import { FirestoreStatusReader } from './adapters/firestore/status-reader.js';
 import { WebhookVerifier } from './adapters/github-payload.js';
+import { GoogleIdTokenVerifier } from './adapters/id-token-verifier.js';
+import { callerChecks } from './caller-wiring.js';
 import { type AppConfig, ConfigError } from './config.js';
 import type { Clock, IntakeStore } from './core/ports.js';
 import { createDeployWorkerHandler } from './deploy-worker.js';
@@ -23,7 +25,7 @@ import { createSchedulerTickHandler } from './scheduler-tick.js';
 import { createPushEvaluator } from './use-cases/plan-and-enqueue.js';
 import { runDeployRequest } from './use-cases/run-deploy-request.js';
 import { runTick, type TickReport } from './use-cases/tick.js';
-import { type AppOverrides, wireAdapters } from './wiring.js';
+import { type AppOverrides, once, wireAdapters } from './wiring.js';
 
 export type { AppOverrides } from './wiring.js';
 
@@ -52,6 +54,10 @@ export function buildApp(config: AppConfig, overrides: AppOverrides = {}): App {
     wireAdapters(config, overrides, logger, clock);
   const deployments = config.deployments;
   const tick = () => runTick(tickDeps());
+  const checks = callerChecks(
+    config.auth,
+    once(() => overrides.idTokenVerifier ?? new GoogleIdTokenVerifier()),
+  );
 
   const builders: Record<FunctionName, () => HttpHandler> = {
     githubWebhook: () => {
@@ -72,11 +78,14 @@ export function buildApp(config: AppConfig, overrides: AppOverrides = {}): App {
       });
     },
     schedulerTick: () => {
+      const tickLogger = logger.child({ function: 'schedulerTick' });
+      const guard = checks.guard('schedulerTick', tickLogger);
       tickDeps();
-      return createSchedulerTickHandler({ tick, logger: logger.child({ function: 'schedulerTick' }) });
+      return createSchedulerTickHandler({ tick, logger: tickLogger, guard });
     },
     deployWorker: () => {
       const workerLogger = logger.child({ function: 'deployWorker' });
+      const guard = checks.guard('deployWorker', workerLogger);
       const deps = {
         config: deployments,
         store: new FirestoreLaunchStore(firestore),
@@ -89,13 +98,15 @@ export function buildApp(config: AppConfig, overrides: AppOverrides = {}): App {
       return createDeployWorkerHandler({
         run: (requestId) => runDeployRequest(deps, requestId),
         logger: workerLogger,
+        guard,
       });
     },
-    deploymentStatus: () =>
-      createDeploymentStatusHandler({
+    deploymentStatus: () => {
+      const statusLogger = logger.child({ function: 'deploymentStatus' });
+      return createDeploymentStatusHandler({
         reader: new FirestoreStatusReader(firestore, deployments.versions, clock),
         clock,
-        logger: logger.child({ function: 'deploymentStatus' }),
+        logger: statusLogger,
         project: deployments.project,
         zone: deployments.zone,
         leases: {
@@ -104,7 +115,9 @@ export function buildApp(config: AppConfig, overrides: AppOverrides = {}): App {
           clock,
           randomHex: () => randomBytes(8).toString('hex'),
         },
-      }),
+        auth: checks.status(statusLogger),
+      });
+    },
   };
   const handlers = new Map<FunctionName, HttpHandler>();
   return {

@@ -58,6 +58,7 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
     tasks: config.tasks,
     github: { ...config.github, token: config.github.token ? 'set' : 'not set' },
     kube: config.kube,
+    auth: config.auth,
     deployments: config.deployments,
   };
 }

@@ -4,8 +4,12 @@
  * are recorded on the deployment and the request), 503 when a retry can help (Kubernetes or Firestore
  * unavailable, a launch held by another delivery). A malformed body is 400 for a person, but 200 for
  * Cloud Tasks (the header X-CloudTasks-TaskName) so that a task that can never succeed does not loop.
+ * With AUTH_MODE=required only the tasks' service account, from the configured queue, may call it:
+ * 401 without a valid ID token, 403 for another caller or queue, before anything is read or written
+ * (Cloud Tasks retries those, so a misconfiguration loses no task).
  */
 import type { Request, Response } from '@google-cloud/functions-framework';
+import type { Guard } from './caller-check.js';
 import type { WorkerOutcome } from './core/launch.js';
 import { describeError, type Logger } from './log.js';
 
@@ -13,6 +17,8 @@ export interface DeployWorkerDeps {
   /** Carries out one request (use-cases/run-deploy-request.ts); throws only when a retry can help. */
   run: (requestId: string) => Promise<WorkerOutcome>;
   logger: Logger;
+  /** The caller check (caller-check.ts); none when AUTH_MODE=off. */
+  guard?: Guard;
 }
 
 function requestIdOf(body: unknown): string | null {
@@ -44,6 +50,7 @@ export function createDeployWorkerHandler(
       queue: req.get('X-CloudTasks-QueueName'),
     });
     res.set('Cache-Control', 'no-store');
+    if (deps.guard && !(await deps.guard(req, res))) return;
     if (req.method !== 'POST') {
       res.set('Allow', 'POST').status(405).json({ error: 'Cloud Tasks delivers POST requests' });
       return;

@@ -10,8 +10,13 @@
  *   `POST /api/leases/<id>/heartbeat`: the lease API (status/lease-routes.ts).
  * HEAD is answered like GET; a method a route does not serve gets 405 with `Allow`; an unknown path
  * 404. Nothing is cached (`Cache-Control: no-store`). When the store cannot be read: 503, logged.
+ * Callers: with `admit` (AUTH_MODE=required), a mutating route needs an allowed principal, and so
+ * does every route when the status is private (core/callers.ts statusRouteRequirement): 401 without
+ * a valid ID token, 403 for a caller not allowed.
  */
 import type { Request, Response } from '@google-cloud/functions-framework';
+import type { Admit } from './caller-check.js';
+import { type StatusAccess, statusRouteRequirement } from './core/callers.js';
 import type { Clock, StatusReader } from './core/ports.js';
 import { createLogger, type Logger } from './log.js';
 import { LEASE_ROUTES } from './status/lease-routes.js';
@@ -29,6 +34,10 @@ export interface DeploymentStatusDeps {
   zone: string;
   /** The lease API's store, versions and id source. */
   leases: LeaseActionDeps;
+  /** The caller check and who passes it; both absent when AUTH_MODE=off (every caller is null). */
+  auth?: { admit: Admit; access: StatusAccess };
+  /** The route table: the function's own unless a test gives another. */
+  routes?: readonly Route[];
 }
 
 const ROUTES: readonly Route[] = [...READ_ROUTES, ...LEASE_ROUTES];
@@ -58,8 +67,9 @@ export function createDeploymentStatusHandler(
   deps: DeploymentStatusDeps,
 ): (req: Request, res: Response) => Promise<void> {
   const routeDeps = { ...deps, logger: deps.logger ?? createLogger({ function: 'deploymentStatus' }) };
+  const routes = deps.routes ?? ROUTES;
   return async (req, res) => {
-    const matches = matchPath(ROUTES, req.path);
+    const matches = matchPath(routes, req.path);
     if (matches.length === 0) {
       return sendJson(res, 404, { error: `no such page: ${req.path}`, routes: PATHS });
     }
@@ -72,8 +82,14 @@ export function createDeploymentStatusHandler(
         error: `${req.method} is not allowed${readOnly ? ': the status is read-only (GET)' : ''}`,
       });
     }
-    // No authentication here yet: every caller is anonymous (production's is issue 8's).
-    const ctx = { req, res, params: matched.params, now: deps.clock(), deps: routeDeps, caller: null };
+    let caller: string | null = null;
+    if (deps.auth) {
+      const requirement = statusRouteRequirement(deps.auth.access, matched.route, req.method);
+      const admitted = await deps.auth.admit(req, res, requirement);
+      if (!admitted) return;
+      caller = admitted.caller?.email ?? null;
+    }
+    const ctx = { req, res, params: matched.params, now: deps.clock(), deps: routeDeps, caller };
     await matched.route.handle(ctx);
   };
 }

@@ -30,6 +30,7 @@ import type {
   DeployQueue,
   EndpointProbe,
   GitHubDeploymentsApi,
+  IdTokenVerifier,
   IntakeStore,
   JobLauncher,
 } from './core/ports.js';
@@ -57,6 +58,8 @@ export interface AppOverrides {
   probe?: EndpointProbe;
   clock?: Clock;
   logger?: Logger;
+  /** Verifies callers' ID tokens (tests inject certificates); Google's keys by default. */
+  idTokenVerifier?: IdTokenVerifier;
 }
 
 /** A value built on the first call and reused. */

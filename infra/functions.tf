@@ -42,9 +42,9 @@ locals {
 
   # The functions that enqueue deploy requests (Cloud Tasks enqueuer, and act as the tasks' account).
   enqueuers = ["githubWebhook", "schedulerTick"]
-  # The functions that load a cluster configuration. The webhook builds the planner, which needs one,
-  # but never calls the cluster: it gets the settings, not the role.
-  cluster_config_readers = ["githubWebhook", "schedulerTick", "deployWorker"]
+  # The functions that load a cluster configuration. The webhook does not: it records pushes and plans,
+  # and never needs Kubernetes (least privilege: no cluster settings, no kubeconfig secret).
+  cluster_config_readers = ["schedulerTick", "deployWorker"]
   # The functions that call the cluster's Kubernetes API (jobs_role).
   cluster_users = ["schedulerTick", "deployWorker"]
 
@@ -59,7 +59,7 @@ locals {
   }
   env_enqueue = {
     TASKS_QUEUE                     = google_cloud_tasks_queue.deploy.id
-    DEPLOY_WORKER_URL               = google_cloudfunctions2_function.worker.service_config[0].uri
+    DEPLOY_WORKER_URL               = local.function_audiences.deployWorker
     TASKS_SERVICE_ACCOUNT           = google_service_account.tasks.email
     TASKS_DISPATCH_DEADLINE_SECONDS = tostring(var.tasks_dispatch_deadline_seconds)
   }
@@ -71,13 +71,33 @@ locals {
   env_poll = {
     GITHUB_POLL = tostring(var.github_poll)
   }
+  # Who may call each function (README "Authentication"): the app checks the ID token's email and
+  # audience itself, behind IAM too. AUTH_MODE is the app's default, set so the intent is visible.
+  env_auth_tick = {
+    AUTH_MODE                 = "required"
+    SCHEDULER_SERVICE_ACCOUNT = google_service_account.scheduler.email
+    SCHEDULER_TICK_URL        = local.function_audiences.schedulerTick
+  }
+  env_auth_worker = {
+    AUTH_MODE             = "required"
+    TASKS_SERVICE_ACCOUNT = google_service_account.tasks.email
+    TASKS_QUEUE           = google_cloud_tasks_queue.deploy.id
+    DEPLOY_WORKER_URL     = local.function_audiences.deployWorker
+  }
+  env_auth_status = {
+    AUTH_MODE              = "required"
+    STATUS_URL             = local.function_audiences.deploymentStatus
+    ALLOWED_PRINCIPALS     = length(var.allowed_principals) == 0 ? null : join(",", var.allowed_principals)
+    STATUS_PRIVATE         = tostring(!var.status_page_public)
+    STATUS_EXTRA_AUDIENCES = length(var.status_extra_audiences) == 0 ? null : join(",", var.status_extra_audiences)
+  }
 
   # deployWorker's own environment is apart: the others' needs its URL.
-  worker_env = merge(local.env_all, local.env_cluster, local.env_github)
+  worker_env = merge(local.env_all, local.env_cluster, local.env_github, local.env_auth_worker)
   caller_env = {
-    githubWebhook    = merge(local.env_all, local.env_cluster, local.env_enqueue)
-    schedulerTick    = merge(local.env_all, local.env_cluster, local.env_enqueue, local.env_github, local.env_poll)
-    deploymentStatus = merge(local.env_all)
+    githubWebhook    = merge(local.env_all, local.env_enqueue)
+    schedulerTick    = merge(local.env_all, local.env_cluster, local.env_enqueue, local.env_github, local.env_poll, local.env_auth_tick)
+    deploymentStatus = merge(local.env_all, local.env_auth_status)
   }
 
   # Secrets as environment variables: name => Secret Manager secret id (null: not configured).
@@ -213,6 +233,20 @@ resource "google_cloudfunctions2_function" "function" {
     google_secret_manager_secret_iam_member.access,
     google_project_iam_member.build,
   ]
+}
+
+data "google_project" "this" {
+  project_id = var.project_id
+}
+
+locals {
+  # Each function's deterministic URL, https://SERVICE-PROJECT_NUMBER.REGION.run.app (a 2nd gen
+  # function's Cloud Run service is its name in lower case). Known before the function exists, so a
+  # function can be told its own URL, the audience of the ID tokens it accepts (its service_config uri
+  # cannot: a function cannot refer to itself). The scheduler and the tasks call these URLs.
+  function_audiences = {
+    for name in keys(local.functions) : name => "https://${lower(name)}-${data.google_project.this.number}.${var.region}.run.app"
+  }
 }
 
 locals {

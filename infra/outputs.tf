@@ -5,6 +5,11 @@ output "function_urls" {
   value       = local.function_urls
 }
 
+output "audiences" {
+  description = "The URL each function checks as the audience of the ID tokens it accepts: gcloud auth print-identity-token --audiences=<it> (status_url's function also answers there)."
+  value       = local.function_audiences
+}
+
 output "webhook_url" {
   description = "The Payload URL to paste into the GitHub webhook (Settings -> Webhooks)."
   value       = local.function_urls.githubWebhook

@@ -1,5 +1,6 @@
 # The tick: Cloud Scheduler calls schedulerTick every 5 minutes with an OIDC token of its own
-# service account, the only one allowed to invoke it (iam.tf).
+# service account, the only one allowed to invoke it (iam.tf) and the only one the app accepts
+# (SCHEDULER_SERVICE_ACCOUNT).
 # Run it at once: gcloud scheduler jobs run <name> --location=<region> (outputs: scheduler_job).
 
 resource "google_cloud_scheduler_job" "tick" {
@@ -22,13 +23,14 @@ resource "google_cloud_scheduler_job" "tick" {
 
   http_target {
     http_method = "POST"
-    uri         = google_cloudfunctions2_function.function["schedulerTick"].service_config[0].uri
+    uri         = local.function_audiences.schedulerTick
 
+    # The audience is the URL schedulerTick is told is its own (SCHEDULER_TICK_URL): it checks it.
     oidc_token {
       service_account_email = google_service_account.scheduler.email
-      audience              = google_cloudfunctions2_function.function["schedulerTick"].service_config[0].uri
+      audience              = local.function_audiences.schedulerTick
     }
   }
 
-  depends_on = [google_project_service.api]
+  depends_on = [google_project_service.api, google_cloudfunctions2_function.function]
 }

@@ -169,9 +169,35 @@ variable "github_poll" {
 # --------------------------------------------------------------------------- the functions
 
 variable "status_page_public" {
-  description = "Whether anyone may read the status page and its JSON API (deploymentStatus), as the original's page was. False: only status_page_invokers."
+  description = "Whether anyone may read the status page and its JSON API (deploymentStatus), as the original's page was. False: only status_page_invokers may invoke it (IAM), and the app lets only allowed_principals read it (STATUS_PRIVATE=true)."
   type        = bool
   default     = true
+}
+
+variable "allowed_principals" {
+  description = "Who may change things through deploymentStatus (leases; reads too when status_page_public is false): emails and domain:example.com entries (ALLOWED_PRINCIPALS). The app checks each caller's Google-signed ID token against it. Empty: nobody may change anything."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for principal in var.allowed_principals : can(regex("^([^\\s@,:]+@[^\\s@,:]+\\.[^\\s@,:]+|domain:[a-z0-9.-]+\\.[a-z]{2,})$", principal))])
+    error_message = "allowed_principals must be emails (alice@example.com, ci@p.iam.gserviceaccount.com) or domain:example.com; IAM prefixes such as user: or group: are not understood."
+  }
+  validation {
+    condition     = var.status_page_public || length(var.allowed_principals) > 0
+    error_message = "With status_page_public = false, set allowed_principals: the app lets only them read the status page."
+  }
+}
+
+variable "status_extra_audiences" {
+  description = "Audiences deploymentStatus accepts besides its own URL (STATUS_EXTRA_AUDIENCES). Add gcloud's client id, 32555940559.apps.googleusercontent.com, to accept `gcloud auth print-identity-token` of user accounts (which cannot choose an audience). Empty: only its URL."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for audience in var.status_extra_audiences : can(regex("^[^\\s,]+$", audience))])
+    error_message = "status_extra_audiences must be audiences without spaces or commas, such as 32555940559.apps.googleusercontent.com."
+  }
 }
 
 variable "status_page_invokers" {

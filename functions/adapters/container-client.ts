@@ -59,10 +59,14 @@ export function boundedCallOptions(timeoutMs: number): CallOptions {
  */
 export function createContainerClient(options: {
   emulator: HostPort | null;
-  projectId: string;
+  projectId?: string;
 }): ClusterManagerClient {
   const { emulator, projectId } = options;
-  if (!emulator) return new ClusterManagerClient({ projectId });
+  if (!emulator) {
+    const client = new ClusterManagerClient(projectId ? { projectId } : {});
+    UNRESOLVED.add(client);
+    return client;
+  }
   return new ClusterManagerClient({
     // The client joins apiEndpoint and port with ':', so an IPv6 host keeps its brackets.
     apiEndpoint: emulator.host,
@@ -70,4 +74,21 @@ export function createContainerClient(options: {
     sslCreds: grpc.credentials.createInsecure(),
     projectId,
   });
+}
+
+/** Real clients whose credentials have not been resolved yet (see {@link resolveCredentials}). */
+const UNRESOLVED = new WeakSet<object>();
+
+/**
+ * Resolves a real client's Application Default Credentials before its first call. google-gax builds
+ * the gRPC stub on the first call; when the credentials cannot be loaded, the call's promise rejects
+ * but so does one nobody handles (googleapis/google-cloud-node#9085), which the Functions Framework
+ * turns into a 500 for whatever request is running. Loading them first, here, makes that one ordinary
+ * error the caller catches. A no-op for clients of the local fake, for clients built elsewhere, and
+ * once the credentials are loaded.
+ */
+export async function resolveCredentials(client: object): Promise<void> {
+  if (!UNRESOLVED.has(client)) return;
+  await (client as ClusterManagerClient).auth.getClient();
+  UNRESOLVED.delete(client);
 }

@@ -96,6 +96,9 @@ export async function loadGkeKubeConfig(options: LoadGkeKubeConfigOptions): Prom
     // Ours, used once: closed so that each load does not leave a gRPC channel open.
     const client = createContainerClient({ emulator: null, projectId: ref.project });
     try {
+      // Credentials first: when they are missing this is one clear error, where the client's first call
+      // would also leave an unhandled rejection behind (container-client.ts resolveCredentials).
+      await fetchAccessToken(client.auth, ref);
       cluster = await getCluster(client, ref, callOptions);
     } finally {
       await client.close();

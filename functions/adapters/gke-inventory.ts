@@ -7,10 +7,15 @@
  * Locally, `createContainerClient({emulator: {host, port}, ...})` (container-client.ts) points the
  * real client at scripts/container-emulator (the value of `CONTAINER_EMULATOR_HOST`).
  */
-import { ClusterManagerClient, protos } from '@google-cloud/container';
+import { protos } from '@google-cloud/container';
 import type { CallOptions } from 'google-gax';
 import type { CloudCluster, ClusterInventory } from '../core/ports.js';
-import { boundedCallOptions, DEFAULT_CONTAINER_CALL_TIMEOUT_MS } from './container-client.js';
+import {
+  boundedCallOptions,
+  createContainerClient,
+  DEFAULT_CONTAINER_CALL_TIMEOUT_MS,
+  resolveCredentials,
+} from './container-client.js';
 import { grpcCodeName, grpcCodeOf, isTransientGrpcCode } from './grpc-codes.js';
 
 export { createContainerClient } from './container-client.js';
@@ -110,7 +115,7 @@ export class GkeInventory implements ClusterInventory {
   private readonly callOptions: CallOptions;
 
   constructor(options: GkeInventoryOptions = {}) {
-    this.client = options.client ?? new ClusterManagerClient();
+    this.client = options.client ?? createContainerClient({ emulator: null });
     this.callOptions = boundedCallOptions(options.timeoutMs ?? DEFAULT_CONTAINER_CALL_TIMEOUT_MS);
   }
 
@@ -125,6 +130,7 @@ export class GkeInventory implements ClusterInventory {
     const parent = `projects/${project}/locations/${location}`;
     let response: protos.google.container.v1.IListClustersResponse;
     try {
+      await resolveCredentials(this.client);
       [response] = await this.client.listClusters({ parent }, this.callOptions);
     } catch (error) {
       const code = grpcCodeOf(error);

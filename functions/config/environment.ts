@@ -5,6 +5,8 @@
  */
 import { z } from 'zod';
 import { DEFAULT_GITHUB_API_URL } from '../adapters/github-rest.js';
+import { parseAllowList } from '../core/callers.js';
+import { type AuthSettings, authSettings } from './auth-settings.js';
 import { formatIssue } from './config-error.js';
 import { isReadinessUrlTemplate, READINESS_PLACEHOLDERS } from './deployments-file.js';
 import { GKE_CLUSTER_SHAPE, type GkeClusterRef, parseGkeCluster } from './gke-cluster.js';
@@ -43,6 +45,44 @@ const httpUrl = (what: string) =>
       .regex(/^https?:\/\/[^\s]+$/, { error: `must be ${what}` })
       .optional(),
   );
+const email = (what: string) =>
+  z.preprocess(
+    unsetIfBlank,
+    z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(/^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/, { error: `must be ${what}` })
+      .optional(),
+  );
+const allowList = z.preprocess(
+  unsetIfBlank,
+  z
+    .string()
+    .transform((value, ctx) => {
+      const parsed = parseAllowList(value);
+      if (parsed.ok) return parsed.allowList;
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be emails and domain:<domain> entries, comma-separated: ${parsed.problems.join('; ')}`,
+        input: value,
+      });
+      return z.NEVER;
+    })
+    .optional(),
+);
+const commaList = z.preprocess(
+  unsetIfBlank,
+  z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== ''),
+    )
+    .optional(),
+);
 
 /** `true` or `false`, any case; blank means unset. */
 const trueOrFalse = z.preprocess(
@@ -106,6 +146,17 @@ const environmentSchema = z.object({
   HOME: text,
   KUBERNETES_SERVICE_HOST: text,
   KUBERNETES_SERVICE_PORT: text,
+  // Who may call the functions (config/auth-settings.ts; README "Authentication").
+  AUTH_MODE: z.preprocess(
+    (value) => (typeof value === 'string' ? unsetIfBlank(value.trim().toLowerCase()) : value),
+    z.enum(['required', 'off'], { error: 'must be required or off' }).optional(),
+  ),
+  SCHEDULER_SERVICE_ACCOUNT: email('the email of the service account Cloud Scheduler calls schedulerTick as'),
+  SCHEDULER_TICK_URL: httpUrl('the http(s) URL of the schedulerTick function'),
+  STATUS_URL: httpUrl('the http(s) URL of the deploymentStatus function'),
+  ALLOWED_PRINCIPALS: allowList,
+  STATUS_PRIVATE: trueOrFalse,
+  STATUS_EXTRA_AUDIENCES: commaList,
 });
 
 /** The names of every environment variable the functions read. */
@@ -169,6 +220,8 @@ export interface EnvironmentSettings {
   containerEmulator: HostPort | null;
   /** READINESS_URL: replaces every version's readiness URL (the local stack's simulated endpoints), or null. */
   readinessUrl: string | null;
+  /** Who may call each function (AUTH_MODE and the variables it needs). */
+  auth: AuthSettings;
 }
 
 type Environment = z.infer<typeof environmentSchema>;
@@ -219,6 +272,12 @@ function tasksSettings(env: Environment): EnvironmentSettings['tasks'] {
   };
 }
 
+/** The id of the deploy queue, or null when none is configured. */
+function queueIdOf(env: Environment): string | null {
+  const queue = parseQueuePath(env);
+  return queue.ok ? queue.queueId : null;
+}
+
 /** Validates `env`; returns the settings, or every problem (each names its variable and the bad value). */
 export function readEnvironment(
   env: NodeJS.ProcessEnv,
@@ -260,6 +319,7 @@ export function readEnvironment(
       },
       containerEmulator: values.CONTAINER_EMULATOR_HOST ?? null,
       readinessUrl: values.READINESS_URL ?? null,
+      auth: authSettings(values, queueIdOf(values)),
     },
   };
 }

@@ -3,6 +3,8 @@
  * functions/adapters implement them (Firestore, Cloud Tasks, Kubernetes, GitHub); unit tests inject
  * small in-memory ones (test/support/memory-stores.ts).
  */
+
+import type { TokenCheck } from './callers.js';
 import type {
   GitHubDeploymentRequest,
   GitHubDeploymentSummary,
@@ -43,6 +45,14 @@ export interface DeployEvaluator {
 
 /** The clock, injected so the core and the tests decide what "now" is. */
 export type Clock = () => Date;
+
+/**
+ * Verifies a Google-signed ID token (signature, issuer, expiry, audience one of `audiences`) and says
+ * what it proved. Throws only when it cannot tell (Google's keys could not be fetched): a retry helps.
+ */
+export interface IdTokenVerifier {
+  verify(token: string, audiences: readonly string[]): Promise<TokenCheck>;
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // Deploy pipeline ports

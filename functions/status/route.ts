@@ -1,7 +1,9 @@
 /**
  * The status function's routes: each a method list, a path pattern and a handler, tried in order
  * (read-routes.ts, lease-routes.ts). Several routes may share a path with different methods; a path that
- * matches no route is 404; one whose routes do not allow the method is 405 with `Allow`.
+ * matches no route is 404; one whose routes do not allow the method is 405 with `Allow`. The caller is
+ * checked per request (deployment-status.ts): a mutating route, or any method but GET/HEAD/OPTIONS,
+ * needs an allowed principal when AUTH_MODE=required, and so does every route when STATUS_PRIVATE=true.
  */
 import type { Request, Response } from '@google-cloud/functions-framework';
 import type { Clock, StatusReader } from '../core/ports.js';
@@ -27,8 +29,8 @@ export interface RouteContext {
   now: Date;
   deps: StatusDeps;
   /**
-   * The authenticated caller (e.g. an email), or null when the request carries no authenticated identity
-   * (the local stack). Recorded on what a mutating route creates (a lease's `createdBy`).
+   * The verified caller's email, recorded on what the route changes (a lease's `createdBy`): set whenever
+   * the route required an allowed principal; null when it required none, or when AUTH_MODE=off (local).
    */
   caller: string | null;
 }
@@ -41,8 +43,8 @@ export interface Route {
   /** Matched against the path without trailing slashes; named groups are its parameters. */
   pattern: RegExp;
   /**
-   * True when the route changes state (a lease's acquire, heartbeat, release). Open on the local stack;
-   * production requires an authenticated caller for these.
+   * True for a route that changes something (a lease): it needs an allowed principal. Methods other
+   * than GET, HEAD and OPTIONS need one anyway; mark the route so its intent is explicit.
    */
   isMutating?: boolean;
   handle(ctx: RouteContext): Promise<void>;

@@ -83,6 +83,8 @@ describe('functions/index.ts under the Functions Framework CLI', () => {
     const served = await start('deploymentStatus', {
       GOOGLE_CLOUD_PROJECT: TEST_PROJECT_ID,
       FIRESTORE_EMULATOR_HOST: emulator,
+      // AUTH_MODE is required by default: the reads stay public, the function needs its URL.
+      STATUS_URL: 'https://deploymentstatus-123.us-central1.run.app',
     });
     const response = await fetch(`${served.url}/api/versions`);
     assert.equal(response.status, 200);

@@ -337,6 +337,7 @@ describe('GitHub deployments: worker, tick and status page (Firestore emulator, 
         },
         containerEmulator: null,
         readinessUrl: null,
+        auth: { mode: 'off' },
       },
       { firestore: db, jobs: jobs(), queue: QUEUE, templates, clock, logger: silentLogger },
     );

@@ -381,6 +381,7 @@ describe('githubWebhook (Functions Framework + Firestore emulator)', () => {
           kube: { gkeCluster: null, env: {} },
           containerEmulator: null,
           readinessUrl: null,
+          auth: { mode: 'off' },
         }).handler('githubWebhook'),
       (err: unknown) => err instanceof ConfigError && /GITHUB_WEBHOOK_SECRET/.test(err.message),
     );

@@ -210,4 +210,33 @@ describe('GkeInventory (container emulator, real ClusterManagerClient)', () => {
     assert.deepEqual(options.retry.retryCodes, [grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED]);
     assert.throws(() => new GkeInventory({ client: recording, timeoutMs: 0 }), RangeError);
   });
+
+  it('missing credentials (real client, no ADC): one InventoryError, and no unhandled rejection left behind', async () => {
+    // google-gax leaves an unhandled rejection when the stub cannot get credentials
+    // (googleapis/google-cloud-node#9085); the adapter loads them first (resolveCredentials).
+    const previous = process.env.GOOGLE_APPLICATION_CREDENTIALS;
+    process.env.GOOGLE_APPLICATION_CREDENTIALS = '/nonexistent/auto-deploy-test-credentials.json';
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown) => unhandled.push(reason);
+    const mochaListeners = process.listeners('unhandledRejection');
+    process.removeAllListeners('unhandledRejection');
+    process.on('unhandledRejection', listener);
+    const real = createContainerClient({ emulator: null, projectId: PROJECT });
+    try {
+      await assert.rejects(
+        new GkeInventory({ client: real }).listClusters(PROJECT, ZONE),
+        isInventoryError({ code: null, isTransient: false, message: /auto-deploy-test-credentials/ }),
+      );
+      // Rejections are reported after the microtask queue drains: give them two turns of the loop.
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.deepEqual(unhandled.map(String), []);
+    } finally {
+      process.off('unhandledRejection', listener);
+      for (const original of mochaListeners) process.on('unhandledRejection', original);
+      if (previous === undefined) delete process.env.GOOGLE_APPLICATION_CREDENTIALS;
+      else process.env.GOOGLE_APPLICATION_CREDENTIALS = previous;
+      await real.close();
+    }
+  });
 });

@@ -54,8 +54,9 @@ describe('infra: Terraform tools (offline)', () => {
     assert.ok(summary, `no summary line:\n${output}`);
     assert.equal(summary[2], '0', output);
     assert.equal(status, 0, output);
-    // It read the whole module: every resource the parse tests see.
-    assert.equal(Number(summary[1]), (await loadTerraform(INFRA)).resources.size);
+    // It read the whole module: every resource and data source the parse tests see.
+    const terraform = await loadTerraform(INFRA);
+    assert.equal(Number(summary[1]), terraform.resources.size + terraform.dataSources.size);
   });
 
   it('would catch a misspelled nested block (tf-check)', function () {

@@ -16,6 +16,8 @@ export interface Terraform {
   files: Map<string, string>;
   /** `resource.TYPE.NAME` -> the block (the first, there is one per name). */
   resources: Map<string, Hcl>;
+  /** `data.TYPE.NAME` -> the block. */
+  dataSources: Map<string, Hcl>;
   /** Every local, over all `locals` blocks. */
   locals: Record<string, Hcl>;
   /** `variable NAME` -> the block. */
@@ -31,6 +33,7 @@ export async function loadTerraform(dir: string): Promise<Terraform> {
   const terraform: Terraform = {
     files: new Map(),
     resources: new Map(),
+    dataSources: new Map(),
     locals: {},
     variables: {},
     outputs: {},
@@ -49,6 +52,10 @@ export async function loadTerraform(dir: string): Promise<Terraform> {
 /** Adds the blocks of one parsed file to `terraform`. */
 function mergeFile(terraform: Terraform, name: string, parsed: Record<string, Hcl>): void {
   mergeResources(terraform, name, parsed.resource ?? {});
+  for (const [type, byName] of Object.entries<Record<string, Hcl[]>>(parsed.data ?? {})) {
+    for (const [dataName, blocks] of Object.entries(byName))
+      terraform.dataSources.set(`data.${type}.${dataName}`, blocks[0]);
+  }
   for (const block of parsed.locals ?? []) Object.assign(terraform.locals, block);
   for (const [variable, blocks] of Object.entries<Hcl[]>(parsed.variable ?? {})) {
     terraform.variables[variable] = blocks[0];

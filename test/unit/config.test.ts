@@ -896,6 +896,7 @@ describe('describeConfig', () => {
       kube: { gkeCluster: null, env: {} },
       containerEmulator: null,
       readinessUrl: null,
+      auth: { mode: 'off' },
     };
   }
 

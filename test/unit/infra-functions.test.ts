@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FUNCTION_NAMES, type FunctionName } from '../../functions/app.js';
-import { ENVIRONMENT_VARIABLES } from '../../functions/config/environment.js';
+import { ENVIRONMENT_VARIABLES, readEnvironment } from '../../functions/config/environment.js';
 import { loadConfig } from '../../functions/config.js';
 import {
   defaultOf,
@@ -28,9 +28,7 @@ const EXPECTED: Record<FunctionName, { env: string[]; secrets: string[] }> = {
   githubWebhook: {
     env: [
       'DEPLOY_WORKER_URL',
-      'GKE_CLUSTER',
       'GOOGLE_CLOUD_PROJECT',
-      'KUBECONFIG',
       'TASKS_DISPATCH_DEADLINE_SECONDS',
       'TASKS_QUEUE',
       'TASKS_SERVICE_ACCOUNT',
@@ -39,6 +37,7 @@ const EXPECTED: Record<FunctionName, { env: string[]; secrets: string[] }> = {
   },
   schedulerTick: {
     env: [
+      'AUTH_MODE',
       'DEPLOY_WORKER_URL',
       'GITHUB_API_URL',
       'GITHUB_DEPLOYMENTS',
@@ -46,6 +45,8 @@ const EXPECTED: Record<FunctionName, { env: string[]; secrets: string[] }> = {
       'GKE_CLUSTER',
       'GOOGLE_CLOUD_PROJECT',
       'KUBECONFIG',
+      'SCHEDULER_SERVICE_ACCOUNT',
+      'SCHEDULER_TICK_URL',
       'TASKS_DISPATCH_DEADLINE_SECONDS',
       'TASKS_QUEUE',
       'TASKS_SERVICE_ACCOUNT',
@@ -53,10 +54,51 @@ const EXPECTED: Record<FunctionName, { env: string[]; secrets: string[] }> = {
     secrets: ['GITHUB_TOKEN'],
   },
   deployWorker: {
-    env: ['GITHUB_API_URL', 'GITHUB_DEPLOYMENTS', 'GKE_CLUSTER', 'GOOGLE_CLOUD_PROJECT', 'KUBECONFIG'],
+    env: [
+      'AUTH_MODE',
+      'DEPLOY_WORKER_URL',
+      'GITHUB_API_URL',
+      'GITHUB_DEPLOYMENTS',
+      'GKE_CLUSTER',
+      'GOOGLE_CLOUD_PROJECT',
+      'KUBECONFIG',
+      'TASKS_QUEUE',
+      'TASKS_SERVICE_ACCOUNT',
+    ],
     secrets: ['GITHUB_TOKEN'],
   },
-  deploymentStatus: { env: ['GOOGLE_CLOUD_PROJECT'], secrets: [] },
+  deploymentStatus: {
+    env: [
+      'ALLOWED_PRINCIPALS',
+      'AUTH_MODE',
+      'GOOGLE_CLOUD_PROJECT',
+      'STATUS_EXTRA_AUDIENCES',
+      'STATUS_PRIVATE',
+      'STATUS_URL',
+    ],
+    secrets: [],
+  },
+};
+
+/** A plausible production value of each variable Terraform passes, as the app would get it. */
+const SAMPLE: Record<string, string> = {
+  GOOGLE_CLOUD_PROJECT: 'demo-infra-test',
+  AUTH_MODE: 'required',
+  GKE_CLUSTER: 'projects/demo-infra-test/locations/us-east1-d/clusters/deployer',
+  KUBECONFIG: '/secrets/kube/config',
+  TASKS_QUEUE: 'projects/demo-infra-test/locations/us-central1/queues/auto-deploy',
+  DEPLOY_WORKER_URL: 'https://deployworker-123.us-central1.run.app',
+  TASKS_SERVICE_ACCOUNT: 'auto-deploy-tasks@demo-infra-test.iam.gserviceaccount.com',
+  TASKS_DISPATCH_DEADLINE_SECONDS: '600',
+  GITHUB_API_URL: 'https://api.github.com',
+  GITHUB_POLL: 'true',
+  GITHUB_DEPLOYMENTS: 'true',
+  SCHEDULER_SERVICE_ACCOUNT: 'auto-deploy-scheduler@demo-infra-test.iam.gserviceaccount.com',
+  SCHEDULER_TICK_URL: 'https://schedulertick-123.us-central1.run.app',
+  STATUS_URL: 'https://deploymentstatus-123.us-central1.run.app',
+  ALLOWED_PRINCIPALS: 'alice@example.com,domain:kubeflow.org',
+  STATUS_PRIVATE: 'false',
+  STATUS_EXTRA_AUDIENCES: '32555940559.apps.googleusercontent.com',
 };
 
 /** Every variable the app reads: declared once, in the environment schema. */
@@ -190,7 +232,7 @@ describe('infra: the functions', () => {
   it('points the enqueuing functions at the queue, the worker and the tasks account', () => {
     assert.deepEqual(terraform.locals.env_enqueue, {
       TASKS_QUEUE: '${google_cloud_tasks_queue.deploy.id}',
-      DEPLOY_WORKER_URL: '${google_cloudfunctions2_function.worker.service_config[0].uri}',
+      DEPLOY_WORKER_URL: '${local.function_audiences.deployWorker}',
       TASKS_SERVICE_ACCOUNT: '${google_service_account.tasks.email}',
       TASKS_DISPATCH_DEADLINE_SECONDS: '${tostring(var.tasks_dispatch_deadline_seconds)}',
     });
@@ -246,15 +288,61 @@ describe('infra: the functions', () => {
       terraform.locals.env_cluster.KUBECONFIG,
       '${var.kubeconfig_secret == null ? null : "${local.kubeconfig_dir}/config"}',
     );
-    for (const name of ['deployWorker', 'githubWebhook'] as const) {
+    for (const name of ['deployWorker', 'schedulerTick'] as const) {
       const volume = serviceConfigOf(terraform, name).dynamic.secret_volumes[0];
       assert.equal(volume.content[0].mount_path, '${local.kubeconfig_dir}');
       assert.deepEqual(volume.content[0].versions, [{ path: 'config', version: 'latest' }]);
     }
-    assert.deepEqual(terraform.locals.cluster_config_readers, [
-      'githubWebhook',
-      'schedulerTick',
-      'deployWorker',
-    ]);
+    assert.deepEqual(terraform.locals.cluster_config_readers, ['schedulerTick', 'deployWorker']);
+  });
+
+  it('gives the webhook no cluster settings and no kubeconfig: it never calls Kubernetes', () => {
+    const env = envNamesOf(terraform, 'githubWebhook');
+    assert.ok(!env.includes('GKE_CLUSTER') && !env.includes('KUBECONFIG'), env.join(', '));
+    assert.ok(!terraform.locals.cluster_config_readers.includes('githubWebhook'));
+  });
+
+  it("tells each checked function its caller and its own URL, the audience its callers' tokens carry", () => {
+    assert.equal(
+      terraform.locals.function_audiences.replace(/\s+/g, ' '),
+      '${{ for name in keys(local.functions) : name => "https://${lower(name)}-${data.google_project.this.number}.${var.region}.run.app" }}',
+    );
+    assert.equal(terraform.dataSources.get('data.google_project.this')?.project_id, '${var.project_id}');
+    assert.deepEqual(terraform.locals.env_auth_tick, {
+      AUTH_MODE: 'required',
+      SCHEDULER_SERVICE_ACCOUNT: '${google_service_account.scheduler.email}',
+      SCHEDULER_TICK_URL: '${local.function_audiences.schedulerTick}',
+    });
+    // The worker checks what the enqueuers send: the tasks' account, their queue, the URL they call.
+    const worker = terraform.locals.env_auth_worker;
+    assert.equal(worker.AUTH_MODE, 'required');
+    for (const name of ['TASKS_SERVICE_ACCOUNT', 'TASKS_QUEUE', 'DEPLOY_WORKER_URL']) {
+      assert.equal(worker[name], terraform.locals.env_enqueue[name], name);
+    }
+    assert.deepEqual(terraform.locals.env_auth_status, {
+      AUTH_MODE: 'required',
+      STATUS_URL: '${local.function_audiences.deploymentStatus}',
+      ALLOWED_PRINCIPALS: '${length(var.allowed_principals) == 0 ? null : join(",", var.allowed_principals)}',
+      // The same variable makes the page private in IAM (iam.tf status_invokers) and in the app.
+      STATUS_PRIVATE: '${tostring(!var.status_page_public)}',
+      STATUS_EXTRA_AUDIENCES:
+        '${length(var.status_extra_audiences) == 0 ? null : join(",", var.status_extra_audiences)}',
+    });
+    assert.deepEqual(defaultOf(terraform, 'allowed_principals'), []);
+  });
+
+  it("passes each checked function all its caller check needs: the app's configuration has no problem", () => {
+    for (const name of ['schedulerTick', 'deployWorker', 'deploymentStatus'] as const) {
+      // Its plain variables, and its secrets (a sample value: Secret Manager gives the real one).
+      const env = Object.fromEntries([
+        ...envNamesOf(terraform, name).map((variable) => [variable, SAMPLE[variable]]),
+        ...EXPECTED[name].secrets.map((secret) => [secret, `sample-${secret.toLowerCase()}`]),
+      ]);
+      const read = readEnvironment(env);
+      assert.ok(read.ok, read.ok ? '' : read.problems.join('\n'));
+      const auth = read.settings.auth;
+      assert.equal(auth.mode, 'required', name);
+      assert.ok(auth.mode === 'required' && !('problem' in auth[name]), JSON.stringify(auth));
+    }
   });
 });

@@ -66,11 +66,12 @@ describe('infra: resources and their sources of truth', () => {
   });
 
   describe('the tick', () => {
-    it('calls schedulerTick every 5 minutes with an OIDC token of the scheduler account, audience its URL', () => {
+    it('calls schedulerTick every 5 minutes with an OIDC token of the scheduler account, audience the URL it calls', () => {
       const job = resourceOf(terraform, 'google_cloud_scheduler_job.tick');
       assert.equal(job.schedule, '*/5 * * * *');
       assert.equal(job.time_zone, 'Etc/UTC');
-      const tickUri = '${google_cloudfunctions2_function.function["schedulerTick"].service_config[0].uri}';
+      // The URL schedulerTick checks as its tokens' audience (SCHEDULER_TICK_URL, infra-functions.test.ts).
+      const tickUri = '${local.function_audiences.schedulerTick}';
       const target = job.http_target[0];
       assert.equal(target.http_method, 'POST');
       assert.equal(target.uri, tickUri);
@@ -169,6 +170,7 @@ describe('infra: resources and their sources of truth', () => {
     it('outputs the URLs, the queue, the scheduler job and the service accounts', () => {
       for (const output of [
         'function_urls',
+        'audiences',
         'webhook_url',
         'status_url',
         'queue_path',

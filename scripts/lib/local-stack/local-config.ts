@@ -30,6 +30,9 @@ export function loadLocalConfig(env: NodeJS.ProcessEnv, provided: Record<string,
       env.TASKS_QUEUE?.trim() || `projects/${projectId}/locations/us-central1/queues/${QUEUE_DEFAULTS.name}`,
     // Locally the poll talks to GitHub only when asked to, or when GITHUB_API_URL names a (fake) API.
     GITHUB_POLL: env.GITHUB_POLL?.trim() || (env.GITHUB_API_URL?.trim() ? 'true' : 'false'),
+    // Locally nobody's ID token can be verified (the emulators send unsigned ones): the checks are
+    // off, and the gateway listens on loopback only.
+    AUTH_MODE: 'off',
   });
   if ('problem' in config.tasks) throw new Error(config.tasks.problem);
   if (!config.tasks.emulator) throw new Error('unreachable: the local stack always runs a Tasks emulator');
