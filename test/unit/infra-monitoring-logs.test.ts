@@ -7,6 +7,7 @@
  * the code does not log matches nothing here, and fails.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { extractorField, fieldsOf, fieldValue, type LogEntry, matchesFilter } from '../support/log-filter.js';
 import { PUSH_TO_WORKER_MS, type PushCounts, runLogScenarios } from '../support/log-filter-scenarios.js';
@@ -152,6 +153,23 @@ describe('infra: the log-based metrics match the lines the code writes', () => {
     for (const entry of hits) {
       for (const extractor of Object.values<string>(condition.label_extractors)) {
         assert.equal(typeof fieldValue(entry, extractorField(extractor)), 'string', extractor);
+      }
+    }
+  });
+
+  it("docs/operations.md's log filters parse and name only fields the code logs", () => {
+    const doc = readFileSync(join(ROOT, 'docs', 'operations.md'), 'utf8');
+    const filters = [...doc.matchAll(/^resource\.type="cloud_run_revision" AND .+$/gm)].map(
+      (match) => match[0],
+    );
+    assert.ok(filters.length >= 6, `found ${filters.length} filters`);
+    const everything = [...scenarios.values()].flat();
+    for (const filter of filters) {
+      for (const field of fieldsOf(filter).filter((name) => name.startsWith('jsonPayload.'))) {
+        assert.ok(
+          everything.some((entry) => fieldValue(entry, field) !== undefined),
+          `${filter}: no line the code writes has ${field}`,
+        );
       }
     }
   });
