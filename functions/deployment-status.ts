@@ -6,6 +6,7 @@
  * - `GET /api/deployments`: every deployment, newest first (array);
  * - `GET /api/versions`: every version with the planner's decision (array);
  * - `GET /api/versions/<name>/latest`: the newest ready deployment of a version (404 when none);
+ * - `GET /versions/<name>`: the version's history page, 20 deployments a page (status/history-routes.ts);
  * - `/api/leases` (GET the live ones, POST acquires), `/api/leases/<id>` (GET, DELETE releases),
  *   `POST /api/leases/<id>/heartbeat`: the lease API (status/lease-routes.ts).
  * HEAD is answered like GET; a method a route does not serve gets 405 with `Allow`; an unknown path
@@ -19,6 +20,7 @@ import type { Admit } from './caller-check.js';
 import { type StatusAccess, statusRouteRequirement } from './core/callers.js';
 import type { Clock, StatusReader } from './core/ports.js';
 import { createLogger, type Logger } from './log.js';
+import { HISTORY_ROUTES } from './status/history-routes.js';
 import { LEASE_ROUTES } from './status/lease-routes.js';
 import { READ_ROUTES } from './status/read-routes.js';
 import { sendJson } from './status/respond.js';
@@ -40,7 +42,7 @@ export interface DeploymentStatusDeps {
   routes?: readonly Route[];
 }
 
-const ROUTES: readonly Route[] = [...READ_ROUTES, ...LEASE_ROUTES];
+const ROUTES: readonly Route[] = [...READ_ROUTES, ...LEASE_ROUTES, ...HISTORY_ROUTES];
 
 /** The paths listed in a 404's answer. */
 const PATHS = [
@@ -51,6 +53,7 @@ const PATHS = [
   '/api/leases',
   '/api/leases/<leaseId>',
   '/api/leases/<leaseId>/heartbeat',
+  '/versions/<name>',
 ];
 
 /** A request path, matched: the route's name and its parameters, or `unknown`. */

@@ -17,6 +17,7 @@ import {
   readyTimes,
 } from '../support/fixtures.js';
 import { MemoryLeaseStore, MemoryState } from '../support/memory-stores.js';
+import { EMPTY_HISTORY_READS } from '../support/status-reads.js';
 
 const NOW = new Date('2024-03-10T12:00:00Z');
 const SHA_1 = '1111111111111111111111111111111111111111';
@@ -96,6 +97,8 @@ class InMemoryStatusReader implements StatusReader {
     if (this.failing) throw new Error('firestore unavailable');
     return this.leases;
   }
+  readTimeline = EMPTY_HISTORY_READS.readTimeline;
+  readVersionHistory = EMPTY_HISTORY_READS.readVersionHistory;
 }
 
 let registrations = 0;
