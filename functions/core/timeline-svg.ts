@@ -97,8 +97,11 @@ function nextDeployMarker(timeline: Timeline, scale: Scale): SafeHtml {
   if (at === null) return html``;
   const isBeyond = at > timeline.end;
   const x = scale.x(isBeyond ? timeline.end : at);
-  const label = isBeyond ? 'next →' : 'next';
-  return html`<g class="next-deploy"><title>next planned deploy: ${whenText(at, scale.now)}</title><line x1="${x}" x2="${x}" y1="${AXIS_HEIGHT}" y2="${scale.height}" stroke="${NEXT_DEPLOY_COLOUR}" stroke-width="2" stroke-dasharray="5 4"/><text x="${x - 3}" y="${AXIS_HEIGHT + 11}" text-anchor="end" font-size="10" fill="${NEXT_DEPLOY_COLOUR}">${label}</text></g>`;
+  // The label goes in the room ahead of now, right of the marker, unless the marker is at the edge.
+  const text = isBeyond
+    ? html`<text x="${x - 3}" y="${AXIS_HEIGHT + 11}" text-anchor="end" font-size="10" fill="${NEXT_DEPLOY_COLOUR}">next →</text>`
+    : html`<text x="${x + 3}" y="${AXIS_HEIGHT + 11}" font-size="10" fill="${NEXT_DEPLOY_COLOUR}">next</text>`;
+  return html`<g class="next-deploy"><title>next planned deploy: ${whenText(at, scale.now)}</title><line x1="${x}" x2="${x}" y1="${AXIS_HEIGHT}" y2="${scale.height}" stroke="${NEXT_DEPLOY_COLOUR}" stroke-width="2" stroke-dasharray="5 4"/>${text}</g>`;
 }
 
 function segmentRect(bar: TimelineBar, segment: Segment, scale: Scale): SafeHtml {

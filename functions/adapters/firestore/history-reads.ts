@@ -124,16 +124,19 @@ async function readExplanations(
 ): Promise<Omit<VersionHistory, 'deployments' | 'hasMore'>> {
   const instances = deployments.map((d) => d.instance);
   const requestIds = [...new Set(deployments.map((d) => d.requestId).filter(isDocId))];
-  const commitRefs = deployments
-    .filter((d) => isDocId(d.commit))
-    .map((d) => branchRef(db, d.repo, d.branch).collection(COLLECTIONS.commits).doc(d.commit));
+  const commitRefs = new Map(
+    deployments
+      .filter((d) => isDocId(d.commit))
+      .map((d) => branchRef(db, d.repo, d.branch).collection(COLLECTIONS.commits).doc(d.commit))
+      .map((ref) => [ref.path, ref]),
+  );
   const [launches, teardowns, commits, leases] = await Promise.all([
     getAll(
       db,
       requestIds.map((id) => requestRef(db, id)),
     ),
     inChunks(instances, (chunk) => db.collection(COLLECTIONS.deployRequests).where('instance', 'in', chunk)),
-    getAll(db, commitRefs),
+    getAll(db, [...commitRefs.values()]),
     inChunks(instances, (chunk) => db.collection(COLLECTIONS.leases).where('instance', 'in', chunk)),
   ]);
   const requests = new Map(
