@@ -186,11 +186,11 @@ describe('history', () => {
       assert.deepEqual(states, ['launching', 'deploying', 'verifying', 'ready', 'deleting', 'deleted']);
       assert.match(
         gone,
-        /<tr data-state="ready"><td>[^]*?<\/td><td><time[^>]*>Nov 29 09:30 UTC \(1 d 2 h ago\)<\/time><\/td><td><time[^>]*>09:00 UTC \(3 h ago\)<\/time><\/td><td>23 h 30 min<\/td>/,
+        /<tr data-state="ready"><td>[\s\S]*?<\/td><td><time[^>]*>Nov 29 09:30 UTC \(1 d 2 h ago\)<\/time><\/td><td><time[^>]*>09:00 UTC \(3 h ago\)<\/time><\/td><td>23 h 30 min<\/td>/,
       );
       assert.match(
         articleOf('kf-master-1130-bbb'),
-        /<tr data-state="failed">[^]*?now<\/span><\/td><td>3 h so far<\/td>/,
+        /<tr data-state="failed">[\s\S]*?now<\/span><\/td><td>3 h so far<\/td>/,
       );
     });
 
