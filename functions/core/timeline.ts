@@ -48,7 +48,7 @@ export interface PushView {
 export interface TimelineView {
   /** Deployments deleted since `since`, whenever launched (the page's own list misses old ones). */
   deletedDeployments: Deployment[];
-  /** Leases whose span reaches past `since`: every active one and those closed since. */
+  /** Leases closed since `since` (the page reads the live ones anyway). */
   leases: Lease[];
   /** Pushes recorded since `since` to the versions' branches, oldest first. */
   pushes: PushView[];

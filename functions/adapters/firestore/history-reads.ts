@@ -10,15 +10,7 @@ import type { PushView, TimelineView } from '../../core/timeline.js';
 import type { Deployment, VersionConfig } from '../../core/types.js';
 import { requestFromDoc, requiredDate, toDate, uniqueDeployments } from './codec.js';
 import { leasesFromDocs } from './lease-codec.js';
-import {
-  activeLeasesQuery,
-  branchRef,
-  COLLECTIONS,
-  deploymentRef,
-  deploymentsCollection,
-  getAll,
-  requestRef,
-} from './refs.js';
+import { branchRef, COLLECTIONS, deploymentRef, deploymentsCollection, getAll, requestRef } from './refs.js';
 
 /** Firestore's bound on the values of one `in` filter. */
 const MAX_IN_VALUES = 30;
@@ -87,23 +79,18 @@ function pushOf(version: string, doc: DocumentSnapshot): PushView {
   };
 }
 
-/** What the timelines need since `since`: deployments deleted since, leases reaching past it, pushes. */
+/** What the timelines need since `since`: deployments deleted since, leases closed since, pushes. */
 export async function readTimelineView(
   db: Firestore,
   versions: readonly VersionConfig[],
   since: Date,
 ): Promise<TimelineView> {
-  const [deleted, active, closed, pushes] = await Promise.all([
+  const [deleted, closed, pushes] = await Promise.all([
     deploymentsCollection(db).where('deletedAt', '>=', since).get(),
-    activeLeasesQuery(db).get(),
     db.collection(COLLECTIONS.leases).where('closedAt', '>=', since).get(),
     readPushes(db, versions, since),
   ]);
-  return {
-    deletedDeployments: uniqueDeployments(deleted.docs),
-    leases: leasesFromDocs([...active.docs, ...closed.docs]),
-    pushes,
-  };
+  return { deletedDeployments: uniqueDeployments(deleted.docs), leases: leasesFromDocs(closed.docs), pushes };
 }
 
 /** The documents of `query` run once per `MAX_IN_VALUES` values of an `in` filter on `field`. */

@@ -57,7 +57,7 @@ export class FirestoreStatusReader implements StatusReader {
     return liveLeases(active, this.clock());
   }
 
-  /** Deployments deleted since `since`, leases reaching past it, and the pushes since, for the timelines. */
+  /** Deployments deleted since `since`, leases closed since, and the pushes since, for the timelines. */
   readTimeline(since: Date): Promise<TimelineView> {
     return readTimelineView(this.db, this.versions, since);
   }
