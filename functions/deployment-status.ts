@@ -6,6 +6,7 @@
  * - `GET /api/deployments`: every deployment, newest first (array);
  * - `GET /api/versions`: every version with the planner's decision (array);
  * - `GET /api/versions/<name>/latest`: the newest ready deployment of a version (404 when none);
+ * - `GET /versions/<name>`: the version's history page, 20 deployments a page (status/history-routes.ts);
  * - `/api/leases` (GET the live ones, POST acquires), `/api/leases/<id>` (GET, DELETE releases),
  *   `POST /api/leases/<id>/heartbeat`: the lease API (status/lease-routes.ts);
  * - `GET /api/plan` (the dry run of the next plan), `POST /api/versions/<name>/pause|resume|redeploy`,
@@ -22,6 +23,7 @@ import type { Admit } from './caller-check.js';
 import { type StatusAccess, statusRouteRequirement } from './core/callers.js';
 import type { Clock, StatusReader } from './core/ports.js';
 import { createLogger, type Logger } from './log.js';
+import { HISTORY_ROUTES } from './status/history-routes.js';
 import { LEASE_ROUTES } from './status/lease-routes.js';
 import { OPERATOR_ROUTES } from './status/operator-routes.js';
 import { READ_ROUTES } from './status/read-routes.js';
@@ -47,7 +49,7 @@ export interface DeploymentStatusDeps {
   routes?: readonly Route[];
 }
 
-const ROUTES: readonly Route[] = [...READ_ROUTES, ...LEASE_ROUTES, ...OPERATOR_ROUTES];
+const ROUTES: readonly Route[] = [...READ_ROUTES, ...LEASE_ROUTES, ...OPERATOR_ROUTES, ...HISTORY_ROUTES];
 
 /** The paths listed in a 404's answer. */
 const PATHS = [
@@ -65,6 +67,7 @@ const PATHS = [
   '/api/deployments/<instance>/teardown',
   '/api/drain',
   '/api/undrain',
+  '/versions/<name>',
 ];
 
 /** A request path, matched: the route's name and its parameters, or `unknown`. */

@@ -117,5 +117,18 @@ describe('the operator API end to end (whole local stack)', function () {
       'resume',
       'teardown',
     ]);
+    // The history page shows them, newest first, with the reason given.
+    const page = await fetch(`${stack.url}/deploymentStatus/versions/master`);
+    assert.equal(page.status, 200);
+    const text = await page.text();
+    const section = text.slice(
+      text.indexOf('<section id="operator-actions">'),
+      text.indexOf('</section>', text.indexOf('operator-actions')),
+    );
+    assert.deepEqual(
+      [...section.matchAll(/<tr><td>[\s\S]*?<\/td><td>([a-z]+)/g)].map((m) => m[1]),
+      ['teardown', 'resume', 'pause'],
+    );
+    assert.match(section, /e2e done/);
   });
 });
