@@ -23,7 +23,20 @@ export const MAX_WEBHOOK_BODY_BYTES = 25 * 1024 * 1024;
  */
 export const DEFAULT_EVALUATION_BUDGET_MS = 5000;
 
+/**
+ * How long the answer waits for Firestore to record the push. A Firestore that hangs (unreachable, or
+ * overloaded) would otherwise hold the answer past GitHub's 10 s, and GitHub records that as a failed
+ * delivery without any answer at all. With the evaluation budget it stays under 10 s; a 503 tells
+ * the operator to redeliver, and the tick's poll records the head anyway.
+ */
+export const DEFAULT_RECORD_DEADLINE_MS = 4000;
+
 const DELIVERY_ID = /^[A-Za-z0-9-]{1,100}$/;
+
+/** Firestore did not answer within the deadline (it may still record the push later). */
+export class RecordDeadlineError extends Error {
+  override name = 'RecordDeadlineError';
+}
 
 export interface GithubWebhookDeps {
   verifier: WebhookVerifier;
@@ -34,6 +47,8 @@ export interface GithubWebhookDeps {
   logger: Logger;
   /** See DEFAULT_EVALUATION_BUDGET_MS. */
   evaluationBudgetMs?: number;
+  /** See DEFAULT_RECORD_DEADLINE_MS. */
+  recordDeadlineMs?: number;
 }
 
 function reply(res: Response, status: number, body: Record<string, unknown>): void {
@@ -118,6 +133,28 @@ async function evaluateWithinBudget(
   }
 }
 
+/**
+ * `recording`, or a RecordDeadlineError after `deadlineMs`. A recording that finishes later is logged
+ * (it is not undone: the claim and the head are as valid as if it had been on time).
+ */
+async function withinRecordDeadline<T>(recording: Promise<T>, deadlineMs: number, log: Logger): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      reject(new RecordDeadlineError(`Firestore did not record the push within ${deadlineMs} ms`));
+      recording.then(
+        () => log.warn('the push was recorded after the answer (503) was sent'),
+        (err: unknown) => log.warn('recording the push failed after the answer (503)', describeError(err)),
+      );
+    }, deadlineMs);
+  });
+  try {
+    return await Promise.race([recording, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** A push: ignored unless it is to a followed branch; recorded exactly once; then evaluated. */
 async function handlePush(deps: GithubWebhookDeps, delivery: Delivery, log: Logger): Promise<Reply> {
   const { deliveryId } = delivery;
@@ -138,7 +175,11 @@ async function handlePush(deps: GithubWebhookDeps, delivery: Delivery, log: Logg
   const branchLog = pushLog.child({ branch: plan.branch, version: plan.versions.join(',') });
   let result: Awaited<ReturnType<IntakeStore['recordPush']>>;
   try {
-    result = await deps.store.recordPush(push, plan.branch, plan.versions, deps.clock());
+    result = await withinRecordDeadline(
+      deps.store.recordPush(push, plan.branch, plan.versions, deps.clock()),
+      deps.recordDeadlineMs ?? DEFAULT_RECORD_DEADLINE_MS,
+      branchLog,
+    );
   } catch (err) {
     branchLog.error('recording the push failed', describeError(err));
     return answer(503, {
