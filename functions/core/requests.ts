@@ -17,6 +17,20 @@ export function isOpenRequest(request: Pick<DeployRequest, 'status'>): boolean {
   return OPEN_REQUEST_STATUSES.includes(request.status);
 }
 
+/**
+ * True when the branch has moved past a deploy request: its version's head is another commit, or the
+ * branch is gone. The worker skips such a request (`superseded`, core/launch.ts), so it must not make
+ * the planner wait, nor hold a capacity slot: the head gets a request of its own. `head` undefined
+ * (the version is not in this pass) says nothing: not superseded.
+ */
+export function isSupersededRequest(
+  request: Pick<DeployRequest, 'action' | 'commit'>,
+  head: { sha: string; deleted: boolean } | null | undefined,
+): boolean {
+  if (request.action !== 'deploy' || head === undefined) return false;
+  return head === null || head.deleted || head.sha !== request.commit;
+}
+
 function newRequest(
   fields: Pick<
     DeployRequest,

@@ -3,6 +3,7 @@ import {
   enqueuedPatch,
   isDueForEnqueue,
   isOpenRequest,
+  isSupersededRequest,
   requestsForPlan,
   STALE_ENQUEUED_MINUTES,
 } from '../../functions/core/requests.js';
@@ -196,5 +197,22 @@ describe('enqueuedPatch', () => {
   ];
   for (const [name, input, given, expected] of cases) {
     it(name, () => assert.deepEqual(enqueuedPatch(input, given), expected));
+  }
+});
+
+describe('isSupersededRequest', () => {
+  const OTHER = 'b'.repeat(40);
+  const cases: Array<[string, Partial<DeployRequest>, Parameters<typeof isSupersededRequest>[1], boolean]> = [
+    ['a deploy of the head', {}, { sha: SHA, deleted: false }, false],
+    ['a deploy of an older commit', {}, { sha: OTHER, deleted: false }, true],
+    ['a deploy of a deleted branch', {}, { sha: SHA, deleted: true }, true],
+    ['a deploy of a branch without a head', {}, null, true],
+    ['a version outside the pass: unknown, so not superseded', {}, undefined, false],
+    ['a teardown, whatever the head', { action: 'teardown' }, { sha: OTHER, deleted: false }, false],
+  ];
+  for (const [name, overrides, head, expected] of cases) {
+    it(`${name} -> ${expected}`, () => {
+      assert.equal(isSupersededRequest(request(overrides), head), expected);
+    });
   }
 });
