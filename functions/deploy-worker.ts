@@ -1,5 +1,7 @@
 /**
- * `deployWorker`: Cloud Tasks calls it with `{"requestId": "..."}` for each deploy or teardown request.
+ * `deployWorker`: Cloud Tasks calls it with `{"requestId": "..."}` for each deploy or teardown request,
+ * and with `{"kind": "plan", "version", "head", "deliveryId"}` to plan a version after a push (the
+ * bodies: core/task-body.ts, read strictly).
  * Status codes follow Cloud Tasks' retry contract: 2xx when done (including permanent failures, which
  * are recorded on the deployment and the request), 503 when a retry can help (Kubernetes or Firestore
  * unavailable, a launch held by another delivery). A malformed body is 400 for a person, but 200 for
@@ -11,24 +13,26 @@
 import type { Request, Response } from '@google-cloud/functions-framework';
 import type { Guard } from './caller-check.js';
 import type { WorkerOutcome } from './core/launch.js';
+import { type PlanTask, parseTaskBody, type TaskBody } from './core/task-body.js';
 import { describeError, type Logger } from './log.js';
 
 export interface DeployWorkerDeps {
   /** Carries out one request (use-cases/run-deploy-request.ts); throws only when a retry can help. */
   run: (requestId: string) => Promise<WorkerOutcome>;
+  /** Plans one version after a push (use-cases/plan-tasks.ts); throws only when a retry can help. */
+  plan?: (task: PlanTask) => Promise<WorkerOutcome>;
   logger: Logger;
   /** The caller check (caller-check.ts); none when AUTH_MODE=off. */
   guard?: Guard;
 }
 
-function requestIdOf(body: unknown): string | null {
+function taskOf(body: unknown): TaskBody | { error: string } {
   const parsed = Buffer.isBuffer(body)
     ? safeJson(body.toString('utf8'))
     : typeof body === 'string'
       ? safeJson(body)
       : body;
-  const id = (parsed as { requestId?: unknown } | null)?.requestId;
-  return typeof id === 'string' && /^[A-Za-z0-9._:-]{1,500}$/.test(id) ? id : null;
+  return parseTaskBody(parsed);
 }
 
 function safeJson(text: string): unknown {
@@ -37,6 +41,25 @@ function safeJson(text: string): unknown {
   } catch {
     return null;
   }
+}
+
+/** The task the body asks for, or why the worker cannot carry it out. */
+function readTask(deps: DeployWorkerDeps, body: unknown): TaskBody | { error: string } {
+  const task = taskOf(body);
+  if (!('error' in task) && task.kind === 'plan' && !deps.plan) return { error: 'this worker does not plan' };
+  return task;
+}
+
+/** What the logs and the answer call the task: the request id, or `plan:<version>@<head>`. */
+function taskLabel(task: TaskBody): string {
+  return task.kind === 'request' ? task.requestId : `plan:${task.version}@${task.head}`;
+}
+
+/** Carries the task out; throws only when a retry can help. */
+function carryOut(deps: DeployWorkerDeps, task: TaskBody): Promise<WorkerOutcome> {
+  if (task.kind === 'request') return deps.run(task.requestId);
+  if (!deps.plan) throw new Error('this worker does not plan');
+  return deps.plan(task);
 }
 
 export function createDeployWorkerHandler(
@@ -55,14 +78,17 @@ export function createDeployWorkerHandler(
       res.set('Allow', 'POST').status(405).json({ error: 'Cloud Tasks delivers POST requests' });
       return;
     }
-    const requestId = requestIdOf(req.body);
-    if (!requestId) {
-      log.error('task body has no valid requestId; dropped');
-      res.status(task ? 200 : 400).json({ error: 'body must be JSON {"requestId": "<deployRequests id>"}' });
+    const body = readTask(deps, req.body);
+    if ('error' in body) {
+      log.error('task body is not a task this worker carries out; dropped', { problem: body.error });
+      res.status(task ? 200 : 400).json({
+        error: `body must be JSON {"requestId": "<deployRequests id>"} or {"kind": "plan", ...}: ${body.error}`,
+      });
       return;
     }
+    const requestId = taskLabel(body);
     try {
-      const outcome = await deps.run(requestId);
+      const outcome = await carryOut(deps, body);
       const fields = { request: requestId, ...outcome };
       if (outcome.kind === 'retry') {
         log.warn('worker asks for a retry', fields);

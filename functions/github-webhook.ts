@@ -1,6 +1,7 @@
 /**
  * `githubWebhook`: receives GitHub deliveries, verifies them, records pushes to followed branches
- * in Firestore exactly once, then asks the deploy pipeline to evaluate the versions it touched.
+ * in Firestore exactly once, then hands the planning of the versions it touched over to the deploy
+ * queue (one named plan task per version and head, use-cases/plan-tasks.ts) and answers.
  *
  * Status codes are a contract with GitHub (which gives 10 s and never retries a failed delivery):
  * 200 recorded / duplicate / ping, 202 accepted but ignored, 400 bad body, 401 bad signature,
@@ -17,9 +18,9 @@ import { describeError, type Logger } from './log.js';
 export const MAX_WEBHOOK_BODY_BYTES = 25 * 1024 * 1024;
 
 /**
- * How long the answer waits for the deploy evaluation. GitHub gives a delivery 10 s and never retries
- * it; the push is recorded by then, so a slow evaluation goes on after the answer (and the next tick
- * plans the version anyway).
+ * How long the answer waits for the hand-off of the planning (queueing the plan tasks: milliseconds).
+ * GitHub gives a delivery 10 s and never retries it; the push is recorded by then, so a slow hand-off
+ * goes on after the answer (and the next tick plans the version anyway).
  */
 export const DEFAULT_EVALUATION_BUDGET_MS = 5000;
 
@@ -96,10 +97,10 @@ async function readDelivery(deps: GithubWebhookDeps, req: Request, log: Logger):
 async function evaluateWithinBudget(
   deps: GithubWebhookDeps,
   versions: string[],
-  deliveryId: string,
+  trigger: { deliveryId: string; head: string },
   log: Logger,
 ): Promise<void> {
-  const evaluation = deps.evaluator.evaluate(versions, { kind: 'push', deliveryId }).then(
+  const evaluation = deps.evaluator.evaluate(versions, { kind: 'push', ...trigger }).then(
     () => 'done' as const,
     (err: unknown) => {
       // The push is recorded; the next scheduler tick plans it. Not the sender's problem.
@@ -155,7 +156,10 @@ async function handlePush(deps: GithubWebhookDeps, delivery: Delivery, log: Logg
     headMoved: isMoved,
     commits: result.commitsRecorded,
   });
-  if (isMoved) await evaluateWithinBudget(deps, plan.versions, deliveryId, branchLog);
+  if (isMoved) {
+    const trigger = { deliveryId, head: result.head.head.sha };
+    await evaluateWithinBudget(deps, plan.versions, trigger, branchLog);
+  }
   return answer(200, {
     status: 'recorded',
     branch: plan.branch,

@@ -3,9 +3,12 @@
  * queue, the Kubernetes Jobs, the GitHub poll, the Job templates, and the use cases' dependency sets.
  * A collaborator a test or the local stack passes in `overrides` replaces the real one. Nothing here
  * decides anything; a missing setting is a ConfigError that names it.
+ *
+ * The heavy client libraries (@google-cloud/tasks, @kubernetes/client-node, @google-cloud/container)
+ * are imported on first use (`await import()`), so a function loads only those it calls: the status
+ * page and the webhook never load Kubernetes, the status page never loads Cloud Tasks.
  */
 import type { Firestore } from '@google-cloud/firestore';
-import { createContainerClient } from './adapters/container-client.js';
 import { deferredJobLauncher } from './adapters/deferred-job-launcher.js';
 import { createFirestore } from './adapters/firestore/client.js';
 import { FirestoreDeploymentStore } from './adapters/firestore/deployment-store.js';
@@ -16,11 +19,7 @@ import { FirestorePlanStore } from './adapters/firestore/plan-store.js';
 import { FirestorePollStore } from './adapters/firestore/poll-store.js';
 import { GitHubRestDeployments } from './adapters/github-deployments.js';
 import { GitHubRestCommitSource } from './adapters/github-rest.js';
-import { loadGkeKubeConfig } from './adapters/gke-credentials.js';
-import { GkeInventory } from './adapters/gke-inventory.js';
 import { HttpProbe } from './adapters/http-probe.js';
-import { createKubeJobLauncher, loadKubeConfig } from './adapters/kube-jobs.js';
-import { CloudTasksQueue, createTasksClient } from './adapters/tasks-queue.js';
 import { type AppConfig, ConfigError } from './config.js';
 import type {
   Clock,
@@ -33,6 +32,7 @@ import type {
   IdTokenVerifier,
   IntakeStore,
   JobLauncher,
+  PlanQueue,
 } from './core/ports.js';
 import { type JobTemplates, loadJobTemplates } from './job-templates.js';
 import type { Logger } from './log.js';
@@ -44,6 +44,8 @@ import type { TickDeps } from './use-cases/tick.js';
 export interface AppOverrides {
   firestore?: Firestore;
   queue?: DeployQueue;
+  /** Where the webhook hands plan tasks to (default: `queue` when it carries them, else Cloud Tasks). */
+  planQueue?: PlanQueue;
   jobs?: JobLauncher;
   /** Null disables the poll fallback. */
   commits?: CommitSource | null;
@@ -71,11 +73,19 @@ export function once<T>(build: () => T): () => T {
   };
 }
 
-function createQueue(config: AppConfig): DeployQueue {
+/** The deploy queue's settings, or a ConfigError naming what is missing (checked before any use). */
+function queueSettings(config: AppConfig) {
   const tasks = config.tasks;
   if ('problem' in tasks) {
     throw new ConfigError(`The deploy queue is not configured: ${tasks.problem}`, [tasks.problem]);
   }
+  return tasks;
+}
+
+/** The deploy queue on Cloud Tasks, its client library imported when it is first needed. */
+async function createQueue(config: AppConfig): Promise<DeployQueue & PlanQueue> {
+  const tasks = queueSettings(config);
+  const { CloudTasksQueue, createTasksClient } = await import('./adapters/tasks-queue.js');
   return new CloudTasksQueue({
     client: createTasksClient({ emulator: tasks.emulator, projectId: config.projectId }),
     queuePath: tasks.queuePath,
@@ -86,9 +96,12 @@ function createQueue(config: AppConfig): DeployQueue {
 }
 
 /** GKE_CLUSTER (credentials from ADC, built on first use), else the kubeconfig or in-cluster credentials. */
-function createJobLauncher(config: AppConfig): JobLauncher {
+async function createJobLauncher(config: AppConfig): Promise<JobLauncher> {
+  const { createKubeJobLauncher, loadKubeConfig } = await import('./adapters/kube-jobs.js');
   const gkeCluster = config.kube.gkeCluster;
   if (gkeCluster) {
+    const { createContainerClient } = await import('./adapters/container-client.js');
+    const { loadGkeKubeConfig } = await import('./adapters/gke-credentials.js');
     const clusterManager = createContainerClient({
       emulator: config.containerEmulator,
       projectId: gkeCluster.project,
@@ -103,6 +116,31 @@ function createJobLauncher(config: AppConfig): JobLauncher {
     const message = (err as Error).message;
     throw new ConfigError(`Kubernetes is not configured: ${message}`, [message]);
   }
+}
+
+/** The GKE inventory, its client library imported on its first listing (the tick skips it when off). */
+function createInventory(config: AppConfig): ClusterInventory {
+  let inventory: Promise<ClusterInventory> | undefined;
+  const load = async (): Promise<ClusterInventory> => {
+    const { createContainerClient } = await import('./adapters/container-client.js');
+    const { GkeInventory } = await import('./adapters/gke-inventory.js');
+    const client = createContainerClient({
+      emulator: config.containerEmulator,
+      projectId: config.deployments.project,
+    });
+    return new GkeInventory({ client });
+  };
+  return {
+    listClusters: async (project, location) => {
+      inventory ??= load();
+      return (await inventory).listClusters(project, location);
+    },
+  };
+}
+
+/** A queue override that also carries plan tasks (the in-memory one does). */
+function asPlanQueue(queue: DeployQueue | undefined): PlanQueue | undefined {
+  return queue && 'enqueuePlan' in queue ? (queue as DeployQueue & PlanQueue) : undefined;
 }
 
 /** The GitHub deployments sync of the tick and the worker (its API null when GITHUB_DEPLOYMENTS is off). */
@@ -130,13 +168,41 @@ function githubSyncDeps(
   };
 }
 
+/**
+ * The deploy queue (`queue`) and where plan tasks go (`planQueue`): an override, or Cloud Tasks, whose
+ * settings are checked at once (a ConfigError) and whose client is built on the first task.
+ */
+function wireQueue(config: AppConfig, overrides: AppOverrides) {
+  const realQueue = once(() => createQueue(config));
+  const lazyQueue: DeployQueue & PlanQueue = {
+    enqueue: async (task) => (await realQueue()).enqueue(task),
+    enqueuePlan: async (task, taskName) => (await realQueue()).enqueuePlan(task, taskName),
+  };
+  return {
+    queue: (): DeployQueue => {
+      if (overrides.queue) return overrides.queue;
+      queueSettings(config);
+      return lazyQueue;
+    },
+    planQueue: (): PlanQueue => {
+      const given = overrides.planQueue ?? asPlanQueue(overrides.queue);
+      if (given) return given;
+      queueSettings(config);
+      return lazyQueue;
+    },
+  };
+}
+
 /** The adapters and dependency sets of one instance, each built on first use. */
 export function wireAdapters(config: AppConfig, overrides: AppOverrides, logger: Logger, clock: Clock) {
   const firestore = overrides.firestore ?? createFirestore(config.projectId, config.firestoreEmulatorHost);
   const intakeStore: IntakeStore = new FirestoreIntakeStore(firestore);
   const deployments = config.deployments;
-  const queue = once(() => overrides.queue ?? createQueue(config));
-  const jobs = once(() => overrides.jobs ?? createJobLauncher(config));
+  const { queue, planQueue } = wireQueue(config, overrides);
+  const jobs = once(
+    (): Promise<JobLauncher> =>
+      overrides.jobs ? Promise.resolve(overrides.jobs) : createJobLauncher(config),
+  );
   const commits = once((): CommitSource | null => {
     if (overrides.commits !== undefined) return overrides.commits;
     if (!config.github.isPollEnabled) return null;
@@ -144,13 +210,7 @@ export function wireAdapters(config: AppConfig, overrides: AppOverrides, logger:
   });
   const templates = once(() => overrides.templates ?? loadJobTemplates());
   const deploymentStore = new FirestoreDeploymentStore(firestore);
-  const inventory = once(
-    (): ClusterInventory =>
-      overrides.inventory ??
-      new GkeInventory({
-        client: createContainerClient({ emulator: config.containerEmulator, projectId: deployments.project }),
-      }),
-  );
+  const inventory = once((): ClusterInventory => overrides.inventory ?? createInventory(config));
   const leaseStore = once(() => new FirestoreLeaseStore(firestore));
   const githubDeps = once(() => githubSyncDeps(config, overrides, { firestore, clock, logger }));
   const plannerLogger = logger.child({ component: 'planner' });
@@ -163,8 +223,10 @@ export function wireAdapters(config: AppConfig, overrides: AppOverrides, logger:
       logger: plannerLogger,
     }),
   );
-  const tickDeps = once(
-    (): TickDeps => ({
+  const tickDeps = once(async (): Promise<TickDeps> => {
+    const plan = planDeps();
+    const launcher = await jobs();
+    return {
       poll: {
         versions: deployments.versions,
         commits: commits(),
@@ -173,7 +235,7 @@ export function wireAdapters(config: AppConfig, overrides: AppOverrides, logger:
         clock,
         logger: plannerLogger,
       },
-      refresh: { config: deployments, store: deploymentStore, jobs: jobs(), clock, logger: plannerLogger },
+      refresh: { config: deployments, store: deploymentStore, jobs: launcher, clock, logger: plannerLogger },
       inventory: {
         config: deployments,
         store: deploymentStore,
@@ -190,12 +252,29 @@ export function wireAdapters(config: AppConfig, overrides: AppOverrides, logger:
         logger: plannerLogger,
       },
       leases: { store: leaseStore(), clock, logger: plannerLogger },
-      cleanJobs: { config: deployments, store: deploymentStore, jobs: jobs(), clock, logger: plannerLogger },
-      plan: planDeps(),
+      cleanJobs: {
+        config: deployments,
+        store: deploymentStore,
+        jobs: launcher,
+        clock,
+        logger: plannerLogger,
+      },
+      plan,
       intake: intakeStore,
       github: githubDeps(),
       logger: plannerLogger,
-    }),
-  );
-  return { firestore, intakeStore, jobs, templates, planDeps, tickDeps, leaseStore, githubDeps };
+    };
+  });
+  return {
+    firestore,
+    intakeStore,
+    queue,
+    planQueue,
+    jobs,
+    templates,
+    planDeps,
+    tickDeps,
+    leaseStore,
+    githubDeps,
+  };
 }

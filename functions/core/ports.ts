@@ -16,6 +16,7 @@ import type { LaunchClaim, LaunchStep, LaunchView } from './launch.js';
 import type { AcquireClaim, AcquireOutcome, AcquireView } from './lease-acquire.js';
 import type { Lease, LeaseChange } from './leases.js';
 import type { RecordedPollState } from './poll.js';
+import type { PlanTask } from './task-body.js';
 import type { TeardownClaim, TeardownStep, TeardownView } from './teardown.js';
 import type {
   BranchHead,
@@ -33,6 +34,8 @@ import type {
 export interface EvaluationTrigger {
   kind: 'push' | 'tick' | 'manual';
   deliveryId?: string;
+  /** push: the head commit it recorded (names the plan task). */
+  head?: string;
 }
 
 /**
@@ -109,6 +112,15 @@ export interface DeployQueue {
    * a repeat is a no-op). Throws on any other failure; the request stays pending and is retried.
    */
   enqueue(task: { requestId: string; taskName: string; notBefore: Date }): Promise<EnqueueResult>;
+}
+
+/**
+ * The plan tasks on the deploy queue: the webhook hands the planning of a version over to the worker
+ * (core/task-body.ts), so its answer does not wait for it.
+ */
+export interface PlanQueue {
+  /** Queues `{"kind": "plan", ...}` named `taskName`, to run now; ALREADY_EXISTS is `isNew: false`. */
+  enqueuePlan(task: PlanTask, taskName: string): Promise<EnqueueResult>;
 }
 
 /** A branch head read from GitHub's REST API. */

@@ -127,7 +127,7 @@ describe('githubWebhook (Functions Framework + Firestore emulator)', () => {
     const claim = (await db.doc(`deliveries/${deliveryId}`).get()).data();
     assert.equal(claim?.status, 'recorded');
     assert.deepEqual(evaluator.calls, [
-      { versions: ['master', 'stacks'], trigger: { kind: 'push', deliveryId } },
+      { versions: ['master', 'stacks'], trigger: { kind: 'push', deliveryId, head: shas[2] } },
     ]);
   });
 

@@ -26,6 +26,7 @@ import type {
   LaunchStore,
   LeaseStore,
   PipelineSnapshot,
+  PlanQueue,
   PlanStore,
   PolledHead,
   PollStore,
@@ -34,6 +35,7 @@ import type {
   StoredDecision,
 } from '../../functions/core/ports.js';
 import { enqueuedPatch, isOpenRequest } from '../../functions/core/requests.js';
+import type { PlanTask } from '../../functions/core/task-body.js';
 import type {
   BranchHead,
   Deployment,
@@ -379,8 +381,10 @@ export class MemoryLeaseStore implements LeaseStore {
 }
 
 /** A queue that records tasks and answers a repeated name as Cloud Tasks does (not new). */
-export class MemoryQueue implements DeployQueue {
+export class MemoryQueue implements DeployQueue, PlanQueue {
   readonly tasks: Array<{ requestId: string; taskName: string; notBefore: Date }> = [];
+  /** Plan tasks the webhook handed over, by name (a repeated name is ALREADY_EXISTS). */
+  readonly planTasks = new Map<string, PlanTask>();
   /** The next this-many enqueues throw. */
   failNext = 0;
 
@@ -392,6 +396,16 @@ export class MemoryQueue implements DeployQueue {
     const isNew = !this.tasks.some((t) => t.taskName === task.taskName);
     if (isNew) this.tasks.push(task);
     return { taskName: task.taskName, isNew };
+  }
+
+  async enqueuePlan(task: PlanTask, taskName: string): Promise<EnqueueResult> {
+    if (this.failNext > 0) {
+      this.failNext -= 1;
+      throw new Error('UNAVAILABLE: the queue is down');
+    }
+    const isNew = !this.planTasks.has(taskName);
+    if (isNew) this.planTasks.set(taskName, task);
+    return { taskName, isNew };
   }
 }
 
