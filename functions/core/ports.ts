@@ -222,7 +222,15 @@ export interface EnqueueMark {
 
 /** What the plan-and-enqueue step needs from storage. */
 export interface PlanStore {
-  readSnapshot(configs: VersionConfig[], now: Date): Promise<PipelineSnapshot>;
+  /**
+   * The versions of `configs` (switches, heads), the deployments, the open requests, and, unless
+   * `withLeases` is false (a pass without GC), the active leases.
+   */
+  readSnapshot(
+    configs: VersionConfig[],
+    now: Date,
+    options?: { withLeases?: boolean },
+  ): Promise<PipelineSnapshot>;
   /**
    * Records a new request unless one with its id exists (then returns the stored one). A manual deploy
    * also clears its version's `forceRedeploy` switch in the same transaction, so the force is used once.
@@ -230,8 +238,11 @@ export interface PlanStore {
   createRequest(request: DeployRequest): Promise<{ request: DeployRequest; isNew: boolean }>;
   /** Records that a request was put in the queue (`enqueuedPatch`, in a transaction). */
   markEnqueued(id: string, mark: EnqueueMark): Promise<void>;
-  /** Records why a request could not be put in the queue; it stays open and the next pass retries. */
-  markEnqueueFailed(id: string, error: string, now: Date): Promise<void>;
+  /**
+   * Records why a request's `expectedCount`-th task could not be created (`enqueueFailedPatch`, in a
+   * transaction): it is pending again, and the next pass retries.
+   */
+  markEnqueueFailed(id: string, error: string, now: Date, expectedCount?: number): Promise<void>;
   /** Stores each version's current decision (only those that changed). */
   writeDecisions(decisions: StoredDecision[], now: Date): Promise<void>;
 }

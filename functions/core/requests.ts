@@ -152,3 +152,19 @@ export function enqueuedPatch(
   if (!isOpenRequest(request) || isDeferredSinceRead) return recorded;
   return { ...recorded, status: 'enqueued', updatedAt: mark.now, error: null };
 }
+
+/**
+ * What to record on a request whose `expectedCount`-th task could not be created. The planner marks a
+ * request enqueued before it creates the task (so that the worker, which may run as soon as the task
+ * exists, never races that write); a request still marked for this very task is pending again, for
+ * the next pass. Null: nothing to write (closed meanwhile).
+ */
+export function enqueueFailedPatch(
+  request: DeployRequest | null,
+  failure: { expectedCount: number; error: string; now: Date },
+): Partial<DeployRequest> | null {
+  if (!request || !isOpenRequest(request)) return null;
+  const patch: Partial<DeployRequest> = { error: `enqueue failed: ${failure.error}`, updatedAt: failure.now };
+  const isMarkedForIt = request.status === 'enqueued' && request.enqueueCount === failure.expectedCount;
+  return isMarkedForIt ? { ...patch, status: 'pending' } : patch;
+}

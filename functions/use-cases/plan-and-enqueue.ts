@@ -72,22 +72,26 @@ async function enqueue(deps: PlanAndEnqueueDeps, request: DeployRequest, now: Da
     action: request.action,
   });
   try {
-    const result = await queue.enqueue({ requestId: request.id, taskName, notBefore });
+    // Marked before the task exists: the worker may run the moment it does, and its launch transaction
+    // would race this write on the request (the loser waits a second for Firestore's retry).
     await store.markEnqueued(request.id, {
       expectedCount: count,
       taskName,
       now,
       readUpdatedAt: request.updatedAt,
     });
+    const result = await queue.enqueue({ requestId: request.id, taskName, notBefore });
     log.info(result.isNew ? 'request enqueued' : 'request was already enqueued', {
       notBefore: notBefore.toISOString(),
     });
     return true;
   } catch (err) {
     log.error('enqueue failed; the request stays pending for the next tick', describeError(err));
-    await store.markEnqueueFailed(request.id, (err as Error).message, now).catch((writeErr: unknown) => {
-      log.error('could not record the enqueue failure', describeError(writeErr));
-    });
+    await store
+      .markEnqueueFailed(request.id, (err as Error).message, now, count)
+      .catch((writeErr: unknown) => {
+        log.error('could not record the enqueue failure', describeError(writeErr));
+      });
     return false;
   }
 }
@@ -102,16 +106,23 @@ export async function planAndEnqueue(
 ): Promise<PlanReport> {
   const { store, config, clock } = deps;
   const now = clock();
-  const snapshot = await store.readSnapshot(config.versions, now);
+  // A pass after a push reads only its versions (and every deployment and open request, for the
+  // capacity), and no leases: GC runs in a full pass only.
+  const configs = only === null ? config.versions : config.versions.filter((v) => only.has(v.name));
+  const snapshot = await store.readSnapshot(configs, now, { withLeases: only === null });
   const plan = planDeploys({
     now,
     maxActiveDeployments: config.policy.maxActiveDeployments,
     versions: snapshot.versions,
     deployments: snapshot.deployments,
     openRequests: snapshot.openRequests,
-    policy: config.policy,
-    // An instance a test holds a live lease on is never collected.
-    isHeld: heldByLeases(snapshot.leases, now),
+    ...(only === null
+      ? {
+          policy: config.policy,
+          // An instance a test holds a live lease on is never collected.
+          isHeld: heldByLeases(snapshot.leases, now),
+        }
+      : {}),
   });
   const decisions = plan.versions.filter((decision) => only === null || only.has(decision.version));
   const byVersion = new Map(plan.versions.map((decision) => [decision.version, decision]));

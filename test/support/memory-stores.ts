@@ -34,7 +34,7 @@ import type {
   RequestPatch,
   StoredDecision,
 } from '../../functions/core/ports.js';
-import { enqueuedPatch, isOpenRequest } from '../../functions/core/requests.js';
+import { enqueuedPatch, enqueueFailedPatch, isOpenRequest } from '../../functions/core/requests.js';
 import type { PlanTask } from '../../functions/core/task-body.js';
 import type {
   BranchHead,
@@ -188,10 +188,10 @@ export class MemoryPlanStore implements PlanStore {
     if (request && patch) this.state.requests.set(id, { ...request, ...patch });
   }
 
-  async markEnqueueFailed(id: string, error: string, now: Date): Promise<void> {
-    const request = this.state.requests.get(id);
-    if (request)
-      this.state.requests.set(id, { ...request, error: `enqueue failed: ${error}`, updatedAt: now });
+  async markEnqueueFailed(id: string, error: string, now: Date, expectedCount = 0): Promise<void> {
+    const request = this.state.requests.get(id) ?? null;
+    const patch = enqueueFailedPatch(request, { expectedCount, error, now });
+    if (request && patch) this.state.requests.set(id, { ...request, ...patch });
   }
 
   async writeDecisions(decisions: StoredDecision[], now: Date): Promise<void> {

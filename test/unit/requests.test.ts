@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import {
   enqueuedPatch,
+  enqueueFailedPatch,
   isDueForEnqueue,
   isOpenRequest,
   isSupersededRequest,
@@ -214,5 +215,37 @@ describe('isSupersededRequest', () => {
     it(`${name} -> ${expected}`, () => {
       assert.equal(isSupersededRequest(request(overrides), head), expected);
     });
+  }
+});
+
+describe('enqueueFailedPatch', () => {
+  const failure = { expectedCount: 2, error: 'UNAVAILABLE', now: NOW };
+  const error = 'enqueue failed: UNAVAILABLE';
+  const cases: Array<[string, DeployRequest | null, Partial<DeployRequest> | null]> = [
+    [
+      'marked enqueued for this very task -> pending again, with the error',
+      request({ status: 'enqueued', enqueueCount: 2 }),
+      { error, updatedAt: NOW, status: 'pending' },
+    ],
+    [
+      'still pending -> the error only',
+      request({ status: 'pending', enqueueCount: 1 }),
+      { error, updatedAt: NOW },
+    ],
+    [
+      'enqueued by a later pass (a greater count) -> the error only, still enqueued',
+      request({ status: 'enqueued', enqueueCount: 3 }),
+      { error, updatedAt: NOW },
+    ],
+    [
+      'deferred by a worker meanwhile -> the error only',
+      request({ status: 'deferred', enqueueCount: 2 }),
+      { error, updatedAt: NOW },
+    ],
+    ['closed meanwhile -> nothing', request({ status: 'done', enqueueCount: 2 }), null],
+    ['gone -> nothing', null, null],
+  ];
+  for (const [name, stored, expected] of cases) {
+    it(name, () => assert.deepEqual(enqueueFailedPatch(stored, failure), expected));
   }
 });

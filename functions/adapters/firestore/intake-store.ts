@@ -12,6 +12,7 @@ import { DAY_MS } from '../../core/time.js';
 import type { BranchHead, PushEvent, VersionConfig } from '../../core/types.js';
 import { isAlreadyExists } from '../grpc-codes.js';
 import { branchHeadFromDoc, claimFromDoc } from './codec.js';
+import { KeyLanes } from './key-lanes.js';
 import { branchRef, COLLECTIONS, deliveryRef, versionRef } from './refs.js';
 
 /** How long a delivery claim is kept (a TTL policy on `expireAt` deletes it afterwards). */
@@ -43,6 +44,9 @@ function commitDoc(push: PushEvent, branch: string, commit: PushEvent['commits']
 
 /** The IntakeStore on Firestore. */
 export class FirestoreIntakeStore implements IntakeStore {
+  /** The pushes of one branch are recorded one after the other in this instance (key-lanes.ts). */
+  private readonly branchLanes = new KeyLanes();
+
   constructor(private readonly db: Firestore) {}
 
   async getBranchHead(repo: string, branch: string): Promise<BranchHead | null> {
@@ -60,7 +64,9 @@ export class FirestoreIntakeStore implements IntakeStore {
     const duplicate = await this.claimDelivery(claimRef, claimToken, push, branch, now);
     if (duplicate) return duplicate;
     try {
-      return await this.recordClaimedPush(claimRef, claimToken, push, branch, versions, now);
+      return await this.branchLanes.run(branchRef(this.db, push.repo, branch).path, () =>
+        this.recordClaimedPush(claimRef, claimToken, push, branch, versions, now),
+      );
     } catch (err) {
       // Release the claim so that a redelivery (GitHub's "Redeliver" button) can record the push.
       await this.releaseClaim(claimRef, claimToken).catch(() => {
