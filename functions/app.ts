@@ -16,7 +16,7 @@ import { FirestoreLaunchStore } from './adapters/firestore/launch-store.js';
 import { FirestoreStatusReader } from './adapters/firestore/status-reader.js';
 import { callerChecks } from './caller-wiring.js';
 import { type AppConfig, ConfigError } from './config.js';
-import type { Clock, IdTokenVerifier, IntakeStore, PlanQueue } from './core/ports.js';
+import type { Clock, IdTokenVerifier, IntakeStore, WorkQueue } from './core/ports.js';
 import { createLogger, describeError, type Logger } from './log.js';
 import type { TickReport } from './use-cases/tick.js';
 import { type AppOverrides, once, wireAdapters } from './wiring.js';
@@ -91,7 +91,7 @@ const buildWebhook: Builder = ({ config, overrides, logger, clock, wired }) => {
     );
   }
   const given = overrides.evaluator;
-  const planQueue = given ? null : wired.planQueue();
+  const workQueue = given ? null : wired.workQueue();
   return (async () => {
     const [{ createGithubWebhookHandler }, { WebhookVerifier }, { createPlanTaskEvaluator }] =
       await Promise.all([
@@ -104,7 +104,7 @@ const buildWebhook: Builder = ({ config, overrides, logger, clock, wired }) => {
       verifier: new WebhookVerifier(config.webhookSecrets),
       store: wired.intakeStore,
       versions: config.deployments.versions,
-      evaluator: given ?? createPlanTaskEvaluator(planQueue as PlanQueue, webhookLogger),
+      evaluator: given ?? createPlanTaskEvaluator(workQueue as WorkQueue, webhookLogger),
       clock,
       logger: webhookLogger,
     });
@@ -128,7 +128,7 @@ const buildWorker: Builder = ({ config, logger, clock, wired, checks }) => {
   const guard = checks.guard('deployWorker', workerLogger);
   const jobs = wired.jobs();
   return (async () => {
-    const [{ createDeployWorkerHandler }, { runDeployRequest }, { runPlanTask }] = await Promise.all([
+    const [{ createDeployWorkerHandler }, { runDeployRequest }, { runWorkTask }] = await Promise.all([
       import('./deploy-worker.js'),
       import('./use-cases/run-deploy-request.js'),
       import('./use-cases/plan-tasks.js'),
@@ -144,8 +144,9 @@ const buildWorker: Builder = ({ config, logger, clock, wired, checks }) => {
     };
     return createDeployWorkerHandler({
       run: (requestId) => runDeployRequest(deps, requestId),
-      // The deploy queue (Cloud Tasks' client) is loaded by the first plan task, not before.
-      plan: (task) => runPlanTask({ plan: wired.planDeps(), heads: wired.intakeStore }, task),
+      // The deploy queue (Cloud Tasks' client) is loaded by the first plan or poll task, not before.
+      work: (task) =>
+        runWorkTask({ plan: wired.planDeps(), heads: wired.intakeStore, poll: wired.pollDeps() }, task),
       logger: workerLogger,
       guard,
     });

@@ -1,7 +1,8 @@
 /**
  * `deployWorker`: Cloud Tasks calls it with `{"requestId": "..."}` for each deploy or teardown request,
- * and with `{"kind": "plan", "version", "head", "deliveryId"}` to plan a version after a push (the
- * bodies: core/task-body.ts, read strictly).
+ * `{"kind": "plan", "version", "head", "deliveryId"}` to plan a version after a push, and
+ * `{"kind": "poll", "repo", "branch"}` to poll a branch for the tick (the bodies: core/task-body.ts,
+ * read strictly).
  * Status codes follow Cloud Tasks' retry contract: 2xx when done (including permanent failures, which
  * are recorded on the deployment and the request), 503 when a retry can help (Kubernetes or Firestore
  * unavailable, a launch held by another delivery). A malformed body is 400 for a person, but 200 for
@@ -13,14 +14,17 @@
 import type { Request, Response } from '@google-cloud/functions-framework';
 import type { Guard } from './caller-check.js';
 import type { WorkerOutcome } from './core/launch.js';
-import { type PlanTask, parseTaskBody, type TaskBody } from './core/task-body.js';
+import { parseTaskBody, type TaskBody, type WorkTask } from './core/task-body.js';
 import { describeError, type Logger } from './log.js';
 
 export interface DeployWorkerDeps {
   /** Carries out one request (use-cases/run-deploy-request.ts); throws only when a retry can help. */
   run: (requestId: string) => Promise<WorkerOutcome>;
-  /** Plans one version after a push (use-cases/plan-tasks.ts); throws only when a retry can help. */
-  plan?: (task: PlanTask) => Promise<WorkerOutcome>;
+  /**
+   * Plans one version after a push, or polls one branch for the tick (use-cases/plan-tasks.ts);
+   * throws only when a retry can help. Absent: such tasks are refused.
+   */
+  work?: (task: WorkTask) => Promise<WorkerOutcome>;
   logger: Logger;
   /** The caller check (caller-check.ts); none when AUTH_MODE=off. */
   guard?: Guard;
@@ -46,20 +50,23 @@ function safeJson(text: string): unknown {
 /** The task the body asks for, or why the worker cannot carry it out. */
 function readTask(deps: DeployWorkerDeps, body: unknown): TaskBody | { error: string } {
   const task = taskOf(body);
-  if (!('error' in task) && task.kind === 'plan' && !deps.plan) return { error: 'this worker does not plan' };
+  if (!('error' in task) && task.kind !== 'request' && !deps.work) {
+    return { error: `this worker does not run ${task.kind} tasks` };
+  }
   return task;
 }
 
-/** What the logs and the answer call the task: the request id, or `plan:<version>@<head>`. */
+/** What the logs and the answer call the task: the request id, `plan:<version>@<head>` or `poll:<repo>:<branch>`. */
 function taskLabel(task: TaskBody): string {
-  return task.kind === 'request' ? task.requestId : `plan:${task.version}@${task.head}`;
+  if (task.kind === 'request') return task.requestId;
+  return task.kind === 'plan' ? `plan:${task.version}@${task.head}` : `poll:${task.repo}:${task.branch}`;
 }
 
 /** Carries the task out; throws only when a retry can help. */
 function carryOut(deps: DeployWorkerDeps, task: TaskBody): Promise<WorkerOutcome> {
   if (task.kind === 'request') return deps.run(task.requestId);
-  if (!deps.plan) throw new Error('this worker does not plan');
-  return deps.plan(task);
+  if (!deps.work) throw new Error(`this worker does not run ${task.kind} tasks`);
+  return deps.work(task);
 }
 
 export function createDeployWorkerHandler(

@@ -32,11 +32,12 @@ import type {
   IdTokenVerifier,
   IntakeStore,
   JobLauncher,
-  PlanQueue,
+  WorkQueue,
 } from './core/ports.js';
 import { type JobTemplates, loadJobTemplates } from './job-templates.js';
 import type { Logger } from './log.js';
 import type { PlanAndEnqueueDeps } from './use-cases/plan-and-enqueue.js';
+import type { PollBranchesDeps } from './use-cases/poll-branches.js';
 import type { SyncGitHubDeploymentsDeps } from './use-cases/sync-github-deployments.js';
 import type { TickDeps } from './use-cases/tick.js';
 
@@ -45,7 +46,7 @@ export interface AppOverrides {
   firestore?: Firestore;
   queue?: DeployQueue;
   /** Where the webhook hands plan tasks to (default: `queue` when it carries them, else Cloud Tasks). */
-  planQueue?: PlanQueue;
+  workQueue?: WorkQueue;
   jobs?: JobLauncher;
   /** Null disables the poll fallback. */
   commits?: CommitSource | null;
@@ -83,7 +84,7 @@ function queueSettings(config: AppConfig) {
 }
 
 /** The deploy queue on Cloud Tasks, its client library imported when it is first needed. */
-async function createQueue(config: AppConfig): Promise<DeployQueue & PlanQueue> {
+async function createQueue(config: AppConfig): Promise<DeployQueue & WorkQueue> {
   const tasks = queueSettings(config);
   const { CloudTasksQueue, createTasksClient } = await import('./adapters/tasks-queue.js');
   return new CloudTasksQueue({
@@ -139,8 +140,8 @@ function createInventory(config: AppConfig): ClusterInventory {
 }
 
 /** A queue override that also carries plan tasks (the in-memory one does). */
-function asPlanQueue(queue: DeployQueue | undefined): PlanQueue | undefined {
-  return queue && 'enqueuePlan' in queue ? (queue as DeployQueue & PlanQueue) : undefined;
+function asWorkQueue(queue: DeployQueue | undefined): WorkQueue | undefined {
+  return queue && 'enqueueWork' in queue ? (queue as DeployQueue & WorkQueue) : undefined;
 }
 
 /** The GitHub deployments sync of the tick and the worker (its API null when GITHUB_DEPLOYMENTS is off). */
@@ -169,14 +170,14 @@ function githubSyncDeps(
 }
 
 /**
- * The deploy queue (`queue`) and where plan tasks go (`planQueue`): an override, or Cloud Tasks, whose
+ * The deploy queue (`queue`) and where plan tasks go (`workQueue`): an override, or Cloud Tasks, whose
  * settings are checked at once (a ConfigError) and whose client is built on the first task.
  */
 function wireQueue(config: AppConfig, overrides: AppOverrides) {
   const realQueue = once(() => createQueue(config));
-  const lazyQueue: DeployQueue & PlanQueue = {
+  const lazyQueue: DeployQueue & WorkQueue = {
     enqueue: async (task) => (await realQueue()).enqueue(task),
-    enqueuePlan: async (task, taskName) => (await realQueue()).enqueuePlan(task, taskName),
+    enqueueWork: async (task, taskName) => (await realQueue()).enqueueWork(task, taskName),
   };
   return {
     queue: (): DeployQueue => {
@@ -184,8 +185,8 @@ function wireQueue(config: AppConfig, overrides: AppOverrides) {
       queueSettings(config);
       return lazyQueue;
     },
-    planQueue: (): PlanQueue => {
-      const given = overrides.planQueue ?? asPlanQueue(overrides.queue);
+    workQueue: (): WorkQueue => {
+      const given = overrides.workQueue ?? asWorkQueue(overrides.queue);
       if (given) return given;
       queueSettings(config);
       return lazyQueue;
@@ -198,7 +199,7 @@ export function wireAdapters(config: AppConfig, overrides: AppOverrides, logger:
   const firestore = overrides.firestore ?? createFirestore(config.projectId, config.firestoreEmulatorHost);
   const intakeStore: IntakeStore = new FirestoreIntakeStore(firestore);
   const deployments = config.deployments;
-  const { queue, planQueue } = wireQueue(config, overrides);
+  const { queue, workQueue } = wireQueue(config, overrides);
   const jobs = once(
     (): Promise<JobLauncher> =>
       overrides.jobs ? Promise.resolve(overrides.jobs) : createJobLauncher(config),
@@ -223,18 +224,22 @@ export function wireAdapters(config: AppConfig, overrides: AppOverrides, logger:
       logger: plannerLogger,
     }),
   );
+  const pollDeps = once(
+    (): PollBranchesDeps => ({
+      versions: deployments.versions,
+      commits: commits(),
+      pollStore: new FirestorePollStore(firestore),
+      intake: intakeStore,
+      clock,
+      logger: plannerLogger,
+    }),
+  );
   const tickDeps = once(async (): Promise<TickDeps> => {
     const plan = planDeps();
     const launcher = await jobs();
     return {
-      poll: {
-        versions: deployments.versions,
-        commits: commits(),
-        pollStore: new FirestorePollStore(firestore),
-        intake: intakeStore,
-        clock,
-        logger: plannerLogger,
-      },
+      poll: pollDeps(),
+      fanOut: { queue: workQueue() },
       refresh: { config: deployments, store: deploymentStore, jobs: launcher, clock, logger: plannerLogger },
       inventory: {
         config: deployments,
@@ -269,10 +274,11 @@ export function wireAdapters(config: AppConfig, overrides: AppOverrides, logger:
     firestore,
     intakeStore,
     queue,
-    planQueue,
+    workQueue,
     jobs,
     templates,
     planDeps,
+    pollDeps,
     tickDeps,
     leaseStore,
     githubDeps,

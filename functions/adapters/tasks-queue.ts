@@ -1,6 +1,6 @@
 /**
  * The deploy queue on Cloud Tasks: one HTTP task per deploy request, POSTed to the worker with
- * `{"requestId": ...}`, and the plan tasks the webhook hands over (`{"kind": "plan", ...}`,
+ * `{"requestId": ...}`, and the work handed over to the worker (`{"kind": "plan" | "poll", ...}`,
  * core/task-body.ts). Task names are chosen by the caller (deterministic), so a repeat enqueue is
  * ALREADY_EXISTS, which means "already queued", not an error.
  *
@@ -11,8 +11,8 @@
 import { CloudTasksClient, type protos } from '@google-cloud/tasks';
 import { grpc } from 'google-gax';
 import type { HostPort } from '../config/host-port.js';
-import type { DeployQueue, EnqueueResult, PlanQueue } from '../core/ports.js';
-import type { PlanTask } from '../core/task-body.js';
+import type { DeployQueue, EnqueueResult, WorkQueue } from '../core/ports.js';
+import type { WorkTask } from '../core/task-body.js';
 import { GRPC, GRPC_ALREADY_EXISTS, grpcCodeName, grpcCodeOf, isTransientGrpcCode } from './grpc-codes.js';
 
 /** The client's own default deadline for CreateTask (cloud_tasks_client_config.json). */
@@ -81,7 +81,7 @@ function toTimestamp(date: Date): protos.google.protobuf.ITimestamp {
 }
 
 /** The deploy queue on Cloud Tasks (or the tasks emulator, through the client). */
-export class CloudTasksQueue implements DeployQueue, PlanQueue {
+export class CloudTasksQueue implements DeployQueue, WorkQueue {
   private readonly client: TasksClientLike;
   private readonly queuePath: string;
   private readonly workerUrl: string;
@@ -108,11 +108,12 @@ export class CloudTasksQueue implements DeployQueue, PlanQueue {
     return this.createTask(taskName, { requestId }, notBefore, `request ${requestId}`);
   }
 
-  /** Creates the plan task `taskName` (body `{"kind": "plan", ...}`), to run now; as {@link enqueue}. */
-  async enqueuePlan(task: PlanTask, taskName: string): Promise<EnqueueResult> {
-    const { version, head, deliveryId } = task;
-    const body = { kind: 'plan', version, head, ...(deliveryId ? { deliveryId } : {}) };
-    return this.createTask(taskName, body, null, `plan of ${version} at ${head.slice(0, 12)}`);
+  /** Creates the task `taskName` for a plan or poll task (core/task-body.ts), to run now; as {@link enqueue}. */
+  async enqueueWork(task: WorkTask, taskName: string): Promise<EnqueueResult> {
+    const body: Record<string, string> = Object.fromEntries(
+      Object.entries(task).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+    );
+    return this.createTask(taskName, body, null, `${task.kind} task`);
   }
 
   private async createTask(

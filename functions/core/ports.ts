@@ -16,7 +16,7 @@ import type { LaunchClaim, LaunchStep, LaunchView } from './launch.js';
 import type { AcquireClaim, AcquireOutcome, AcquireView } from './lease-acquire.js';
 import type { Lease, LeaseChange } from './leases.js';
 import type { RecordedPollState } from './poll.js';
-import type { PlanTask } from './task-body.js';
+import type { WorkTask } from './task-body.js';
 import type { TeardownClaim, TeardownStep, TeardownView } from './teardown.js';
 import type {
   BranchHead,
@@ -115,12 +115,12 @@ export interface DeployQueue {
 }
 
 /**
- * The plan tasks on the deploy queue: the webhook hands the planning of a version over to the worker
- * (core/task-body.ts), so its answer does not wait for it.
+ * Work handed over to the worker through the deploy queue (core/task-body.ts): the plan of a version
+ * after a push (so the webhook's answer does not wait for it), the poll of a branch (the tick's fan-out).
  */
-export interface PlanQueue {
-  /** Queues `{"kind": "plan", ...}` named `taskName`, to run now; ALREADY_EXISTS is `isNew: false`. */
-  enqueuePlan(task: PlanTask, taskName: string): Promise<EnqueueResult>;
+export interface WorkQueue {
+  /** Queues the task named `taskName`, to run now; ALREADY_EXISTS is `isNew: false`. */
+  enqueueWork(task: WorkTask, taskName: string): Promise<EnqueueResult>;
 }
 
 /** A branch head read from GitHub's REST API. */

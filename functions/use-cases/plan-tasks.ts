@@ -9,17 +9,19 @@
  * queued a task of its own, which plans the newest head (or, if that enqueue failed, the next tick does).
  */
 import type { WorkerOutcome } from '../core/launch.js';
-import type { DeployEvaluator, IntakeStore, PlanQueue } from '../core/ports.js';
-import { type PlanTask, planTaskName } from '../core/task-body.js';
+import type { DeployEvaluator, IntakeStore, WorkQueue } from '../core/ports.js';
+import { type PlanTask, planTaskName, type WorkTask } from '../core/task-body.js';
 import type { Logger } from '../log.js';
 import { type PlanAndEnqueueDeps, planAndEnqueue } from './plan-and-enqueue.js';
+import type { PollBranchesDeps } from './poll-branches.js';
+import { runPollTask } from './poll-tasks.js';
 
 /**
  * The webhook's hand-off: after a push moved a head, one plan task per version it touched, named from
  * the version, the head and the delivery. Resolves once they are queued (a few ms); throws when one
  * could not be (the webhook logs it; the next tick plans the version).
  */
-export function createPlanTaskEvaluator(queue: PlanQueue, logger: Logger): DeployEvaluator {
+export function createPlanTaskEvaluator(queue: WorkQueue, logger: Logger): DeployEvaluator {
   return {
     async evaluate(versions, trigger) {
       if (trigger.head === undefined) throw new Error('a plan task needs the head the push recorded');
@@ -28,7 +30,7 @@ export function createPlanTaskEvaluator(queue: PlanQueue, logger: Logger): Deplo
       const results = await Promise.all(
         versions.map((version) => {
           const task: PlanTask = { kind: 'plan', version, head, deliveryId };
-          return queue.enqueuePlan(task, planTaskName(task));
+          return queue.enqueueWork(task, planTaskName(task));
         }),
       );
       logger.info('plan tasks enqueued', {
@@ -71,4 +73,14 @@ export async function runPlanTask(deps: RunPlanTaskDeps, task: PlanTask): Promis
   }
   const decision = report.decisions[task.version] ?? 'none';
   return { kind: 'done', result: `planned-${decision.replace(':', '-')}` };
+}
+
+/** What the worker needs for the tasks handed over to it: plans, and the tick's fanned-out polls. */
+export interface RunWorkTaskDeps extends RunPlanTaskDeps {
+  poll: PollBranchesDeps;
+}
+
+/** Carries out a plan or poll task (core/task-body.ts). */
+export function runWorkTask(deps: RunWorkTaskDeps, task: WorkTask): Promise<WorkerOutcome> {
+  return task.kind === 'plan' ? runPlanTask(deps, task) : runPollTask(deps, task);
 }

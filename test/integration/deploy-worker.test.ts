@@ -741,7 +741,10 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
       const gateway = await startGateway({
         deployWorker: createDeployWorkerHandler({
           run: () => Promise.reject(new Error('not a deploy request')),
-          plan: (task) => runPlanTask({ plan, heads: new FirestoreIntakeStore(db) }, task),
+          work: (task) =>
+            task.kind === 'plan'
+              ? runPlanTask({ plan, heads: new FirestoreIntakeStore(db) }, task)
+              : Promise.reject(new Error('no poll here')),
           logger: silentLogger,
         }),
       });

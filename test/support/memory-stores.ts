@@ -26,16 +26,16 @@ import type {
   LaunchStore,
   LeaseStore,
   PipelineSnapshot,
-  PlanQueue,
   PlanStore,
   PolledHead,
   PollStore,
   RecordPushResult,
   RequestPatch,
   StoredDecision,
+  WorkQueue,
 } from '../../functions/core/ports.js';
 import { enqueuedPatch, enqueueFailedPatch, isOpenRequest } from '../../functions/core/requests.js';
-import type { PlanTask } from '../../functions/core/task-body.js';
+import type { WorkTask } from '../../functions/core/task-body.js';
 import type {
   BranchHead,
   Deployment,
@@ -381,10 +381,10 @@ export class MemoryLeaseStore implements LeaseStore {
 }
 
 /** A queue that records tasks and answers a repeated name as Cloud Tasks does (not new). */
-export class MemoryQueue implements DeployQueue, PlanQueue {
+export class MemoryQueue implements DeployQueue, WorkQueue {
   readonly tasks: Array<{ requestId: string; taskName: string; notBefore: Date }> = [];
-  /** Plan tasks the webhook handed over, by name (a repeated name is ALREADY_EXISTS). */
-  readonly planTasks = new Map<string, PlanTask>();
+  /** Plan and poll tasks handed over, by name (a repeated name is ALREADY_EXISTS). */
+  readonly workTasks = new Map<string, WorkTask>();
   /** The next this-many enqueues throw. */
   failNext = 0;
 
@@ -398,13 +398,13 @@ export class MemoryQueue implements DeployQueue, PlanQueue {
     return { taskName: task.taskName, isNew };
   }
 
-  async enqueuePlan(task: PlanTask, taskName: string): Promise<EnqueueResult> {
+  async enqueueWork(task: WorkTask, taskName: string): Promise<EnqueueResult> {
     if (this.failNext > 0) {
       this.failNext -= 1;
       throw new Error('UNAVAILABLE: the queue is down');
     }
-    const isNew = !this.planTasks.has(taskName);
-    if (isNew) this.planTasks.set(taskName, task);
+    const isNew = !this.workTasks.has(taskName);
+    if (isNew) this.workTasks.set(taskName, task);
     return { taskName, isNew };
   }
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { parseTaskBody, planTaskName } from '../../functions/core/task-body.js';
+import { parseTaskBody, planTaskName, pollTaskName } from '../../functions/core/task-body.js';
 
 const SHA = 'ab12'.repeat(10);
 const GUID = '72d3162e-cc78-11e3-81ab-4c9367dc0958';
@@ -15,6 +15,11 @@ describe('task-body: parseTaskBody', () => {
       'a plan task with its delivery',
       { kind: 'plan', version: 'master', head: SHA, deliveryId: GUID },
       { kind: 'plan', version: 'master', head: SHA, deliveryId: GUID },
+    ],
+    [
+      'a poll task',
+      { kind: 'poll', repo: 'kubeflow/manifests', branch: 'v1.0-branch' },
+      { kind: 'poll', repo: 'kubeflow/manifests', branch: 'v1.0-branch' },
     ],
     [
       'a plan task without a delivery',
@@ -44,6 +49,13 @@ describe('task-body: parseTaskBody', () => {
       'a plan with a bad delivery id',
       { kind: 'plan', version: 'master', head: SHA, deliveryId: 'a b' },
       /deliveryId/,
+    ],
+    ['a poll of a bad repository', { kind: 'poll', repo: 'no-owner', branch: 'master' }, /repo/],
+    ['a poll of a bad branch', { kind: 'poll', repo: 'kubeflow/manifests', branch: 'a..b' }, /branch/],
+    [
+      'a poll with a version too',
+      { kind: 'poll', repo: 'kubeflow/manifests', branch: 'master', version: 'master' },
+      /unexpected field "version"/,
     ],
     [
       'a plan with a requestId too',
@@ -81,5 +93,24 @@ describe('task-body: planTaskName', () => {
       planTaskName({ ...task, deliveryId: null }),
     ]);
     assert.equal(names.size, 5);
+  });
+});
+
+describe('task-body: pollTaskName', () => {
+  const at = new Date('2026-11-29T14:03:20Z');
+
+  it('names the branch and the minute, hash first', () => {
+    assert.match(
+      pollTaskName({ repo: 'kubeflow/manifests', branch: 'v1.0-branch' }, at),
+      /^[0-9a-f]{16}-poll-v1-0-branch-202611291403$/,
+    );
+  });
+
+  it('is one name per branch and minute: overlapping ticks queue a branch once', () => {
+    const task = { repo: 'kubeflow/manifests', branch: 'master' };
+    assert.equal(pollTaskName(task, at), pollTaskName(task, new Date('2026-11-29T14:03:59Z')));
+    assert.equal(pollTaskName(task, at), pollTaskName({ ...task, repo: 'Kubeflow/Manifests' }, at));
+    assert.notEqual(pollTaskName(task, at), pollTaskName(task, new Date('2026-11-29T14:08:20Z')));
+    assert.notEqual(pollTaskName(task, at), pollTaskName({ ...task, branch: 'v1.0-branch' }, at));
   });
 });

@@ -39,7 +39,7 @@ describe('plan tasks (in-memory ports)', () => {
     const trigger = { kind: 'push' as const, deliveryId: 'd-1', head: SHA };
     await evaluator.evaluate(['master', 'v1'], trigger);
     await evaluator.evaluate(['master', 'v1'], trigger);
-    assert.deepEqual([...world.queue.planTasks.values()], [planTask('master', SHA), planTask('v1', SHA)]);
+    assert.deepEqual([...world.queue.workTasks.values()], [planTask('master', SHA), planTask('v1', SHA)]);
     assert.equal(world.queue.tasks.length, 0, 'no deploy request is queued before the plan runs');
   });
 
@@ -138,11 +138,13 @@ class Burst {
 
   /** Runs one plan task not run yet; false when there is none. */
   async runPlanTask(pick: () => number): Promise<boolean> {
-    const waiting = [...this.world.queue.planTasks].filter(([name]) => !this.planned.has(name));
+    const waiting = [...this.world.queue.workTasks].filter(([name]) => !this.planned.has(name));
     const chosen = waiting[Math.floor(pick() * waiting.length)];
     if (!chosen) return false;
     this.planned.add(chosen[0]);
-    await runPlanTask({ plan: this.world.plan, heads: this.intake }, chosen[1]);
+    const task = chosen[1];
+    if (task.kind !== 'plan') throw new Error(`a ${task.kind} task in a burst of pushes`);
+    await runPlanTask({ plan: this.world.plan, heads: this.intake }, task);
     return true;
   }
 
