@@ -2,12 +2,17 @@
  * Deploy and teardown requests: what the planner's decisions become, and when an open request needs
  * (another) task. Pure: plain data and `now` in, requests and booleans out.
  */
-import { teardownRequestId } from './names.js';
+import { taskNameFor, teardownRequestId } from './names.js';
 import { MINUTE_MS } from './time.js';
 import type { Deployment, DeployRequest, DeployRequestStatus, Plan, VersionDecision } from './types.js';
 
-/** An enqueued request whose task has not run after this long is queued again (a lost or dropped task). */
-export const STALE_ENQUEUED_MINUTES = 60;
+/**
+ * An enqueued request whose task has not run after this long is queued again (a lost or dropped task,
+ * or a planner that died between marking the request and creating its task). Longer than the dispatch
+ * deadline (10 minutes) and a retry, so a task still at work is rarely doubled, and a double is
+ * harmless: the worker adopts the launch or answers busy.
+ */
+export const STALE_ENQUEUED_MINUTES = 15;
 
 /** Request statuses that are still to be acted on. */
 export const OPEN_REQUEST_STATUSES: readonly DeployRequestStatus[] = ['pending', 'enqueued', 'deferred'];
@@ -167,4 +172,18 @@ export function enqueueFailedPatch(
   const patch: Partial<DeployRequest> = { error: `enqueue failed: ${failure.error}`, updatedAt: failure.now };
   const isMarkedForIt = request.status === 'enqueued' && request.enqueueCount === failure.expectedCount;
   return isMarkedForIt ? { ...patch, status: 'pending' } : patch;
+}
+
+/**
+ * A new request as it is created when the planner queues it at once: already marked for its first
+ * task (the same write as `enqueuedPatch` would make, in the creating transaction, one fewer).
+ */
+export function markedForFirstTask(request: DeployRequest, now: Date): DeployRequest {
+  return {
+    ...request,
+    status: 'enqueued',
+    enqueueCount: 1,
+    taskName: taskNameFor(request.id, 1),
+    enqueuedAt: now,
+  };
 }
