@@ -38,6 +38,7 @@ import { type JobTemplates, loadJobTemplates } from './job-templates.js';
 import type { Logger } from './log.js';
 import type { PlanAndEnqueueDeps } from './use-cases/plan-and-enqueue.js';
 import type { PollBranchesDeps } from './use-cases/poll-branches.js';
+import type { PollFanOut } from './use-cases/poll-tasks.js';
 import type { SyncGitHubDeploymentsDeps } from './use-cases/sync-github-deployments.js';
 import type { TickDeps } from './use-cases/tick.js';
 
@@ -139,6 +140,11 @@ function createInventory(config: AppConfig): ClusterInventory {
   };
 }
 
+/** The tick's poll fan-out on `queue`; none without a queue that carries work (the tick polls inline). */
+function fanOutOf(queue: WorkQueue | undefined): PollFanOut | undefined {
+  return queue ? { queue } : undefined;
+}
+
 /** A queue override that also carries plan tasks (the in-memory one does). */
 function asWorkQueue(queue: DeployQueue | undefined): WorkQueue | undefined {
   return queue && 'enqueueWork' in queue ? (queue as DeployQueue & WorkQueue) : undefined;
@@ -191,6 +197,13 @@ function wireQueue(config: AppConfig, overrides: AppOverrides) {
       queueSettings(config);
       return lazyQueue;
     },
+    /** The queue for the tick's fan-out, when there is one (else the tick polls inline). */
+    fanOutQueue: (): WorkQueue | undefined => {
+      const given = overrides.workQueue ?? asWorkQueue(overrides.queue);
+      if (given) return given;
+      if (overrides.queue || 'problem' in config.tasks) return undefined;
+      return lazyQueue;
+    },
   };
 }
 
@@ -199,7 +212,7 @@ export function wireAdapters(config: AppConfig, overrides: AppOverrides, logger:
   const firestore = overrides.firestore ?? createFirestore(config.projectId, config.firestoreEmulatorHost);
   const intakeStore: IntakeStore = new FirestoreIntakeStore(firestore);
   const deployments = config.deployments;
-  const { queue, workQueue } = wireQueue(config, overrides);
+  const { queue, workQueue, fanOutQueue } = wireQueue(config, overrides);
   const jobs = once(
     (): Promise<JobLauncher> =>
       overrides.jobs ? Promise.resolve(overrides.jobs) : createJobLauncher(config),
@@ -239,7 +252,7 @@ export function wireAdapters(config: AppConfig, overrides: AppOverrides, logger:
     const launcher = await jobs();
     return {
       poll: pollDeps(),
-      fanOut: { queue: workQueue() },
+      fanOut: fanOutOf(fanOutQueue()),
       refresh: { config: deployments, store: deploymentStore, jobs: launcher, clock, logger: plannerLogger },
       inventory: {
         config: deployments,
