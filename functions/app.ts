@@ -171,6 +171,7 @@ const buildStatus: Builder = ({ config, logger, clock, wired, checks }) => {
         clock,
         randomHex: () => randomBytes(8).toString('hex'),
       },
+      operator: wired.operatorDeps(),
       auth,
     });
   })();

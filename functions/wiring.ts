@@ -15,6 +15,7 @@ import { FirestoreDeploymentStore } from './adapters/firestore/deployment-store.
 import { FirestoreGitHubSyncStore } from './adapters/firestore/github-sync-store.js';
 import { FirestoreIntakeStore } from './adapters/firestore/intake-store.js';
 import { FirestoreLeaseStore } from './adapters/firestore/lease-store.js';
+import { FirestoreOperatorStore } from './adapters/firestore/operator-store.js';
 import { FirestorePlanStore } from './adapters/firestore/plan-store.js';
 import { FirestorePollStore } from './adapters/firestore/poll-store.js';
 import { GitHubRestDeployments } from './adapters/github-deployments.js';
@@ -36,7 +37,8 @@ import type {
 } from './core/ports.js';
 import { type JobTemplates, loadJobTemplates } from './job-templates.js';
 import type { Logger } from './log.js';
-import type { PlanAndEnqueueDeps } from './use-cases/plan-and-enqueue.js';
+import type { OperatorDeps } from './use-cases/operator-actions.js';
+import { createPushEvaluator, type PlanAndEnqueueDeps } from './use-cases/plan-and-enqueue.js';
 import type { PollBranchesDeps } from './use-cases/poll-branches.js';
 import type { PollFanOut } from './use-cases/poll-tasks.js';
 import type { SyncGitHubDeploymentsDeps } from './use-cases/sync-github-deployments.js';
@@ -207,6 +209,27 @@ function wireQueue(config: AppConfig, overrides: AppOverrides) {
   };
 }
 
+/**
+ * The operator API's dependencies. It plans what it changed at once when this function can queue
+ * (locally, or with the queue's settings); else the next tick does. The queue's client is loaded by
+ * the first such plan.
+ */
+function operatorDepsOf(
+  config: AppConfig,
+  overrides: AppOverrides,
+  deps: { firestore: Firestore; clock: Clock; logger: Logger; planDeps: () => PlanAndEnqueueDeps },
+): OperatorDeps {
+  const canQueue = overrides.queue !== undefined || !('problem' in config.tasks);
+  return {
+    store: new FirestoreOperatorStore(deps.firestore),
+    snapshots: new FirestorePlanStore(deps.firestore),
+    config: config.deployments,
+    clock: deps.clock,
+    logger: deps.logger.child({ component: 'operator' }),
+    evaluator: canQueue ? (overrides.evaluator ?? createPushEvaluator(deps.planDeps())) : null,
+  };
+}
+
 /** The adapters and dependency sets of one instance, each built on first use. */
 export function wireAdapters(config: AppConfig, overrides: AppOverrides, logger: Logger, clock: Clock) {
   const firestore = overrides.firestore ?? createFirestore(config.projectId, config.firestoreEmulatorHost);
@@ -283,6 +306,7 @@ export function wireAdapters(config: AppConfig, overrides: AppOverrides, logger:
       logger: plannerLogger,
     };
   });
+  const operatorDeps = once(() => operatorDepsOf(config, overrides, { firestore, clock, logger, planDeps }));
   return {
     firestore,
     intakeStore,
@@ -295,5 +319,6 @@ export function wireAdapters(config: AppConfig, overrides: AppOverrides, logger:
     tickDeps,
     leaseStore,
     githubDeps,
+    operatorDeps,
   };
 }

@@ -20,6 +20,7 @@ import { leasesFromDocs } from './lease-codec.js';
 import {
   branchRef,
   deploymentRef,
+  drainRef,
   instanceLeasesQuery,
   readRecentDeployments,
   requestRef,
@@ -89,15 +90,17 @@ export class FirestoreLaunchStore implements LaunchStore {
       : undefined;
     const isDeploy = request?.action === 'deploy';
     const candidates = request && isDeploy && config ? claim.candidateNames(request) : [];
-    const [versionDoc, branchDoc, ...candidateDocs] = config
+    const [versionDoc, branchDoc, drainDoc, ...candidateDocs] = config
       ? await tx.getAll(
           versionRef(this.db, config.name),
           branchRef(this.db, config.repo, config.branch),
+          drainRef(this.db),
           ...candidates.map((name) => deploymentRef(this.db, name)),
         )
       : [];
+    const switches = switchesFromDoc(versionDoc?.data(), drainDoc?.data());
     const version: VersionState | null = config
-      ? { config, switches: switchesFromDoc(versionDoc?.data()), head: headFromBranchDoc(branchDoc?.data()) }
+      ? { config, switches, head: headFromBranchDoc(branchDoc?.data()) }
       : null;
     // Every deployment not deleted (the capacity) and the recently deleted ones (the rate limit): never
     // the version's whole history. Read in the transaction, so a launch racing for the last slot aborts.
