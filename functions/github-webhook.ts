@@ -10,7 +10,7 @@
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { InvalidPayloadError, parsePushPayload, type WebhookVerifier } from './adapters/github-payload.js';
 import { planPushIntake } from './core/intake.js';
-import type { Clock, DeployEvaluator, IntakeStore } from './core/ports.js';
+import { type Clock, type DeployEvaluator, type IntakeStore, RecordPushError } from './core/ports.js';
 import type { VersionConfig } from './core/types.js';
 import { describeError, type Logger } from './log.js';
 
@@ -119,6 +119,17 @@ async function evaluateWithinBudget(
   }
 }
 
+/** Hands the planning of `head` over (nothing without a head), within the budget. */
+async function handOff(
+  deps: GithubWebhookDeps,
+  versions: string[],
+  trigger: { deliveryId: string; head: string | null },
+  log: Logger,
+): Promise<void> {
+  if (trigger.head === null) return;
+  await evaluateWithinBudget(deps, versions, { deliveryId: trigger.deliveryId, head: trigger.head }, log);
+}
+
 /** A push: ignored unless it is to a followed branch; recorded exactly once; then evaluated. */
 async function handlePush(deps: GithubWebhookDeps, delivery: Delivery, log: Logger): Promise<Reply> {
   const { deliveryId } = delivery;
@@ -142,12 +153,16 @@ async function handlePush(deps: GithubWebhookDeps, delivery: Delivery, log: Logg
     result = await deps.store.recordPush(push, plan.branch, plan.versions, deps.clock());
   } catch (err) {
     branchLog.error('recording the push failed', describeError(err));
+    // An earlier push of the branch may have left the planning of its head to this one.
+    const planHead = err instanceof RecordPushError ? err.planHead : null;
+    await handOff(deps, plan.versions, { deliveryId, head: planHead }, branchLog);
     return answer(503, {
       error: 'could not record the push; redeliver it, or the scheduler tick will poll the branch',
     });
   }
   if (result.kind === 'duplicate') {
     branchLog.info('duplicate delivery', { claim: result.status });
+    await handOff(deps, plan.versions, { deliveryId, head: result.planHead ?? null }, branchLog);
     return answer(200, { status: 'duplicate', claim: result.status });
   }
   const { outcome, isMoved } = result.head;
@@ -156,10 +171,9 @@ async function handlePush(deps: GithubWebhookDeps, delivery: Delivery, log: Logg
     headMoved: isMoved,
     commits: result.commitsRecorded,
   });
-  if (isMoved) {
-    const trigger = { deliveryId, head: result.head.head.sha };
-    await evaluateWithinBudget(deps, plan.versions, trigger, branchLog);
-  }
+  // The store may leave the hand-off to a later push of the branch queued behind this one (planHead).
+  const planHead = result.planHead === undefined ? (isMoved ? result.head.head.sha : null) : result.planHead;
+  await handOff(deps, plan.versions, { deliveryId, head: planHead }, branchLog);
   return answer(200, {
     status: 'recorded',
     branch: plan.branch,

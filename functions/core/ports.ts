@@ -180,9 +180,28 @@ export interface StatusReader {
 // ---------------------------------------------------------------------------------------------------------
 // Stores: one per use case
 
+/**
+ * `planHead`, when the store coordinates the hand-offs of one branch's pushes (the Firestore store
+ * does, per instance): the head whose planning this push hands over (null: none; a later push of the
+ * branch, queued behind it, will hand over the newest head). Absent: hand over the head it moved.
+ */
 export type RecordPushResult =
-  | { kind: 'duplicate'; status: 'recorded' | 'processing' }
-  | { kind: 'recorded'; head: HeadDecision; commitsRecorded: number };
+  | { kind: 'duplicate'; status: 'recorded' | 'processing'; planHead?: string | null }
+  | { kind: 'recorded'; head: HeadDecision; commitsRecorded: number; planHead?: string | null };
+
+/**
+ * A push that could not be recorded (the store's error is the cause); `planHead` as in
+ * RecordPushResult: a head an earlier push of the branch left to this one to hand over.
+ */
+export class RecordPushError extends Error {
+  override readonly name = 'RecordPushError';
+  constructor(
+    cause: unknown,
+    readonly planHead: string | null,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+  }
+}
 
 /** What the intake (webhook and poll) needs from storage. */
 export interface IntakeStore {
