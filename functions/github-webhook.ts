@@ -9,8 +9,8 @@
  */
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { InvalidPayloadError, parsePushPayload, type WebhookVerifier } from './adapters/github-payload.js';
-import { planPushIntake } from './core/intake.js';
-import { type Clock, type DeployEvaluator, type IntakeStore, RecordPushError } from './core/ports.js';
+import { planPushIntake, RecordPushError } from './core/intake.js';
+import type { Clock, DeployEvaluator, IntakeStore } from './core/ports.js';
 import type { VersionConfig } from './core/types.js';
 import { describeError, type Logger } from './log.js';
 

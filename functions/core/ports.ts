@@ -189,20 +189,6 @@ export type RecordPushResult =
   | { kind: 'duplicate'; status: 'recorded' | 'processing'; planHead?: string | null }
   | { kind: 'recorded'; head: HeadDecision; commitsRecorded: number; planHead?: string | null };
 
-/**
- * A push that could not be recorded (the store's error is the cause); `planHead` as in
- * RecordPushResult: a head an earlier push of the branch left to this one to hand over.
- */
-export class RecordPushError extends Error {
-  override readonly name = 'RecordPushError';
-  constructor(
-    cause: unknown,
-    readonly planHead: string | null,
-  ) {
-    super(cause instanceof Error ? cause.message : String(cause), { cause });
-  }
-}
-
 /** What the intake (webhook and poll) needs from storage. */
 export interface IntakeStore {
   /** Records a push's commits and moves its branch head, exactly once per delivery id. */

@@ -9,13 +9,9 @@ import { FirestoreIntakeStore } from '../../functions/adapters/firestore/intake-
 import { WebhookVerifier } from '../../functions/adapters/github-payload.js';
 import { buildApp } from '../../functions/app.js';
 import { ConfigError, parseDeploymentsConfig } from '../../functions/config.js';
+import { RecordPushError } from '../../functions/core/intake.js';
 import { branchDocId } from '../../functions/core/names.js';
-import {
-  type DeployEvaluator,
-  type EvaluationTrigger,
-  RecordPushError,
-  type RecordPushResult,
-} from '../../functions/core/ports.js';
+import type { DeployEvaluator, EvaluationTrigger, RecordPushResult } from '../../functions/core/ports.js';
 import { createGithubWebhookHandler, MAX_WEBHOOK_BODY_BYTES } from '../../functions/github-webhook.js';
 import { silentLogger } from '../../functions/log.js';
 import { type Gateway, startGateway } from '../../scripts/lib/gateway.js';

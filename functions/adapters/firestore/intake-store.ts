@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { DocumentReference, Firestore, Transaction } from '@google-cloud/firestore';
-import { advanceHead, decideExistingClaim, deliveryLeaseExpiry } from '../../core/intake.js';
-import { type IntakeStore, RecordPushError, type RecordPushResult } from '../../core/ports.js';
+import { advanceHead, decideExistingClaim, deliveryLeaseExpiry, RecordPushError } from '../../core/intake.js';
+import type { IntakeStore, RecordPushResult } from '../../core/ports.js';
 import { DAY_MS } from '../../core/time.js';
 import type { BranchHead, PushEvent, VersionConfig } from '../../core/types.js';
 import { isAlreadyExists } from '../grpc-codes.js';
