@@ -62,27 +62,14 @@ export class FirestoreIntakeStore implements IntakeStore {
     versions: string[],
     now: Date,
   ): Promise<RecordPushResult> {
-    // The claim too runs in the branch's lane: the pushes of a branch are then recorded in the order
-    // they reached this instance, so that a late one is recognised as late (core/intake.ts; GitHub's
-    // `pushedAt` counts whole seconds and cannot order pushes of the same second).
-    return this.recordInLane(branchRef(this.db, push.repo, branch).path, push, () =>
-      this.claimAndRecord(push, branch, versions, now),
-    );
-  }
-
-  /** Claims the delivery, then records the push; a failure releases the claim. */
-  private async claimAndRecord(
-    push: PushEvent,
-    branch: string,
-    versions: string[],
-    now: Date,
-  ): Promise<RecordPushResult> {
     const claimRef = deliveryRef(this.db, push.deliveryId);
     const claimToken = randomUUID();
     const duplicate = await this.claimDelivery(claimRef, claimToken, push, branch, now);
     if (duplicate) return duplicate;
     try {
-      return await this.recordClaimedPush(claimRef, claimToken, push, branch, versions, now);
+      return await this.recordInLane(branchRef(this.db, push.repo, branch).path, push, () =>
+        this.recordClaimedPush(claimRef, claimToken, push, branch, versions, now),
+      );
     } catch (err) {
       // Release the claim so that a redelivery (GitHub's "Redeliver" button) can record the push.
       await this.releaseClaim(claimRef, claimToken).catch(() => {
