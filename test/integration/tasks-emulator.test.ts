@@ -484,12 +484,22 @@ describe('tasks emulator (real CloudTasksClient over gRPC)', () => {
 
     it('respects maxConcurrentDispatches', async () => {
       const queue = await createQueue({ rateLimits: { maxConcurrentDispatches: 2 } });
-      recorder.script(...Array.from({ length: 6 }, () => ({ status: 200, delayMs: 100 })));
+      // Every answer is held until the test lets them go, so the limit is reached whatever the timing.
+      let letGo = () => {};
+      const heldUntil = new Promise<void>((resolve) => {
+        letGo = resolve;
+      });
+      recorder.script(...Array.from({ length: 6 }, () => ({ status: 200, heldUntil })));
       for (let i = 0; i < 6; i += 1) await createTask(queue);
+
+      await recorder.waitForRequests(2);
+      emulator.poke(); // four tasks are due: none may go while two attempts are held
+      assert.equal(emulator.stats().inFlight, 2);
+      assert.equal(recorder.inFlight, 2, 'dispatches do run in parallel up to the limit');
+      letGo();
       await emulator.drain();
       assert.equal(recorder.requests.length, 6);
-      assert.ok(recorder.maxInFlight <= 2, `saw ${recorder.maxInFlight} concurrent dispatches, limit 2`);
-      assert.equal(recorder.maxInFlight, 2, 'dispatches do run in parallel up to the limit');
+      assert.equal(recorder.maxInFlight, 2, `saw ${recorder.maxInFlight} concurrent dispatches, limit 2`);
     });
 
     it('respects maxDispatchesPerSecond', async () => {
