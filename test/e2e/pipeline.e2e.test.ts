@@ -20,6 +20,7 @@ import { startTasksEmulator, type TasksEmulator } from '../../scripts/tasks-emul
 import { startFakeGitHub } from '../support/fake-github.js';
 import { resetFirestore, TEST_PROJECT_ID } from '../support/firestore.js';
 import { ManualClock } from '../support/manual-clock.js';
+import { startTcpGate } from '../support/tcp-gate.js';
 import {
   capturingLogger,
   createQueueIn,
@@ -334,11 +335,16 @@ describe('deploy pipeline end to end (whole local stack)', function () {
     const silent = () => {};
     const firstEmulator: TasksEmulator = await startTasksEmulator({ log: silent });
     teardown.add(() => firstEmulator.stop());
-    const stack = await start({ env: { CLOUD_TASKS_EMULATOR_HOST: firstEmulator.address } });
+    // The stack reaches the emulator through a gate the test holds for the whole test, so the
+    // emulator can come back "at the same address" without re-binding a port given up meanwhile.
+    const gate = await startTcpGate(firstEmulator.address);
+    teardown.add(() => gate.close());
+    const stack = await start({ env: { CLOUD_TASKS_EMULATOR_HOST: gate.address } });
     assert.equal(stack.tasksEmulator, null, 'the stack uses the emulator the test started');
     if ('problem' in stack.config.tasks) throw new Error(stack.config.tasks.problem);
     const queuePath = stack.config.tasks.queuePath;
     await firstEmulator.stop();
+    gate.setTarget(null);
 
     const sha = fakeSha('e2e-4');
     await push(stack, { repo: E2E_REPO, ref: 'master', after: sha });
@@ -350,11 +356,12 @@ describe('deploy pipeline end to end (whole local stack)', function () {
     assert.equal(pending.enqueueCount, 0);
     assert.equal(jobsOf(stack).length, 0);
 
-    // A new emulator on the same port; the queue is created there again (infra's job in production).
-    const secondEmulator = await startTasksEmulator({ port: firstEmulator.port, log: silent });
+    // A new emulator at the same address; the queue is created there again (infra's job in production).
+    const secondEmulator = await startTasksEmulator({ log: silent });
     teardown.add(() => secondEmulator.stop());
+    gate.setTarget(secondEmulator.address);
     await waitFor('the queue to be created in the new emulator', async () => {
-      await createQueueIn(secondEmulator.address, queuePath, TEST_PROJECT_ID);
+      await createQueueIn(gate.address, queuePath, TEST_PROJECT_ID);
       return true;
     });
 
