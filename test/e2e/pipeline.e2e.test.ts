@@ -511,6 +511,9 @@ describe('deploy pipeline end to end (whole local stack)', function () {
 
     await push(stack, { repo: E2E_REPO, ref: 'master', after: oldSha });
     const oldJob = await waitFor('the old deploy Job', () => jobsOf(stack, 'deploy')[0]);
+    // The Job completes once the worker recorded it (deploying): a refresh that races the worker's
+    // last write leaves the deployment alone until the next tick.
+    await deploymentIn(stack, 'the old deployment, deploying', (d) => d.status === 'deploying');
     kube.completeJob(E2E_NAMESPACE, oldJob.metadata.name);
     await tickOk(stack);
     const old = await deploymentIn(
@@ -525,6 +528,11 @@ describe('deploy pipeline end to end (whole local stack)', function () {
     advanceTo(stack, clock, new Date(Date.parse(old.createdAt) + 20 * MINUTE_MS));
     const newJob = await waitFor('the new deploy Job', () =>
       jobsOf(stack, 'deploy').find((job) => job.metadata.labels?.['git-manifests'] === newSha),
+    );
+    await deploymentIn(
+      stack,
+      'the new deployment, deploying',
+      (d) => d.commit === newSha && d.status === 'deploying',
     );
     kube.completeJob(E2E_NAMESPACE, newJob.metadata.name);
     await tickOk(stack);
