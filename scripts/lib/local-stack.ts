@@ -12,6 +12,7 @@
  * Each component has its starter in local-stack/, which resolves to what the component contributes and
  * how to stop it; a new component is a starter there and one line in `startComponents`.
  */
+import type { Firestore } from '@google-cloud/firestore';
 import { isAlreadyExists } from '../../functions/adapters/grpc-codes.js';
 import { createTasksClient } from '../../functions/adapters/tasks-queue.js';
 import { type App, buildApp } from '../../functions/app.js';
@@ -92,6 +93,8 @@ export interface LocalStackOptions {
    * clock). Tests inject one to put time where a rule needs it instead of waiting for it.
    */
   clock?: Clock;
+  /** The functions' Firestore client (default: one for the stack's emulator, made by the app). */
+  firestore?: Firestore;
 }
 
 /** Starts the local stack from `env` (process.env by default); `port` 0 picks a free port. */
@@ -151,7 +154,12 @@ async function startComponents(
   const where = { project: config.deployments.project, location: config.deployments.zone };
   await components.add(linkClustersToJobs(kubeServer, cloud.containerEmulator, where, logger));
 
-  app = buildApp(config, { logger, clock, ...(cluster.jobs ? { jobs: cluster.jobs } : {}) });
+  app = buildApp(config, {
+    logger,
+    clock,
+    ...(options.firestore ? { firestore: options.firestore } : {}),
+    ...(cluster.jobs ? { jobs: cluster.jobs } : {}),
+  });
   await app.intakeStore.syncVersions(config.deployments.versions, clock());
 
   const tick = tickThrough(gateway.url);

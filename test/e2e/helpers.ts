@@ -14,7 +14,7 @@ import { createLogger, type Logger } from '../../functions/log.js';
 import type { KubeJob, KubeServer } from '../../scripts/kube-server/server.js';
 import { ensureQueue, type LocalStack, startLocalStack } from '../../scripts/lib/local-stack.js';
 import { buildPushPayload, type PushSpec, signDelivery } from '../../scripts/lib/push-payload.js';
-import { firestoreEmulatorHost, TEST_PROJECT_ID } from '../support/firestore.js';
+import { firestoreEmulatorHost, TEST_PROJECT_ID, testFirestore } from '../support/firestore.js';
 import { hostOf } from '../support/host.js';
 
 export const E2E_REPO = 'kubeflow/manifests';
@@ -134,9 +134,13 @@ export async function startE2eStack(teardown: Teardown, options: E2eStackOptions
     LOCAL_JOB_SECONDS: '0',
     ...options.env,
   };
+  // The tests' client for the emulator (see EmulatorFirestore), stopped after the stack.
+  const firestore = await testFirestore();
+  teardown.add(() => firestore.terminate());
   const stack = await startLocalStack(env, {
     port: 0,
     stateDir: dir,
+    firestore,
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
   });
