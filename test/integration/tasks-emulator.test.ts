@@ -16,6 +16,7 @@ import {
   startTasksEmulator,
   type TasksEmulator,
 } from '../../scripts/tasks-emulator/server.js';
+import { runScriptToExit } from '../support/cli.js';
 import { type HttpRecorder, startHttpRecorder } from '../support/http-recorder.js';
 
 type Task = protos.google.cloud.tasks.v2.ITask;
@@ -722,18 +723,7 @@ describe('tasks emulator (real CloudTasksClient over gRPC)', () => {
     });
 
     it('exits with status 2 and the usage on a bad flag', async () => {
-      const child = spawn(
-        process.execPath,
-        ['--import', 'tsx', 'scripts/tasks-emulator/main.ts', '--port', 'x'],
-        {
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
-      let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      const [code] = await once(child, 'exit');
+      const { code, stderr } = await runScriptToExit('scripts/tasks-emulator/main.ts', ['--port', 'x']);
       assert.equal(code, 2);
       assert.match(stderr, /--port must be an integer/);
       assert.match(stderr, /usage: tasks-emulator/);
