@@ -2,7 +2,20 @@
  * `npm run tick`: calls the local stack's schedulerTick once (PORT, default 8080), as
  * `gcloud scheduler jobs run` does in the cloud, and prints what each step did.
  */
+const USAGE = `usage: npm run tick
+  calls the local stack's schedulerTick once (http://127.0.0.1:$PORT/schedulerTick, PORT default 8080)
+  and prints its JSON report; exit 1 when it fails. In the cloud: gcloud scheduler jobs run <job>`;
+
 async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args.length > 0) {
+    const isHelp = args.every((arg) => ['help', '--help', '-h'].includes(arg));
+    process[isHelp ? 'stdout' : 'stderr'].write(
+      `${isHelp ? '' : `unexpected arguments: ${args.join(' ')}\n`}${USAGE}\n`,
+    );
+    if (!isHelp) process.exitCode = 2;
+    return;
+  }
   const url = `http://127.0.0.1:${process.env.PORT || 8080}/schedulerTick`;
   const response = await fetch(url, { method: 'POST' }).catch((err: unknown) => {
     // fetch says only "fetch failed"; its cause says why (ECONNREFUSED: nothing listens there).

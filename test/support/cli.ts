@@ -8,10 +8,18 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs `node --import tsx <script> ...args` from the repository root and waits for it to exit. */
-export async function runScriptToExit(script: string, args: readonly string[]): Promise<CliRun> {
+/**
+ * Runs `node --import tsx <script> ...args` from the repository root (with `env` added to the
+ * environment) and waits for it to exit.
+ */
+export async function runScriptToExit(
+  script: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<CliRun> {
   const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
   });
   let stdout = '';
   let stderr = '';
