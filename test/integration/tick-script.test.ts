@@ -30,8 +30,9 @@ describe('npm run tick (scripts/tick.ts)', function () {
   });
 
   it('nothing listening on PORT: says it cannot reach the URL and asks about npm start, exit 1', async () => {
-    // Port 9 (discard): privileged, so no test or user process of this machine listens there.
-    const port = 9;
+    // Port 2: privileged (no test or user process listens there) and not on fetch's list of blocked
+    // ports (9 is: fetch would refuse it as a "bad port" before trying to connect).
+    const port = 2;
     const { code, stderr } = await runScriptToExit(SCRIPT, [], { PORT: String(port) });
     assert.equal(code, 1);
     assert.match(
