@@ -36,11 +36,10 @@ export function isSupersededRequest(
   return head === null || head.deleted || head.sha !== request.commit;
 }
 
-function newRequest(
-  fields: Pick<
-    DeployRequest,
-    'id' | 'action' | 'version' | 'commit' | 'reason' | 'instance' | 'notBefore' | 'attempt'
-  >,
+/** A new request, `pending` from `now` (never queued yet). */
+export function newRequest(
+  fields: Pick<DeployRequest, 'id' | 'action' | 'version' | 'commit' | 'reason' | 'instance' | 'notBefore'> &
+    Partial<Pick<DeployRequest, 'attempt'>>,
   now: Date,
 ): DeployRequest {
   return {
