@@ -65,6 +65,20 @@ export function isValidBranchName(branch: string): boolean {
   return branch.split('/').every((part) => part !== '' && !part.startsWith('.') && !part.endsWith('.lock'));
 }
 
+/** Firestore's longest document id, in UTF-8 bytes. */
+export const MAX_DOCUMENT_ID_BYTES = 1500;
+
+/**
+ * True when Firestore accepts `id` as a document id: at most 1,500 bytes of UTF-8 (no lone surrogate),
+ * no `/`, not `.` or `..`, not `__...__` (reserved).
+ */
+export function isValidDocumentId(id: string): boolean {
+  if (id === '' || id === '.' || id === '..' || id.includes('/')) return false;
+  // With the u flag a surrogate pair is one code point: only a lone surrogate matches.
+  if (/^__.*__$/s.test(id) || /[\uD800-\uDFFF]/u.test(id)) return false;
+  return new TextEncoder().encode(id).length <= MAX_DOCUMENT_ID_BYTES;
+}
+
 /** The branch of a `refs/heads/...` ref, or null for tags and other refs. */
 export function branchFromRef(ref: string): string | null {
   return ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : null;
