@@ -55,10 +55,10 @@ export function isValidRepoFullName(repo: string): boolean {
 /**
  * True when `branch` is a valid git branch name (the rules of `git check-ref-format --branch`):
  * no control characters, space, `~ ^ : ? * [ \`, `..` or `@{`; no empty, dot-leading or
- * `.lock`-ending component; not `@`, not ending with `.` or `/`.
+ * `.lock`-ending component; not `@` or `HEAD` (git refuses to create either), not ending with `.` or `/`.
  */
 export function isValidBranchName(branch: string): boolean {
-  if (branch === '' || branch === '@' || branch.startsWith('-')) return false;
+  if (branch === '' || branch === '@' || branch === 'HEAD' || branch.startsWith('-')) return false;
   // biome-ignore lint/suspicious/noControlCharactersInRegex: git forbids control characters in refs.
   if (/[\x00-\x20\x7f~^:?*[\\]/.test(branch)) return false;
   if (branch.includes('..') || branch.includes('@{') || branch.endsWith('.')) return false;
