@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHmac, randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import type { Firestore } from '@google-cloud/firestore';
 import { buildApp, FUNCTION_NAMES } from '../../../functions/app.js';
 import { loadConfig } from '../../../functions/config.js';
@@ -153,4 +154,37 @@ export function deliveryHeaders(
     'X-GitHub-Delivery': randomUUID(),
     ...(isSigned ? { 'X-Hub-Signature-256': signBytes(bytes) } : {}),
   };
+}
+
+/**
+ * Sends exactly these header lines (a name may repeat: a doubled header) and bytes, over node:http
+ * (fetch merges repeated headers into one line). Resolves the answer, or `{status: 0}` when the server
+ * closed the connection without one (Node's HTTP parser refusing the request itself).
+ */
+export function sendRaw(url: string, headers: Array<[string, string]>, body: Buffer): Promise<Answer> {
+  // Repeated names become an array: node:http writes one line per value.
+  const grouped: Record<string, string[]> = {};
+  for (const [name, value] of headers) grouped[name] = [...(grouped[name] ?? []), value];
+  const hasFraming = headers.some(([name]) => /^(content-length|transfer-encoding)$/i.test(name));
+  const lines = hasFraming ? grouped : { ...grouped, 'Content-Length': [String(body.length)] };
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { method: 'POST', headers: lines }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () =>
+        resolve({
+          status: response.statusCode ?? 0,
+          type: String(response.headers['content-type'] ?? ''),
+          text: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
+      response.on('error', reject);
+    });
+    request.on('error', (err: NodeJS.ErrnoException) =>
+      err.code === 'ECONNRESET' || err.code === 'EPIPE'
+        ? resolve({ status: 0, type: '', text: '' })
+        : reject(err),
+    );
+    request.end(body);
+  });
 }
