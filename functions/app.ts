@@ -50,8 +50,17 @@ export function buildApp(config: AppConfig, overrides: AppOverrides = {}): App {
   const logger = overrides.logger ?? createLogger();
   // The one place the real clock is read; everything else is handed `clock`.
   const clock: Clock = overrides.clock ?? (() => new Date());
-  const { firestore, intakeStore, jobs, templates, planDeps, tickDeps, leaseStore, githubDeps } =
-    wireAdapters(config, overrides, logger, clock);
+  const {
+    firestore,
+    intakeStore,
+    jobs,
+    templates,
+    planDeps,
+    tickDeps,
+    leaseStore,
+    githubDeps,
+    operatorDeps,
+  } = wireAdapters(config, overrides, logger, clock);
   const deployments = config.deployments;
   const tick = () => runTick(tickDeps());
   const checks = callerChecks(
@@ -115,6 +124,7 @@ export function buildApp(config: AppConfig, overrides: AppOverrides = {}): App {
           clock,
           randomHex: () => randomBytes(8).toString('hex'),
         },
+        operator: operatorDeps(),
         auth: checks.status(statusLogger),
       });
     },

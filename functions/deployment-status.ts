@@ -6,8 +6,12 @@
  * - `GET /api/deployments`: every deployment, newest first (array);
  * - `GET /api/versions`: every version with the planner's decision (array);
  * - `GET /api/versions/<name>/latest`: the newest ready deployment of a version (404 when none);
+ * - `GET /versions/<name>`: the version's history page, 20 deployments a page (status/history-routes.ts);
  * - `/api/leases` (GET the live ones, POST acquires), `/api/leases/<id>` (GET, DELETE releases),
- *   `POST /api/leases/<id>/heartbeat`: the lease API (status/lease-routes.ts).
+ *   `POST /api/leases/<id>/heartbeat`: the lease API (status/lease-routes.ts);
+ * - `GET /api/plan` (the dry run of the next plan), `POST /api/versions/<name>/pause|resume|redeploy`,
+ *   `POST /api/deployments/<instance>/teardown`, `POST /api/drain|undrain`: the operator API
+ *   (status/operator-routes.ts).
  * HEAD is answered like GET; a method a route does not serve gets 405 with `Allow`; an unknown path
  * 404. Nothing is cached (`Cache-Control: no-store`). When the store cannot be read: 503, logged.
  * Callers: with `admit` (AUTH_MODE=required), a mutating route needs an allowed principal, and so
@@ -19,11 +23,14 @@ import type { Admit } from './caller-check.js';
 import { type StatusAccess, statusRouteRequirement } from './core/callers.js';
 import type { Clock, StatusReader } from './core/ports.js';
 import { createLogger, type Logger } from './log.js';
+import { HISTORY_ROUTES } from './status/history-routes.js';
 import { LEASE_ROUTES } from './status/lease-routes.js';
+import { OPERATOR_ROUTES } from './status/operator-routes.js';
 import { READ_ROUTES } from './status/read-routes.js';
 import { sendJson } from './status/respond.js';
 import { allowedMethods, matchForMethod, matchPath, matchRoute, type Route } from './status/route.js';
 import type { LeaseActionDeps } from './use-cases/lease-actions.js';
+import type { OperatorDeps } from './use-cases/operator-actions.js';
 
 export interface DeploymentStatusDeps {
   reader: StatusReader;
@@ -34,13 +41,15 @@ export interface DeploymentStatusDeps {
   zone: string;
   /** The lease API's store, versions and id source. */
   leases: LeaseActionDeps;
+  /** The operator API's deps (absent: its routes answer 501). */
+  operator?: OperatorDeps;
   /** The caller check and who passes it; both absent when AUTH_MODE=off (every caller is null). */
   auth?: { admit: Admit; access: StatusAccess };
   /** The route table: the function's own unless a test gives another. */
   routes?: readonly Route[];
 }
 
-const ROUTES: readonly Route[] = [...READ_ROUTES, ...LEASE_ROUTES];
+const ROUTES: readonly Route[] = [...READ_ROUTES, ...LEASE_ROUTES, ...OPERATOR_ROUTES, ...HISTORY_ROUTES];
 
 /** The paths listed in a 404's answer. */
 const PATHS = [
@@ -51,6 +60,14 @@ const PATHS = [
   '/api/leases',
   '/api/leases/<leaseId>',
   '/api/leases/<leaseId>/heartbeat',
+  '/api/plan',
+  '/api/versions/<name>/pause',
+  '/api/versions/<name>/resume',
+  '/api/versions/<name>/redeploy',
+  '/api/deployments/<instance>/teardown',
+  '/api/drain',
+  '/api/undrain',
+  '/versions/<name>',
 ];
 
 /** A request path, matched: the route's name and its parameters, or `unknown`. */

@@ -193,6 +193,10 @@ export function createGithubWebhookHandler(
       log.info('event ignored');
       result = answer(202, { status: 'ignored', reason: `event ${delivery.event} is not handled` });
     } else result = await handlePush(deps, delivery, log);
+    // One line per refused delivery, whatever the reason (infra/monitoring.tf counts them by status).
+    if (result.status >= 400 && result.status < 500) {
+      log.warn('webhook delivery rejected', { status: result.status, error: result.body.error });
+    }
     if (result.status === 405) res.set('Allow', 'POST');
     reply(res, result.status, result.body);
   };

@@ -12,6 +12,7 @@ import { FirestoreDeploymentStore } from './adapters/firestore/deployment-store.
 import { FirestoreGitHubSyncStore } from './adapters/firestore/github-sync-store.js';
 import { FirestoreIntakeStore } from './adapters/firestore/intake-store.js';
 import { FirestoreLeaseStore } from './adapters/firestore/lease-store.js';
+import { FirestoreOperatorStore } from './adapters/firestore/operator-store.js';
 import { FirestorePlanStore } from './adapters/firestore/plan-store.js';
 import { FirestorePollStore } from './adapters/firestore/poll-store.js';
 import { GitHubRestDeployments } from './adapters/github-deployments.js';
@@ -36,7 +37,8 @@ import type {
 } from './core/ports.js';
 import { type JobTemplates, loadJobTemplates } from './job-templates.js';
 import type { Logger } from './log.js';
-import type { PlanAndEnqueueDeps } from './use-cases/plan-and-enqueue.js';
+import type { OperatorDeps } from './use-cases/operator-actions.js';
+import { createPushEvaluator, type PlanAndEnqueueDeps } from './use-cases/plan-and-enqueue.js';
 import type { SyncGitHubDeploymentsDeps } from './use-cases/sync-github-deployments.js';
 import type { TickDeps } from './use-cases/tick.js';
 
@@ -197,5 +199,28 @@ export function wireAdapters(config: AppConfig, overrides: AppOverrides, logger:
       logger: plannerLogger,
     }),
   );
-  return { firestore, intakeStore, jobs, templates, planDeps, tickDeps, leaseStore, githubDeps };
+  // The operator API plans what it changed at once when this function can queue (locally, or with the
+  // queue's settings); else the next tick does.
+  const canQueue = overrides.queue !== undefined || !('problem' in config.tasks);
+  const operatorDeps = once(
+    (): OperatorDeps => ({
+      store: new FirestoreOperatorStore(firestore),
+      snapshots: new FirestorePlanStore(firestore),
+      config: deployments,
+      clock,
+      logger: logger.child({ component: 'operator' }),
+      evaluator: canQueue ? (overrides.evaluator ?? createPushEvaluator(planDeps())) : null,
+    }),
+  );
+  return {
+    firestore,
+    intakeStore,
+    jobs,
+    templates,
+    planDeps,
+    tickDeps,
+    leaseStore,
+    githubDeps,
+    operatorDeps,
+  };
 }

@@ -41,7 +41,9 @@ locals {
   }
 
   # The functions that enqueue deploy requests (Cloud Tasks enqueuer, and act as the tasks' account).
-  enqueuers = ["githubWebhook", "schedulerTick"]
+  # The status function plans at once after an operator's change (pause, redeploy, teardown, drain);
+  # only an allowed principal can make one (README "Authentication").
+  enqueuers = ["githubWebhook", "schedulerTick", "deploymentStatus"]
   # The functions that load a cluster configuration. The webhook does not: it records pushes and plans,
   # and never needs Kubernetes (least privilege: no cluster settings, no kubeconfig secret).
   cluster_config_readers = ["schedulerTick", "deployWorker"]
@@ -97,7 +99,7 @@ locals {
   caller_env = {
     githubWebhook    = merge(local.env_all, local.env_enqueue)
     schedulerTick    = merge(local.env_all, local.env_cluster, local.env_enqueue, local.env_github, local.env_poll, local.env_auth_tick)
-    deploymentStatus = merge(local.env_all, local.env_auth_status)
+    deploymentStatus = merge(local.env_all, local.env_enqueue, local.env_auth_status)
   }
 
   # Secrets as environment variables: name => Secret Manager secret id (null: not configured).

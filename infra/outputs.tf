@@ -61,3 +61,13 @@ output "source_object" {
   description = "The source archive the functions run now (note it before a deploy to roll back to it)."
   value       = local.source_object
 }
+
+output "dashboard_url" {
+  description = "The monitoring dashboard in the Cloud console (the log-based metrics and the worker's requests)."
+  value       = "https://console.cloud.google.com/monitoring/dashboards/custom/${element(split("/", google_monitoring_dashboard.main.id), 3)}?project=${var.project_id}"
+}
+
+output "log_metrics" {
+  description = "The log-based metrics, by name, as Cloud Monitoring types (logging.googleapis.com/user/...), for charts and alerts of your own."
+  value       = local.log_metric_types
+}

@@ -352,3 +352,60 @@ variable "source_retention_days" {
     error_message = "source_retention_days must be a whole number of days, 0 or more."
   }
 }
+
+# --------------------------------------------------------------------------- monitoring (monitoring*.tf)
+
+variable "notification_channels" {
+  description = "Cloud Monitoring notification channels the alerts notify, as projects/P/notificationChannels/ID (create them in the console or with gcloud beta monitoring channels create). Empty: the alerts still open incidents in the console, but notify nobody."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for channel in var.notification_channels : can(regex("^projects/[^/]+/notificationChannels/[^/]+$", channel))])
+    error_message = "notification_channels must be channel names: projects/PROJECT/notificationChannels/ID."
+  }
+}
+
+variable "tick_failures_alert" {
+  description = "Alert when this many scheduler ticks in a row (5 minutes apart) had no success: failed, or did not run."
+  type        = number
+  default     = 3
+
+  validation {
+    condition     = var.tick_failures_alert >= 1 && var.tick_failures_alert <= 12 && floor(var.tick_failures_alert) == var.tick_failures_alert
+    error_message = "tick_failures_alert must be a whole number from 1 to 12."
+  }
+}
+
+variable "worker_5xx_ratio_alert" {
+  description = "Alert when more than this share of deployWorker's requests answer 5xx over 15 minutes (and at least worker_5xx_min_count_alert of them): a few 503s are retries on purpose."
+  type        = number
+  default     = 0.5
+
+  validation {
+    condition     = var.worker_5xx_ratio_alert > 0 && var.worker_5xx_ratio_alert < 1
+    error_message = "worker_5xx_ratio_alert must be a share between 0 and 1, such as 0.5."
+  }
+}
+
+variable "worker_5xx_min_count_alert" {
+  description = "The fewest deployWorker 5xx answers in 15 minutes that can raise the 5xx alert, so one retried task among few requests does not."
+  type        = number
+  default     = 3
+
+  validation {
+    condition     = var.worker_5xx_min_count_alert >= 1 && floor(var.worker_5xx_min_count_alert) == var.worker_5xx_min_count_alert
+    error_message = "worker_5xx_min_count_alert must be a whole number, 1 or more."
+  }
+}
+
+variable "no_ready_deploy_alert_hours" {
+  description = "Alert when a version that had ready instances has had no new one for this many hours (the periodic redeploy launches each version every periodicRedeployHours, 12 by default)."
+  type        = number
+  default     = 24
+
+  validation {
+    condition     = var.no_ready_deploy_alert_hours >= 1 && var.no_ready_deploy_alert_hours <= 24 && floor(var.no_ready_deploy_alert_hours) == var.no_ready_deploy_alert_hours
+    error_message = "no_ready_deploy_alert_hours must be a whole number of hours from 1 to 24 (Cloud Monitoring's longest absence window)."
+  }
+}

@@ -31,7 +31,15 @@ async function main(): Promise<void> {
   const secret = process.env.GITHUB_WEBHOOK_SECRET?.trim() || LOCAL_WEBHOOK_SECRET;
   const delivery = await signDelivery('push', payload, secret);
   const url = `http://127.0.0.1:${process.env.PORT || 8080}/githubWebhook`;
-  const response = await fetch(url, { method: 'POST', headers: delivery.headers, body: delivery.body });
+  const response = await fetch(url, { method: 'POST', headers: delivery.headers, body: delivery.body }).catch(
+    (err: unknown) => {
+      // fetch says only "fetch failed"; its cause says why (ECONNREFUSED: nothing listens there).
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      throw new Error(
+        `cannot reach ${url}: ${cause?.code ?? cause?.message ?? String(err)} (is npm start running, with the same PORT?)`,
+      );
+    },
+  );
   const text = await response.text();
   process.stdout.write(`POST ${url} -> ${response.status} ${text}\n`);
   process.stdout.write(`pushed ${sha} to ${version.repo}@${version.branch} (version ${version.name})\n`);

@@ -57,6 +57,8 @@ export function describeDecision(decision: VersionDecision, now: Date): string {
   switch (decision.reason) {
     case 'paused':
       return 'paused';
+    case 'drained':
+      return 'drained: every version is paused';
     case 'no-commit':
       return 'no commit recorded yet';
     case 'up-to-date':

@@ -16,6 +16,7 @@
  */
 import { formatAge } from './describe.js';
 import { isOlderThan } from './policy.js';
+import { addHours } from './time.js';
 import type { CollectDecision, Deployment, DeploymentStatus, Policy, VersionState } from './types.js';
 
 /** Statuses GC may collect. */
@@ -86,19 +87,83 @@ function collect(candidate: Deployment, reason: string): CollectDecision {
   };
 }
 
+/**
+ * Why GC keeps an instance this pass (the rule that keeps it), for the dry run (`GET /api/plan`):
+ * - `leased`: a test holds a live lease on it;
+ * - `in-progress` (launching, deploying, verifying), `being-deleted` (deleting), `deleted`,
+ *   `teardown-failed` (left to an operator): its status is never collected;
+ * - `newest-ready`: no ready instance of its version is newer (the newest ready one is always kept);
+ * - `min-lifetime`: not yet older than `minLifetimeHours` (`until`);
+ * - `grace-period`: the next newer ready one (`newer`) is not yet older than `gracePeriodHours` (`until`);
+ * - `failed-retention`: stopped serving less than `failedRetentionHours` ago (`until`);
+ * - `teardown-backoff`: a teardown left its cluster behind; the next attempt waits (`until`);
+ * - `unconfigured`: its version is no longer configured and no global policy was given.
+ */
+export type KeepRule =
+  | 'leased'
+  | 'in-progress'
+  | 'being-deleted'
+  | 'deleted'
+  | 'teardown-failed'
+  | 'newest-ready'
+  | 'min-lifetime'
+  | 'grace-period'
+  | 'failed-retention'
+  | 'teardown-backoff'
+  | 'unconfigured';
+
+/** GC keeps the instance this pass, by `rule`; `until`: when that rule stops keeping it, if time alone can. */
+export interface KeepVerdict {
+  kind: 'keep';
+  instance: string;
+  version: string;
+  commit: string;
+  rule: KeepRule;
+  until?: Date;
+  /** grace-period: the newer ready instance whose age is awaited. */
+  newer?: string;
+}
+
+/** What GC decides for one instance: collect it (with the reason) or keep it (with the rule). */
+export type CollectionVerdict = CollectDecision | KeepVerdict;
+
+/** The rule that keeps an instance of a status GC never collects. */
+const STATUS_KEEP_RULES: Partial<Record<DeploymentStatus, KeepRule>> = {
+  launching: 'in-progress',
+  deploying: 'in-progress',
+  verifying: 'in-progress',
+  deleting: 'being-deleted',
+  deleted: 'deleted',
+  'teardown-failed': 'teardown-failed',
+};
+
+function keep(
+  candidate: Deployment,
+  rule: KeepRule,
+  extra: Pick<KeepVerdict, 'until' | 'newer'> = {},
+): KeepVerdict {
+  const { instance, version, commit } = candidate;
+  return { kind: 'keep', instance, version, commit, rule, ...extra };
+}
+
 /** A broken instance, or one whose last teardown left its cluster behind: collected after its wait. */
-function collectBroken(candidate: Deployment, policy: Policy, now: Date): CollectDecision | null {
+function collectBroken(candidate: Deployment, policy: Policy, now: Date): CollectionVerdict {
   const attempts = candidate.teardownAttempts ?? 0;
   if (attempts > 0 && candidate.nextTeardownAt) {
-    if (candidate.nextTeardownAt.getTime() > now.getTime()) return null;
+    if (candidate.nextTeardownAt.getTime() > now.getTime()) {
+      return keep(candidate, 'teardown-backoff', { until: candidate.nextTeardownAt });
+    }
     return collect(
       candidate,
       `teardown attempt ${attempts + 1} of ${policy.maxTeardownAttempts}${errorWords(candidate)}`,
     );
   }
-  if (!BROKEN_STATUSES.includes(candidate.status)) return null;
+  // A serving instance a teardown was tried on, without a retry time: it waits for that teardown.
+  if (!BROKEN_STATUSES.includes(candidate.status)) return keep(candidate, 'teardown-backoff');
   const since = stoppedServingAt(candidate);
-  if (!isOlderThan(since, policy.failedRetentionHours, now)) return null;
+  if (!isOlderThan(since, policy.failedRetentionHours, now)) {
+    return keep(candidate, 'failed-retention', { until: addHours(since, policy.failedRetentionHours) });
+  }
   return collect(
     candidate,
     `${candidate.status}${errorWords(candidate)}; ${formatAge(now.getTime() - since.getTime())} since it stopped serving`,
@@ -111,10 +176,16 @@ function collectSuperseded(
   newerReady: readonly Deployment[],
   policy: Policy,
   now: Date,
-): CollectDecision | null {
+): CollectionVerdict {
   const next = newerReady[0];
-  if (next === undefined || !isOlderThan(candidate.createdAt, policy.minLifetimeHours, now)) return null;
-  if (!isOlderThan(next.createdAt, policy.gracePeriodHours, now)) return null;
+  if (next === undefined) return keep(candidate, 'newest-ready');
+  if (!isOlderThan(candidate.createdAt, policy.minLifetimeHours, now)) {
+    return keep(candidate, 'min-lifetime', { until: addHours(candidate.createdAt, policy.minLifetimeHours) });
+  }
+  if (!isOlderThan(next.createdAt, policy.gracePeriodHours, now)) {
+    const until = addHours(next.createdAt, policy.gracePeriodHours);
+    return keep(candidate, 'grace-period', { until, newer: next.instance });
+  }
   const ageOf = (d: Deployment) => formatAge(now.getTime() - d.createdAt.getTime());
   return collect(
     candidate,
@@ -122,40 +193,37 @@ function collectSuperseded(
   );
 }
 
-function collectVersion(
+function verdictsOfVersion(
   sorted: Deployment[],
   policy: Policy,
   now: Date,
   isHeld: (deployment: Deployment) => boolean,
-): CollectDecision[] {
-  const decisions: CollectDecision[] = [];
-  sorted.forEach((candidate, index) => {
-    if (!COLLECTABLE_STATUSES.includes(candidate.status) || isHeld(candidate)) return;
+): CollectionVerdict[] {
+  return sorted.map((candidate, index) => {
+    if (!COLLECTABLE_STATUSES.includes(candidate.status)) {
+      return keep(candidate, STATUS_KEEP_RULES[candidate.status] ?? 'in-progress');
+    }
+    if (isHeld(candidate)) return keep(candidate, 'leased');
     const isServing = candidate.status === 'ready' || candidate.status === 'adopted';
-    const decision =
-      isServing && !(candidate.teardownAttempts ?? 0)
-        ? collectSuperseded(
-            candidate,
-            sorted.slice(index + 1).filter((d) => d.status === 'ready'),
-            policy,
-            now,
-          )
-        : collectBroken(candidate, policy, now);
-    if (decision) decisions.push(decision);
+    if (isServing && !(candidate.teardownAttempts ?? 0)) {
+      const newerReady = sorted.slice(index + 1).filter((d) => d.status === 'ready');
+      return collectSuperseded(candidate, newerReady, policy, now);
+    }
+    return collectBroken(candidate, policy, now);
   });
-  return decisions;
 }
 
 /**
- * Which deployments to tear down now, and why, oldest first within each version; configured versions
- * in the order given, then versions no longer configured in name order.
+ * What GC decides for every deployment, and why: collect (with the reason) or keep (with the rule that
+ * keeps it). Oldest first within each version; configured versions in the order given, then versions no
+ * longer configured in name order. Pure; `planCollection` is its collect verdicts.
  */
-export function planCollection(
+export function explainCollection(
   versions: ReadonlyArray<VersionState | VersionPolicy>,
   deployments: readonly Deployment[],
   now: Date,
   options: CollectionOptions = {},
-): CollectDecision[] {
+): CollectionVerdict[] {
   const isHeld = options.isHeld ?? (() => false);
   const policies = new Map<string, Policy>();
   for (const version of versions.map(toVersionPolicy)) {
@@ -168,12 +236,27 @@ export function planCollection(
     byVersion.set(deployment.version, list);
   }
   const unconfigured = [...byVersion.keys()].filter((name) => !policies.has(name)).sort();
-  const decisions: CollectDecision[] = [];
+  const verdicts: CollectionVerdict[] = [];
   for (const name of [...policies.keys(), ...unconfigured]) {
     const policy = policies.get(name) ?? options.policy;
-    const list = byVersion.get(name);
-    if (policy === undefined || list === undefined) continue;
-    decisions.push(...collectVersion([...list].sort(byAge), policy, now, isHeld));
+    const sorted = [...(byVersion.get(name) ?? [])].sort(byAge);
+    if (policy === undefined) verdicts.push(...sorted.map((d) => keep(d, 'unconfigured')));
+    else verdicts.push(...verdictsOfVersion(sorted, policy, now, isHeld));
   }
-  return decisions;
+  return verdicts;
+}
+
+/**
+ * Which deployments to tear down now, and why, oldest first within each version; configured versions
+ * in the order given, then versions no longer configured in name order.
+ */
+export function planCollection(
+  versions: ReadonlyArray<VersionState | VersionPolicy>,
+  deployments: readonly Deployment[],
+  now: Date,
+  options: CollectionOptions = {},
+): CollectDecision[] {
+  return explainCollection(versions, deployments, now, options).filter(
+    (verdict): verdict is CollectDecision => verdict.kind === 'collect',
+  );
 }

@@ -3,6 +3,9 @@
  * are user input: every value goes into a page through the `html` template tag, which escapes it unless
  * it is markup built with the tag itself. Pure.
  */
+import { formatUtcTime } from './describe.js';
+import { formatRelative, formatUtcDateTime } from './time.js';
+
 // ---------------------------------------------------------------------------------------------------------
 // Escaping
 
@@ -61,5 +64,16 @@ export function link(url: string | null | undefined, content: unknown, title?: s
   return html`<a href="${href}"${title ? html` title="${title}"` : ''}>${content}</a>`;
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// Links and ordering
+/**
+ * A moment as both pages show every time: UTC and relative, `14:05 UTC (12 min ago)` (with the date when
+ * it is not today's: `Nov 29 22:10 UTC (16 h ago)`), the full instant in the tooltip. The one helper
+ * for times on the pages, so they read the same everywhere.
+ */
+export function whenText(at: Date, now: Date): string {
+  return `${formatUtcTime(at, now)} (${formatRelative(at, now)})`;
+}
+
+/** `whenText` in a `<time>` element whose `datetime` is the ISO instant. */
+export function whenHtml(at: Date, now: Date): SafeHtml {
+  return html`<time datetime="${at.toISOString()}" title="${formatUtcDateTime(at)}">${whenText(at, now)}</time>`;
+}

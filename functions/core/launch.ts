@@ -40,7 +40,7 @@ export type LaunchDecision =
   | { kind: 'launch' }
   | {
       kind: 'defer';
-      reason: 'rate-limited' | 'at-capacity' | 'paused' | 'job-running';
+      reason: 'rate-limited' | 'at-capacity' | 'paused' | 'drained' | 'job-running';
       until?: Date;
       active?: number;
       /** job-running: the running Job of the same commit. */
@@ -103,7 +103,7 @@ function skipReason(input: LaunchInput, own: readonly Deployment[]): LaunchDecis
  *    deploying (`in-progress`), when the commit is ready and the request is a new-commit one, or when
  *    the commit was launched again after the request was made (`already-deployed`); a periodic or manual
  *    request may redeploy a commit that is only ready;
- * 2. defer while the version is paused (config or switch);
+ * 2. defer while the version is paused (config or switch) or drained (the global switch);
  * 3. defer until `notBefore` when the task fired early, and, except for manual requests, until the
  *    version's rate limit opens;
  * 4. defer while capacity is full;
@@ -116,6 +116,7 @@ export function decideLaunch(input: LaunchInput): LaunchDecision {
   const skip = skipReason(input, own);
   if (skip) return skip;
   if (version.config.paused || version.switches.paused) return { kind: 'defer', reason: 'paused' };
+  if (version.switches.drained) return { kind: 'defer', reason: 'drained' };
   if (request.notBefore.getTime() > now.getTime()) {
     return { kind: 'defer', reason: 'rate-limited', until: request.notBefore };
   }

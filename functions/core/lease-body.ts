@@ -37,7 +37,8 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
 type Body = Record<string, unknown>;
 
-function isPlainObject(value: unknown): value is Body {
+/** True for a JSON object (not null, not an array). */
+export function isPlainObject(value: unknown): value is Body {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
@@ -46,14 +47,15 @@ function fieldName(key: string): string {
   return /^[A-Za-z_][\w.-]{0,63}$/.test(key) ? key : JSON.stringify(key.slice(0, 64));
 }
 
-function unknownFields(body: Body, known: readonly string[]): FieldError[] {
+/** A problem for each field of `body` that is not in `known`, naming the fields there are. */
+export function unknownFields(body: Body, known: readonly string[]): FieldError[] {
   return Object.keys(body)
     .filter((key) => !known.includes(key))
     .map((key) => ({ field: fieldName(key), message: `unknown field (the fields are ${known.join(', ')})` }));
 }
 
 /** A required or optional text field: a string, not blank, at most `max` characters, no control characters. */
-function text(
+export function text(
   body: Body,
   field: string,
   max: number,
@@ -96,7 +98,8 @@ function ttl(body: Body, errors: FieldError[]): number | null {
   return value;
 }
 
-function notAnObject(): Parsed<never> {
+/** The answer for a body that is not a JSON object. */
+export function notAnObject(): Parsed<never> {
   return { ok: false, errors: [{ field: '(body)', message: 'must be a JSON object' }] };
 }
 

@@ -134,6 +134,7 @@ function decideVersion(state: VersionState, pass: PassState): VersionDecision {
   const { config, switches, head } = state;
   const version = config.name;
   if (config.paused || switches.paused) return { kind: 'wait', version, reason: 'paused' };
+  if (switches.drained) return { kind: 'wait', version, reason: 'drained' };
   if (head === null || head.deleted) return { kind: 'wait', version, reason: 'no-commit' };
   const waiting = waitForOpenRequest(version, pass);
   if (waiting) return waiting;
@@ -159,7 +160,8 @@ function decideVersion(state: VersionState, pass: PassState): VersionDecision {
 /**
  * One planner pass: what GC collects, then per version in config order (the rules themselves: policy.ts):
  *
- * a) paused (config or switch) -> wait `paused` (GC still runs; paused beats forceRedeploy);
+ * a) paused (config or switch) -> wait `paused`; else drained (the global switch) -> wait `drained` (GC
+ *    still runs; both beat forceRedeploy);
  * b) no head, or the branch was deleted -> wait `no-commit`;
  * c) an open deploy request for the version -> wait for it (`rate-limited`, `in-progress`, `at-capacity`);
  * d) the head commit launching, deploying or verifying -> wait `in-progress` (also under forceRedeploy:

@@ -11,12 +11,14 @@ import type {
   GitHubStatusRequest,
   GitHubStep,
 } from './github-deployments.js';
+import type { HistoryQuery, VersionHistory } from './history.js';
 import type { HeadDecision } from './intake.js';
 import type { LaunchClaim, LaunchStep, LaunchView } from './launch.js';
 import type { AcquireClaim, AcquireOutcome, AcquireView } from './lease-acquire.js';
 import type { Lease, LeaseChange } from './leases.js';
 import type { RecordedPollState } from './poll.js';
 import type { TeardownClaim, TeardownStep, TeardownView } from './teardown.js';
+import type { TimelineView } from './timeline.js';
 import type {
   BranchHead,
   Deployment,
@@ -154,6 +156,13 @@ export interface StatusReader {
   listDeployments(): Promise<Deployment[]>;
   /** The live leases (core/leases.ts `isLeaseLive`), soonest to expire first. */
   listLeases(): Promise<Lease[]>;
+  /** What the timelines need since `since` besides the deployments and live leases (core/timeline.ts). */
+  readTimeline(since: Date): Promise<TimelineView>;
+  /**
+   * One page of a version's history (core/history.ts), newest first; null when `query.after` names no
+   * deployment of the version.
+   */
+  readVersionHistory(query: HistoryQuery): Promise<VersionHistory | null>;
 }
 
 // ---------------------------------------------------------------------------------------------------------

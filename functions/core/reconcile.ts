@@ -73,7 +73,8 @@ function followDeployJob(
  * - ready: stays ready, Job or not (Jobs are TTL-cleaned; the instance exists).
  * - deleting: teardown Job complete -> deleted, or (inventory on) `teardownFinishedAt`, and the inventory
  *   says deleted once the cluster is gone; failed -> a failed teardown attempt (core/teardown-outcome.ts:
- *   tried again after a backoff, `teardown-failed` after `maxTeardownAttempts`); running or absent -> unchanged.
+ *   tried again after a backoff, `teardown-failed` after `maxTeardownAttempts`); running -> unchanged; a
+ *   recorded teardown Job that vanished before it finished -> a failed attempt too; none recorded yet -> unchanged.
  * - failed, deleted: final for this function (GC moves failed to deleting).
  */
 export function reconcileDeployment(
@@ -129,7 +130,7 @@ function followTeardownJob(
   now: Date,
   options: ReconcileOptions,
 ): Partial<Deployment> | null {
-  if (job === null) return null;
+  if (job === null) return teardownJobVanished(d, now, options);
   if (job.state === 'running') {
     return d.teardownJobName === job.name ? null : { teardownJobName: job.name, updatedAt: now };
   }
@@ -142,6 +143,23 @@ function followTeardownJob(
   }
   const why = `the teardown Job ${job.name} failed: ${jobMessage(job)}`;
   return { ...afterFailedTeardown(d, why, options.policy, now), teardownJobName: job.name };
+}
+
+/**
+ * A deleting deployment whose recorded teardown Job is no longer listed, before it was seen to finish
+ * (deleted by hand, or by a TTL): a failed teardown attempt, tried again after the backoff (a teardown
+ * is idempotent), so the instance never waits in `deleting` forever. Unchanged while no Job was recorded
+ * yet (the worker is still creating it, or its task is queued) or once it was seen finished (the
+ * inventory decides then).
+ */
+function teardownJobVanished(
+  d: Deployment,
+  now: Date,
+  options: ReconcileOptions,
+): Partial<Deployment> | null {
+  if (d.teardownJobName === null || d.teardownFinishedAt) return null;
+  const why = `the teardown Job ${d.teardownJobName} disappeared before it finished`;
+  return afterFailedTeardown(d, why, options.policy, now);
 }
 
 /** The newest Job of `instance` for `action` (by its `kf-name` and action labels), or null. */

@@ -91,7 +91,7 @@ export function requestsForPlan(
 
 /**
  * Whether an open request needs (another) task now: pending ones always; deferred ones once their
- * version is neither paused nor at capacity; a deferred teardown (its instance was leased when the
+ * version is neither paused (nor drained) nor at capacity; a deferred teardown (its instance was leased when the
  * worker came: core/teardown.ts) while this pass still collects its instance (`collecting`: once the lease
  * is over, if the ordinary rules still say so); enqueued ones whose task should long have run
  * (`STALE_ENQUEUED_MINUTES` after it was due or last queued).
@@ -107,7 +107,7 @@ export function isDueForEnqueue(
     if (request.action === 'teardown') return request.instance !== null && collecting.has(request.instance);
     return !(
       decision?.kind === 'wait' &&
-      (decision.reason === 'paused' || decision.reason === 'at-capacity')
+      (decision.reason === 'paused' || decision.reason === 'drained' || decision.reason === 'at-capacity')
     );
   }
   if (request.status === 'enqueued') {

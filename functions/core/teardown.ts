@@ -41,7 +41,8 @@ function leaseRefusal(leases: readonly Lease[], now: Date): string | null {
  * - a closed or unknown request: closed;
  * - no deployment: the request fails (`deployment not found`); already deleted: the request is done;
  * - launching or deploying again (a retry of the launch won): the request fails, nothing is torn down;
- * - held by a live lease (taken after the planner decided): nothing is torn down, the request is
+ * - held by a live lease (taken after the planner decided), unless an operator forced the request
+ *   (`force`): nothing is torn down, the request is
  *   `deferred` (not failed: its id is the instance's next teardown's); the planner queues it again only
  *   if it still collects the instance once the lease is over (core/requests.ts `isDueForEnqueue`);
  * - deleting under a live lease: busy. Cloud Tasks may deliver a task twice at once; like a launch, the
@@ -62,7 +63,7 @@ export function claimTeardown(view: TeardownView, now: Date): TeardownClaim {
     return closed({ status: 'failed', updatedAt: now, error });
   }
   const isStarted = deployment.status === 'deleting';
-  const leased = isStarted ? null : leaseRefusal(view.leases, now);
+  const leased = isStarted || request.force === true ? null : leaseRefusal(view.leases, now);
   if (leased) return closed({ status: 'deferred', updatedAt: now, error: leased });
   if (isStarted && isLeaseHeld(deployment.launchLeaseExpiresAt, now)) {
     return { step: { kind: 'busy', instance: deployment.instance }, writes: {} };

@@ -47,3 +47,33 @@ export function parseTimestamp(value: string | number | null | undefined): Date 
   const date = typeof value === 'number' ? new Date(value * SECOND_MS) : new Date(value);
   return Number.isNaN(date.getTime()) ? null : date;
 }
+
+/**
+ * How long ago (or how far ahead) `at` is from `now`, the way the pages say it everywhere:
+ * `just now` (under a minute), `12 min ago`, `3 h 5 min ago`, `2 d 4 h ago`; ahead: `in 12 min`,
+ * `in under a minute`. Rounded down to whole minutes.
+ */
+export function formatRelative(at: Date, now: Date): string {
+  const ms = now.getTime() - at.getTime();
+  const isAhead = ms < 0;
+  const minutes = Math.floor(Math.abs(ms) / MINUTE_MS);
+  if (minutes === 0) return isAhead ? 'in under a minute' : 'just now';
+  const span = spanWords(minutes);
+  return isAhead ? `in ${span}` : `${span} ago`;
+}
+
+/** `12 min`, `3 h 5 min`, `3 h`, `2 d 4 h`, `2 d`: whole minutes in the largest two units. */
+export function spanWords(minutes: number): string {
+  const total = Math.max(0, Math.floor(minutes));
+  if (total < 60) return `${total} min`;
+  const days = Math.floor(total / (24 * 60));
+  const hours = Math.floor((total % (24 * 60)) / 60);
+  if (days > 0) return hours === 0 ? `${days} d` : `${days} d ${hours} h`;
+  const rest = total % 60;
+  return rest === 0 ? `${hours} h` : `${hours} h ${rest} min`;
+}
+
+/** `2026-11-30 14:05:09 UTC`: the full instant, for tooltips. */
+export function formatUtcDateTime(at: Date): string {
+  return `${at.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}

@@ -265,6 +265,8 @@ export interface DeployRequest {
   enqueuedAt?: Date | null;
   /** Deploy: which launch of the commit this is (absent: the first). */
   attempt?: number;
+  /** Teardown asked by an operator with `force`: live leases do not stop it (absent: they do). */
+  force?: boolean;
   /** The last enqueue or execution error, in words. */
   error: string | null;
 }
@@ -275,6 +277,11 @@ export interface VersionSwitches {
   paused: boolean;
   /** Asks for one deploy now, rate limit aside; the pipeline sets it back to false when it queues it. */
   forceRedeploy: boolean;
+  /**
+   * The global drain (`control/drain`, core/operator.ts) as it applies to this version: no new deploys
+   * while it is on. It leaves `paused` alone, so undraining restores each version's own switch.
+   */
+  drained?: boolean;
 }
 
 /** A version as the planner sees it: its config, the operator switches and its branch head. */
@@ -310,6 +317,8 @@ export type VersionDecision =
         | 'rate-limited'
         | 'at-capacity'
         | 'paused'
+        /** Every version is paused by the global drain (`control/drain`). */
+        | 'drained'
         | 'in-progress'
         | 'no-commit'
         /** The head commit failed `maxDeployAttempts` times: waiting for a new commit, the periodic rule or a force. */

@@ -34,7 +34,8 @@ async function storeOr503<T>(ctx: RouteContext, route: string, act: () => Promis
   }
 }
 
-function sendInvalid(ctx: RouteContext, errors: FieldError[]): void {
+/** 400 `invalid-body`: every problem, the first one's field named. */
+export function sendInvalid(ctx: RouteContext, errors: FieldError[]): void {
   const [first] = errors;
   sendJson(ctx.res, 400, {
     error: errors.map((e) => `${e.field}: ${e.message}`).join('; '),
@@ -45,7 +46,7 @@ function sendInvalid(ctx: RouteContext, errors: FieldError[]): void {
 }
 
 /** The body as JSON, or null once a 413, 415 or 400 was sent. */
-function bodyOr400(ctx: RouteContext): { value: unknown } | null {
+export function bodyOr400(ctx: RouteContext): { value: unknown } | null {
   const body = readJsonBody(ctx.req);
   if (body.kind === 'ok') return { value: body.value };
   if (body.kind === 'not-json') {

@@ -2,6 +2,8 @@
  * The read-only routes: the page and the JSON API. Each reads only what it needs from the store and
  * answers 503 (logged) when the store cannot be read.
  */
+
+import { parseRefresh } from '../core/page-shell.js';
 import {
   deploymentsNewestFirst,
   deploymentToJson,
@@ -9,19 +11,28 @@ import {
   versionToJson,
 } from '../core/status-json.js';
 import { renderErrorPage, renderStatusPage } from '../core/status-page.js';
+import { addHours } from '../core/time.js';
+import { TIMELINE_HOURS } from '../core/timeline.js';
 import { describeError } from '../log.js';
 import { sendHtml, sendJson } from './respond.js';
 import type { Route, RouteContext } from './route.js';
 
 const UNAVAILABLE = 'The deployment status could not be read from the store. Try again in a minute.';
 
-/** Runs `read`; when the store fails, logs it and answers 503 (HTML for the page, else JSON). */
-async function readOr503<T>(ctx: RouteContext, route: string, read: () => Promise<T>): Promise<T | null> {
+/** The routes that answer HTML: their 503 is a page too. */
+const HTML_ROUTES: ReadonlySet<string> = new Set(['page', 'history']);
+
+/** Runs `read`; when the store fails, logs it and answers 503 (HTML for the pages, else JSON). */
+export async function readOr503<T>(
+  ctx: RouteContext,
+  route: string,
+  read: () => Promise<T>,
+): Promise<T | null> {
   try {
     return await read();
   } catch (err) {
     ctx.deps.logger.error('reading the deployment status failed', { route, ...describeError(err) });
-    if (route === 'page') sendHtml(ctx.res, 503, renderErrorPage(UNAVAILABLE, ctx.now));
+    if (HTML_ROUTES.has(route)) sendHtml(ctx.res, 503, renderErrorPage(UNAVAILABLE, ctx.now));
     else sendJson(ctx.res, 503, { error: UNAVAILABLE });
     return null;
   }
@@ -34,6 +45,10 @@ const allReads = (ctx: RouteContext) =>
     ctx.deps.reader.listLeases(),
   ]);
 
+/** The page's reads: everything, plus what the timelines of the last `TIMELINE_HOURS` need. */
+const pageReads = (ctx: RouteContext) =>
+  Promise.all([allReads(ctx), ctx.deps.reader.readTimeline(addHours(ctx.now, -TIMELINE_HOURS))]);
+
 const deploymentsAndLeases = (ctx: RouteContext) =>
   Promise.all([ctx.deps.reader.listDeployments(), ctx.deps.reader.listLeases()]);
 
@@ -43,14 +58,24 @@ export const READ_ROUTES: readonly Route[] = [
     methods: ['GET'],
     pattern: /^$/,
     async handle(ctx) {
-      const read = await readOr503(ctx, 'page', () => allReads(ctx));
+      const read = await readOr503(ctx, 'page', () => pageReads(ctx));
       if (!read) return;
-      const [versions, deployments, leases] = read;
+      const [[versions, deployments, leases], timeline] = read;
       const { project, zone } = ctx.deps;
+      const refreshSeconds = parseRefresh(ctx.req.query.refresh);
       sendHtml(
         ctx.res,
         200,
-        renderStatusPage({ versions, deployments, leases, now: ctx.now, project, zone }),
+        renderStatusPage({
+          versions,
+          deployments,
+          leases,
+          timeline,
+          refreshSeconds,
+          now: ctx.now,
+          project,
+          zone,
+        }),
       );
     },
   },

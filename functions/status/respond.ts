@@ -1,9 +1,12 @@
 /** How the status function answers: JSON and self-contained HTML, never cached. */
 import type { Response } from '@google-cloud/functions-framework';
+import { COPY_SCRIPT_CSP_SOURCE } from '../core/page-shell.js';
 
-/** Blocks everything the page does not need: it is self-contained, inline CSS only, no script. */
-export const CONTENT_SECURITY_POLICY =
-  "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+/**
+ * Blocks everything the pages do not need: they are self-contained, inline CSS and inline SVG; the one
+ * script allowed is the copy button's, by its hash (core/page-shell.ts), so no injected script runs.
+ */
+export const CONTENT_SECURITY_POLICY = `default-src 'none'; style-src 'unsafe-inline'; script-src ${COPY_SCRIPT_CSP_SOURCE}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
 
 export function sendJson(res: Response, status: number, body: unknown): void {
   res

@@ -1,6 +1,6 @@
 /**
  * The status function's routes: each a method list, a path pattern and a handler, tried in order
- * (read-routes.ts, lease-routes.ts). Several routes may share a path with different methods; a path that
+ * (read-routes.ts, lease-routes.ts, operator-routes.ts). Several routes may share a path with different methods; a path that
  * matches no route is 404; one whose routes do not allow the method is 405 with `Allow`. The caller is
  * checked per request (deployment-status.ts): a mutating route, or any method but GET/HEAD/OPTIONS,
  * needs an allowed principal when AUTH_MODE=required, and so does every route when STATUS_PRIVATE=true.
@@ -9,6 +9,7 @@ import type { Request, Response } from '@google-cloud/functions-framework';
 import type { Clock, StatusReader } from '../core/ports.js';
 import type { Logger } from '../log.js';
 import type { LeaseActionDeps } from '../use-cases/lease-actions.js';
+import type { OperatorDeps } from '../use-cases/operator-actions.js';
 
 export interface StatusDeps {
   reader: StatusReader;
@@ -19,6 +20,8 @@ export interface StatusDeps {
   zone: string;
   /** The lease API's store, versions and id source. */
   leases: LeaseActionDeps;
+  /** The operator API's store, snapshot reader and planner hook (status/operator-routes.ts); absent: 501. */
+  operator?: OperatorDeps;
 }
 
 /** What a handler gets: the request, the response, its path parameters (decoded), `now` and the deps. */

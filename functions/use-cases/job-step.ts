@@ -7,7 +7,7 @@ import type { WorkerOutcome } from '../core/launch.js';
 import type { Clock, JobLauncher, JobSummary, LaunchStore } from '../core/ports.js';
 import { type StepName, stepFailure } from '../core/step-failure.js';
 import type { Deployment, DeployRequest } from '../core/types.js';
-import { describeError, type Logger } from '../log.js';
+import { describeError, type LogFields, type Logger } from '../log.js';
 
 /**
  * The deployment's Job for `action`: the one a previous delivery created (found by its `kf-name` and
@@ -21,6 +21,8 @@ export async function createOrAdoptJob(
     action: 'deploy' | 'teardown';
     isAdoptable: (job: JobSummary) => boolean;
     render: () => Record<string, unknown>;
+    /** Added to the "Job created" line, read once the Job exists (infra/monitoring.tf counts that line). */
+    createdFields?: () => LogFields;
   },
   log: Logger,
 ): Promise<JobSummary> {
@@ -34,7 +36,7 @@ export async function createOrAdoptJob(
     return adopted;
   }
   const created = await jobs.createJob(namespace, job.render());
-  log.info(`${job.action} Job created`, { job: created.name });
+  log.info(`${job.action} Job created`, { job: created.name, ...job.createdFields?.() });
   return created;
 }
 
@@ -47,7 +49,9 @@ export async function failStep(
 ): Promise<WorkerOutcome> {
   const { err, deployment, request } = failure;
   const result = stepFailure(step, deployment.instance, err, deps.clock());
-  if (result.isPermanent) log.error(`${step} failed permanently`, describeError(err));
+  // from/to as on "deployment status changed": the deploys_failed metric (infra/monitoring.tf) counts both.
+  const change = { from: deployment.status, to: result.deploymentPatch.status };
+  if (result.isPermanent) log.error(`${step} failed permanently`, { ...describeError(err), ...change });
   else log.warn(`${step} failed; Cloud Tasks will retry`, describeError(err));
   await deps.store.finishStep(
     deployment.instance,

@@ -82,6 +82,12 @@ async function launch(
         instance: deployment.instance,
         action: 'deploy',
         isAdoptable: () => true,
+        // How long the push (or the tick) that asked for this deploy waited for its Job: the request is
+        // created by the plan that follows the recorded push. A histogram of it: infra/monitoring.tf.
+        createdFields: () => ({
+          reason: deployment.reason,
+          requestToJobMs: clock().getTime() - request.createdAt.getTime(),
+        }),
         render: () =>
           renderDeployJob(templates.deploy, {
             version: deployment.version,

@@ -40,10 +40,14 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const CLOCK_SKEW_MS = 60 * 60 * 1000;
 const LOOPBACK_NAMES = ['127.0.0.1', '::1', 'localhost'];
 
-/** Makes a CA and a server certificate for `hosts` (plus the loopback names) signed by it. */
+/**
+ * Makes a CA and a server certificate for `hosts` (plus the loopback names) signed by it. `caName`
+ * names the CA (tests make several, to tell them apart).
+ */
 export async function createLocalCertificates(
   hosts: string[] = [],
   now = new Date(),
+  caName = 'kube-server local CA',
 ): Promise<LocalCertificates> {
   const { crypto } = globalThis;
   const notBefore = new Date(now.getTime() - CLOCK_SKEW_MS);
@@ -52,7 +56,7 @@ export async function createLocalCertificates(
   const ca = await X509CertificateGenerator.createSelfSigned(
     {
       serialNumber: randomSerial(),
-      name: 'CN=kube-server local CA',
+      name: `CN=${caName}`,
       notBefore,
       notAfter,
       keys: caKeys,

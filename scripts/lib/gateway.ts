@@ -47,6 +47,12 @@ export async function startGateway(
       res.end(JSON.stringify({ error: `no function at /${name}`, functions: [...servers.keys()] }));
       return;
     }
+    if (rest.length === 0 && (req.method === 'GET' || req.method === 'HEAD')) {
+      // `/deploymentStatus` -> `/deploymentStatus/`: the pages' links are relative to the function's root.
+      res.writeHead(308, { Location: `/${name}/${url.search}` });
+      res.end();
+      return;
+    }
     req.url = `/${rest.join('/')}${url.search}`;
     target.emit('request', req, res);
   });

@@ -44,6 +44,7 @@ import {
   MemoryState,
 } from '../support/memory-stores.js';
 import { putDeployment } from '../support/pipeline-fixtures.js';
+import { EMPTY_HISTORY_READS } from '../support/status-reads.js';
 
 const TICK_SA = 'auto-deploy-scheduler@demo.iam.gserviceaccount.com';
 const TASKS_SA = 'auto-deploy-tasks@demo.iam.gserviceaccount.com';
@@ -491,6 +492,7 @@ describe('caller checks (AUTH_MODE=required, ID tokens signed with a local key)'
               listVersions: async () => [],
               listDeployments: async () => [],
               listLeases: async () => [],
+              ...EMPTY_HISTORY_READS,
             },
             clock: () => new Date(),
             logger: silentLogger,

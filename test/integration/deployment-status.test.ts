@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { http } from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import type { Lease } from '../../functions/core/leases.js';
+import { COPY_SCRIPT } from '../../functions/core/page-shell.js';
 import type { StatusReader, VersionView } from '../../functions/core/ports.js';
 import type { Deployment } from '../../functions/core/types.js';
 import { createDeploymentStatusHandler, matchStatusRoute } from '../../functions/deployment-status.js';
@@ -17,6 +18,7 @@ import {
   readyTimes,
 } from '../support/fixtures.js';
 import { MemoryLeaseStore, MemoryState } from '../support/memory-stores.js';
+import { EMPTY_HISTORY_READS } from '../support/status-reads.js';
 
 const NOW = new Date('2024-03-10T12:00:00Z');
 const SHA_1 = '1111111111111111111111111111111111111111';
@@ -96,6 +98,8 @@ class InMemoryStatusReader implements StatusReader {
     if (this.failing) throw new Error('firestore unavailable');
     return this.leases;
   }
+  readTimeline = EMPTY_HISTORY_READS.readTimeline;
+  readVersionHistory = EMPTY_HISTORY_READS.readVersionHistory;
 }
 
 let registrations = 0;
@@ -165,15 +169,18 @@ describe('deploymentStatus over HTTP (functions-framework)', () => {
     it('lists deployments newest first and escapes hostile branch names and errors', async () => {
       const page = await (await fetch(`${base}/`)).text();
 
+      // In the table (the timeline above it draws the bars oldest first).
+      const table = page.slice(page.indexOf('<table>'));
       const order = ['kf-master-0310-ccc', 'kf-master-0310-bbb', 'kf-master-0310-aaa'].map((i) =>
-        page.indexOf(i),
+        table.indexOf(i),
       );
       assert.ok(order.every((i) => i > 0));
       assert.deepEqual(
         [...order].sort((a, b) => a - b),
         order,
       );
-      assert.doesNotMatch(page, /<script/);
+      // The one script is the copy button's constant (core/page-shell.ts); nothing from the data.
+      assert.doesNotMatch(page.replace(`<script>${COPY_SCRIPT}</script>`, ''), /<script/);
       assert.ok(page.includes('v1.0-branch&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;'));
       assert.ok(page.includes('kfctl apply failed: &lt;script&gt;'));
       assert.ok(page.includes('get-credentials --zone=us-east1-d kf-master-0310-aaa</code>'));
@@ -253,7 +260,10 @@ describe('deploymentStatus over HTTP (functions-framework)', () => {
       ]);
       assert.deepEqual(list.find((d) => d.instance === 'kf-master-0310-aaa')?.leases, []);
       const page = await (await fetch(`${base}/`)).text();
-      assert.match(page, /kubeflow\/examples#1234 <span class="muted">until <time[^>]*>12:55 UTC<\/time>/);
+      assert.match(
+        page,
+        /kubeflow\/examples#1234 <span class="muted">until <time[^>]*>12:55 UTC \(in 55 min\)<\/time>/,
+      );
     });
 
     it('orders by launch time whatever order the store returns', async () => {

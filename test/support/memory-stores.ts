@@ -9,6 +9,12 @@ import { advanceHead } from '../../functions/core/intake.js';
 import type { AcquireClaim, AcquireOutcome, AcquireView } from '../../functions/core/lease-acquire.js';
 import type { Lease, LeaseChange } from '../../functions/core/leases.js';
 import { branchDocId } from '../../functions/core/names.js';
+import {
+  type DrainState,
+  NO_DRAIN,
+  type OperatorEvent,
+  type VersionControl,
+} from '../../functions/core/operator.js';
 import { ACTIVE_STATUSES } from '../../functions/core/policy.js';
 import type { RecordedPollState } from '../../functions/core/poll.js';
 import type {
@@ -64,6 +70,12 @@ export class MemoryState {
   readonly leases = new Map<string, Lease>();
   /** How many times each store method was called, by name. */
   readonly calls = new Map<string, number>();
+  /** The global drain (control/drain); `versionState` gives each version its `drained` switch. */
+  drain: DrainState = NO_DRAIN;
+  /** Who paused each version and why (the rest of versions/{name}'s operator fields: `switches`). */
+  readonly pauseDetails = new Map<string, Pick<VersionControl, 'pausedReason' | 'pausedBy' | 'pausedAt'>>();
+  /** Every operator event recorded, in order. */
+  readonly events: OperatorEvent[] = [];
 
   count(method: string): void {
     this.calls.set(method, (this.calls.get(method) ?? 0) + 1);
@@ -88,7 +100,10 @@ export class MemoryState {
     const head = this.heads.get(branchDocId(config.repo, config.branch));
     return {
       config,
-      switches: this.switches.get(config.name) ?? { paused: false, forceRedeploy: false },
+      switches: {
+        ...(this.switches.get(config.name) ?? { paused: false, forceRedeploy: false }),
+        ...(this.drain.drained ? { drained: true } : {}),
+      },
       head: head ? { sha: head.sha, deleted: head.deleted } : null,
     };
   }

@@ -71,10 +71,14 @@ const EXPECTED: Record<FunctionName, { env: string[]; secrets: string[] }> = {
     env: [
       'ALLOWED_PRINCIPALS',
       'AUTH_MODE',
+      'DEPLOY_WORKER_URL',
       'GOOGLE_CLOUD_PROJECT',
       'STATUS_EXTRA_AUDIENCES',
       'STATUS_PRIVATE',
       'STATUS_URL',
+      'TASKS_DISPATCH_DEADLINE_SECONDS',
+      'TASKS_QUEUE',
+      'TASKS_SERVICE_ACCOUNT',
     ],
     secrets: [],
   },
@@ -236,7 +240,7 @@ describe('infra: the functions', () => {
       TASKS_SERVICE_ACCOUNT: '${google_service_account.tasks.email}',
       TASKS_DISPATCH_DEADLINE_SECONDS: '${tostring(var.tasks_dispatch_deadline_seconds)}',
     });
-    assert.deepEqual(terraform.locals.enqueuers, ['githubWebhook', 'schedulerTick']);
+    assert.deepEqual(terraform.locals.enqueuers, ['githubWebhook', 'schedulerTick', 'deploymentStatus']);
   });
 
   it('leaves unset optional settings out of the environment rather than passing them empty', () => {

@@ -200,14 +200,32 @@ describe('reconcileDeployment', () => {
       expected: { teardownJobName: 'td-x', updatedAt: NOW },
     },
     {
-      name: 'deleting + no teardown Job -> unchanged',
-      d: dep('x', 'deleting', { teardownJobName: 'td-x' }),
+      name: 'deleting + no teardown Job recorded or listed yet (the worker is creating it) -> unchanged',
+      d: dep('x', 'deleting'),
+      expected: null,
+    },
+    {
+      // Issue 7 follow-up: it used to stay deleting forever when its teardown Job was deleted while running.
+      name: 'deleting + its recorded teardown Job vanished before it finished -> a failed attempt, tried again',
+      d: dep('x', 'deleting', { teardownJobName: 'td-x', teardownAttempts: 1 }),
+      expected: {
+        status: 'failed',
+        launchLeaseExpiresAt: null,
+        updatedAt: NOW,
+        nextTeardownAt: new Date(NOW.getTime() + 20 * MINUTE),
+        error: 'teardown attempt 1 of 3 failed: the teardown Job td-x disappeared before it finished',
+      },
+    },
+    {
+      name: 'deleting + teardown seen finished, Job since cleaned (inventory on) -> unchanged',
+      d: dep('x', 'deleting', { teardownJobName: 'td-x', teardownFinishedAt: NOW }),
       expected: null,
     },
     {
       name: 'deleting ignores the deploy Job',
       d: dep('x', 'deleting', { teardownJobName: 'td-x' }),
       deployJob: job('job-x', 'failed', 'x'),
+      teardownJob: job('td-x', 'running'),
       expected: null,
     },
     {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describeDecision } from '../../functions/core/describe.js';
 import { escapeHtml } from '../../functions/core/html.js';
+import { COPY_SCRIPT } from '../../functions/core/page-shell.js';
 import type { VersionView } from '../../functions/core/ports.js';
 import {
   decisionToJson,
@@ -305,11 +306,11 @@ describe('status view', () => {
     ];
     const page = renderStatusPage({ ...INPUT, versions, deployments, leases });
 
-    it('is a self-contained HTML5 page with a viewport and inline CSS only', () => {
+    it('is a self-contained HTML5 page with a viewport, inline CSS and only the copy script', () => {
       assert.match(page, /^<!doctype html>/);
       assert.match(page, /<meta name="viewport" content="width=device-width, initial-scale=1">/);
       assert.match(page, /<style>[\s\S]+<\/style>/);
-      assert.doesNotMatch(page, /<script|<link|<img|<iframe|@import|url\(/i);
+      assert.doesNotMatch(withoutCopyScript(page), /<script|<link|<img|<iframe|@import|url\(/i);
       assert.doesNotMatch(page, /\ssrc=/i);
     });
 
@@ -323,11 +324,11 @@ describe('status view', () => {
       const row = rowOf(sectionOf(page, 'master'), 'kf-master-0310-old');
       assert.match(
         row,
-        /<li title="lease-master-1">kubeflow\/examples#1234 <span class="muted">until <time datetime="2024-03-10T12:50:00.000Z"[^>]*>12:50 UTC<\/time><\/span><\/li>/,
+        /<li title="lease-master-1">kubeflow\/examples#1234 <span class="muted">until <time datetime="2024-03-10T12:50:00.000Z"[^>]*>12:50 UTC \(in 50 min\)<\/time><\/span><\/li>/,
       );
       assert.match(
         row,
-        /kubeflow\/pipelines#9 <span class="muted">until <time[^>]*>Mar 11 09:05 UTC<\/time>/,
+        /kubeflow\/pipelines#9 <span class="muted">until <time[^>]*>Mar 11 09:05 UTC \(in 21 h 5 min\)<\/time>/,
       );
       assert.ok(row.indexOf('lease-master-1') < row.indexOf('lease-master-2'));
       assert.doesNotMatch(rowOf(sectionOf(page, 'master'), 'kf-master-0310-new'), /<li/);
@@ -361,7 +362,10 @@ describe('status view', () => {
       assert.ok(master.includes(`href="https://github.com/kubeflow/manifests/commit/${SHA_1}"`));
       assert.match(master, /<code>1111111<\/code>/);
       assert.ok(master.includes(`up to date with 1111111`));
-      assert.match(master, /decided <time datetime="2024-03-10T11:58:00.000Z"[^>]*>2m ago<\/time>/);
+      assert.match(
+        master,
+        /decided <time datetime="2024-03-10T11:58:00.000Z"[^>]*>11:58 UTC \(2 min ago\)<\/time>/,
+      );
       assert.match(master, /v1\.0-0-g94c35cf/);
 
       const v1 = sectionOf(page, 'v1');
@@ -376,7 +380,7 @@ describe('status view', () => {
     });
 
     it('lists a version’s deployments newest first with every column', () => {
-      const master = sectionOf(page, 'master');
+      const master = tableOf(sectionOf(page, 'master'));
       assert.ok(master.indexOf('kf-master-0310-new') < master.indexOf('kf-master-0310-old'));
       const row = rowOf(master, 'kf-master-0310-old');
       assert.match(
@@ -384,7 +388,7 @@ describe('status view', () => {
         /<a href="https:\/\/kf-master-0310-old\.endpoints\.kf-ci\.cloud\.goog\/"><code>kf-master-0310-old<\/code><\/a>/,
       );
       assert.match(row, /<span class="status tone-good">ready<\/span>/);
-      assert.match(row, />5h 00m<\/time>/);
+      assert.match(row, />07:00 UTC \(5 h ago\)<\/time>/);
       assert.ok(
         row.includes(
           `<a href="https://github.com/kubeflow/manifests/commit/${SHA_1}" title="${SHA_1}"><code>1111111</code></a>`,
@@ -394,7 +398,7 @@ describe('status view', () => {
       assert.match(row, /<code>auto-deploy-master-old<\/code>/);
       assert.match(
         row,
-        /<code>gcloud --project=kf-ci container clusters get-credentials --zone=us-east1-d kf-master-0310-old<\/code>/,
+        /<code>gcloud --project=kf-ci container clusters get-credentials --zone=us-east1-d kf-master-0310-old<\/code> <button type="button" class="copy" hidden>Copy<\/button>/,
       );
       assert.match(rowOf(master, 'kf-master-0310-new'), /<span class="status tone-busy">deploying<\/span>/);
     });
@@ -484,17 +488,14 @@ describe('status view', () => {
         ],
       });
 
-      assert.doesNotMatch(hostile, /<script|<img|javascript:/i);
+      assert.doesNotMatch(withoutCopyScript(hostile), /<script|<img|javascript:/i);
       assert.ok(hostile.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
       assert.ok(hostile.includes('&quot;&gt;&lt;img src=x onerror=alert(2)&gt;'));
       assert.ok(hostile.includes('<li title="lease-&quot;&gt;&lt;img src=x onerror=alert(2)&gt;">'));
       // No attribute value is broken out of: every tag parses into known attributes with quoted values.
       for (const tag of hostile.match(/<[a-z][^>]*>/g) ?? []) {
         for (const name of attributeNames(tag)) {
-          assert.ok(
-            ['id', 'class', 'href', 'title', 'datetime', 'lang', 'charset', 'name', 'content'].includes(name),
-            tag,
-          );
+          assert.ok([...PAGE_ATTRIBUTES, ...SVG_ATTRIBUTES].includes(name), tag);
         }
       }
       // The instance is shown, not linked, since its endpoint is not an http(s) URL.
@@ -516,10 +517,44 @@ describe('status view', () => {
       assert.match(page, /<meta name="viewport"/);
       assert.match(page, /Store down &lt;b&gt;now&lt;\/b&gt;/);
       assert.match(page, /tone-bad">unavailable/);
-      assert.doesNotMatch(page, /<script|<link/);
+      assert.doesNotMatch(withoutCopyScript(page), /<script|<link/);
     });
   });
 });
+
+/** The attributes the pages' HTML uses. */
+const PAGE_ATTRIBUTES = ['id', 'class', 'href', 'title', 'datetime', 'lang', 'charset', 'name', 'content'];
+/** The HTML and SVG attributes of the copy button, the timeline and its legend (core/timeline-svg.ts). */
+const SVG_ATTRIBUTES = [
+  ...[
+    'type',
+    'hidden',
+    'http-equiv',
+    'aria-label',
+    'aria-hidden',
+    'role',
+    'xmlns',
+    'viewbox',
+    'width',
+    'height',
+  ],
+  ...['x', 'y', 'x1', 'x2', 'y1', 'y2', 'rx', 'd', 'fill', 'stroke', 'stroke-width', 'stroke-opacity'],
+  ...['stroke-dasharray', 'text-anchor', 'font-size', 'paint-order'],
+  ...['data-state', 'data-instance', 'data-lane', 'data-lease', 'data-sha'],
+];
+
+/** The page without its one script, the copy button's constant (core/page-shell.ts COPY_SCRIPT). */
+function withoutCopyScript(page: string): string {
+  const script = `<script>${COPY_SCRIPT}</script>`;
+  assert.equal(page.split('<script').length - 1, 1, "one script, the copy button's");
+  assert.ok(page.includes(script), 'the script is the constant copy script');
+  return page.replace(script, '');
+}
+
+/** The deployments table of a version's section (the timeline before it names the instances too). */
+function tableOf(section: string): string {
+  return section.slice(section.indexOf('<table>'));
+}
 
 /** The HTML of one version's section. */
 function sectionOf(page: string, name: string): string {
@@ -536,9 +571,11 @@ function rowOf(html: string, instance: string): string {
   return html.slice(start, html.indexOf('</tr>', at));
 }
 
-/** The attribute names of a start tag; fails unless the whole tag is `<name attr="value" ...>`. */
+/** The attribute names (lower case) of a start tag; fails unless the whole tag is `<name attr="value" ...>` (or `/>`). */
 function attributeNames(tag: string): string[] {
-  const whole = /^<[a-z0-9]+((?:\s+[a-z-]+(?:="[^"]*")?)*)\s*>$/.exec(tag);
+  const whole = /^<[a-z0-9]+((?:\s+[a-zA-Z0-9-]+(?:="[^"]*")?)*)\s*\/?>$/.exec(tag);
   assert.ok(whole, `malformed tag: ${tag}`);
-  return [...(whole[1] ?? '').matchAll(/\s+([a-z-]+)(?:="[^"]*")?/g)].map((m) => m[1] ?? '');
+  return [...(whole[1] ?? '').matchAll(/\s+([a-zA-Z0-9-]+)(?:="[^"]*")?/g)].map((m) =>
+    (m[1] ?? '').toLowerCase(),
+  );
 }

@@ -158,6 +158,7 @@ export function requestFromDoc(snapshot: DocumentSnapshot): DeployRequest | null
     // Absent until the first enqueue.
     ...(data.enqueuedAt === undefined ? {} : { enqueuedAt: toDate(data.enqueuedAt) }),
     ...(typeof data.attempt === 'number' ? { attempt: data.attempt } : {}),
+    ...(data.force === true ? { force: true } : {}),
   };
 }
 
@@ -189,9 +190,19 @@ export function uniqueDeployments(docs: DocumentSnapshot[]): Deployment[] {
   return [...byInstance.values()];
 }
 
-/** The operator switches of a versions/{version} document (absent fields are off). */
-export function switchesFromDoc(data: DocumentData | undefined): VersionSwitches {
-  return { paused: data?.paused === true, forceRedeploy: data?.forceRedeploy === true };
+/**
+ * The operator switches of a versions/{version} document (absent fields are off), and the global drain
+ * when the control/drain document was read (`drain`: its data).
+ */
+export function switchesFromDoc(
+  data: DocumentData | undefined,
+  drain?: DocumentData | undefined,
+): VersionSwitches {
+  return {
+    paused: data?.paused === true,
+    forceRedeploy: data?.forceRedeploy === true,
+    ...(drain?.drained === true ? { drained: true } : {}),
+  };
 }
 
 /** The head of a branches/{id} document as the planner sees it. */

@@ -23,6 +23,7 @@ import {
   branchRef,
   deploymentRef,
   deploymentsCollection,
+  drainRef,
   instanceLeasesQuery,
   requestRef,
   versionRef,
@@ -91,15 +92,17 @@ export class FirestoreLaunchStore implements LaunchStore {
       : undefined;
     const isDeploy = request?.action === 'deploy';
     const candidates = request && isDeploy && config ? claim.candidateNames(request) : [];
-    const [versionDoc, branchDoc, ...candidateDocs] = config
+    const [versionDoc, branchDoc, drainDoc, ...candidateDocs] = config
       ? await tx.getAll(
           versionRef(this.db, config.name),
           branchRef(this.db, config.repo, config.branch),
+          drainRef(this.db),
           ...candidates.map((name) => deploymentRef(this.db, name)),
         )
       : [];
+    const switches = switchesFromDoc(versionDoc?.data(), drainDoc?.data());
     const version: VersionState | null = config
-      ? { config, switches: switchesFromDoc(versionDoc?.data()), head: headFromBranchDoc(branchDoc?.data()) }
+      ? { config, switches, head: headFromBranchDoc(branchDoc?.data()) }
       : null;
     const [own, active] = await Promise.all([
       request ? tx.get(deploymentsCollection(this.db).where('version', '==', request.version)) : null,

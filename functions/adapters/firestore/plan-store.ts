@@ -19,6 +19,7 @@ import { leasesFromDocs } from './lease-codec.js';
 import {
   activeLeasesQuery,
   branchRef,
+  drainRef,
   getAll,
   openRequestsQuery,
   readRecentDeployments,
@@ -33,6 +34,7 @@ export class FirestorePlanStore implements PlanStore {
     const refs = [
       ...configs.map((config) => versionRef(this.db, config.name)),
       ...configs.map((config) => branchRef(this.db, config.repo, config.branch)),
+      drainRef(this.db),
     ];
     const [docs, deployments, open, leases] = await Promise.all([
       getAll(this.db, refs),
@@ -40,9 +42,10 @@ export class FirestorePlanStore implements PlanStore {
       openRequestsQuery(this.db).get(),
       activeLeasesQuery(this.db).get(),
     ]);
+    const drain = docs[2 * configs.length]?.data();
     const versions = configs.map((config, index) => ({
       config,
-      switches: switchesFromDoc(docs[index]?.data()),
+      switches: switchesFromDoc(docs[index]?.data(), drain),
       head: headFromBranchDoc(docs[configs.length + index]?.data()),
     }));
     return {

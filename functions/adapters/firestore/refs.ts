@@ -9,6 +9,8 @@
  *   deployRequests/{id}                         a request to deploy a commit or tear an instance down
  *   deployments/{instance}                      one Kubeflow instance and its deploy/teardown Jobs
  *   leases/{leaseId}                            a test's lease on an instance (kept a week after it closed)
+ *   versions/{version}/events/{eventId}         what operators asked of the version (pause, teardown, ...)
+ *   control/drain                               the global drain switch (pause everything)
  */
 import type {
   CollectionReference,
@@ -32,6 +34,8 @@ export const COLLECTIONS = {
   deployRequests: 'deployRequests',
   deployments: 'deployments',
   leases: 'leases',
+  events: 'events',
+  control: 'control',
 } as const;
 
 /** Deleted deployments launched within this window are still read: they carry the rate limits. */
@@ -62,6 +66,16 @@ export function deploymentRef(db: Firestore, instance: string): DocumentReferenc
 
 export function deploymentsCollection(db: Firestore): CollectionReference {
   return db.collection(COLLECTIONS.deployments);
+}
+
+/** The global drain switch (core/operator.ts): one document, readable and editable in the console. */
+export function drainRef(db: Firestore): DocumentReference {
+  return db.collection(COLLECTIONS.control).doc('drain');
+}
+
+/** The operator events of one version (its history), newest last by `at`. */
+export function versionEventsCollection(db: Firestore, version: string): CollectionReference {
+  return versionRef(db, version).collection(COLLECTIONS.events);
 }
 
 export function leaseRef(db: Firestore, leaseId: string): DocumentReference {

@@ -1,12 +1,15 @@
 /**
  * The status function's view of Firestore: each version with its head and decision, recent deployments,
- * and the live leases.
+ * the live leases, and (history-reads.ts) the timelines' and the history page's reads.
  */
 import type { Firestore } from '@google-cloud/firestore';
+import type { HistoryQuery, VersionHistory } from '../../core/history.js';
 import { type Lease, liveLeases } from '../../core/leases.js';
 import type { StatusReader, VersionView } from '../../core/ports.js';
+import type { TimelineView } from '../../core/timeline.js';
 import type { Deployment, VersionConfig } from '../../core/types.js';
 import { decisionFromDoc, requiredDate, toDate } from './codec.js';
+import { readTimelineView, readVersionHistoryPage } from './history-reads.js';
 import { leasesFromDocs } from './lease-codec.js';
 import { activeLeasesQuery, branchRef, getAll, readRecentDeployments, versionRef } from './refs.js';
 
@@ -52,5 +55,15 @@ export class FirestoreStatusReader implements StatusReader {
   async listLeases(): Promise<Lease[]> {
     const active = leasesFromDocs((await activeLeasesQuery(this.db).get()).docs);
     return liveLeases(active, this.clock());
+  }
+
+  /** Deployments deleted since `since`, leases closed since, and the pushes since, for the timelines. */
+  readTimeline(since: Date): Promise<TimelineView> {
+    return readTimelineView(this.db, this.versions, since);
+  }
+
+  /** One page of a version's deployments, newest first, with their requests, commits and leases. */
+  readVersionHistory(query: HistoryQuery): Promise<VersionHistory | null> {
+    return readVersionHistoryPage(this.db, query);
   }
 }
