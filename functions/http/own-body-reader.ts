@@ -25,6 +25,16 @@ import { hasBody, readBody, setBodyProblem } from './read-body.js';
 
 const BODY_LIMIT = Symbol.for('kubeflow-auto-deploy.bodyLimitBytes');
 
+/*
+ * The marks below are global symbols on shared objects, not module variables: one process can hold two
+ * instances of this module (tsx loads a file once as CommonJS and once as ESM when both import it), and
+ * a second hook would read an already-read stream and wait forever for its end.
+ */
+/** On the framework's getServer once it is ours. */
+const HOOKED = Symbol.for('kubeflow-auto-deploy.getServerHooked');
+/** On a server whose request listener is ours. */
+const TAKEN_OVER = Symbol.for('kubeflow-auto-deploy.bodiesTakenOver');
+
 type FrameworkGetServer = (userFunction: unknown, options: unknown) => Server;
 
 /** Thrown when the framework's layout is not the one the hook knows (a framework upgrade). */
@@ -65,6 +75,7 @@ async function readThenServe(
 
 /** Makes `server` (one the framework built) read bodies with readBody before its express app runs. */
 export function takeOverBodies(server: Server, limitBytes: number): Server {
+  if ((server as unknown as Record<symbol, unknown>)[TAKEN_OVER]) return server;
   const listeners = server.listeners('request') as RequestListener[];
   const [app] = listeners;
   if (listeners.length !== 1 || app === undefined) {
@@ -76,10 +87,9 @@ export function takeOverBodies(server: Server, limitBytes: number): Server {
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     readThenServe(app, limitBytes, req, res).catch(() => res.destroy());
   });
+  Object.defineProperty(server, TAKEN_OVER, { value: true });
   return server;
 }
-
-let isInstalled = false;
 
 /**
  * Installs the hook (once per process): every server the Functions Framework builds from now on reads
@@ -87,17 +97,18 @@ let isInstalled = false;
  * BodyReaderHookError when the framework does not have the layout this was written for.
  */
 export function readBodiesOurselves(): void {
-  if (isInstalled) return;
   const require = createRequire(import.meta.url);
   const serverPath = join(dirname(require.resolve('@google-cloud/functions-framework')), 'server.js');
   const serverModule = require(serverPath) as { getServer?: FrameworkGetServer };
   const original = serverModule.getServer;
+  if ((original as unknown as Record<symbol, unknown> | undefined)?.[HOOKED]) return;
   if (typeof original !== 'function') {
     throw new BodyReaderHookError(
       `${serverPath} exports no getServer: update functions/http/own-body-reader.ts`,
     );
   }
-  serverModule.getServer = (userFunction, options) =>
+  const hooked: FrameworkGetServer = (userFunction, options) =>
     takeOverBodies(original(userFunction, options), bodyLimitOfHandler(userFunction));
-  isInstalled = true;
+  Object.defineProperty(hooked, HOOKED, { value: true });
+  serverModule.getServer = hooked;
 }

@@ -23,16 +23,20 @@ export type BodyRead =
  */
 export const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
 
-const problems = new WeakMap<object, BodyProblem>();
+/**
+ * Where the problem is kept: on the request, under a global symbol, so that the reader and the handler
+ * agree even when the process holds two instances of this module (see own-body-reader.ts).
+ */
+const BODY_PROBLEM = Symbol.for('kubeflow-auto-deploy.bodyProblem');
 
 /** The body problem the reader recorded for `req`, if any. */
 export function bodyProblemOf(req: object): BodyProblem | null {
-  return problems.get(req) ?? null;
+  return ((req as Record<symbol, BodyProblem | undefined>)[BODY_PROBLEM] as BodyProblem | undefined) ?? null;
 }
 
 /** Records `problem` for `req` (the reader does; tests of handlers may too). */
 export function setBodyProblem(req: object, problem: BodyProblem): void {
-  problems.set(req, problem);
+  Object.defineProperty(req, BODY_PROBLEM, { value: problem, configurable: true });
 }
 
 /** True when the request has a body to read (the rule of body-parser's `type-is`). */

@@ -4,11 +4,15 @@
  */
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Webhooks } from '@octokit/webhooks';
 import { WebhookVerifier } from '../../functions/adapters/github-payload.js';
 import { isValidDocumentId } from '../../functions/core/names.js';
 import { type BodySource, readJsonBody, refusalOf, sizeRefusal } from '../../functions/http/json-body.js';
-import { type BodyProblem, setBodyProblem } from '../../functions/http/read-body.js';
+import { takeOverBodies } from '../../functions/http/own-body-reader.js';
+import { type BodyProblem, bodyProblemOf, setBodyProblem } from '../../functions/http/read-body.js';
 
 const LIMIT = 100;
 
@@ -91,6 +95,33 @@ describe('readJsonBody', () => {
     assert.equal(sizeRefusal(request({ rawBody: Buffer.alloc(LIMIT + 1) }), LIMIT)?.status, 413);
     assert.equal(sizeRefusal(request({ rawBody: Buffer.alloc(LIMIT) }), LIMIT), null);
     assert.equal(sizeRefusal(request({}), LIMIT), null);
+  });
+});
+
+describe('takeOverBodies: the reader in front of the framework app', () => {
+  it('wraps a server once, however often it is asked (a second reader would wait for an ended stream)', async () => {
+    const seen: Array<{ raw: string | undefined; problem: BodyProblem | null }> = [];
+    const server = createServer((req: IncomingMessage & { rawBody?: Buffer }, res) => {
+      seen.push({ raw: req.rawBody?.toString('utf8'), problem: bodyProblemOf(req) });
+      res.end('ok');
+    });
+    takeOverBodies(server, 8);
+    takeOverBodies(server, 8);
+    assert.equal(server.listeners('request').length, 1);
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    try {
+      assert.equal(await (await fetch(url, { method: 'POST', body: '{"a":1}' })).text(), 'ok');
+      assert.equal(await (await fetch(url, { method: 'POST', body: 'x'.repeat(9) })).text(), 'ok');
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+    assert.deepEqual(seen, [
+      { raw: '{"a":1}', problem: null },
+      { raw: undefined, problem: { kind: 'too-large', bytes: 9, limitBytes: 8 } },
+    ]);
   });
 });
 
