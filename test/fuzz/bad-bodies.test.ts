@@ -295,6 +295,59 @@ describe('bad request bodies: our own JSON, after the caller check', () => {
       assert.equal(assertOwnJson(allowed).reason, 'unsupported-encoding');
     });
 
+    const OPERATOR_PATHS = [
+      '/api/versions/master/pause',
+      '/api/versions/master/resume',
+      '/api/versions/master/redeploy',
+      '/api/drain',
+      '/api/undrain',
+      '/api/deployments/kf-master-1130-abc/teardown',
+    ];
+    for (const path of OPERATOR_PATHS) {
+      it(`POST ${path}: each refused body is 401 without a token, then 400 / 413 / 415 in JSON; nothing written`, async () => {
+        const bodies = [
+          // (The charset case's body, `{}`, is a valid body here: it is read as UTF-8 whatever the charset.)
+          ...REFUSED_BY_THE_FRAMEWORK.filter((bad) => bad.body !== '{}').map((bad) => ({
+            ...bad,
+            status: 400,
+            reason: 'invalid-body',
+          })),
+          {
+            name: 'over 16 KiB',
+            type: 'application/json',
+            body: JSON.stringify({ reason: 'x'.repeat(17 * 1024) }),
+            status: 413,
+            reason: 'body-too-large',
+          },
+          {
+            name: 'gzip',
+            type: 'application/json',
+            body: gzipSync('{}'),
+            status: 415,
+            reason: 'unsupported-encoding',
+          },
+        ];
+        for (const bad of bodies) {
+          const target = `${stack.url}/deploymentStatus${path}`;
+          const headers: Record<string, string> = { 'Content-Type': bad.type };
+          if (bad.name === 'gzip') headers['Content-Encoding'] = 'gzip';
+          const anonymous = await send(target, { method: 'POST', headers, body: bad.body });
+          assert.equal(anonymous.status, 401, `${bad.name}: ${anonymous.text}`);
+          assertOwnJson(anonymous, bad.name);
+          const allowed = await send(target, {
+            method: 'POST',
+            headers: { ...headers, Authorization: stack.auth.status },
+            body: bad.body,
+          });
+          assert.equal(allowed.status, bad.status, `${bad.name}: ${allowed.text}`);
+          const json = assertOwnJson(allowed, bad.name);
+          assert.equal(json.reason, bad.reason, bad.name);
+          if (bad.status === 400) assert.equal(json.field, '(body)', bad.name);
+        }
+        assert.deepEqual(await collections(), []);
+      });
+    }
+
     it('a read with a body that is not JSON is answered as any read', async () => {
       const page = await send(`${stack.url}/deploymentStatus/api/versions`, {
         method: 'GET',
