@@ -18,7 +18,7 @@ import {
 import { firestoreEmulatorHost, resetFirestore, testFirestore } from '../support/firestore.js';
 import { makeDeployment, makeLease } from '../support/fixtures.js';
 import { putDeployment } from '../support/pipeline-fixtures.js';
-import { fuzzRuns, hostileBytes } from './support/fuzz.js';
+import { fuzzRuns, hostileBytes, isReplaying } from './support/fuzz.js';
 import {
   type Answer,
   assertOwnJson,
@@ -212,6 +212,7 @@ describe('the operator API under any request (fast-check, Firestore emulator)', 
       fuzzRuns(120),
     );
     // The arbitraries reach the answers that matter, not only refusals.
+    if (isReplaying()) return;
     for (const status of [200, 400, 401, 404]) assert.ok(seen.has(status), `never answered ${status}`);
   });
 

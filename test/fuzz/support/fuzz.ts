@@ -16,6 +16,11 @@ function numberFrom(name: string): number | undefined {
   return value;
 }
 
+/** True when FUZZ_PATH replays one counterexample: a test's checks over many runs do not apply. */
+export function isReplaying(): boolean {
+  return Boolean(process.env.FUZZ_PATH);
+}
+
 /** The parameters of a property checked `numRuns` times (scaled by FUZZ_RUNS_SCALE). */
 export function fuzzRuns(numRuns: number): fc.Parameters<unknown> {
   const seed = numberFrom('FUZZ_SEED');
