@@ -17,11 +17,10 @@ export function isOpenRequest(request: Pick<DeployRequest, 'status'>): boolean {
   return OPEN_REQUEST_STATUSES.includes(request.status);
 }
 
-function newRequest(
-  fields: Pick<
-    DeployRequest,
-    'id' | 'action' | 'version' | 'commit' | 'reason' | 'instance' | 'notBefore' | 'attempt'
-  >,
+/** A new request, `pending` from `now` (never queued yet). */
+export function newRequest(
+  fields: Pick<DeployRequest, 'id' | 'action' | 'version' | 'commit' | 'reason' | 'instance' | 'notBefore'> &
+    Partial<Pick<DeployRequest, 'attempt'>>,
   now: Date,
 ): DeployRequest {
   return {

@@ -16,7 +16,7 @@ import type { JobLauncher, JobSummary } from '../../functions/core/ports.js';
 import type { Deployment, DeploymentsConfig, DeployRequest } from '../../functions/core/types.js';
 import { createDeployWorkerHandler } from '../../functions/deploy-worker.js';
 import { type JobTemplates, loadJobTemplates } from '../../functions/job-templates.js';
-import { silentLogger } from '../../functions/log.js';
+import { createLogger } from '../../functions/log.js';
 import { runDeployRequest } from '../../functions/use-cases/run-deploy-request.js';
 import type { KubeJob } from '../../scripts/kube-server/server.js';
 import { type Gateway, startGateway } from '../../scripts/lib/gateway.js';
@@ -119,6 +119,9 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
   /** Added to the real time: lets a test move the worker's clock past a lease. */
   let clockOffsetMs: number;
   const clock = () => new Date(Date.now() + clockOffsetMs);
+  /** What the worker logged during the test: shown when it fails (the answers only carry a summary). */
+  let workerLog: string[] = [];
+  const logger = createLogger({}, (line) => workerLog.push(line));
 
   before(async function () {
     this.timeout(60_000);
@@ -131,12 +134,17 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
     await resetFirestore();
     kube.server.reset();
     clockOffsetMs = 0;
+    workerLog = [];
     store = new FlakyStore(db);
     jobs = new HookedJobs(kube.launcher({ requestTimeoutMs: 10_000 }));
     url = await startWorker();
   });
 
-  afterEach(async () => {
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') {
+      process.stderr.write(`--- the worker's log lines of "${this.currentTest.title}" ---\n`);
+      process.stderr.write(`${workerLog.slice(-40).join('\n')}\n`);
+    }
     await Promise.all(gateways.map((gateway) => gateway.stop()));
     gateways = [];
   });
@@ -155,12 +163,12 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
       jobs,
       templates: options.templates ?? templates,
       clock,
-      logger: silentLogger,
+      logger,
     };
     const gateway = await startGateway({
       deployWorker: createDeployWorkerHandler({
         run: (requestId) => runDeployRequest(deps, requestId),
-        logger: silentLogger,
+        logger,
       }),
     });
     gateways.push(gateway);
@@ -340,12 +348,12 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
       assert.equal(deployments[0]?.status, 'deploying');
       assert.equal(deployments[0]?.jobName, serverJobs()[0]?.metadata.name);
       const results = responses.map((r) => `${r.status} ${r.body.result}`).sort();
-      assert.equal(results.filter((r) => r === '200 launched').length, 1, results.join(', '));
+      assert.equal(results.filter((r) => r === '200 launched').length, 1, JSON.stringify(responses));
       // The other delivery saw the launch held (retry later) or already done.
       for (const other of results.filter((r) => r !== '200 launched')) {
         assert.ok(
           ['503 busy', '200 already-launched', '200 already-done'].includes(other),
-          `unexpected outcome of the second delivery: ${other}`,
+          `unexpected outcome of the second delivery: ${other} (${JSON.stringify(responses)})`,
         );
       }
       assert.equal((await store.getRequest(id))?.status, 'done');

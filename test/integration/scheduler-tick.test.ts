@@ -205,6 +205,16 @@ describe('schedulerTick and its use cases (Firestore emulator, KubeJobLauncher o
     await putBranchHead(db, REPO, branch, sha);
   }
 
+  /**
+   * The versions documents a running system has (its first tick, or the local stack's start, wrote
+   * them). Concurrent ticks on a fresh database would all create them at once: ten transactions
+   * writing the same documents, which the emulator serialises through lock timeouts and the client's
+   * backoff, up to the 5 attempts a transaction gets. That race is not what those tests are about.
+   */
+  async function versionsOfADeployedSystem(): Promise<void> {
+    await intake.syncVersions(CONFIG.versions, new Date());
+  }
+
   async function requests(): Promise<DeployRequest[]> {
     const snapshot = await db.collection('deployRequests').get();
     return (await Promise.all(snapshot.docs.map((doc) => getRequest(doc.id)))).filter(
@@ -400,6 +410,7 @@ describe('schedulerTick and its use cases (Firestore emulator, KubeJobLauncher o
     it('10 concurrent ticks create the request once and enqueue one task name', async function () {
       this.timeout(60_000);
       await setHead('master', SHA_A);
+      await versionsOfADeployedSystem();
       const queue = new RecordingQueue();
       const tickPlanner = planner({ queue });
 
@@ -726,6 +737,7 @@ describe('schedulerTick and its use cases (Firestore emulator, KubeJobLauncher o
       this.timeout(60_000);
       await setHead('master', SHA_A);
       await setHead('v1.0-branch', SHA_B);
+      await versionsOfADeployedSystem();
       const queue = new CloudTasksQueue({
         client,
         queuePath,

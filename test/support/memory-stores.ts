@@ -332,6 +332,7 @@ export class MemoryLaunchStore implements LaunchStore {
     const { step, writes } = await decide({ request, deployment: stored ? { ...stored } : null, leases });
     if (writes.deployment) this.patchDeployment(writes.deployment.instance, writes.deployment.patch);
     if (writes.request) this.patchRequest({ id: requestId, patch: writes.request });
+    for (const lease of writes.leases ?? []) this.state.leases.set(lease.leaseId, { ...lease });
     return step;
   }
 

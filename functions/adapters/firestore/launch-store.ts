@@ -18,13 +18,14 @@ import {
   switchesFromDoc,
   uniqueDeployments,
 } from './codec.js';
-import { leasesFromDocs } from './lease-codec.js';
+import { leaseDoc, leasesFromDocs } from './lease-codec.js';
 import {
   branchRef,
   deploymentRef,
   deploymentsCollection,
   drainRef,
   instanceLeasesQuery,
+  leaseRef,
   requestRef,
   versionRef,
 } from './refs.js';
@@ -119,12 +120,13 @@ export class FirestoreLaunchStore implements LaunchStore {
 
   /** Applies a claim's writes; `request` patches the claimed request. */
   private apply(tx: Transaction, requestId: string, writes: ClaimWrites): void {
-    const { createDeployment, deployment, request } = writes;
+    const { createDeployment, deployment, request, leases } = writes;
     if (createDeployment) {
       tx.create(deploymentRef(this.db, createDeployment.instance), deploymentDoc(createDeployment));
     }
     if (deployment)
       tx.update(deploymentRef(this.db, deployment.instance), deploymentPatchDoc(deployment.patch));
     if (request) tx.update(requestRef(this.db, requestId), request);
+    for (const lease of leases ?? []) tx.set(leaseRef(this.db, lease.leaseId), leaseDoc(lease));
   }
 }
