@@ -2,8 +2,9 @@
  * `deployWorker`: Cloud Tasks calls it with `{"requestId": "..."}` for each deploy or teardown request.
  * Status codes follow Cloud Tasks' retry contract: 2xx when done (including permanent failures, which
  * are recorded on the deployment and the request), 503 when a retry can help (Kubernetes or Firestore
- * unavailable, a launch held by another delivery). A malformed body is 400 for a person, but 200 for
- * Cloud Tasks (the header X-CloudTasks-TaskName) so that a task that can never succeed does not loop.
+ * unavailable, a launch held by another delivery). A body that can never succeed (not JSON, no valid
+ * `requestId`, over 1 MiB, compressed) is logged as an ERROR and answered 200 to Cloud Tasks (the header
+ * X-CloudTasks-TaskName) so that it does not loop, and 400 / 413 / 415 to anyone else.
  * With AUTH_MODE=required only the tasks' service account, from the configured queue, may call it:
  * 401 without a valid ID token, 403 for another caller or queue, before anything is read or written
  * (Cloud Tasks retries those, so a misconfiguration loses no task).
@@ -11,6 +12,9 @@
 import type { Request, Response } from '@google-cloud/functions-framework';
 import type { Guard } from './caller-check.js';
 import type { WorkerOutcome } from './core/launch.js';
+import { isValidDocumentId } from './core/names.js';
+import { MAX_WORKER_BODY_BYTES } from './http/body-limits.js';
+import { type BodyRefusal, readJsonBody, refusalOf } from './http/json-body.js';
 import { describeError, type Logger } from './log.js';
 
 export interface DeployWorkerDeps {
@@ -21,22 +25,24 @@ export interface DeployWorkerDeps {
   guard?: Guard;
 }
 
+/** Request ids are document ids (core/names.ts deployRequestId, teardownRequestId). */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,500}$/;
+
 function requestIdOf(body: unknown): string | null {
-  const parsed = Buffer.isBuffer(body)
-    ? safeJson(body.toString('utf8'))
-    : typeof body === 'string'
-      ? safeJson(body)
-      : body;
-  const id = (parsed as { requestId?: unknown } | null)?.requestId;
-  return typeof id === 'string' && /^[A-Za-z0-9._:-]{1,500}$/.test(id) ? id : null;
+  const id = (body as { requestId?: unknown } | null | undefined)?.requestId;
+  return typeof id === 'string' && REQUEST_ID.test(id) && isValidDocumentId(id) ? id : null;
 }
 
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
+/** The request id of the task's body, or why there is none. */
+function readRequestId(req: Request): { requestId: string } | BodyRefusal {
+  const expected = 'the body must be JSON {"requestId": "<deployRequests id>"}';
+  const body = readJsonBody(req, MAX_WORKER_BODY_BYTES);
+  if (body.kind !== 'ok') {
+    const refusal = refusalOf(body);
+    return { status: refusal.status, error: `${refusal.error}; ${expected}` };
   }
+  const requestId = requestIdOf(body.value);
+  return requestId ? { requestId } : { status: 400, error: expected };
 }
 
 export function createDeployWorkerHandler(
@@ -55,12 +61,17 @@ export function createDeployWorkerHandler(
       res.set('Allow', 'POST').status(405).json({ error: 'Cloud Tasks delivers POST requests' });
       return;
     }
-    const requestId = requestIdOf(req.body);
-    if (!requestId) {
-      log.error('task body has no valid requestId; dropped');
-      res.status(task ? 200 : 400).json({ error: 'body must be JSON {"requestId": "<deployRequests id>"}' });
+    const read = readRequestId(req);
+    if (!('requestId' in read)) {
+      // A retry cannot make it valid: a task gets a 2xx, or Cloud Tasks would retry it to maxAttempts.
+      log.error('task body refused; dropped, a retry cannot help', {
+        status: read.status,
+        error: read.error,
+      });
+      res.status(task ? 200 : read.status).json({ error: read.error, dropped: Boolean(task) });
       return;
     }
+    const { requestId } = read;
     try {
       const outcome = await deps.run(requestId);
       const fields = { request: requestId, ...outcome };
