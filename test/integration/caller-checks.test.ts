@@ -88,10 +88,11 @@ async function call(url: string, init: RequestInit = {}): Promise<Answer> {
   };
 }
 
-/** A refused request's answer: its status, an error in words, and the 401's challenge. */
+/** A refused request's answer: its status, an error in words, its kind as `reason`, and the 401's challenge. */
 function assertRefused(answer: Answer, { status, reason }: Pick<Credentials, 'status' | 'reason'>): void {
   assert.equal(answer.status, status, JSON.stringify(answer.body));
   assert.match(String(answer.body.error), reason);
+  assert.equal(answer.body.reason, status === 401 ? 'unauthenticated' : 'forbidden');
   assert.equal(answer.wwwAuthenticate, status === 401 ? 'Bearer' : null);
 }
 
