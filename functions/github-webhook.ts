@@ -5,17 +5,20 @@
  *
  * Status codes are a contract with GitHub (which gives 10 s and never retries a failed delivery):
  * 200 recorded / duplicate / ping, 202 accepted but ignored, 400 bad body, 401 bad signature,
- * 405 wrong method, 413 too large, 503 storage unavailable (the scheduler tick's poll catches up).
+ * 405 wrong method, 413 too large, 415 compressed, 503 storage unavailable (the scheduler tick's poll
+ * catches up). The body is read by functions/http/ (never by the framework's parsers): every answer is
+ * JSON, and one about the body's content comes only after its signature was checked.
  */
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { InvalidPayloadError, parsePushPayload, type WebhookVerifier } from './adapters/github-payload.js';
 import { planPushIntake, RecordPushError } from './core/intake.js';
 import type { Clock, DeployEvaluator, IntakeStore } from './core/ports.js';
 import type { VersionConfig } from './core/types.js';
+import { MAX_WEBHOOK_BODY_BYTES } from './http/body-limits.js';
+import { readJsonBody, refusalOf, sizeRefusal } from './http/json-body.js';
 import { describeError, type Logger } from './log.js';
 
-/** GitHub caps webhook payloads at 25 MB. */
-export const MAX_WEBHOOK_BODY_BYTES = 25 * 1024 * 1024;
+export { MAX_WEBHOOK_BODY_BYTES } from './http/body-limits.js';
 
 /**
  * How long the answer waits for the hand-off of the planning (queueing the plan tasks: milliseconds).
@@ -61,15 +64,19 @@ interface Delivery {
   body: unknown;
 }
 
-/** Checks the method, size, signature, headers and JSON, in that order; an answer when one fails. */
+/**
+ * Checks the method, size, signature, headers and JSON, in that order; an answer when one fails.
+ * A body over the limit is not kept, so there is nothing to verify: it is the one refusal made before
+ * the signature (it says only the limit).
+ */
 async function readDelivery(deps: GithubWebhookDeps, req: Request, log: Logger): Promise<Delivery | Reply> {
   if (req.method !== 'POST') return answer(405, { error: 'GitHub webhooks are POST requests' });
-  const rawBody = req.rawBody ?? Buffer.alloc(0);
-  if (rawBody.length > MAX_WEBHOOK_BODY_BYTES) {
-    log.warn('webhook body too large', { bytes: rawBody.length });
-    return answer(413, { error: `body over ${MAX_WEBHOOK_BODY_BYTES} bytes` });
+  const tooLarge = sizeRefusal(req, MAX_WEBHOOK_BODY_BYTES);
+  if (tooLarge) {
+    log.warn('webhook body too large', { error: tooLarge.error });
+    return answer(413, { error: tooLarge.error });
   }
-  if (!(await deps.verifier.isValid(rawBody, header(req, 'X-Hub-Signature-256')))) {
+  if (!(await deps.verifier.isValid(req.rawBody ?? Buffer.alloc(0), header(req, 'X-Hub-Signature-256')))) {
     log.warn('webhook signature missing or invalid');
     return answer(401, { error: 'missing or invalid X-Hub-Signature-256' });
   }
@@ -82,12 +89,14 @@ async function readDelivery(deps: GithubWebhookDeps, req: Request, log: Logger):
     // It becomes a Firestore document id: GitHub sends GUIDs.
     return answer(400, { error: 'X-GitHub-Delivery must be a GUID (letters, digits and dashes)' });
   }
-  try {
-    return { deliveryId, event, body: JSON.parse(rawBody.toString('utf8')) };
-  } catch {
-    log.warn('webhook body is not JSON');
-    return answer(400, { error: 'body is not JSON: set the webhook content type to application/json' });
+  const body = readJsonBody(req, MAX_WEBHOOK_BODY_BYTES);
+  if (body.kind !== 'ok') {
+    const refusal = refusalOf(body);
+    log.warn('webhook body refused', { error: refusal.error });
+    const hint = body.kind === 'not-json' ? ': set the webhook content type to application/json' : '';
+    return answer(refusal.status, { error: `${refusal.error}${hint}` });
   }
+  return { deliveryId, event, body: body.value };
 }
 
 /**

@@ -563,6 +563,8 @@ describe('names', () => {
       ['UPPER_case', true],
       ['', false],
       ['@', false],
+      ['HEAD', false],
+      ['HEAD/x', true],
       ['-x', false],
       ['a..b', false],
       ['x.lock', false],
