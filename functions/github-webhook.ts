@@ -1,6 +1,7 @@
 /**
  * `githubWebhook`: receives GitHub deliveries, verifies them, records pushes to followed branches
- * in Firestore exactly once, then asks the deploy pipeline to evaluate the versions it touched.
+ * in Firestore exactly once, then hands the planning of the versions it touched over to the deploy
+ * queue (one named plan task per version and head, use-cases/plan-tasks.ts) and answers.
  *
  * Status codes are a contract with GitHub (which gives 10 s and never retries a failed delivery):
  * 200 recorded / duplicate / ping, 202 accepted but ignored, 400 bad body, 401 bad signature,
@@ -10,7 +11,7 @@
  */
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { InvalidPayloadError, parsePushPayload, type WebhookVerifier } from './adapters/github-payload.js';
-import { planPushIntake } from './core/intake.js';
+import { planPushIntake, RecordPushError } from './core/intake.js';
 import type { Clock, DeployEvaluator, IntakeStore } from './core/ports.js';
 import type { VersionConfig } from './core/types.js';
 import { MAX_WEBHOOK_BODY_BYTES } from './http/body-limits.js';
@@ -20,9 +21,9 @@ import { describeError, type Logger } from './log.js';
 export { MAX_WEBHOOK_BODY_BYTES } from './http/body-limits.js';
 
 /**
- * How long the answer waits for the deploy evaluation. GitHub gives a delivery 10 s and never retries
- * it; the push is recorded by then, so a slow evaluation goes on after the answer (and the next tick
- * plans the version anyway).
+ * How long the answer waits for the hand-off of the planning (queueing the plan tasks: milliseconds).
+ * GitHub gives a delivery 10 s and never retries it; the push is recorded by then, so a slow hand-off
+ * goes on after the answer (and the next tick plans the version anyway).
  */
 export const DEFAULT_EVALUATION_BUDGET_MS = 5000;
 
@@ -105,10 +106,10 @@ async function readDelivery(deps: GithubWebhookDeps, req: Request, log: Logger):
 async function evaluateWithinBudget(
   deps: GithubWebhookDeps,
   versions: string[],
-  deliveryId: string,
+  trigger: { deliveryId: string; head: string },
   log: Logger,
 ): Promise<void> {
-  const evaluation = deps.evaluator.evaluate(versions, { kind: 'push', deliveryId }).then(
+  const evaluation = deps.evaluator.evaluate(versions, { kind: 'push', ...trigger }).then(
     () => 'done' as const,
     (err: unknown) => {
       // The push is recorded; the next scheduler tick plans it. Not the sender's problem.
@@ -125,6 +126,17 @@ async function evaluateWithinBudget(
   if (outcome === 'over-budget') {
     log.warn('deploy evaluation is slow; answering GitHub now, it goes on in the background');
   }
+}
+
+/** Hands the planning of `head` over (nothing without a head), within the budget. */
+async function handOff(
+  deps: GithubWebhookDeps,
+  versions: string[],
+  trigger: { deliveryId: string; head: string | null },
+  log: Logger,
+): Promise<void> {
+  if (trigger.head === null) return;
+  await evaluateWithinBudget(deps, versions, { deliveryId: trigger.deliveryId, head: trigger.head }, log);
 }
 
 /** A push: ignored unless it is to a followed branch; recorded exactly once; then evaluated. */
@@ -150,12 +162,16 @@ async function handlePush(deps: GithubWebhookDeps, delivery: Delivery, log: Logg
     result = await deps.store.recordPush(push, plan.branch, plan.versions, deps.clock());
   } catch (err) {
     branchLog.error('recording the push failed', describeError(err));
+    // An earlier push of the branch may have left the planning of its head to this one.
+    const planHead = err instanceof RecordPushError ? err.planHead : null;
+    await handOff(deps, plan.versions, { deliveryId, head: planHead }, branchLog);
     return answer(503, {
       error: 'could not record the push; redeliver it, or the scheduler tick will poll the branch',
     });
   }
   if (result.kind === 'duplicate') {
     branchLog.info('duplicate delivery', { claim: result.status });
+    await handOff(deps, plan.versions, { deliveryId, head: result.planHead ?? null }, branchLog);
     return answer(200, { status: 'duplicate', claim: result.status });
   }
   const { outcome, isMoved } = result.head;
@@ -164,7 +180,9 @@ async function handlePush(deps: GithubWebhookDeps, delivery: Delivery, log: Logg
     headMoved: isMoved,
     commits: result.commitsRecorded,
   });
-  if (isMoved) await evaluateWithinBudget(deps, plan.versions, deliveryId, branchLog);
+  // The store may leave the hand-off to a later push of the branch queued behind this one (planHead).
+  const planHead = result.planHead === undefined ? (isMoved ? result.head.head.sha : null) : result.planHead;
+  await handOff(deps, plan.versions, { deliveryId, head: planHead }, branchLog);
   return answer(200, {
     status: 'recorded',
     branch: plan.branch,

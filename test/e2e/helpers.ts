@@ -294,8 +294,11 @@ export async function waitFor<T>(
   }
 }
 
-/** What the stack logs when the deploy evaluation started by a recorded push ends (planner, webhook). */
-const EVALUATED = 'evaluated after push';
+/**
+ * What the stack logs when the planning a recorded push handed over ends: the worker, once it ran the
+ * push's plan task (use-cases/plan-tasks.ts); or the webhook, when the hand-off failed.
+ */
+const EVALUATED = 'planned after push';
 const EVALUATION_FAILED = 'deploy evaluation after push failed; the next tick retries';
 
 /**

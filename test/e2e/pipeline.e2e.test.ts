@@ -231,10 +231,11 @@ describe('deploy pipeline end to end (whole local stack)', function () {
     clock.advance(MINUTE_MS);
     await push(stack, { repo: E2E_REPO, ref: 'master', before: first, after: second });
 
-    // The request for the second commit waits in the queue until T.
-    const [request] = requestsOf(await readCollection(stack, 'deployRequests'), { commit: second });
-    assert.ok(request, 'a deploy request for the second commit');
-    assert.equal(request.status, 'enqueued');
+    // The push's plan task (handed over by the webhook) queues the second commit until T.
+    const request = await waitFor('the deploy request for the second commit, enqueued', async () => {
+      const [found] = requestsOf(await readCollection(stack, 'deployRequests'), { commit: second });
+      return found?.status === 'enqueued' ? found : null;
+    });
     const until = toDate(request.notBefore);
     assert.equal(until.toISOString(), rateOpensAt.toISOString());
     assert.deepEqual(
@@ -243,8 +244,11 @@ describe('deploy pipeline end to end (whole local stack)', function () {
       'no second Job inside the interval',
     );
 
-    // The push's own evaluation queued the second commit for T: the version says rate-limited until T.
-    const afterPush = await statusVersion(stack, 'master');
+    // The push's own plan queued the second commit for T: the version says rate-limited until T.
+    const afterPush = await waitFor('the decision of the push’s plan', async () => {
+      const version = await statusVersion(stack, 'master');
+      return version.decision?.commit === second ? version : null;
+    });
     assert.equal(afterPush.decision?.kind, 'wait');
     assert.equal(afterPush.decision?.reason, 'rate-limited');
     assert.equal(afterPush.decision?.commit, second);
@@ -333,7 +337,7 @@ describe('deploy pipeline end to end (whole local stack)', function () {
     assert.equal(claims.get(deliveryId)?.status, 'recorded');
   });
 
-  it('4. keeps a push whose enqueue failed (Tasks emulator down) pending, and a tick enqueues it once the queue is back', async () => {
+  it('4. keeps a push recorded while the queue is down (no plan task, no request), and a tick plans and enqueues it once the queue is back', async () => {
     const silent = () => {};
     const firstEmulator: TasksEmulator = await startTasksEmulator({ log: silent });
     teardown.add(() => firstEmulator.stop());
@@ -349,13 +353,12 @@ describe('deploy pipeline end to end (whole local stack)', function () {
     gate.setTarget(null);
 
     const sha = fakeSha('e2e-4');
-    await push(stack, { repo: E2E_REPO, ref: 'master', after: sha });
-    const [pending] = requestsOf(await readCollection(stack, 'deployRequests'));
-    assert.ok(pending, 'the deploy request is recorded');
-    assert.equal(pending.status, 'pending');
-    assert.equal(pending.commit, sha);
-    assert.match(String(pending.error), /^enqueue failed: /);
-    assert.equal(pending.enqueueCount, 0);
+    const answer = await sendPush(stack, { repo: E2E_REPO, ref: 'master', after: sha });
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    assert.equal(answer.body.status, 'recorded');
+    // The push is recorded; its plan task could not be queued, so nothing is planned until a tick.
+    assert.equal((await statusVersion(stack, 'master')).head?.sha, sha);
+    assert.deepEqual(requestsOf(await readCollection(stack, 'deployRequests')), []);
     assert.equal(jobsOf(stack).length, 0);
 
     // A new emulator at the same address; the queue is created there again (infra's job in production).
@@ -367,18 +370,20 @@ describe('deploy pipeline end to end (whole local stack)', function () {
       return true;
     });
 
-    // Ticks as Cloud Scheduler sends them, until one gets through (gRPC reconnects with a backoff).
+    // Ticks as Cloud Scheduler sends them, until one gets through (gRPC reconnects with a backoff):
+    // the first plans the push (a pending request if the queue still refuses), a later one enqueues it.
     const enqueued = await waitFor(
-      'a tick to enqueue the pending request',
+      'a tick to plan the push and enqueue its request',
       async () => {
         await stack.tick();
-        const request = await readDoc(stack, `deployRequests/${pending.id}`);
-        return request?.status === 'pending' ? null : request;
+        const [request] = requestsOf(await readCollection(stack, 'deployRequests'), { commit: sha });
+        return request === undefined || request.status === 'pending' ? null : request;
       },
       { intervalMs: 500 },
     );
+    const pending = { id: String(enqueued.id) };
     assert.ok(['enqueued', 'done'].includes(String(enqueued.status)), String(enqueued.status));
-    assert.equal(enqueued.enqueueCount, 1);
+    assert.ok(Number(enqueued.enqueueCount) >= 1);
     const job = await waitFor('the deploy Job', () => jobsOf(stack, 'deploy')[0]);
     assert.equal(job.metadata.labels?.['git-manifests'], sha);
     await deploymentIn(
@@ -604,6 +609,8 @@ describe('deploy pipeline end to end (whole local stack)', function () {
     await deploymentIn(stack, 'master deploying', (d) => d.version === 'master' && d.status === 'deploying');
 
     await push(stack, { repo: E2E_REPO, ref: 'v1.0-branch', after: v1Sha });
+    // The push's plan task decides for v1 (the webhook answered before it ran).
+    await waitFor('the decision of the push’s plan', async () => (await statusVersion(stack, 'v1')).decision);
     const check = async () => {
       const version = await statusVersion(stack, 'v1');
       assert.equal(version.head?.sha, v1Sha);

@@ -440,7 +440,8 @@ describe('schedulerTick and its use cases (Firestore emulator, KubeJobLauncher o
       assert.deepEqual(ok(first.plan).enqueueFailed, [id]);
       const pending = await getRequest(id);
       assert.equal(pending?.status, 'pending');
-      assert.equal(pending?.enqueueCount, 0);
+      // The attempt counts (its task name is used up): the next enqueue is the request's second task.
+      assert.equal(pending?.enqueueCount, 1);
       assert.match(pending?.error ?? '', /^enqueue failed: Cannot enqueue: UNAVAILABLE/);
 
       const second = await planner({ queue }).tick();
@@ -448,8 +449,8 @@ describe('schedulerTick and its use cases (Firestore emulator, KubeJobLauncher o
       assert.deepEqual(ok(second.plan).enqueued, [id]);
       const enqueued = await getRequest(id);
       assert.equal(enqueued?.status, 'enqueued');
-      assert.equal(enqueued?.enqueueCount, 1);
-      assert.equal(enqueued?.taskName, taskNameFor(id, 1));
+      assert.equal(enqueued?.enqueueCount, 2);
+      assert.equal(enqueued?.taskName, taskNameFor(id, 2));
       assert.equal(enqueued?.error, null);
       assert.equal((await requests()).length, 1);
     });
@@ -659,8 +660,12 @@ describe('schedulerTick and its use cases (Firestore emulator, KubeJobLauncher o
       assert.equal(moved?.sha, SHA_B);
       assert.equal(moved?.source, 'poll');
       assert.equal(moved?.poll?.etag, fakeEtag(SHA_B));
-      // A new head during a rate limit: the plan waits for the first request's window.
-      assert.equal((await requests()).length, 1);
+      // The first request (SHA_A, never launched: nothing runs the tasks here) is superseded: the new
+      // head gets its own request instead of waiting behind it; the worker will skip the old one.
+      assert.deepEqual(
+        (await requests()).map((request) => request.commit),
+        [SHA_A, SHA_B],
+      );
     });
 
     it('GitHub down: the poll step reports the failure, refresh and plan still run, HTTP 500 with every report', async () => {

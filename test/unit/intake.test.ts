@@ -310,6 +310,36 @@ describe('advanceHead', () => {
       expected: { outcome: 'stale', isMoved: false, sha: C, deleted: true, recentShas: [B] },
     },
     {
+      name: 'a delivery overtaken by a later one of the same second (it starts from a superseded sha) is stale',
+      current: headOf({ sha: C, recentShas: [B, A], pushedAt: T1 }),
+      push: pushOf({ before: A, after: D, pushedAt: T1 }),
+      expected: { outcome: 'stale', isMoved: false, sha: C, deleted: false, recentShas: [B, A] },
+    },
+    {
+      name: 'a forced push from a superseded sha in the same second as the head moves it',
+      current: headOf({ sha: C, recentShas: [B, A], pushedAt: T1 }),
+      push: pushOf({ before: A, after: D, pushedAt: T1, forced: true }),
+      expected: {
+        outcome: 'advanced-out-of-order',
+        isMoved: true,
+        sha: D,
+        deleted: false,
+        recentShas: [A, C, B],
+      },
+    },
+    {
+      name: 'a push from a superseded sha with a newer pushedAt moves the head',
+      current: headOf({ sha: C, recentShas: [B, A], pushedAt: T1 }),
+      push: pushOf({ before: A, after: D, pushedAt: T2 }),
+      expected: {
+        outcome: 'advanced-out-of-order',
+        isMoved: true,
+        sha: D,
+        deleted: false,
+        recentShas: [A, C, B],
+      },
+    },
+    {
       name: 'an out-of-order push with a newer pushedAt moves the head',
       current: headOf({ sha: A, pushedAt: T0 }),
       push: pushOf({ before: C, after: D, pushedAt: T1 }),
