@@ -57,13 +57,18 @@ export function createAdmit(verifier: IdTokenVerifier, audiences: readonly strin
       decision = await authorize(req, requirement);
     } catch (err) {
       logger.error('could not verify the caller (Google signing keys unavailable?)', describeError(err));
-      res.status(503).set('Cache-Control', 'no-store').json({ error: 'cannot verify the caller now; retry' });
+      res
+        .status(503)
+        .set('Cache-Control', 'no-store')
+        .json({ error: 'cannot verify the caller now; retry', reason: 'caller-check-unavailable' });
       return null;
     }
     if (decision.kind === 'allow') return { caller: decision.caller };
     logger.warn('caller refused', { status: decision.status, reason: decision.reason, path: req.path });
     if (decision.status === 401) res.set('WWW-Authenticate', 'Bearer');
-    res.status(decision.status).set('Cache-Control', 'no-store').json({ error: decision.reason });
+    // `reason` is the machine-readable kind, as in the APIs' other errors; `error` says why in words.
+    const reason = decision.status === 401 ? 'unauthenticated' : 'forbidden';
+    res.status(decision.status).set('Cache-Control', 'no-store').json({ error: decision.reason, reason });
     return null;
   };
 }

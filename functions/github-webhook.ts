@@ -1,25 +1,29 @@
 /**
  * `githubWebhook`: receives GitHub deliveries, verifies them, records pushes to followed branches
- * in Firestore exactly once, then asks the deploy pipeline to evaluate the versions it touched.
+ * in Firestore exactly once, then hands the planning of the versions it touched over to the deploy
+ * queue (one named plan task per version and head, use-cases/plan-tasks.ts) and answers.
  *
  * Status codes are a contract with GitHub (which gives 10 s and never retries a failed delivery):
  * 200 recorded / duplicate / ping, 202 accepted but ignored, 400 bad body, 401 bad signature,
- * 405 wrong method, 413 too large, 503 storage unavailable (the scheduler tick's poll catches up).
+ * 405 wrong method, 413 too large, 415 compressed, 503 storage unavailable (the scheduler tick's poll
+ * catches up). The body is read by functions/http/ (never by the framework's parsers): every answer is
+ * JSON, and one about the body's content comes only after its signature was checked.
  */
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { InvalidPayloadError, parsePushPayload, type WebhookVerifier } from './adapters/github-payload.js';
-import { planPushIntake } from './core/intake.js';
+import { planPushIntake, RecordPushError } from './core/intake.js';
 import type { Clock, DeployEvaluator, IntakeStore } from './core/ports.js';
 import type { VersionConfig } from './core/types.js';
+import { MAX_WEBHOOK_BODY_BYTES } from './http/body-limits.js';
+import { readJsonBody, refusalOf, sizeRefusal } from './http/json-body.js';
 import { describeError, type Logger } from './log.js';
 
-/** GitHub caps webhook payloads at 25 MB. */
-export const MAX_WEBHOOK_BODY_BYTES = 25 * 1024 * 1024;
+export { MAX_WEBHOOK_BODY_BYTES } from './http/body-limits.js';
 
 /**
- * How long the answer waits for the deploy evaluation. GitHub gives a delivery 10 s and never retries
- * it; the push is recorded by then, so a slow evaluation goes on after the answer (and the next tick
- * plans the version anyway).
+ * How long the answer waits for the hand-off of the planning (queueing the plan tasks: milliseconds).
+ * GitHub gives a delivery 10 s and never retries it; the push is recorded by then, so a slow hand-off
+ * goes on after the answer (and the next tick plans the version anyway).
  */
 export const DEFAULT_EVALUATION_BUDGET_MS = 5000;
 
@@ -75,15 +79,19 @@ interface Delivery {
   body: unknown;
 }
 
-/** Checks the method, size, signature, headers and JSON, in that order; an answer when one fails. */
+/**
+ * Checks the method, size, signature, headers and JSON, in that order; an answer when one fails.
+ * A body over the limit is not kept, so there is nothing to verify: it is the one refusal made before
+ * the signature (it says only the limit).
+ */
 async function readDelivery(deps: GithubWebhookDeps, req: Request, log: Logger): Promise<Delivery | Reply> {
   if (req.method !== 'POST') return answer(405, { error: 'GitHub webhooks are POST requests' });
-  const rawBody = req.rawBody ?? Buffer.alloc(0);
-  if (rawBody.length > MAX_WEBHOOK_BODY_BYTES) {
-    log.warn('webhook body too large', { bytes: rawBody.length });
-    return answer(413, { error: `body over ${MAX_WEBHOOK_BODY_BYTES} bytes` });
+  const tooLarge = sizeRefusal(req, MAX_WEBHOOK_BODY_BYTES);
+  if (tooLarge) {
+    log.warn('webhook body too large', { error: tooLarge.error });
+    return answer(413, { error: tooLarge.error });
   }
-  if (!(await deps.verifier.isValid(rawBody, header(req, 'X-Hub-Signature-256')))) {
+  if (!(await deps.verifier.isValid(req.rawBody ?? Buffer.alloc(0), header(req, 'X-Hub-Signature-256')))) {
     log.warn('webhook signature missing or invalid');
     return answer(401, { error: 'missing or invalid X-Hub-Signature-256' });
   }
@@ -96,12 +104,14 @@ async function readDelivery(deps: GithubWebhookDeps, req: Request, log: Logger):
     // It becomes a Firestore document id: GitHub sends GUIDs.
     return answer(400, { error: 'X-GitHub-Delivery must be a GUID (letters, digits and dashes)' });
   }
-  try {
-    return { deliveryId, event, body: JSON.parse(rawBody.toString('utf8')) };
-  } catch {
-    log.warn('webhook body is not JSON');
-    return answer(400, { error: 'body is not JSON: set the webhook content type to application/json' });
+  const body = readJsonBody(req, MAX_WEBHOOK_BODY_BYTES);
+  if (body.kind !== 'ok') {
+    const refusal = refusalOf(body);
+    log.warn('webhook body refused', { error: refusal.error });
+    const hint = body.kind === 'not-json' ? ': set the webhook content type to application/json' : '';
+    return answer(refusal.status, { error: `${refusal.error}${hint}` });
   }
+  return { deliveryId, event, body: body.value };
 }
 
 /**
@@ -111,10 +121,10 @@ async function readDelivery(deps: GithubWebhookDeps, req: Request, log: Logger):
 async function evaluateWithinBudget(
   deps: GithubWebhookDeps,
   versions: string[],
-  deliveryId: string,
+  trigger: { deliveryId: string; head: string },
   log: Logger,
 ): Promise<void> {
-  const evaluation = deps.evaluator.evaluate(versions, { kind: 'push', deliveryId }).then(
+  const evaluation = deps.evaluator.evaluate(versions, { kind: 'push', ...trigger }).then(
     () => 'done' as const,
     (err: unknown) => {
       // The push is recorded; the next scheduler tick plans it. Not the sender's problem.
@@ -155,6 +165,17 @@ async function withinRecordDeadline<T>(recording: Promise<T>, deadlineMs: number
   }
 }
 
+/** Hands the planning of `head` over (nothing without a head), within the budget. */
+async function handOff(
+  deps: GithubWebhookDeps,
+  versions: string[],
+  trigger: { deliveryId: string; head: string | null },
+  log: Logger,
+): Promise<void> {
+  if (trigger.head === null) return;
+  await evaluateWithinBudget(deps, versions, { deliveryId: trigger.deliveryId, head: trigger.head }, log);
+}
+
 /** A push: ignored unless it is to a followed branch; recorded exactly once; then evaluated. */
 async function handlePush(deps: GithubWebhookDeps, delivery: Delivery, log: Logger): Promise<Reply> {
   const { deliveryId } = delivery;
@@ -182,12 +203,16 @@ async function handlePush(deps: GithubWebhookDeps, delivery: Delivery, log: Logg
     );
   } catch (err) {
     branchLog.error('recording the push failed', describeError(err));
+    // An earlier push of the branch may have left the planning of its head to this one.
+    const planHead = err instanceof RecordPushError ? err.planHead : null;
+    await handOff(deps, plan.versions, { deliveryId, head: planHead }, branchLog);
     return answer(503, {
       error: 'could not record the push; redeliver it, or the scheduler tick will poll the branch',
     });
   }
   if (result.kind === 'duplicate') {
     branchLog.info('duplicate delivery', { claim: result.status });
+    await handOff(deps, plan.versions, { deliveryId, head: result.planHead ?? null }, branchLog);
     return answer(200, { status: 'duplicate', claim: result.status });
   }
   const { outcome, isMoved } = result.head;
@@ -196,7 +221,9 @@ async function handlePush(deps: GithubWebhookDeps, delivery: Delivery, log: Logg
     headMoved: isMoved,
     commits: result.commitsRecorded,
   });
-  if (isMoved) await evaluateWithinBudget(deps, plan.versions, deliveryId, branchLog);
+  // The store may leave the hand-off to a later push of the branch queued behind this one (planHead).
+  const planHead = result.planHead === undefined ? (isMoved ? result.head.head.sha : null) : result.planHead;
+  await handOff(deps, plan.versions, { deliveryId, head: planHead }, branchLog);
   return answer(200, {
     status: 'recorded',
     branch: plan.branch,

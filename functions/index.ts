@@ -3,12 +3,16 @@
  * Deploy each with `--entry-point=<name>` (see README "Deploying"). The configuration is read and
  * validated once per instance, on the first request; an invalid one is logged as CRITICAL with
  * every problem, and each request answers 500 with the message until it is fixed.
+ * Request bodies are read by functions/http/ (at each function's limit), not by the framework's parsers.
  */
 import { http } from '@google-cloud/functions-framework';
 import { type App, buildApp, FUNCTION_NAMES, type HttpHandler } from './app.js';
 import { describeConfig, loadConfig } from './config.js';
+import { BODY_LIMIT_BYTES } from './http/body-limits.js';
+import { readBodiesOurselves, withBodyLimit } from './http/own-body-reader.js';
 import { createLogger, describeError } from './log.js';
 
+readBodiesOurselves();
 const logger = createLogger();
 let app: App | undefined;
 
@@ -22,7 +26,7 @@ function handlerFor(name: (typeof FUNCTION_NAMES)[number]): HttpHandler {
 }
 
 for (const name of FUNCTION_NAMES) {
-  http(name, async (req, res) => {
+  const serve = async (req: Parameters<HttpHandler>[0], res: Parameters<HttpHandler>[1]) => {
     let handler: HttpHandler;
     try {
       handler = handlerFor(name);
@@ -32,5 +36,6 @@ for (const name of FUNCTION_NAMES) {
       return;
     }
     await handler(req, res);
-  });
+  };
+  http(name, withBodyLimit(serve, BODY_LIMIT_BYTES[name]));
 }

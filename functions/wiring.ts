@@ -3,9 +3,12 @@
  * queue, the Kubernetes Jobs, the GitHub poll, the Job templates, and the use cases' dependency sets.
  * A collaborator a test or the local stack passes in `overrides` replaces the real one. Nothing here
  * decides anything; a missing setting is a ConfigError that names it.
+ *
+ * The heavy client libraries (@google-cloud/tasks, @kubernetes/client-node, @google-cloud/container)
+ * are imported on first use (`await import()`), so a function loads only those it calls: the status
+ * page and the webhook never load Kubernetes, the status page never loads Cloud Tasks.
  */
 import type { Firestore } from '@google-cloud/firestore';
-import { createContainerClient } from './adapters/container-client.js';
 import { deferredJobLauncher } from './adapters/deferred-job-launcher.js';
 import { createFirestore } from './adapters/firestore/client.js';
 import { FirestoreDeploymentStore } from './adapters/firestore/deployment-store.js';
@@ -17,11 +20,7 @@ import { FirestorePlanStore } from './adapters/firestore/plan-store.js';
 import { FirestorePollStore } from './adapters/firestore/poll-store.js';
 import { GitHubRestDeployments } from './adapters/github-deployments.js';
 import { GitHubRestCommitSource } from './adapters/github-rest.js';
-import { loadGkeKubeConfig } from './adapters/gke-credentials.js';
-import { GkeInventory } from './adapters/gke-inventory.js';
 import { HttpProbe } from './adapters/http-probe.js';
-import { createKubeJobLauncher, loadKubeConfig } from './adapters/kube-jobs.js';
-import { CloudTasksQueue, createTasksClient } from './adapters/tasks-queue.js';
 import { type AppConfig, ConfigError } from './config.js';
 import type {
   Clock,
@@ -34,11 +33,14 @@ import type {
   IdTokenVerifier,
   IntakeStore,
   JobLauncher,
+  WorkQueue,
 } from './core/ports.js';
 import { type JobTemplates, loadJobTemplates } from './job-templates.js';
 import type { Logger } from './log.js';
 import type { OperatorDeps } from './use-cases/operator-actions.js';
 import { createPushEvaluator, type PlanAndEnqueueDeps } from './use-cases/plan-and-enqueue.js';
+import type { PollBranchesDeps } from './use-cases/poll-branches.js';
+import type { PollFanOut } from './use-cases/poll-tasks.js';
 import type { SyncGitHubDeploymentsDeps } from './use-cases/sync-github-deployments.js';
 import type { TickDeps } from './use-cases/tick.js';
 
@@ -46,6 +48,8 @@ import type { TickDeps } from './use-cases/tick.js';
 export interface AppOverrides {
   firestore?: Firestore;
   queue?: DeployQueue;
+  /** Where the webhook hands plan tasks to (default: `queue` when it carries them, else Cloud Tasks). */
+  workQueue?: WorkQueue;
   jobs?: JobLauncher;
   /** Null disables the poll fallback. */
   commits?: CommitSource | null;
@@ -73,11 +77,19 @@ export function once<T>(build: () => T): () => T {
   };
 }
 
-function createQueue(config: AppConfig): DeployQueue {
+/** The deploy queue's settings, or a ConfigError naming what is missing (checked before any use). */
+function queueSettings(config: AppConfig) {
   const tasks = config.tasks;
   if ('problem' in tasks) {
     throw new ConfigError(`The deploy queue is not configured: ${tasks.problem}`, [tasks.problem]);
   }
+  return tasks;
+}
+
+/** The deploy queue on Cloud Tasks, its client library imported when it is first needed. */
+async function createQueue(config: AppConfig): Promise<DeployQueue & WorkQueue> {
+  const tasks = queueSettings(config);
+  const { CloudTasksQueue, createTasksClient } = await import('./adapters/tasks-queue.js');
   return new CloudTasksQueue({
     client: createTasksClient({ emulator: tasks.emulator, projectId: config.projectId }),
     queuePath: tasks.queuePath,
@@ -88,9 +100,12 @@ function createQueue(config: AppConfig): DeployQueue {
 }
 
 /** GKE_CLUSTER (credentials from ADC, built on first use), else the kubeconfig or in-cluster credentials. */
-function createJobLauncher(config: AppConfig): JobLauncher {
+async function createJobLauncher(config: AppConfig): Promise<JobLauncher> {
+  const { createKubeJobLauncher, loadKubeConfig } = await import('./adapters/kube-jobs.js');
   const gkeCluster = config.kube.gkeCluster;
   if (gkeCluster) {
+    const { createContainerClient } = await import('./adapters/container-client.js');
+    const { loadGkeKubeConfig } = await import('./adapters/gke-credentials.js');
     const clusterManager = createContainerClient({
       emulator: config.containerEmulator,
       projectId: gkeCluster.project,
@@ -105,6 +120,36 @@ function createJobLauncher(config: AppConfig): JobLauncher {
     const message = (err as Error).message;
     throw new ConfigError(`Kubernetes is not configured: ${message}`, [message]);
   }
+}
+
+/** The GKE inventory, its client library imported on its first listing (the tick skips it when off). */
+function createInventory(config: AppConfig): ClusterInventory {
+  let inventory: Promise<ClusterInventory> | undefined;
+  const load = async (): Promise<ClusterInventory> => {
+    const { createContainerClient } = await import('./adapters/container-client.js');
+    const { GkeInventory } = await import('./adapters/gke-inventory.js');
+    const client = createContainerClient({
+      emulator: config.containerEmulator,
+      projectId: config.deployments.project,
+    });
+    return new GkeInventory({ client });
+  };
+  return {
+    listClusters: async (project, location) => {
+      inventory ??= load();
+      return (await inventory).listClusters(project, location);
+    },
+  };
+}
+
+/** The tick's poll fan-out on `queue`; none without a queue that carries work (the tick polls inline). */
+function fanOutOf(queue: WorkQueue | undefined): PollFanOut | undefined {
+  return queue ? { queue } : undefined;
+}
+
+/** A queue override that also carries plan tasks (the in-memory one does). */
+function asWorkQueue(queue: DeployQueue | undefined): WorkQueue | undefined {
+  return queue && 'enqueueWork' in queue ? (queue as DeployQueue & WorkQueue) : undefined;
 }
 
 /** The GitHub deployments sync of the tick and the worker (its API null when GITHUB_DEPLOYMENTS is off). */
@@ -132,13 +177,69 @@ function githubSyncDeps(
   };
 }
 
+/**
+ * The deploy queue (`queue`) and where plan tasks go (`workQueue`): an override, or Cloud Tasks, whose
+ * settings are checked at once (a ConfigError) and whose client is built on the first task.
+ */
+function wireQueue(config: AppConfig, overrides: AppOverrides) {
+  const realQueue = once(() => createQueue(config));
+  const lazyQueue: DeployQueue & WorkQueue = {
+    enqueue: async (task) => (await realQueue()).enqueue(task),
+    enqueueWork: async (task, taskName) => (await realQueue()).enqueueWork(task, taskName),
+  };
+  return {
+    queue: (): DeployQueue => {
+      if (overrides.queue) return overrides.queue;
+      queueSettings(config);
+      return lazyQueue;
+    },
+    workQueue: (): WorkQueue => {
+      const given = overrides.workQueue ?? asWorkQueue(overrides.queue);
+      if (given) return given;
+      queueSettings(config);
+      return lazyQueue;
+    },
+    /** The queue for the tick's fan-out, when there is one (else the tick polls inline). */
+    fanOutQueue: (): WorkQueue | undefined => {
+      const given = overrides.workQueue ?? asWorkQueue(overrides.queue);
+      if (given) return given;
+      if (overrides.queue || 'problem' in config.tasks) return undefined;
+      return lazyQueue;
+    },
+  };
+}
+
+/**
+ * The operator API's dependencies. It plans what it changed at once when this function can queue
+ * (locally, or with the queue's settings); else the next tick does. The queue's client is loaded by
+ * the first such plan.
+ */
+function operatorDepsOf(
+  config: AppConfig,
+  overrides: AppOverrides,
+  deps: { firestore: Firestore; clock: Clock; logger: Logger; planDeps: () => PlanAndEnqueueDeps },
+): OperatorDeps {
+  const canQueue = overrides.queue !== undefined || !('problem' in config.tasks);
+  return {
+    store: new FirestoreOperatorStore(deps.firestore),
+    snapshots: new FirestorePlanStore(deps.firestore),
+    config: config.deployments,
+    clock: deps.clock,
+    logger: deps.logger.child({ component: 'operator' }),
+    evaluator: canQueue ? (overrides.evaluator ?? createPushEvaluator(deps.planDeps())) : null,
+  };
+}
+
 /** The adapters and dependency sets of one instance, each built on first use. */
 export function wireAdapters(config: AppConfig, overrides: AppOverrides, logger: Logger, clock: Clock) {
   const firestore = overrides.firestore ?? createFirestore(config.projectId, config.firestoreEmulatorHost);
   const intakeStore: IntakeStore = new FirestoreIntakeStore(firestore);
   const deployments = config.deployments;
-  const queue = once(() => overrides.queue ?? createQueue(config));
-  const jobs = once(() => overrides.jobs ?? createJobLauncher(config));
+  const { queue, workQueue, fanOutQueue } = wireQueue(config, overrides);
+  const jobs = once(
+    (): Promise<JobLauncher> =>
+      overrides.jobs ? Promise.resolve(overrides.jobs) : createJobLauncher(config),
+  );
   const commits = once((): CommitSource | null => {
     if (overrides.commits !== undefined) return overrides.commits;
     if (!config.github.isPollEnabled) return null;
@@ -146,13 +247,7 @@ export function wireAdapters(config: AppConfig, overrides: AppOverrides, logger:
   });
   const templates = once(() => overrides.templates ?? loadJobTemplates());
   const deploymentStore = new FirestoreDeploymentStore(firestore);
-  const inventory = once(
-    (): ClusterInventory =>
-      overrides.inventory ??
-      new GkeInventory({
-        client: createContainerClient({ emulator: config.containerEmulator, projectId: deployments.project }),
-      }),
-  );
+  const inventory = once((): ClusterInventory => overrides.inventory ?? createInventory(config));
   const leaseStore = once(() => new FirestoreLeaseStore(firestore));
   const githubDeps = once(() => githubSyncDeps(config, overrides, { firestore, clock, logger }));
   const plannerLogger = logger.child({ component: 'planner' });
@@ -165,17 +260,23 @@ export function wireAdapters(config: AppConfig, overrides: AppOverrides, logger:
       logger: plannerLogger,
     }),
   );
-  const tickDeps = once(
-    (): TickDeps => ({
-      poll: {
-        versions: deployments.versions,
-        commits: commits(),
-        pollStore: new FirestorePollStore(firestore),
-        intake: intakeStore,
-        clock,
-        logger: plannerLogger,
-      },
-      refresh: { config: deployments, store: deploymentStore, jobs: jobs(), clock, logger: plannerLogger },
+  const pollDeps = once(
+    (): PollBranchesDeps => ({
+      versions: deployments.versions,
+      commits: commits(),
+      pollStore: new FirestorePollStore(firestore),
+      intake: intakeStore,
+      clock,
+      logger: plannerLogger,
+    }),
+  );
+  const tickDeps = once(async (): Promise<TickDeps> => {
+    const plan = planDeps();
+    const launcher = await jobs();
+    return {
+      poll: pollDeps(),
+      fanOut: fanOutOf(fanOutQueue()),
+      refresh: { config: deployments, store: deploymentStore, jobs: launcher, clock, logger: plannerLogger },
       inventory: {
         config: deployments,
         store: deploymentStore,
@@ -192,32 +293,29 @@ export function wireAdapters(config: AppConfig, overrides: AppOverrides, logger:
         logger: plannerLogger,
       },
       leases: { store: leaseStore(), clock, logger: plannerLogger },
-      cleanJobs: { config: deployments, store: deploymentStore, jobs: jobs(), clock, logger: plannerLogger },
-      plan: planDeps(),
+      cleanJobs: {
+        config: deployments,
+        store: deploymentStore,
+        jobs: launcher,
+        clock,
+        logger: plannerLogger,
+      },
+      plan,
       intake: intakeStore,
       github: githubDeps(),
       logger: plannerLogger,
-    }),
-  );
-  // The operator API plans what it changed at once when this function can queue (locally, or with the
-  // queue's settings); else the next tick does.
-  const canQueue = overrides.queue !== undefined || !('problem' in config.tasks);
-  const operatorDeps = once(
-    (): OperatorDeps => ({
-      store: new FirestoreOperatorStore(firestore),
-      snapshots: new FirestorePlanStore(firestore),
-      config: deployments,
-      clock,
-      logger: logger.child({ component: 'operator' }),
-      evaluator: canQueue ? (overrides.evaluator ?? createPushEvaluator(planDeps())) : null,
-    }),
-  );
+    };
+  });
+  const operatorDeps = once(() => operatorDepsOf(config, overrides, { firestore, clock, logger, planDeps }));
   return {
     firestore,
     intakeStore,
+    queue,
+    workQueue,
     jobs,
     templates,
     planDeps,
+    pollDeps,
     tickDeps,
     leaseStore,
     githubDeps,

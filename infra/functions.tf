@@ -40,10 +40,11 @@ locals {
     }
   }
 
-  # The functions that enqueue deploy requests (Cloud Tasks enqueuer, and act as the tasks' account).
-  # The status function plans at once after an operator's change (pause, redeploy, teardown, drain);
-  # only an allowed principal can make one (README "Authentication").
-  enqueuers = ["githubWebhook", "schedulerTick", "deploymentStatus"]
+  # The functions that enqueue tasks (Cloud Tasks enqueuer, and act as the tasks' account): the webhook
+  # its plan tasks, the tick and the worker (running a plan task) deploy requests, and the status function
+  # after an operator's change (pause, redeploy, teardown, drain; only an allowed principal can make one,
+  # README "Authentication").
+  enqueuers = ["githubWebhook", "schedulerTick", "deployWorker", "deploymentStatus"]
   # The functions that load a cluster configuration. The webhook does not: it records pushes and plans,
   # and never needs Kubernetes (least privilege: no cluster settings, no kubeconfig secret).
   cluster_config_readers = ["schedulerTick", "deployWorker"]
@@ -95,7 +96,11 @@ locals {
   }
 
   # deployWorker's own environment is apart: the others' needs its URL.
-  worker_env = merge(local.env_all, local.env_cluster, local.env_github, local.env_auth_worker)
+  # It queues deploy requests when it runs a plan task: env_enqueue, whose other variables it has already.
+  env_worker_enqueue = {
+    TASKS_DISPATCH_DEADLINE_SECONDS = tostring(var.tasks_dispatch_deadline_seconds)
+  }
+  worker_env = merge(local.env_all, local.env_cluster, local.env_worker_enqueue, local.env_github, local.env_auth_worker)
   caller_env = {
     githubWebhook    = merge(local.env_all, local.env_enqueue)
     schedulerTick    = merge(local.env_all, local.env_cluster, local.env_enqueue, local.env_github, local.env_poll, local.env_auth_tick)

@@ -253,9 +253,9 @@ variable "queue_name" {
 }
 
 variable "queue_max_dispatches_per_second" {
-  description = "Most tasks the queue dispatches per second."
+  description = "Most tasks the queue dispatches per second (deploy requests and plan tasks)."
   type        = number
-  default     = 1
+  default     = 50
 
   validation {
     condition     = var.queue_max_dispatches_per_second > 0 && var.queue_max_dispatches_per_second <= 500

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_CONFIG_PATH, loadDeploymentsConfig } from '../functions/config.js';
 import { LOCAL_WEBHOOK_SECRET } from './lib/local-stack.js';
+import { fetchLocalStack } from './lib/net.js';
 import { buildPushPayload, fakeSha, signDelivery } from './lib/push-payload.js';
 
 async function main(): Promise<void> {
@@ -31,15 +32,11 @@ async function main(): Promise<void> {
   const secret = process.env.GITHUB_WEBHOOK_SECRET?.trim() || LOCAL_WEBHOOK_SECRET;
   const delivery = await signDelivery('push', payload, secret);
   const url = `http://127.0.0.1:${process.env.PORT || 8080}/githubWebhook`;
-  const response = await fetch(url, { method: 'POST', headers: delivery.headers, body: delivery.body }).catch(
-    (err: unknown) => {
-      // fetch says only "fetch failed"; its cause says why (ECONNREFUSED: nothing listens there).
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      throw new Error(
-        `cannot reach ${url}: ${cause?.code ?? cause?.message ?? String(err)} (is npm start running, with the same PORT?)`,
-      );
-    },
-  );
+  const response = await fetchLocalStack(url, {
+    method: 'POST',
+    headers: delivery.headers,
+    body: delivery.body,
+  });
   const text = await response.text();
   process.stdout.write(`POST ${url} -> ${response.status} ${text}\n`);
   process.stdout.write(`pushed ${sha} to ${version.repo}@${version.branch} (version ${version.name})\n`);

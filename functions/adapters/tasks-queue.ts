@@ -1,6 +1,7 @@
 /**
  * The deploy queue on Cloud Tasks: one HTTP task per deploy request, POSTed to the worker with
- * `{"requestId": ...}`. Task names are chosen by the caller (deterministic), so a repeat enqueue is
+ * `{"requestId": ...}`, and the work handed over to the worker (`{"kind": "plan" | "poll", ...}`,
+ * core/task-body.ts). Task names are chosen by the caller (deterministic), so a repeat enqueue is
  * ALREADY_EXISTS, which means "already queued", not an error.
  *
  * Locally, `createTasksClient({emulator: {host, port}, ...})` points the real client at
@@ -10,7 +11,8 @@
 import { CloudTasksClient, type protos } from '@google-cloud/tasks';
 import { grpc } from 'google-gax';
 import type { HostPort } from '../config/host-port.js';
-import type { DeployQueue, EnqueueResult } from '../core/ports.js';
+import type { DeployQueue, EnqueueResult, WorkQueue } from '../core/ports.js';
+import type { WorkTask } from '../core/task-body.js';
 import { GRPC, GRPC_ALREADY_EXISTS, grpcCodeName, grpcCodeOf, isTransientGrpcCode } from './grpc-codes.js';
 
 /** The client's own default deadline for CreateTask (cloud_tasks_client_config.json). */
@@ -79,7 +81,7 @@ function toTimestamp(date: Date): protos.google.protobuf.ITimestamp {
 }
 
 /** The deploy queue on Cloud Tasks (or the tasks emulator, through the client). */
-export class CloudTasksQueue implements DeployQueue {
+export class CloudTasksQueue implements DeployQueue, WorkQueue {
   private readonly client: TasksClientLike;
   private readonly queuePath: string;
   private readonly workerUrl: string;
@@ -103,6 +105,23 @@ export class CloudTasksQueue implements DeployQueue {
    */
   async enqueue(task: { requestId: string; taskName: string; notBefore: Date }): Promise<EnqueueResult> {
     const { requestId, taskName, notBefore } = task;
+    return this.createTask(taskName, { requestId }, notBefore, `request ${requestId}`);
+  }
+
+  /** Creates the task `taskName` for a plan or poll task (core/task-body.ts), to run now; as {@link enqueue}. */
+  async enqueueWork(task: WorkTask, taskName: string): Promise<EnqueueResult> {
+    const body: Record<string, string> = Object.fromEntries(
+      Object.entries(task).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+    );
+    return this.createTask(taskName, body, null, `${task.kind} task`);
+  }
+
+  private async createTask(
+    taskName: string,
+    body: Record<string, string>,
+    notBefore: Date | null,
+    what: string,
+  ): Promise<EnqueueResult> {
     if (!TASK_ID.test(taskName)) {
       throw new QueueError(
         `Cannot enqueue task "${taskName}" in ${this.queuePath}: a task name must be 1-500 letters, digits, '-' or '_'.`,
@@ -110,7 +129,7 @@ export class CloudTasksQueue implements DeployQueue {
         false,
       );
     }
-    if (Number.isNaN(notBefore.getTime())) {
+    if (notBefore !== null && Number.isNaN(notBefore.getTime())) {
       throw new QueueError(
         `Cannot enqueue task ${taskName} in ${this.queuePath}: notBefore is an invalid Date.`,
         null,
@@ -121,7 +140,7 @@ export class CloudTasksQueue implements DeployQueue {
       url: this.workerUrl,
       httpMethod: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: Buffer.from(JSON.stringify({ requestId })),
+      body: Buffer.from(JSON.stringify(body)),
     };
     if (this.serviceAccountEmail) {
       httpRequest.oidcToken = { serviceAccountEmail: this.serviceAccountEmail, audience: this.workerUrl };
@@ -133,7 +152,7 @@ export class CloudTasksQueue implements DeployQueue {
           task: {
             name: `${this.queuePath}/tasks/${taskName}`,
             httpRequest,
-            scheduleTime: toTimestamp(notBefore),
+            ...(notBefore === null ? {} : { scheduleTime: toTimestamp(notBefore) }),
             dispatchDeadline: { seconds: this.dispatchDeadlineSeconds },
           },
         },
@@ -143,22 +162,27 @@ export class CloudTasksQueue implements DeployQueue {
     } catch (error) {
       const code = grpcCodeOf(error);
       if (code === GRPC_ALREADY_EXISTS) return { taskName, isNew: false };
-      // gRPC errors carry the server's text in `details`; their `message` repeats the code in front of it.
-      const grpcDetails = (error as { details?: unknown } | null)?.details;
-      const details =
-        typeof grpcDetails === 'string' && grpcDetails
-          ? grpcDetails
-          : error instanceof Error
-            ? error.message
-            : String(error);
-      throw new QueueError(
-        `Cannot enqueue task ${taskName} (request ${requestId}) in ${this.queuePath}: ${grpcCodeName(code)}: ${details}. ${hintFor(code)}`,
-        code,
-        code === null || isTransientGrpcCode(code),
-        { cause: error },
-      );
+      throw queueErrorOf(error, code, `Cannot enqueue task ${taskName} (${what}) in ${this.queuePath}`);
     }
   }
+}
+
+/** A failed CreateTask as a {@link QueueError}, with the server's text and a hint. */
+function queueErrorOf(error: unknown, code: number | null, prefix: string): QueueError {
+  // gRPC errors carry the server's text in `details`; their `message` repeats the code in front of it.
+  const grpcDetails = (error as { details?: unknown } | null)?.details;
+  const details =
+    typeof grpcDetails === 'string' && grpcDetails
+      ? grpcDetails
+      : error instanceof Error
+        ? error.message
+        : String(error);
+  return new QueueError(
+    `${prefix}: ${grpcCodeName(code)}: ${details}. ${hintFor(code)}`,
+    code,
+    code === null || isTransientGrpcCode(code),
+    { cause: error },
+  );
 }
 
 /**

@@ -19,12 +19,26 @@ function formatPath(path: ReadonlyArray<PropertyKey>): string {
   );
 }
 
+/** Longest quoted value in a problem: a problem names the value, it does not reprint the file. */
+const MAX_QUOTED_VALUE_LENGTH = 200;
+
+/** The value as JSON, cut short; one that refers to itself (a YAML alias cycle) is said so. */
+function quote(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    return 'a value that contains itself (a YAML alias of an enclosing node)';
+  }
+  return text.length > MAX_QUOTED_VALUE_LENGTH ? `${text.slice(0, MAX_QUOTED_VALUE_LENGTH)}…` : text;
+}
+
 /** `field.path: what is wrong (got <value>)`, or the unknown keys and how to fix them. */
 export function formatIssue(issue: z.core.$ZodIssue): string {
   const field = formatPath(issue.path) || '(top level)';
   if (issue.code === 'unrecognized_keys') {
-    return `${field}: unknown key(s) ${issue.keys.map((key) => JSON.stringify(key)).join(', ')}; remove them or fix their spelling`;
+    return `${field}: unknown key(s) ${issue.keys.map((key) => quote(key)).join(', ')}; remove them or fix their spelling`;
   }
-  const value = issue.input === undefined ? 'missing' : `got ${JSON.stringify(issue.input)}`;
+  const value = issue.input === undefined ? 'missing' : `got ${quote(issue.input)}`;
   return `${field}: ${issue.message} (${value})`;
 }

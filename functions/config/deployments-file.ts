@@ -9,10 +9,13 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import {
+  branchDocId,
   isValidBranchName,
   isValidDnsLabel,
+  isValidDocumentId,
   isValidRepoFullName,
   isValidVersionName,
+  MAX_DOCUMENT_ID_BYTES,
   MAX_VERSION_NAME_LENGTH,
 } from '../core/names.js';
 import type { DeploymentsConfig, InventoryConfig, Policy, ReadinessConfig } from '../core/types.js';
@@ -120,22 +123,34 @@ const policySchema = z.strictObject({
 
 const nonEmpty = z.string({ error: 'must be a string' }).trim().min(1, { error: 'must not be empty' });
 
-const versionSchema = z.strictObject({
-  name: nonEmpty.refine(isValidVersionName, {
-    error: `must be lower-case letters, digits and '-', start with a letter, end with a letter or digit, at most ${MAX_VERSION_NAME_LENGTH} characters (it forms label values and instance names kf-<name>-MMDD-abc)`,
-  }),
-  repo: nonEmpty.refine(isValidRepoFullName, { error: "must be a GitHub repository 'owner/name'" }),
-  branch: nonEmpty.refine(isValidBranchName, {
-    error: 'must be a valid git branch name (see git check-ref-format)',
-  }),
-  kfDefPath: nonEmpty.refine((path) => !path.startsWith('/') && !path.split('/').includes('..'), {
-    error: "must be a path inside the repository, without a leading '/' or '..'",
-  }),
-  kfctlUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
-  paused: z.boolean({ error: 'must be true or false' }).optional(),
-  policy: policyOverrideSchema.optional(),
-  readiness: readinessSchema.optional(),
-});
+const versionSchema = z
+  .strictObject({
+    name: nonEmpty.refine(isValidVersionName, {
+      error: `must be lower-case letters, digits and '-', start with a letter, end with a letter or digit, at most ${MAX_VERSION_NAME_LENGTH} characters (it forms label values and instance names kf-<name>-MMDD-abc)`,
+    }),
+    repo: nonEmpty.refine(isValidRepoFullName, { error: "must be a GitHub repository 'owner/name'" }),
+    branch: nonEmpty.refine(isValidBranchName, {
+      error: 'must be a valid git branch name (see git check-ref-format)',
+    }),
+    kfDefPath: nonEmpty.refine((path) => !path.startsWith('/') && !path.split('/').includes('..'), {
+      error: "must be a path inside the repository, without a leading '/' or '..'",
+    }),
+    kfctlUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+    paused: z.boolean({ error: 'must be true or false' }).optional(),
+    policy: policyOverrideSchema.optional(),
+    readiness: readinessSchema.optional(),
+  })
+  .superRefine((version, ctx) => {
+    // A followed branch is stored under branches/{branchDocId}: Firestore refuses ids over 1,500 bytes.
+    if (!isValidDocumentId(branchDocId(version.repo, version.branch))) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['branch'],
+        input: version.branch,
+        message: `is too long to be stored (its Firestore document id would be over ${MAX_DOCUMENT_ID_BYTES} bytes)`,
+      });
+    }
+  });
 
 const deploymentsSchema = z.strictObject({
   project: nonEmpty,

@@ -70,6 +70,7 @@ function remember(shas: Array<string | null>, previous: string[]): string[] {
  * - The push ends where the head is: nothing changes.
  * - The push starts from the recorded head (`before` = head): it moves, forced or not, deletion included.
  * - The push ends at a commit the head has already moved past (`recentShas`): stale, ignored.
+ * - The push (not forced) starts from such a commit and was pushed no later than the head: stale.
  * - Otherwise a delivery in between is missing; the push moves the head only if GitHub pushed it
  *   no earlier than the recorded head (`pushedAt`); a push without `pushedAt` never overtakes one with it.
  */
@@ -132,6 +133,11 @@ function decideMove(current: BranchHead, push: PushEvent): Decided {
       : { outcome: 'advanced', isMoved: true };
   }
   if (current.recentShas.includes(push.after)) return { outcome: 'stale', isMoved: false };
+  // A push from a commit the head has moved past, pushed no later than the head: it was overtaken by
+  // a later delivery (pushedAt counts whole seconds, so pushes of one second tie). Unless forced.
+  if (!push.forced && current.recentShas.includes(push.before) && pushedAtOrder(push, current) <= 0) {
+    return { outcome: 'stale', isMoved: false };
+  }
   return null;
 }
 
@@ -160,4 +166,18 @@ export function decideExistingClaim(existing: DeliveryClaim, now: Date): ClaimDe
 /** When a claim taken at `now` stops protecting its holder. */
 export function deliveryLeaseExpiry(now: Date): Date {
   return new Date(now.getTime() + DELIVERY_LEASE_SECONDS * 1000);
+}
+
+/**
+ * A push that could not be recorded (the store's error is the cause); `planHead` as in
+ * RecordPushResult: a head an earlier push of the branch left to this one to hand over.
+ */
+export class RecordPushError extends Error {
+  override readonly name = 'RecordPushError';
+  constructor(
+    cause: unknown,
+    readonly planHead: string | null,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+  }
 }

@@ -4,6 +4,8 @@
  * Pure: what the transaction read and `now` in, the step and the writes as data out. The rules are in
  * policy.ts; the teardown's claim is in teardown.ts.
  */
+
+import type { Lease } from './leases.js';
 import { credentialsCommand, endpointUrl, instanceName, kfDefUrlAt } from './names.js';
 import {
   countActive,
@@ -158,6 +160,8 @@ export interface ClaimWrites {
   request?: Partial<Omit<DeployRequest, 'id'>>;
   createDeployment?: Deployment;
   deployment?: { instance: string; patch: Partial<Deployment> };
+  /** Leases written whole (a forced teardown revokes the live leases of its instance). */
+  leases?: Lease[];
 }
 
 /** The worker's outcome, mapped to HTTP for Cloud Tasks: `retry` is a 5xx, `done` a 2xx. */

@@ -42,11 +42,16 @@ export function isPlainObject(value: unknown): value is Body {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** How an unknown key is named in an error: as is when it looks like a field, else quoted (and cut). */
+function fieldName(key: string): string {
+  return /^[A-Za-z_][\w.-]{0,63}$/.test(key) ? key : JSON.stringify(key.slice(0, 64));
+}
+
 /** A problem for each field of `body` that is not in `known`, naming the fields there are. */
 export function unknownFields(body: Body, known: readonly string[]): FieldError[] {
   return Object.keys(body)
     .filter((key) => !known.includes(key))
-    .map((field) => ({ field, message: `unknown field (the fields are ${known.join(', ')})` }));
+    .map((key) => ({ field: fieldName(key), message: `unknown field (the fields are ${known.join(', ')})` }));
 }
 
 /** A required or optional text field: a string, not blank, at most `max` characters, no control characters. */

@@ -18,7 +18,11 @@ export const LEASE_TTL_SECONDS = { min: 60, max: 86_400, default: 3_600 } as con
 /** How long a closed lease stays in Firestore for the record. */
 export const LEASE_RECORD_DAYS = 7;
 
-export type LeaseStatus = 'active' | 'released' | 'expired';
+/**
+ * `revoked`: ended by the system, not by its holder: an operator forced the teardown of its instance
+ * through it (core/teardown.ts).
+ */
+export type LeaseStatus = 'active' | 'released' | 'expired' | 'revoked';
 
 /** One lease, as recorded in `leases/{leaseId}`. */
 export interface Lease {
@@ -41,7 +45,7 @@ export interface Lease {
   expiresAt: Date;
   /** The last heartbeat, null before the first. */
   heartbeatAt: Date | null;
-  /** When it was released, or found expired; null while active. */
+  /** When it was released, found expired or revoked; null while active. */
   closedAt: Date | null;
   /** The authenticated caller who took it; null when the call was not authenticated (the local stack). */
   createdBy: string | null;
@@ -105,7 +109,7 @@ export interface LeaseChange<R> {
 export type HeartbeatResult =
   | { kind: 'extended'; lease: Lease }
   /** 410: the lease is over; a heartbeat never revives it. */
-  | { kind: 'gone'; reason: 'expired' | 'released'; lease: Lease };
+  | { kind: 'gone'; reason: 'expired' | 'released' | 'revoked'; lease: Lease };
 
 /** `lease` closed as expired at `now`, unless it is closed already. */
 function expired(lease: Lease, now: Date): Lease {
@@ -122,7 +126,9 @@ export function heartbeatLease(
   now: Date,
   ttlSeconds: number | null,
 ): LeaseChange<HeartbeatResult> {
-  if (lease.status === 'released') return { result: { kind: 'gone', reason: 'released', lease }, next: null };
+  if (lease.status === 'released' || lease.status === 'revoked') {
+    return { result: { kind: 'gone', reason: lease.status, lease }, next: null };
+  }
   if (!isLeaseLive(lease, now)) {
     const closed = expired(lease, now);
     return {
@@ -147,6 +153,15 @@ export function releaseLease(lease: Lease, now: Date): LeaseChange<ReleaseResult
     ? { ...lease, status: 'released', closedAt: now }
     : expired(lease, now);
   return { result: { kind: next.status === 'released' ? 'released' : 'already-closed', lease: next }, next };
+}
+
+/**
+ * The leases that end because their instance is being torn down through them (a forced teardown):
+ * each live one becomes `revoked` at `now`, so its holder's next heartbeat is told (410) instead of
+ * extending a lease on an instance that is going away. Closed and past-time leases are left alone.
+ */
+export function revokeLiveLeases(leases: readonly Lease[], now: Date): Lease[] {
+  return liveLeases(leases, now).map((lease) => ({ ...lease, status: 'revoked', closedAt: now }));
 }
 
 /** The tick's expiry: an active lease past its time is closed as `expired`; anything else is left alone. */

@@ -55,14 +55,28 @@ export function isValidRepoFullName(repo: string): boolean {
 /**
  * True when `branch` is a valid git branch name (the rules of `git check-ref-format --branch`):
  * no control characters, space, `~ ^ : ? * [ \`, `..` or `@{`; no empty, dot-leading or
- * `.lock`-ending component; not `@`, not ending with `.` or `/`.
+ * `.lock`-ending component; not `@` or `HEAD` (git refuses to create either), not ending with `.` or `/`.
  */
 export function isValidBranchName(branch: string): boolean {
-  if (branch === '' || branch === '@' || branch.startsWith('-')) return false;
+  if (branch === '' || branch === '@' || branch === 'HEAD' || branch.startsWith('-')) return false;
   // biome-ignore lint/suspicious/noControlCharactersInRegex: git forbids control characters in refs.
   if (/[\x00-\x20\x7f~^:?*[\\]/.test(branch)) return false;
   if (branch.includes('..') || branch.includes('@{') || branch.endsWith('.')) return false;
   return branch.split('/').every((part) => part !== '' && !part.startsWith('.') && !part.endsWith('.lock'));
+}
+
+/** Firestore's longest document id, in UTF-8 bytes. */
+export const MAX_DOCUMENT_ID_BYTES = 1500;
+
+/**
+ * True when Firestore accepts `id` as a document id: at most 1,500 bytes of UTF-8 (no lone surrogate),
+ * no `/`, not `.` or `..`, not `__...__` (reserved).
+ */
+export function isValidDocumentId(id: string): boolean {
+  if (id === '' || id === '.' || id === '..' || id.includes('/')) return false;
+  // With the u flag a surrogate pair is one code point: only a lone surrogate matches.
+  if (/^__.*__$/s.test(id) || /[\uD800-\uDFFF]/u.test(id)) return false;
+  return new TextEncoder().encode(id).length <= MAX_DOCUMENT_ID_BYTES;
 }
 
 /** The branch of a `refs/heads/...` ref, or null for tags and other refs. */

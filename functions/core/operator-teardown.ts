@@ -8,6 +8,7 @@
 import { type Lease, liveLeases } from './leases.js';
 import { teardownRequestId } from './names.js';
 import { askerWords, type OperatorAsk, type OperatorEvent, operatorEvent } from './operator.js';
+import { newRequest } from './requests.js';
 import type { Deployment, DeployRequest } from './types.js';
 
 /** Statuses whose Job is still at work: the worker would refuse to tear them down. */
@@ -73,21 +74,20 @@ function pendingRequest(
   ask: TeardownAsk,
   now: Date,
 ): DeployRequest {
-  const base: DeployRequest = existing ?? {
-    id,
-    action: 'teardown',
-    version: deployment.version,
-    commit: deployment.commit,
-    reason: '',
-    instance: deployment.instance,
-    notBefore: now,
-    status: 'pending',
-    enqueueCount: 0,
-    taskName: null,
-    createdAt: now,
-    updatedAt: now,
-    error: null,
-  };
+  const base: DeployRequest =
+    existing ??
+    newRequest(
+      {
+        id,
+        action: 'teardown',
+        version: deployment.version,
+        commit: deployment.commit,
+        reason: '',
+        instance: deployment.instance,
+        notBefore: now,
+      },
+      now,
+    );
   const force = ask.force || existing?.force === true;
   return {
     ...base,

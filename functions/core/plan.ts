@@ -14,7 +14,7 @@ import {
   rateLimitOpensAt,
   retryAt,
 } from './policy.js';
-import { isOpenRequest } from './requests.js';
+import { isOpenRequest, isSupersededRequest } from './requests.js';
 import { laterOf } from './time.js';
 import type {
   CollectDecision,
@@ -34,7 +34,10 @@ export interface PlanInput {
   versions: VersionState[];
   /** Every deployment not deleted, plus deleted ones launched recently (they carry the rate limit). */
   deployments: Deployment[];
-  /** Open requests (pending, enqueued, deferred); teardown requests and closed ones are ignored. */
+  /**
+   * Open requests (pending, enqueued, deferred); teardown requests, closed ones, and deploy requests
+   * for a commit that is no longer their version's head (superseded) are ignored.
+   */
   openRequests: DeployRequest[];
   /** The global policy: GC of deployments of versions no longer configured (kept without it). */
   policy?: Policy;
@@ -49,7 +52,7 @@ interface PassState {
   now: Date;
   maxActiveDeployments: number;
   deployments: readonly Deployment[];
-  /** Open deploy requests, each once. */
+  /** Open deploy requests for their version's head, each once (superseded ones are left to the worker). */
   open: readonly DeployRequest[];
   /** Active deployments not collected in this pass. */
   activeDeployments: number;
@@ -58,9 +61,10 @@ interface PassState {
 }
 
 /**
- * c) an open deploy request for the version: wait `rate-limited` until its `notBefore` when that is
- * still ahead, else `in-progress` (or `at-capacity` when the worker deferred it and the active
- * deployments still fill every slot). Null when the version has no open request.
+ * c) an open deploy request for the version's head: wait `rate-limited` until its `notBefore` when
+ * that is still ahead, else `in-progress` (or `at-capacity` when the worker deferred it and the active
+ * deployments still fill every slot). Null when the version has none: a request for an older commit
+ * does not count (the worker skips it as superseded), so a push never waits behind the one before it.
  */
 function waitForOpenRequest(version: string, pass: PassState): VersionDecision | null {
   const request = pass.open
@@ -167,7 +171,8 @@ function decideVersion(state: VersionState, pass: PassState): VersionDecision {
  * a) paused (config or switch) -> wait `paused`; else drained (the global switch) -> wait `drained` (GC
  *    still runs; both beat forceRedeploy);
  * b) no head, or the branch was deleted -> wait `no-commit`;
- * c) an open deploy request for the version -> wait for it (`rate-limited`, `in-progress`, `at-capacity`);
+ * c) an open deploy request for the version's head -> wait for it (`rate-limited`, `in-progress`,
+ *    `at-capacity`); one for an older commit is superseded: it neither blocks nor takes a slot;
  * d) the head commit launching, deploying or verifying -> wait `in-progress` (also under forceRedeploy:
  *    the switch stays set and acts once that launch is done); forceRedeploy -> deploy `manual` now; a head
  *    that is not the newest launch's commit -> deploy `new-commit` (or `up-to-date` when the head commit is
@@ -175,7 +180,7 @@ function decideVersion(state: VersionState, pass: PassState): VersionDecision {
  *    attempts remain, else `periodic` once due, else wait `failed`; else deploy `periodic` once due, or
  *    `up-to-date`. A deploy's `notBefore` is when the rate limit opens (manual: now; retry: the backoff too);
  * e) capacity: every deployment that may hold cloud resources (collected ones too: they count until gone)
- *    + open deploy requests not launched yet (each once) + deploys decided earlier in this pass; a deploy
+ *    + open deploy requests for a head not launched yet (each once) + deploys decided earlier in this pass; a deploy
  *    without room becomes `at-capacity`.
  */
 export function planDeploys(input: PlanInput): Plan {
@@ -185,9 +190,12 @@ export function planDeploys(input: PlanInput): Plan {
     ...(input.isHeld ? { isHeld: input.isHeld } : {}),
   });
   const launchedRequestIds = new Set(input.deployments.map((d) => d.requestId));
+  const heads = new Map(input.versions.map((state) => [state.config.name, state.head]));
   const openById = new Map<string, DeployRequest>();
   for (const request of input.openRequests) {
-    if (request.action === 'deploy' && isOpenRequest(request)) openById.set(request.id, request);
+    if (request.action !== 'deploy' || !isOpenRequest(request)) continue;
+    if (isSupersededRequest(request, heads.get(request.version))) continue;
+    openById.set(request.id, request);
   }
   const open = [...openById.values()];
   const activeDeployments = countActive(input.deployments);

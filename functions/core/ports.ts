@@ -17,6 +17,7 @@ import type { LaunchClaim, LaunchStep, LaunchView } from './launch.js';
 import type { AcquireClaim, AcquireOutcome, AcquireView } from './lease-acquire.js';
 import type { Lease, LeaseChange } from './leases.js';
 import type { RecordedPollState } from './poll.js';
+import type { WorkTask } from './task-body.js';
 import type { TeardownClaim, TeardownStep, TeardownView } from './teardown.js';
 import type { TimelineView } from './timeline.js';
 import type {
@@ -35,6 +36,8 @@ import type {
 export interface EvaluationTrigger {
   kind: 'push' | 'tick' | 'manual';
   deliveryId?: string;
+  /** push: the head commit it recorded (names the plan task). */
+  head?: string;
 }
 
 /**
@@ -113,6 +116,15 @@ export interface DeployQueue {
   enqueue(task: { requestId: string; taskName: string; notBefore: Date }): Promise<EnqueueResult>;
 }
 
+/**
+ * Work handed over to the worker through the deploy queue (core/task-body.ts): the plan of a version
+ * after a push (so the webhook's answer does not wait for it), the poll of a branch (the tick's fan-out).
+ */
+export interface WorkQueue {
+  /** Queues the task named `taskName`, to run now; ALREADY_EXISTS is `isNew: false`. */
+  enqueueWork(task: WorkTask, taskName: string): Promise<EnqueueResult>;
+}
+
 /** A branch head read from GitHub's REST API. */
 export type PolledHead =
   /** The branch has not changed since the ETag given (HTTP 304: costs no rate limit). */
@@ -168,9 +180,14 @@ export interface StatusReader {
 // ---------------------------------------------------------------------------------------------------------
 // Stores: one per use case
 
+/**
+ * `planHead`, when the store coordinates the hand-offs of one branch's pushes (the Firestore store
+ * does, per instance): the head whose planning this push hands over (null: none; a later push of the
+ * branch, queued behind it, will hand over the newest head). Absent: hand over the head it moved.
+ */
 export type RecordPushResult =
-  | { kind: 'duplicate'; status: 'recorded' | 'processing' }
-  | { kind: 'recorded'; head: HeadDecision; commitsRecorded: number };
+  | { kind: 'duplicate'; status: 'recorded' | 'processing'; planHead?: string | null }
+  | { kind: 'recorded'; head: HeadDecision; commitsRecorded: number; planHead?: string | null };
 
 /** What the intake (webhook and poll) needs from storage. */
 export interface IntakeStore {
@@ -219,7 +236,15 @@ export interface EnqueueMark {
 
 /** What the plan-and-enqueue step needs from storage. */
 export interface PlanStore {
-  readSnapshot(configs: VersionConfig[], now: Date): Promise<PipelineSnapshot>;
+  /**
+   * The versions of `configs` (switches, heads), the deployments, the open requests, and, unless
+   * `withLeases` is false (a pass without GC), the active leases.
+   */
+  readSnapshot(
+    configs: VersionConfig[],
+    now: Date,
+    options?: { withLeases?: boolean },
+  ): Promise<PipelineSnapshot>;
   /**
    * Records a new request unless one with its id exists (then returns the stored one). A manual deploy
    * also clears its version's `forceRedeploy` switch in the same transaction, so the force is used once.
@@ -227,8 +252,11 @@ export interface PlanStore {
   createRequest(request: DeployRequest): Promise<{ request: DeployRequest; isNew: boolean }>;
   /** Records that a request was put in the queue (`enqueuedPatch`, in a transaction). */
   markEnqueued(id: string, mark: EnqueueMark): Promise<void>;
-  /** Records why a request could not be put in the queue; it stays open and the next pass retries. */
-  markEnqueueFailed(id: string, error: string, now: Date): Promise<void>;
+  /**
+   * Records why a request's `expectedCount`-th task could not be created (`enqueueFailedPatch`, in a
+   * transaction): it is pending again, and the next pass retries.
+   */
+  markEnqueueFailed(id: string, error: string, now: Date, expectedCount?: number): Promise<void>;
   /** Stores each version's current decision (only those that changed). */
   writeDecisions(decisions: StoredDecision[], now: Date): Promise<void>;
 }

@@ -2,12 +2,17 @@
  * Deploy and teardown requests: what the planner's decisions become, and when an open request needs
  * (another) task. Pure: plain data and `now` in, requests and booleans out.
  */
-import { teardownRequestId } from './names.js';
+import { taskNameFor, teardownRequestId } from './names.js';
 import { MINUTE_MS } from './time.js';
 import type { Deployment, DeployRequest, DeployRequestStatus, Plan, VersionDecision } from './types.js';
 
-/** An enqueued request whose task has not run after this long is queued again (a lost or dropped task). */
-export const STALE_ENQUEUED_MINUTES = 60;
+/**
+ * An enqueued request whose task has not run after this long is queued again (a lost or dropped task,
+ * or a planner that died between marking the request and creating its task). Longer than the dispatch
+ * deadline (10 minutes) and a retry, so a task still at work is rarely doubled, and a double is
+ * harmless: the worker adopts the launch or answers busy.
+ */
+export const STALE_ENQUEUED_MINUTES = 15;
 
 /** Request statuses that are still to be acted on. */
 export const OPEN_REQUEST_STATUSES: readonly DeployRequestStatus[] = ['pending', 'enqueued', 'deferred'];
@@ -17,11 +22,24 @@ export function isOpenRequest(request: Pick<DeployRequest, 'status'>): boolean {
   return OPEN_REQUEST_STATUSES.includes(request.status);
 }
 
-function newRequest(
-  fields: Pick<
-    DeployRequest,
-    'id' | 'action' | 'version' | 'commit' | 'reason' | 'instance' | 'notBefore' | 'attempt'
-  >,
+/**
+ * True when the branch has moved past a deploy request: its version's head is another commit, or the
+ * branch is gone. The worker skips such a request (`superseded`, core/launch.ts), so it must not make
+ * the planner wait, nor hold a capacity slot: the head gets a request of its own. `head` undefined
+ * (the version is not in this pass) says nothing: not superseded.
+ */
+export function isSupersededRequest(
+  request: Pick<DeployRequest, 'action' | 'commit'>,
+  head: { sha: string; deleted: boolean } | null | undefined,
+): boolean {
+  if (request.action !== 'deploy' || head === undefined) return false;
+  return head === null || head.deleted || head.sha !== request.commit;
+}
+
+/** A new request, `pending` from `now` (never queued yet). */
+export function newRequest(
+  fields: Pick<DeployRequest, 'id' | 'action' | 'version' | 'commit' | 'reason' | 'instance' | 'notBefore'> &
+    Partial<Pick<DeployRequest, 'attempt'>>,
   now: Date,
 ): DeployRequest {
   return {
@@ -137,4 +155,34 @@ export function enqueuedPatch(
     request.updatedAt.getTime() !== mark.readUpdatedAt.getTime();
   if (!isOpenRequest(request) || isDeferredSinceRead) return recorded;
   return { ...recorded, status: 'enqueued', updatedAt: mark.now, error: null };
+}
+
+/**
+ * What to record on a request whose `expectedCount`-th task could not be created. The planner marks a
+ * request enqueued before it creates the task (so that the worker, which may run as soon as the task
+ * exists, never races that write); a request still marked for this very task is pending again, for
+ * the next pass. Null: nothing to write (closed meanwhile).
+ */
+export function enqueueFailedPatch(
+  request: DeployRequest | null,
+  failure: { expectedCount: number; error: string; now: Date },
+): Partial<DeployRequest> | null {
+  if (!request || !isOpenRequest(request)) return null;
+  const patch: Partial<DeployRequest> = { error: `enqueue failed: ${failure.error}`, updatedAt: failure.now };
+  const isMarkedForIt = request.status === 'enqueued' && request.enqueueCount === failure.expectedCount;
+  return isMarkedForIt ? { ...patch, status: 'pending' } : patch;
+}
+
+/**
+ * A new request as it is created when the planner queues it at once: already marked for its first
+ * task (the same write as `enqueuedPatch` would make, in the creating transaction, one fewer).
+ */
+export function markedForFirstTask(request: DeployRequest, now: Date): DeployRequest {
+  return {
+    ...request,
+    status: 'enqueued',
+    enqueueCount: 1,
+    taskName: taskNameFor(request.id, 1),
+    enqueuedAt: now,
+  };
 }

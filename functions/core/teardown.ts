@@ -4,7 +4,7 @@
  * the transaction read and `now` in, the step and the writes as data out.
  */
 import { type ClaimWrites, isLeaseHeld, launchLeaseExpiry } from './launch.js';
-import { type Lease, liveLeases } from './leases.js';
+import { type Lease, liveLeases, revokeLiveLeases } from './leases.js';
 import type { Deployment, DeployRequest } from './types.js';
 
 /** What a teardown request's transaction read. */
@@ -47,7 +47,8 @@ function leaseRefusal(leases: readonly Lease[], now: Date): string | null {
  *   if it still collects the instance once the lease is over (core/requests.ts `isDueForEnqueue`);
  * - deleting under a live lease: busy. Cloud Tasks may deliver a task twice at once; like a launch, the
  *   step of creating the teardown Job is held under a lease, so a second delivery cannot create a second Job;
- * - otherwise: `deleting` (from now: `deletingAt`; one more `teardownAttempts`) under a fresh lease.
+ * - otherwise: `deleting` (from now: `deletingAt`; one more `teardownAttempts`) under a fresh lease. A
+ *   forced request's live leases are revoked with it: their holders' next heartbeat answers 410.
  */
 export function claimTeardown(view: TeardownView, now: Date): TeardownClaim {
   const { request, deployment } = view;
@@ -80,9 +81,13 @@ export function claimTeardown(view: TeardownView, now: Date): TeardownClaim {
         nextTeardownAt: null,
         teardownFinishedAt: null,
       };
+  const revoked = isStarted ? [] : revokeLiveLeases(view.leases, now);
   return {
     step: { kind: 'teardown', deployment: { ...deployment, ...patch } },
-    writes: { deployment: { instance: deployment.instance, patch } },
+    writes: {
+      deployment: { instance: deployment.instance, patch },
+      ...(revoked.length ? { leases: revoked } : {}),
+    },
   };
 }
 

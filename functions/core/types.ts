@@ -255,7 +255,7 @@ export interface DeployRequest {
   /** The earliest time the worker may act. */
   notBefore: Date;
   status: DeployRequestStatus;
-  /** How many times it was put in the queue; part of the task name, so a re-enqueue is a new task. */
+  /** How many tasks were asked for (a failed attempt counts); part of the task name, so a re-enqueue is a new task. */
   enqueueCount: number;
   /** The Cloud Tasks task name (short id) of the last enqueue. */
   taskName: string | null;

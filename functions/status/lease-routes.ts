@@ -5,6 +5,7 @@
  */
 import type { FieldError } from '../core/lease-body.js';
 import { leaseToJson } from '../core/lease-json.js';
+import { refusalOf } from '../http/json-body.js';
 import { describeError } from '../log.js';
 import {
   type AcquireAnswer,
@@ -13,7 +14,7 @@ import {
   readLease,
   releaseLeaseById,
 } from '../use-cases/lease-actions.js';
-import { MAX_BODY_BYTES, readJsonBody } from './json-body.js';
+import { readJsonBody } from './json-body.js';
 import { sendJson } from './respond.js';
 import type { Route, RouteContext } from './route.js';
 
@@ -44,15 +45,15 @@ export function sendInvalid(ctx: RouteContext, errors: FieldError[]): void {
   });
 }
 
-/** The body as JSON, or null once a 413 or 400 was sent. */
+/** The body as JSON, or null once a 413, 415 or 400 was sent. */
 export function bodyOr400(ctx: RouteContext): { value: unknown } | null {
   const body = readJsonBody(ctx.req);
   if (body.kind === 'ok') return { value: body.value };
-  if (body.kind === 'too-large') {
-    const error = `the body is ${body.bytes} bytes; at most ${MAX_BODY_BYTES} are accepted`;
-    sendJson(ctx.res, 413, { error, reason: 'body-too-large' });
-  } else {
+  if (body.kind === 'not-json') {
     sendInvalid(ctx, [{ field: '(body)', message: `is not JSON (${body.message})` }]);
+  } else {
+    const { status, error } = refusalOf(body);
+    sendJson(ctx.res, status, { error, reason: status === 413 ? 'body-too-large' : 'unsupported-encoding' });
   }
   return null;
 }

@@ -9,7 +9,7 @@ import { heldByLeases } from '../core/leases.js';
 import { taskNameFor } from '../core/names.js';
 import { planDeploys } from '../core/plan.js';
 import type { Clock, DeployEvaluator, DeployQueue, PlanStore } from '../core/ports.js';
-import { isDueForEnqueue, requestsForPlan } from '../core/requests.js';
+import { isDueForEnqueue, markedForFirstTask, requestsForPlan } from '../core/requests.js';
 import { laterOf } from '../core/time.js';
 import type { DeploymentsConfig, DeployRequest, VersionDecision } from '../core/types.js';
 import { describeError, type Logger } from '../log.js';
@@ -43,25 +43,40 @@ async function requestsToEnqueue(
   collecting: ReadonlySet<string>,
   only: ReadonlySet<string> | null,
   now: Date,
-): Promise<DeployRequest[]> {
-  const toEnqueue = new Map<string, DeployRequest>();
+): Promise<ToEnqueue[]> {
+  const toEnqueue = new Map<string, ToEnqueue>();
   for (const request of wanted) {
-    const stored = await deps.store.createRequest(request);
-    if (stored.request.status === 'pending') toEnqueue.set(stored.request.id, stored.request);
+    // Created already marked for its first task: one transaction, not two.
+    const stored = await deps.store.createRequest(markedForFirstTask(request, now));
+    if (stored.isNew) toEnqueue.set(request.id, { request: stored.request, isMarked: true });
+    else if (stored.request.status === 'pending') {
+      toEnqueue.set(request.id, { request: stored.request, isMarked: false });
+    }
   }
   for (const request of open) {
     if (only !== null && !only.has(request.version)) continue;
+    if (toEnqueue.has(request.id)) continue;
     if (isDueForEnqueue(request, decisions.get(request.version), now, collecting)) {
-      toEnqueue.set(request.id, request);
+      toEnqueue.set(request.id, { request, isMarked: false });
     }
   }
   return [...toEnqueue.values()];
 }
 
+/** A request to queue, and whether it is already marked enqueued for the task about to be created. */
+interface ToEnqueue {
+  request: DeployRequest;
+  isMarked: boolean;
+}
+
 /** Puts one request in the queue; on failure it stays open (pending) with the error, for the next pass. */
-async function enqueue(deps: PlanAndEnqueueDeps, request: DeployRequest, now: Date): Promise<boolean> {
+async function enqueue(
+  deps: PlanAndEnqueueDeps,
+  { request, isMarked }: ToEnqueue,
+  now: Date,
+): Promise<boolean> {
   const { queue, store, logger } = deps;
-  const count = request.enqueueCount + 1;
+  const count = isMarked ? request.enqueueCount : request.enqueueCount + 1;
   const taskName = taskNameFor(request.id, count);
   const notBefore = laterOf(request.notBefore, now);
   const log = logger.child({
@@ -72,22 +87,28 @@ async function enqueue(deps: PlanAndEnqueueDeps, request: DeployRequest, now: Da
     action: request.action,
   });
   try {
+    // Marked before the task exists: the worker may run the moment it does, and its launch transaction
+    // would race this write on the request (the loser waits a second for Firestore's retry).
+    if (!isMarked) {
+      await store.markEnqueued(request.id, {
+        expectedCount: count,
+        taskName,
+        now,
+        readUpdatedAt: request.updatedAt,
+      });
+    }
     const result = await queue.enqueue({ requestId: request.id, taskName, notBefore });
-    await store.markEnqueued(request.id, {
-      expectedCount: count,
-      taskName,
-      now,
-      readUpdatedAt: request.updatedAt,
-    });
     log.info(result.isNew ? 'request enqueued' : 'request was already enqueued', {
       notBefore: notBefore.toISOString(),
     });
     return true;
   } catch (err) {
     log.error('enqueue failed; the request stays pending for the next tick', describeError(err));
-    await store.markEnqueueFailed(request.id, (err as Error).message, now).catch((writeErr: unknown) => {
-      log.error('could not record the enqueue failure', describeError(writeErr));
-    });
+    await store
+      .markEnqueueFailed(request.id, (err as Error).message, now, count)
+      .catch((writeErr: unknown) => {
+        log.error('could not record the enqueue failure', describeError(writeErr));
+      });
     return false;
   }
 }
@@ -102,16 +123,23 @@ export async function planAndEnqueue(
 ): Promise<PlanReport> {
   const { store, config, clock } = deps;
   const now = clock();
-  const snapshot = await store.readSnapshot(config.versions, now);
+  // A pass after a push reads only its versions (and every deployment and open request, for the
+  // capacity), and no leases: GC runs in a full pass only.
+  const configs = only === null ? config.versions : config.versions.filter((v) => only.has(v.name));
+  const snapshot = await store.readSnapshot(configs, now, { withLeases: only === null });
   const plan = planDeploys({
     now,
     maxActiveDeployments: config.policy.maxActiveDeployments,
     versions: snapshot.versions,
     deployments: snapshot.deployments,
     openRequests: snapshot.openRequests,
-    policy: config.policy,
-    // An instance a test holds a live lease on is never collected.
-    isHeld: heldByLeases(snapshot.leases, now),
+    ...(only === null
+      ? {
+          policy: config.policy,
+          // An instance a test holds a live lease on is never collected.
+          isHeld: heldByLeases(snapshot.leases, now),
+        }
+      : {}),
   });
   const decisions = plan.versions.filter((decision) => only === null || only.has(decision.version));
   const byVersion = new Map(plan.versions.map((decision) => [decision.version, decision]));
@@ -129,16 +157,20 @@ export async function planAndEnqueue(
     only,
     now,
   );
-  for (const request of toEnqueue) {
-    ((await enqueue(deps, request, now)) ? enqueued : enqueueFailed).push(request.id);
-  }
-  await store.writeDecisions(
+  const queueing = (async () => {
+    for (const item of toEnqueue) {
+      ((await enqueue(deps, item, now)) ? enqueued : enqueueFailed).push(item.request.id);
+    }
+  })();
+  // The decisions are stored while the requests are queued: neither waits for the other.
+  const storing = store.writeDecisions(
     decisions.map((decision) => {
       const shown = shownDecision(decision, now);
       return { decision: shown, text: describeDecision(shown, now) };
     }),
     now,
   );
+  await Promise.all([queueing, storing]);
   return {
     ok: true,
     decisions: Object.fromEntries(decisions.map((d) => [d.version, `${d.kind}:${d.reason}`])),

@@ -14,6 +14,7 @@ import {
 } from './close-expired-leases.js';
 import { type PlanAndEnqueueDeps, type PlanReport, planAndEnqueue } from './plan-and-enqueue.js';
 import { type PollBranchesDeps, type PollReport, pollBranches } from './poll-branches.js';
+import { fanOutPoll, type PollFanOut, shouldFanOut } from './poll-tasks.js';
 import {
   type InventoryReport,
   type ReconcileInventoryDeps,
@@ -62,7 +63,14 @@ export interface TickDeps {
   intake: Pick<IntakeStore, 'syncVersions'>;
   /** The GitHub deployments sync; absent (or without an API) when GITHUB_DEPLOYMENTS is off. */
   github?: SyncGitHubDeploymentsDeps;
+  /** With many followed branches, the poll goes out as one task per branch (use-cases/poll-tasks.ts). */
+  fanOut?: PollFanOut;
   logger: Logger;
+}
+
+/** Step 1: the poll, inline, or fanned out through the queue when many branches are followed. */
+function poll(deps: TickDeps): Promise<PollReport> {
+  return shouldFanOut(deps.poll, deps.fanOut) ? fanOutPoll(deps.poll, deps.fanOut) : pollBranches(deps.poll);
 }
 
 async function step<T>(name: string, logger: Logger, run: () => Promise<T>): Promise<T | StepFailure> {
@@ -75,13 +83,13 @@ async function step<T>(name: string, logger: Logger, run: () => Promise<T>): Pro
 }
 
 /**
- * The steps, in order: poll GitHub; follow the Jobs; reconcile with the cloud inventory; probe the
+ * The steps, in order: poll GitHub (or, with many branches, queue one poll task per branch); follow the Jobs; reconcile with the cloud inventory; probe the
  * instances; close expired leases; delete finished Jobs; plan and enqueue (GC included); post GitHub
  * deployment statuses. Each sees what the earlier ones wrote.
  */
 export async function runTick(deps: TickDeps): Promise<TickReport> {
   const { logger } = deps;
-  const poll = await step('poll', logger, () => pollBranches(deps.poll));
+  const polled = await step('poll', logger, () => poll(deps));
   const refresh = await step('refresh', logger, () => refreshDeployments(deps.refresh));
   const inventory = await step('inventory', logger, () => reconcileCloudInventory(deps.inventory));
   const verify = await step('verify', logger, () => verifyInstances(deps.verify));
@@ -93,10 +101,10 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
   });
   // Last: it posts what the refresh just found. A GitHub failure is recorded, never a step failure.
   const github = await step('github', logger, () => syncGitHubDeployments(deps.github));
-  const steps = [poll, refresh, inventory, verify, leases, cleanJobs, plan, github];
+  const steps = [polled, refresh, inventory, verify, leases, cleanJobs, plan, github];
   return {
     ok: steps.every((report) => report.ok),
-    poll,
+    poll: polled,
     refresh,
     inventory,
     verify,

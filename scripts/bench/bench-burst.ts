@@ -4,7 +4,8 @@
  * (same id, same bytes) a few sends later. Deploy policy: 60 minutes between launches, capacity 100.
  * Checked afterwards: every answer 2xx; each delivery recorded by exactly one answer, every commit in
  * Firestore once; at most one Job per version (one launch per window); and 5 s and 25 s after the last
- * answer, how many versions have a Job for their newest head, with no tick in between.
+ * answer, with no tick in between, how many versions launched, and how many have their newest head
+ * launched or queued for when their window opens.
  */
 import type { Firestore } from '@google-cloud/firestore';
 import { branchDocId } from '../../functions/core/names.js';
@@ -116,6 +117,17 @@ async function checkBranches(db: Firestore, world: BenchWorld, commits: string[]
   return { commitMismatches, headsNewest };
 }
 
+/** The versions whose newest commit has a deploy request enqueued (read from the benchmark: not counted). */
+async function queuedNewest(db: Firestore, names: string[], newest: string[]): Promise<Set<string>> {
+  const enqueued = await db.collection('deployRequests').where('status', '==', 'enqueued').get();
+  const queued = new Set<string>();
+  for (const doc of enqueued.docs) {
+    const { version, commit } = doc.data() as { version: string; commit: string };
+    if (newest[names.indexOf(version)] === commit) queued.add(version);
+  }
+  return queued;
+}
+
 /** Sends the burst, then watches the Jobs for 25 s and checks Firestore. */
 async function runBurst(
   context: BenchContext,
@@ -142,9 +154,9 @@ async function runBurst(
   const lastAnswer = wallNow();
   const cpu = cpuBetween(cpuStart, await markCpu(stack));
   await sleepUntil(lastAnswer + 5000);
-  const at5 = jobsState(stack.jobs, newest, names);
+  const at5 = jobsState(stack.jobs, newest, names, await queuedNewest(db, names, newest));
   await sleepUntil(lastAnswer + 25_000);
-  const at25 = jobsState(stack.jobs, newest, names);
+  const at25 = jobsState(stack.jobs, newest, names, await queuedNewest(db, names, newest));
   const after = await stack.counts();
 
   const branches = await checkBranches(db, world, commits, newest);

@@ -59,6 +59,7 @@ export function createWorld(
   versionCount: number,
   policy: Partial<BenchPolicy>,
   firestoreEmulatorHost: string,
+  extraLines: string[] = [],
 ): BenchWorld {
   const dir = mkdtempSync(join(tmpdir(), 'auto-deploy-bench-world-'));
   const versions = Array.from({ length: versionCount }, (_, index) => benchVersion(index));
@@ -69,6 +70,7 @@ export function createWorld(
     `namespace: ${BENCH_NAMESPACE}`,
     'policy:',
     ...Object.entries(effective).map(([key, value]) => `  ${key}: ${value}`),
+    ...extraLines,
     'versions:',
     ...versions.flatMap((version) => [
       `  - name: ${version.name}`,

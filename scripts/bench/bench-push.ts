@@ -80,9 +80,11 @@ function slowPushCauses(perSample: ReturnType<typeof pushPhases>) {
     if (total === undefined || total <= 1000) continue;
     slowCount += 1;
     const parts = {
-      'queue wait (token bucket)': phases.enqueueToDispatch ?? 0,
+      'deploy task queue wait (token bucket)': phases.enqueueToDispatch ?? 0,
       'worker (launch transaction)': phases.dispatchToJob ?? 0,
-      'webhook evaluation': phases.evaluation ?? 0,
+      'webhook (record + hand-off)': (phases.intake ?? 0) + (phases.handOff ?? 0),
+      'plan task queue wait': phases.planWait ?? 0,
+      'plan task (worker)': phases.plan ?? 0,
     };
     const [cause] = Object.entries(parts).sort((a, b) => b[1] - a[1])[0] ?? ['unknown'];
     causes[cause] = (causes[cause] ?? 0) + 1;
@@ -206,7 +208,7 @@ function phaseFigures(phases: ReturnType<typeof summarizePhases>, counts: CountW
     info({
       bench: 'push',
       id: 'push.queue-wait.p99',
-      label: `queue wait (task created -> dispatched), p99 (p50 ${phases.enqueueToDispatch?.p50 ?? '?'} ms)`,
+      label: `deploy task queue wait (created -> dispatched), p99 (p50 ${phases.enqueueToDispatch?.p50 ?? '?'} ms; plan task p50 ${phases.planWait?.p50 ?? '?'}, p99 ${phases.planWait?.p99 ?? '?'} ms)`,
       value: phases.enqueueToDispatch?.p99 ?? Number.NaN,
       unit: 'ms',
       detail: { phases },

@@ -3,8 +3,8 @@
  * rounds of signed pushes sent at once, to ignored branches first (the stack idle), then to followed
  * branches (24 versions, one new commit per push, the deploy policy never holding them back). A round
  * starts when every answer of the previous one is in; the workers run on in the background, as they
- * would. Where the followed answers' time goes: recording the push, then the deploy evaluation the
- * answer waits for (up to the webhook's evaluation budget), with the transactions' retries.
+ * would. Where the followed answers' time goes: recording the push, then handing the planning over
+ * (one plan task per version), with the transactions' retries.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -218,13 +218,13 @@ function followedFigure(
   );
 }
 
-/** How much of the followed answer is the deploy evaluation it waits for. */
-function evaluationFigure({ phases }: Followed, load: ReturnType<typeof followedLoad>): Figure {
+/** How much of the followed answer is the hand-off of the planning (queueing the plan tasks). */
+function handOffFigure({ phases }: Followed, load: ReturnType<typeof followedLoad>): Figure {
   return info({
     bench: 'webhook',
-    id: 'webhook.followed.evaluation.p50',
-    label: `of which the deploy evaluation the answer waits for, p50 (p99 ${phases.evaluation?.p99 ?? '?'} ms; recording the push p50 ${phases.intake?.p50 ?? '?'} ms)`,
-    value: phases.evaluation?.p50 ?? Number.NaN,
+    id: 'webhook.followed.hand-off.p50',
+    label: `of which handing the planning over (queueing its plan task), p50 (p99 ${phases.handOff?.p99 ?? '?'} ms; recording the push p50 ${phases.intake?.p50 ?? '?'}, p99 ${phases.intake?.p99 ?? '?'} ms)`,
+    value: phases.handOff?.p50 ?? Number.NaN,
     unit: 'ms',
     detail: { phases, transactions: load.transactions, abortedCommits: load.abortedCommits },
   });
@@ -280,7 +280,7 @@ export const runWebhookBench: Benchmark = async (context) => {
     return [
       followedFigure(followed, load, idleRpc, concurrency),
       ignoredFigure(ignored, concurrency),
-      evaluationFigure(followed, load),
+      handOffFigure(followed, load),
     ];
   } finally {
     await stack.stop();

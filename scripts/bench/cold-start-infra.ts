@@ -33,6 +33,8 @@ export async function startColdStartInfra(
     versionCount,
     { minMinutesBetweenDeployments: 0.001, maxActiveDeployments: 10_000 },
     context.firestoreHost,
+    // No cloud here to list clusters in or probe endpoints of: a cold start measures loading, not timeouts.
+    ['readiness:', '  enabled: false', 'inventory:', '  enabled: false'],
   );
   const db = benchFirestore(context.firestoreHost);
   await seedActive(db, world.versions, 0, new Date());
@@ -48,6 +50,8 @@ export async function startColdStartInfra(
     HOME: world.dir,
     ...world.env,
     METADATA_SERVER_DETECTION: 'none',
+    // As the local stack runs (no ID tokens to verify): the requests carry none.
+    AUTH_MODE: 'off',
     TASKS_QUEUE: QUEUE,
     DEPLOY_WORKER_URL: `http://127.0.0.1:${(worker.address() as AddressInfo).port}/deployWorker`,
     CLOUD_TASKS_EMULATOR_HOST: tasks.address,

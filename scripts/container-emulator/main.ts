@@ -6,6 +6,7 @@
  * stops on SIGINT/SIGTERM.
  */
 import { parseArgs } from 'node:util';
+import { parsePortFlag } from '../lib/net.js';
 import { stopOnSignals } from '../lib/signals.js';
 import { DEFAULT_LOCATION, DEFAULT_PROJECT, startContainerEmulator } from './server.js';
 
@@ -20,14 +21,6 @@ interface CliOptions {
   project: string;
   location: string;
   clusters: string[];
-}
-
-function parsePort(flag: string, value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`${flag} must be an integer between 0 and 65535 (0 = any free port), got "${value}".`);
-  }
-  return port;
 }
 
 /** Parses the command line; throws an error that says how to fix a bad flag. */
@@ -46,8 +39,8 @@ function parseCliArgs(args: string[]): CliOptions {
   });
   return {
     host: values.host,
-    port: parsePort('--port', values.port),
-    controlPort: parsePort('--control-port', values['control-port']),
+    port: parsePortFlag('--port', values.port),
+    controlPort: parsePortFlag('--control-port', values['control-port']),
     project: values.project,
     location: values.location,
     clusters: values.cluster,

@@ -15,7 +15,7 @@
 import { userInfo } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DEFAULT_URL, EXIT, main as leaseMain } from '../lease/main.js';
+import { DEFAULT_URL, EXIT, isHelp, main as leaseMain } from '../lease/main.js';
 import { type CtlApi, CtlApiError, ctlApi } from './api.js';
 import { changeText, drainText, planText, statusText } from './tables.js';
 import { isLoopbackUrl, type RunCommand, TokenError, tokenSource } from './token.js';
@@ -143,6 +143,10 @@ export async function main(
   runCommand?: RunCommand,
 ): Promise<number> {
   if (argv[0] === 'lease') return lease(argv.slice(1), env, io, runCommand);
+  if (isHelp(argv)) {
+    io.out(`${USAGE}\n`);
+    return EXIT.ok;
+  }
   try {
     const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
     const url =

@@ -9,6 +9,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { parsePortFlag } from '../lib/net.js';
 import { stopOnSignals } from '../lib/signals.js';
 import { parseJobSeconds, renderLocalKubeconfig, startKubeServer } from './server.js';
 
@@ -37,12 +38,7 @@ function parseCliArgs(args: string[]): CliOptions {
     },
     strict: true,
   });
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(
-      `--port must be an integer between 0 and 65535 (0 = any free port), got "${values.port}".`,
-    );
-  }
+  const port = parsePortFlag('--port', values.port);
   if (values.token !== undefined && !/^[\x21-\x7e]+$/.test(values.token)) {
     throw new Error('--token must be non-empty printable ASCII without spaces.');
   }

@@ -14,7 +14,7 @@ export interface LeaseJson {
   credentialsCommand: string;
   owner: string;
   expiresAt: string;
-  status: 'active' | 'released' | 'expired';
+  status: 'active' | 'released' | 'expired' | 'revoked';
   ttlSeconds: number;
   requestId: string | null;
   createdAt: string;

@@ -30,7 +30,7 @@ export interface AcquireLeaseOptions extends LeaseApiOptions {
   retryDelaysMs?: readonly number[];
   /** A heartbeat failed but the lease may still be alive (no answer, 5xx): the next one tries again. */
   onHeartbeatError?: (error: LeaseApiError) => void;
-  /** The lease is over (410 expired or released elsewhere, 404): heartbeats stop. */
+  /** The lease is over (410 expired, released elsewhere or revoked by a forced teardown; 404): heartbeats stop. */
   onLost?: (error: LeaseApiError) => void;
 }
 

@@ -94,6 +94,11 @@ export function exitCodeOf(error: LeaseApiError): number {
   return EXIT.usage;
 }
 
+/** `help`, `--help` or `-h` as the command, or a `--help`/`-h` anywhere: the usage, on stdout, exit 0. */
+export function isHelp(argv: readonly string[]): boolean {
+  return argv[0] === 'help' || argv.includes('--help') || argv.includes('-h');
+}
+
 /** The CLI: `argv` without node and the script; returns the exit code. */
 export async function main(
   argv: string[],
@@ -101,6 +106,10 @@ export async function main(
   out: (text: string) => void,
   err: (text: string) => void,
 ): Promise<number> {
+  if (isHelp(argv)) {
+    out(`${USAGE}\n`);
+    return EXIT.ok;
+  }
   try {
     const { positionals, values } = parseArgs({
       args: argv,

@@ -1,12 +1,16 @@
 /**
  * The local gateway: serves several HTTP functions, each through the Functions Framework's own
  * server (so requests see what they see in the cloud: rawBody, body parsing, express), on one
- * port at `/<functionName>/...`, the way Cloud Functions URLs look.
+ * port at `/<functionName>/...`, the way Cloud Functions URLs look. Bodies are read the way
+ * functions/index.ts has them read in the cloud (functions/http/own-body-reader.ts), at the limit of
+ * the function of that name.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { http, type Request, type Response } from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
+import { bodyLimitOf } from '../../functions/http/body-limits.js';
+import { readBodiesOurselves, withBodyLimit } from '../../functions/http/own-body-reader.js';
 
 export type HttpHandler = (req: Request, res: Response) => unknown;
 
@@ -23,11 +27,15 @@ export async function startGateway(
   handlers: Record<string, HttpHandler>,
   options: { port?: number; host?: string } = {},
 ): Promise<Gateway> {
+  readBodiesOurselves();
   const servers = new Map<string, Server>();
   for (const [name, handler] of Object.entries(handlers)) {
     // The framework's registry is global: a unique name lets tests start several gateways.
     const registered = `${name}__gateway${++registrations}`;
-    http(registered, handler);
+    http(
+      registered,
+      withBodyLimit((req: Request, res: Response) => handler(req, res), bodyLimitOf(name)),
+    );
     servers.set(name, getTestServer(registered));
   }
   const server = createServer((req, res) => {

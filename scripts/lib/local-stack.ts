@@ -12,12 +12,13 @@
  * Each component has its starter in local-stack/, which resolves to what the component contributes and
  * how to stop it; a new component is a starter there and one line in `startComponents`.
  */
+import type { Firestore } from '@google-cloud/firestore';
 import { isAlreadyExists } from '../../functions/adapters/grpc-codes.js';
 import { createTasksClient } from '../../functions/adapters/tasks-queue.js';
 import { type App, buildApp } from '../../functions/app.js';
 import type { HostPort } from '../../functions/config/host-port.js';
 import type { AppConfig } from '../../functions/config.js';
-import type { JobLauncher } from '../../functions/core/ports.js';
+import type { Clock, JobLauncher } from '../../functions/core/ports.js';
 import { createLogger, type Logger } from '../../functions/log.js';
 import QUEUE_DEFAULTS from '../../infra/queue-defaults.json' with { type: 'json' };
 import type { ContainerEmulator } from '../container-emulator/server.js';
@@ -87,6 +88,13 @@ export interface LocalStackOptions {
   jobs?: JobLauncher;
   /** Where to write the local kubeconfig (default .emulators/kubeconfig). */
   stateDir?: string;
+  /**
+   * The one clock of the functions, the Tasks emulator and the local kube server (default: the real
+   * clock). Tests inject one to put time where a rule needs it instead of waiting for it.
+   */
+  clock?: Clock;
+  /** The functions' Firestore client (default: one for the stack's emulator, made by the app). */
+  firestore?: Firestore;
 }
 
 /** Starts the local stack from `env` (process.env by default); `port` 0 picks a free port. */
@@ -111,8 +119,9 @@ async function startComponents(
   logger: Logger,
   components: RunningComponents,
 ): Promise<LocalStack> {
+  const clock: Clock = options.clock ?? (() => new Date());
   const firestore = await components.add(startLocalFirestore(env, logger));
-  const tasks = await components.add(startLocalTasks(env, logger));
+  const tasks = await components.add(startLocalTasks(env, logger, clock));
   const cloud = await components.add(startLocalCloud(env, logger));
   const endpoints = await components.add(startInstanceEndpoints(cloud.containerEmulator));
   let app: App | undefined;
@@ -133,7 +142,7 @@ async function startComponents(
   });
   await ensureQueue(queue.queuePath, queue.emulator, projectId);
 
-  const { kubeServer } = await components.add(startLocalKubeServer(env, options.jobs));
+  const { kubeServer } = await components.add(startLocalKubeServer(env, options.jobs, clock));
   const namespace = config.deployments.namespace;
   const cluster = connectCluster(
     env,
@@ -145,8 +154,13 @@ async function startComponents(
   const where = { project: config.deployments.project, location: config.deployments.zone };
   await components.add(linkClustersToJobs(kubeServer, cloud.containerEmulator, where, logger));
 
-  app = buildApp(config, { logger, ...(cluster.jobs ? { jobs: cluster.jobs } : {}) });
-  await app.intakeStore.syncVersions(config.deployments.versions, new Date());
+  app = buildApp(config, {
+    logger,
+    clock,
+    ...(options.firestore ? { firestore: options.firestore } : {}),
+    ...(cluster.jobs ? { jobs: cluster.jobs } : {}),
+  });
+  await app.intakeStore.syncVersions(config.deployments.versions, clock());
 
   const tick = tickThrough(gateway.url);
   await components.add(startLocalScheduler(env, tick, logger));

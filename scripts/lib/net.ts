@@ -2,6 +2,29 @@
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/** The port a command-line `flag` names; throws an error that says what a port may be. */
+export function parsePortFlag(flag: string, value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`${flag} must be an integer between 0 and 65535 (0 = any free port), got "${value}".`);
+  }
+  return port;
+}
+
+/**
+ * `fetch` to the local stack (npm start), whose failure says why and what to check: fetch itself says
+ * only "fetch failed"; its cause has the reason (ECONNREFUSED: nothing listens there).
+ */
+export async function fetchLocalStack(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    const why = cause?.code ?? cause?.message ?? String(err);
+    throw new Error(`cannot reach ${url}: ${why} (is npm start running, with the same PORT?)`);
+  }
+}
+
 /** A TCP port on 127.0.0.1 that was free a moment ago. */
 export function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {

@@ -4,6 +4,7 @@
  * Prints `tasks emulator listening on host:port` once ready; stops on SIGINT/SIGTERM.
  */
 import { parseArgs } from 'node:util';
+import { parsePortFlag } from '../lib/net.js';
 import { stopOnSignals } from '../lib/signals.js';
 import { startTasksEmulator } from './server.js';
 
@@ -26,12 +27,7 @@ function parseCliArgs(args: string[]): CliOptions {
     },
     strict: true,
   });
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(
-      `--port must be an integer between 0 and 65535 (0 = any free port), got "${values.port}".`,
-    );
-  }
+  const port = parsePortFlag('--port', values.port);
   return { host: values.host, port, queues: values.queue };
 }
 

@@ -8,12 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DocumentData } from '@google-cloud/firestore';
 import { JOB_LABELS } from '../../functions/core/job-manifest.js';
+import type { Clock } from '../../functions/core/ports.js';
 import type { Policy } from '../../functions/core/types.js';
 import { createLogger, type Logger } from '../../functions/log.js';
 import type { KubeJob, KubeServer } from '../../scripts/kube-server/server.js';
 import { ensureQueue, type LocalStack, startLocalStack } from '../../scripts/lib/local-stack.js';
 import { buildPushPayload, type PushSpec, signDelivery } from '../../scripts/lib/push-payload.js';
-import { firestoreEmulatorHost, TEST_PROJECT_ID } from '../support/firestore.js';
+import { firestoreEmulatorHost, TEST_PROJECT_ID, testFirestore } from '../support/firestore.js';
 import { hostOf } from '../support/host.js';
 
 export const E2E_REPO = 'kubeflow/manifests';
@@ -106,6 +107,8 @@ export interface E2eStackOptions {
   /** Extra environment (e.g. GITHUB_POLL, GITHUB_API_URL, CLOUD_TASKS_EMULATOR_HOST). */
   env?: Record<string, string>;
   logger?: Logger;
+  /** The clock of the whole stack (functions, Tasks emulator, kube server); the real one by default. */
+  clock?: Clock;
 }
 
 /**
@@ -131,10 +134,15 @@ export async function startE2eStack(teardown: Teardown, options: E2eStackOptions
     LOCAL_JOB_SECONDS: '0',
     ...options.env,
   };
+  // The tests' client for the emulator (see EmulatorFirestore), stopped after the stack.
+  const firestore = await testFirestore();
+  teardown.add(() => firestore.terminate());
   const stack = await startLocalStack(env, {
     port: 0,
     stateDir: dir,
+    firestore,
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   teardown.add(() => stack.stop());
   return stack;
@@ -286,10 +294,32 @@ export async function waitFor<T>(
   }
 }
 
-/** Waits until the clock has passed `at` (a precondition of a time-based rule, never an assertion). */
-export async function waitUntilPast(at: Date): Promise<void> {
-  const ms = at.getTime() - Date.now() + 1;
-  if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * What the stack logs when the planning a recorded push handed over ends: the worker, once it ran the
+ * push's plan task (use-cases/plan-tasks.ts); or the webhook, when the hand-off failed.
+ */
+const EVALUATED = 'planned after push';
+const EVALUATION_FAILED = 'deploy evaluation after push failed; the next tick retries';
+
+/**
+ * Waits until the stack logged the end of the deploy evaluation that delivery `deliveryId` started, and
+ * fails if the evaluation failed. githubWebhook answers GitHub after at most its evaluation budget and
+ * lets a slower evaluation go on after the answer, so what the evaluation writes (requests, tasks,
+ * decisions) is only there for certain once it logged its end, not when the webhook answered.
+ */
+export async function evaluationOf(lines: string[], deliveryId: string): Promise<void> {
+  const end = await waitFor(`the end of the deploy evaluation of delivery ${deliveryId}`, () =>
+    lines
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .find(
+        (entry) =>
+          entry.deliveryId === deliveryId &&
+          (entry.message === EVALUATED || entry.message === EVALUATION_FAILED),
+      ),
+  );
+  if (end.message === EVALUATION_FAILED) {
+    throw new Error(`the deploy evaluation of delivery ${deliveryId} failed: ${String(end.error)}`);
+  }
 }
 
 /**

@@ -1,14 +1,16 @@
 /**
  * Leases end to end on the whole local stack (issue 7 §1), through the importable client a test suite
  * uses (scripts/lease/client.ts): push -> Job -> ready -> leased; a newer instance gets ready and GC
- * would collect the older one, but the lease keeps it; once released, GC collects it. Policies are in
- * seconds; each step waits for a condition, never for a time.
+ * would collect the older one, but the lease keeps it; once released, GC collects it. The README's
+ * rules (3 h lifetime and grace period) hold on a movable clock that the test moves past them; each
+ * step waits for a condition, never for a time.
  */
 import assert from 'node:assert/strict';
 import { acquireLease } from '../../scripts/lease/client.js';
 import type { LocalStack } from '../../scripts/lib/local-stack.js';
 import { fakeSha } from '../../scripts/lib/push-payload.js';
 import { resetFirestore } from '../support/firestore.js';
+import { MovableClock } from '../support/movable-clock.js';
 import {
   capturingLogger,
   type DeploymentJson,
@@ -22,12 +24,12 @@ import {
   statusDeployments,
   Teardown,
   waitFor,
-  waitUntilPast,
 } from './helpers.js';
 
 const MASTER = [{ name: 'master', branch: 'master', kfDefPath: 'kfdef/kfctl_gcp_iap.yaml' }];
-/** About a second, in hours: instances are old enough for GC a second after they are ready. */
-const SECOND_IN_HOURS = 0.0003;
+const HOUR_MS = 3_600_000;
+/** The README's lifetime and grace period. */
+const LIFETIME_HOURS = 3;
 
 interface PlanJson {
   instances: Array<{ instance: string; verdict: 'keep' | 'collect'; rule?: string }>;
@@ -74,17 +76,19 @@ describe('leases end to end (whole local stack, the lease client)', function () 
   it('GC keeps a leased instance past its rules, and collects it once the lease is released', async () => {
     const { logger, lines } = capturingLogger();
     logLines = lines;
+    const clock = new MovableClock();
     const stack = await startE2eStack(teardown, {
       logger,
+      clock: clock.now,
       versions: MASTER,
-      policy: { minLifetimeHours: SECOND_IN_HOURS, gracePeriodHours: SECOND_IN_HOURS },
+      policy: { minLifetimeHours: LIFETIME_HOURS, gracePeriodHours: LIFETIME_HOURS },
     });
     const old = await readyInstance(stack, fakeSha('lease-old'));
     const lease = await acquireLease({
       url: `${stack.url}/deploymentStatus`,
       version: 'master',
       owner: 'kubeflow/examples#1234',
-      ttlSeconds: 600,
+      ttlSeconds: 86_400, // outlives the 3 h the test moves the clock
     });
     teardown.add(() => lease.release());
     assert.equal(lease.lease.instance, old.instance);
@@ -92,7 +96,7 @@ describe('leases end to end (whole local stack, the lease client)', function () 
 
     // A newer instance gets ready; both are past their minimum lifetime and grace period.
     const fresh = await readyInstance(stack, fakeSha('lease-new'));
-    await waitUntilPast(new Date(Date.parse(fresh.readyAt ?? fresh.createdAt) + 2_000));
+    clock.advanceTo(new Date(Date.parse(fresh.readyAt ?? fresh.createdAt) + LIFETIME_HOURS * HOUR_MS + 1));
     await tick(stack);
     await tick(stack);
     assert.equal((await deploymentOf(stack, old.instance))?.status, 'ready', 'GC took a leased instance');

@@ -70,8 +70,8 @@ describe('the operator API end to end (whole local stack)', function () {
       (await sendPush(stack, { repo: E2E_REPO, ref: 'master', after: sha }, deliveryId)).status,
       200,
     );
-    await waitFor('the push evaluated', () =>
-      lines.some((line) => line.includes('evaluated after push') && line.includes(deliveryId)),
+    await waitFor('the push planned (its plan task)', () =>
+      lines.some((line) => line.includes('planned after push') && line.includes(deliveryId)),
     );
     assert.deepEqual(jobsOf(stack, 'deploy'), [], 'no deploy Job');
     assert.equal((await readCollection(stack, 'deployRequests')).size, 0, 'no request');

@@ -16,6 +16,7 @@ import { ConfigError, loadConfig } from '../../functions/config.js';
 import type { IdTokenVerifier } from '../../functions/core/ports.js';
 import { createDeploymentStatusHandler } from '../../functions/deployment-status.js';
 import { silentLogger } from '../../functions/log.js';
+import { readJsonBody } from '../../functions/status/json-body.js';
 import { READ_ROUTES } from '../../functions/status/read-routes.js';
 import { sendJson } from '../../functions/status/respond.js';
 import type { Route } from '../../functions/status/route.js';
@@ -87,10 +88,11 @@ async function call(url: string, init: RequestInit = {}): Promise<Answer> {
   };
 }
 
-/** A refused request's answer: its status, an error in words, and the 401's challenge. */
+/** A refused request's answer: its status, an error in words, its kind as `reason`, and the 401's challenge. */
 function assertRefused(answer: Answer, { status, reason }: Pick<Credentials, 'status' | 'reason'>): void {
   assert.equal(answer.status, status, JSON.stringify(answer.body));
   assert.match(String(answer.body.error), reason);
+  assert.equal(answer.body.reason, status === 401 ? 'unauthenticated' : 'forbidden');
   assert.equal(answer.wwwAuthenticate, status === 401 ? 'Bearer' : null);
 }
 
@@ -457,9 +459,11 @@ describe('caller checks (AUTH_MODE=required, ID tokens signed with a local key)'
       /** A route like the lease routes: it records who asked, and counts its writes. */
       function leaseLikeRoutes(writes: Array<{ owner: string | null; claimed: unknown }>): Route[] {
         const record = async (ctx: Parameters<Route['handle']>[0]) => {
+          // The body as the routes read it (functions/http/ reads the bytes; the framework parses nothing).
+          const body = readJsonBody(ctx.req);
           writes.push({
             owner: ctx.caller,
-            claimed: (ctx.req.body as { owner?: unknown })?.owner,
+            claimed: body.kind === 'ok' ? (body.value as { owner?: unknown } | undefined)?.owner : undefined,
           });
           sendJson(ctx.res, 200, { owner: ctx.caller });
         };

@@ -13,6 +13,7 @@ import {
   PLACEHOLDER_CA_PEM,
   startContainerEmulator,
 } from '../../scripts/container-emulator/server.js';
+import { runScriptToExit } from '../support/cli.js';
 
 const PROJECT = 'demo-container-emulator-test';
 const ZONE = 'us-east1-c';
@@ -408,18 +409,7 @@ describe('container emulator command line (scripts/container-emulator/main.ts)',
   });
 
   it('exits with status 2 and the usage on a bad flag', async () => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'scripts/container-emulator/main.ts', '--port', 'x'],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const [code] = await once(child, 'exit');
+    const { code, stderr } = await runScriptToExit('scripts/container-emulator/main.ts', ['--port', 'x']);
     assert.equal(code, 2);
     assert.match(stderr, /--port must be an integer/);
     assert.match(stderr, /usage: container-emulator/);

@@ -152,6 +152,15 @@ describe('npm run ctl against deploymentStatus (Firestore emulator)', () => {
         EXIT.unavailable,
       ],
     ];
+    for (const argv of [['--help'], ['help'], ['pause', 'master', '-h']]) {
+      it(`${argv.join(' ')}: the usage on stdout, exit 0, nothing asked of the API`, async () => {
+        const { code, out, err } = await local(...argv, '--url', 'http://127.0.0.1:9/deploymentStatus');
+        assert.equal(code, EXIT.ok);
+        assert.match(out, /^usage: npm run -s ctl -- <command>/);
+        assert.equal(err, '');
+      });
+    }
+
     for (const [name, argv, expected] of failures) {
       it(`${name}: exit ${expected}, nothing on stdout`, async () => {
         const { code, out } = await local(...argv);

@@ -7,7 +7,9 @@
 import assert from 'node:assert/strict';
 import type { Firestore } from '@google-cloud/firestore';
 import { deploymentFromDoc } from '../../functions/adapters/firestore/codec.js';
+import { FirestoreIntakeStore } from '../../functions/adapters/firestore/intake-store.js';
 import { FirestoreLaunchStore } from '../../functions/adapters/firestore/launch-store.js';
+import { FirestorePlanStore } from '../../functions/adapters/firestore/plan-store.js';
 import { deploymentRef } from '../../functions/adapters/firestore/refs.js';
 import { JOB_ANNOTATIONS, JOB_LABELS } from '../../functions/core/job-manifest.js';
 import { LAUNCH_LEASE_SECONDS } from '../../functions/core/launch.js';
@@ -16,13 +18,15 @@ import type { JobLauncher, JobSummary } from '../../functions/core/ports.js';
 import type { Deployment, DeploymentsConfig, DeployRequest } from '../../functions/core/types.js';
 import { createDeployWorkerHandler } from '../../functions/deploy-worker.js';
 import { type JobTemplates, loadJobTemplates } from '../../functions/job-templates.js';
-import { silentLogger } from '../../functions/log.js';
+import { createLogger, silentLogger } from '../../functions/log.js';
+import { runPlanTask } from '../../functions/use-cases/plan-tasks.js';
 import { runDeployRequest } from '../../functions/use-cases/run-deploy-request.js';
 import type { KubeJob } from '../../scripts/kube-server/server.js';
 import { type Gateway, startGateway } from '../../scripts/lib/gateway.js';
 import { resetFirestore, testFirestore } from '../support/firestore.js';
 import { launchedFields, makeDeployment, makeDeployRequest, readyTimes } from '../support/fixtures.js';
 import { LOCAL_TEST_NAMESPACE, type LocalKubeTarget, startLocalKubeTarget } from '../support/kube.js';
+import { MemoryQueue } from '../support/memory-stores.js';
 import {
   createMasterDeployJob,
   PIPELINE_TARGET,
@@ -119,6 +123,9 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
   /** Added to the real time: lets a test move the worker's clock past a lease. */
   let clockOffsetMs: number;
   const clock = () => new Date(Date.now() + clockOffsetMs);
+  /** What the worker logged during the test: shown when it fails (the answers only carry a summary). */
+  let workerLog: string[] = [];
+  const logger = createLogger({}, (line) => workerLog.push(line));
 
   before(async function () {
     this.timeout(60_000);
@@ -131,12 +138,17 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
     await resetFirestore();
     kube.server.reset();
     clockOffsetMs = 0;
+    workerLog = [];
     store = new FlakyStore(db);
     jobs = new HookedJobs(kube.launcher({ requestTimeoutMs: 10_000 }));
     url = await startWorker();
   });
 
-  afterEach(async () => {
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') {
+      process.stderr.write(`--- the worker's log lines of "${this.currentTest.title}" ---\n`);
+      process.stderr.write(`${workerLog.slice(-40).join('\n')}\n`);
+    }
     await Promise.all(gateways.map((gateway) => gateway.stop()));
     gateways = [];
   });
@@ -155,12 +167,12 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
       jobs,
       templates: options.templates ?? templates,
       clock,
-      logger: silentLogger,
+      logger,
     };
     const gateway = await startGateway({
       deployWorker: createDeployWorkerHandler({
         run: (requestId) => runDeployRequest(deps, requestId),
-        logger: silentLogger,
+        logger,
       }),
     });
     gateways.push(gateway);
@@ -340,12 +352,12 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
       assert.equal(deployments[0]?.status, 'deploying');
       assert.equal(deployments[0]?.jobName, serverJobs()[0]?.metadata.name);
       const results = responses.map((r) => `${r.status} ${r.body.result}`).sort();
-      assert.equal(results.filter((r) => r === '200 launched').length, 1, results.join(', '));
+      assert.equal(results.filter((r) => r === '200 launched').length, 1, JSON.stringify(responses));
       // The other delivery saw the launch held (retry later) or already done.
       for (const other of results.filter((r) => r !== '200 launched')) {
         assert.ok(
           ['503 busy', '200 already-launched', '200 already-done'].includes(other),
-          `unexpected outcome of the second delivery: ${other}`,
+          `unexpected outcome of the second delivery: ${other} (${JSON.stringify(responses)})`,
         );
       }
       assert.equal((await store.getRequest(id))?.status, 'done');
@@ -729,6 +741,39 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
       }
       assert.equal(kube.server.requests().length, 0);
       assert.equal((await db.collection('deployRequests').get()).size, 0);
+    });
+
+    it('a plan task plans its version (a request queued); a plan body with a bad field is refused, 200 for Cloud Tasks', async () => {
+      const queue = new MemoryQueue();
+      const plan = { config: CONFIG, store: new FirestorePlanStore(db), queue, clock, logger: silentLogger };
+      const gateway = await startGateway({
+        deployWorker: createDeployWorkerHandler({
+          run: () => Promise.reject(new Error('not a deploy request')),
+          work: (task) =>
+            task.kind === 'plan'
+              ? runPlanTask({ plan, heads: new FirestoreIntakeStore(db) }, task)
+              : Promise.reject(new Error('no poll here')),
+          logger: silentLogger,
+        }),
+      });
+      gateways.push(gateway);
+      const to = `${gateway.url}/deployWorker`;
+      await setHead('master', SHA_A);
+      const body = JSON.stringify({ kind: 'plan', version: 'master', head: SHA_A, deliveryId: 'd-1' });
+      const planned = await deliver('', { to, body });
+      assert.equal(planned.status, 200, JSON.stringify(planned.body));
+      assert.equal(planned.body.result, 'planned-deploy-new-commit');
+      assert.deepEqual(
+        queue.tasks.map((task) => task.requestId),
+        ['deploy-master-a1a1a1a1a1a1-c'],
+      );
+      const bad = JSON.stringify({ kind: 'plan', version: 'master', head: SHA_A, extra: 1 });
+      assert.equal((await deliver('', { to, body: bad })).status, 200);
+      const byPerson = await deliver('', { to, body: bad, task: null });
+      assert.equal(byPerson.status, 400);
+      assert.match(String(byPerson.body.error), /unexpected field "extra"/);
+      assert.equal(queue.tasks.length, 1);
+      assert.equal(serverJobs().length, 0);
     });
 
     it('an unknown request id is 200 and does nothing', async () => {

@@ -9,8 +9,9 @@ import { FirestoreIntakeStore } from '../../functions/adapters/firestore/intake-
 import { WebhookVerifier } from '../../functions/adapters/github-payload.js';
 import { buildApp } from '../../functions/app.js';
 import { ConfigError, parseDeploymentsConfig } from '../../functions/config.js';
+import { RecordPushError } from '../../functions/core/intake.js';
 import { branchDocId } from '../../functions/core/names.js';
-import type { DeployEvaluator, EvaluationTrigger } from '../../functions/core/ports.js';
+import type { DeployEvaluator, EvaluationTrigger, RecordPushResult } from '../../functions/core/ports.js';
 import { createGithubWebhookHandler, MAX_WEBHOOK_BODY_BYTES } from '../../functions/github-webhook.js';
 import { silentLogger } from '../../functions/log.js';
 import { type Gateway, startGateway } from '../../scripts/lib/gateway.js';
@@ -127,7 +128,7 @@ describe('githubWebhook (Functions Framework + Firestore emulator)', () => {
     const claim = (await db.doc(`deliveries/${deliveryId}`).get()).data();
     assert.equal(claim?.status, 'recorded');
     assert.deepEqual(evaluator.calls, [
-      { versions: ['master', 'stacks'], trigger: { kind: 'push', deliveryId } },
+      { versions: ['master', 'stacks'], trigger: { kind: 'push', deliveryId, head: shas[2] } },
     ]);
   });
 
@@ -304,6 +305,71 @@ describe('githubWebhook (Functions Framework + Firestore emulator)', () => {
     assert.deepEqual(ids, ['kubeflow:manifests:feature%2Fünïcode-分支', 'kubeflow:manifests:release%2Fv1.2']);
     assert.equal((await head(SLASH_BRANCH))?.branch, SLASH_BRANCH);
     assert.equal((await head(UNICODE_BRANCH))?.sha, fakeSha('u'));
+  });
+
+  it('concurrent pushes to one branch: each recorded, the newest head handed over, no head twice', async () => {
+    const shas = Array.from({ length: 8 }, (_, i) => fakeSha(`run-${i}`));
+    const answers = await Promise.all(
+      shas.map((sha, i) =>
+        send('push', push({ before: i === 0 ? fakeSha('run-base') : shas[i - 1], after: sha })),
+      ),
+    );
+    assert.deepEqual(
+      answers.map((answer) => [answer.status, answer.body.status]),
+      shas.map(() => [200, 'recorded']),
+    );
+    const newest = (await head())?.sha;
+    const handedOver = evaluator.calls.map((call) => call.trigger.head);
+    assert.ok(handedOver.includes(newest), `the newest head ${newest} is handed over (got ${handedOver})`);
+    assert.equal(new Set(handedOver).size, handedOver.length, 'no head handed over twice');
+    assert.ok(handedOver.length <= shas.length);
+  });
+
+  it('hands over the head the store names: none for a push with a later one queued, one for a failed push', async () => {
+    const queued = {
+      head: { outcome: 'advanced', isMoved: true, head: { sha: fakeSha('q') } },
+      planHead: null,
+    };
+    const results: Array<() => Promise<RecordPushResult>> = [
+      async () => ({ kind: 'recorded', commitsRecorded: 1, ...queued }) as unknown as RecordPushResult,
+      async () => {
+        throw new RecordPushError(new Error('14 UNAVAILABLE: connection refused'), fakeSha('left'));
+      },
+    ];
+    const handler = createGithubWebhookHandler({
+      verifier: new WebhookVerifier([SECRET]),
+      store: {
+        recordPush: () => (results.shift() as () => Promise<RecordPushResult>)(),
+        syncVersions: async () => {},
+        getBranchHead: async () => null,
+      },
+      versions: CONFIG.versions,
+      evaluator,
+      clock: () => new Date(),
+      logger: silentLogger,
+    });
+    const other = await startGateway({ githubWebhook: handler });
+    try {
+      const sendTo = async (after: string) => {
+        const delivery = await signDelivery('push', push({ after }), SECRET);
+        return (
+          await fetch(`${other.url}/githubWebhook`, {
+            method: 'POST',
+            headers: delivery.headers,
+            body: delivery.body,
+          })
+        ).status;
+      };
+      assert.equal(await sendTo(fakeSha('q')), 200);
+      assert.equal(evaluator.calls.length, 0, 'a later push of the branch hands over');
+      assert.equal(await sendTo(fakeSha('down')), 503);
+      assert.deepEqual(
+        evaluator.calls.map((call) => [call.versions, call.trigger.head]),
+        [[['master', 'stacks'], fakeSha('left')]],
+      );
+    } finally {
+      await other.stop();
+    }
   });
 
   it('answers 503 when Firestore is unavailable, so GitHub shows the delivery as failed', async () => {

@@ -20,6 +20,7 @@ import {
   kubeConfigForLocalServer,
   startKubeServer,
 } from '../../scripts/kube-server/server.js';
+import { COLD_START_TEST_TIMEOUT_MS } from '../support/cold-start.js';
 import { eventually, requestKubeServer } from '../support/kube.js';
 
 const NS = 'auto-deploy';
@@ -291,7 +292,7 @@ describe('local kube server: Jobs that finish by themselves, and onJobFinished',
       });
 
     it('completes Jobs by themselves after that many seconds', async function () {
-      this.timeout(20_000);
+      this.timeout(COLD_START_TEST_TIMEOUT_MS);
       const dir = mkdtempSync(join(tmpdir(), 'kube-server-cli-'));
       const kubeconfig = join(dir, 'kubeconfig');
       const child = startCli(['--job-seconds', '0.2', '--namespace', NS, '--kubeconfig', kubeconfig]);
@@ -321,7 +322,7 @@ describe('local kube server: Jobs that finish by themselves, and onJobFinished',
     });
 
     it('refuses a negative value, saying what to write', async function () {
-      this.timeout(20_000);
+      this.timeout(COLD_START_TEST_TIMEOUT_MS);
       const child = startCli(['--job-seconds=-1']);
       let stderr = '';
       child.stderr.setEncoding('utf8');

@@ -17,6 +17,7 @@ import {
   type KubeStatus,
   startKubeServer,
 } from '../../scripts/kube-server/server.js';
+import { COLD_START_TEST_TIMEOUT_MS } from '../support/cold-start.js';
 import { requestKubeServer } from '../support/kube.js';
 
 const NS = 'auto-deploy';
@@ -487,7 +488,7 @@ describe('local kube server (scripts/kube-server)', () => {
 
   describe('CLI (scripts/kube-server/main.ts)', () => {
     it('prints its URL and writes a kubeconfig that reaches it', async function () {
-      this.timeout(20_000);
+      this.timeout(COLD_START_TEST_TIMEOUT_MS);
       const dir = mkdtempSync(join(tmpdir(), 'kube-server-cli-'));
       const kubeconfig = join(dir, 'kubeconfig');
       const child = spawn(

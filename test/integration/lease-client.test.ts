@@ -219,6 +219,15 @@ describe('the lease client (scripts/lease) against deploymentStatus on the Fires
       assert.match(late.err, /410/);
     });
 
+    for (const argv of [['--help'], ['help'], ['acquire', '-h']]) {
+      it(`${argv.join(' ')}: the usage on stdout, exit 0, nothing asked of the API`, async () => {
+        const { code, out, err } = await cli(...argv, '--url', 'http://127.0.0.1:9/deploymentStatus');
+        assert.equal(code, EXIT.ok);
+        assert.match(out, /^usage: npm run -s lease -- <command>/);
+        assert.equal(err, '');
+      });
+    }
+
     const failures: Array<[string, string[], number]> = [
       ['no ready instance', ['acquire', 'v1', '--owner', OWNER], EXIT.notFound],
       ['an unknown version', ['acquire', 'nope', '--owner', OWNER], EXIT.notFound],

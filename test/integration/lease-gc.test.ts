@@ -153,6 +153,36 @@ describe('leases and garbage collection (Firestore emulator)', () => {
     assert.equal((await deployment(OLD))?.status, 'deleting');
   });
 
+  it("a forced teardown goes through a live lease and revokes it: the holder's heartbeat answers 410", async () => {
+    const leaseId = await leaseOn(OLD);
+    const now = stack.clock.read();
+    await putRequest(
+      db,
+      makeDeployRequest({
+        id: TEARDOWN,
+        action: 'teardown',
+        instance: OLD,
+        status: 'enqueued',
+        createdAt: now,
+        force: true,
+      }),
+    );
+
+    const outcome = await work(TEARDOWN);
+
+    assert.equal(outcome.kind === 'done' && outcome.result, 'teardown-started');
+    assert.equal((await deployment(OLD))?.status, 'deleting');
+    const stored = (await leaseRef(db, leaseId).get()).data();
+    assert.equal(stored?.status, 'revoked');
+    assert.ok(stored?.closedAt, 'closedAt is set');
+    const heartbeat = await api('POST', `/api/leases/${leaseId}/heartbeat`, {});
+    assert.equal(heartbeat.status, 410, JSON.stringify(heartbeat.body));
+    assert.equal(heartbeat.body.reason, 'revoked');
+    assert.equal((await api('DELETE', `/api/leases/${leaseId}`)).status, 200, 'releasing it is still fine');
+    const active = await api('GET', '/api/leases');
+    assert.deepEqual(active.body, []);
+  });
+
   describe('an acquire racing a teardown of the same instance: never both', () => {
     beforeEach(async () => {
       const now = stack.clock.read();

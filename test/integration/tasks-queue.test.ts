@@ -116,9 +116,13 @@ describe('CloudTasksQueue (tasks emulator)', () => {
 
   it('a repeat enqueue is isNew: false, while queued and after delivery, and delivers once', async () => {
     const queue = deployQueue();
-    const task = { requestId: 'req-3', taskName: 'deploy-dup', notBefore: new Date(Date.now() + 200) };
+    const task = { requestId: 'req-3', taskName: 'deploy-dup', notBefore: new Date() };
+    // Paused: the task is certainly still queued when it is enqueued again.
+    await client.pauseQueue({ name: queuePath });
     assert.deepEqual(await queue.enqueue(task), { taskName: 'deploy-dup', isNew: true });
     assert.deepEqual(await queue.enqueue(task), { taskName: 'deploy-dup', isNew: false });
+    assert.equal(recorder.requests.length, 0);
+    await client.resumeQueue({ name: queuePath });
     await emulator.drain();
     assert.deepEqual(await queue.enqueue({ ...task, notBefore: new Date() }), {
       taskName: 'deploy-dup',

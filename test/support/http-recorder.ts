@@ -31,6 +31,8 @@ export interface ScriptedResponse {
   headers?: Record<string, string>;
   /** Holds the response this long before sending it (e.g. past a client's deadline). Default 0. */
   delayMs?: number;
+  /** Holds the response until this promise settles (then `delayMs`): the test decides when it goes. */
+  heldUntil?: Promise<unknown>;
 }
 
 export interface HttpRecorderOptions {
@@ -103,8 +105,9 @@ export async function startHttpRecorder(options: HttpRecorderOptions = {}): Prom
       };
       requests.push(recorded);
       notify();
+      let timer: NodeJS.Timeout | undefined;
       const answer = () => {
-        holdTimers.delete(timer);
+        if (timer) holdTimers.delete(timer);
         if (!isHeld) return;
         // Counted as answered before the bytes leave, so a client never sees more than it is allowed.
         release();
@@ -113,8 +116,12 @@ export async function startHttpRecorder(options: HttpRecorderOptions = {}): Prom
         res.writeHead(response.status, response.headers ?? {});
         res.end(response.body ?? '');
       };
-      const timer = setTimeout(answer, response.delayMs ?? 0);
-      holdTimers.add(timer);
+      const wait = () => {
+        timer = setTimeout(answer, response.delayMs ?? 0);
+        holdTimers.add(timer);
+      };
+      if (response.heldUntil) response.heldUntil.then(wait, wait);
+      else wait();
     });
     // The client gave up (e.g. its deadline passed): the request no longer counts as held.
     res.on('close', release);

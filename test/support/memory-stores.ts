@@ -38,8 +38,10 @@ import type {
   RecordPushResult,
   RequestPatch,
   StoredDecision,
+  WorkQueue,
 } from '../../functions/core/ports.js';
-import { enqueuedPatch, isOpenRequest } from '../../functions/core/requests.js';
+import { enqueuedPatch, enqueueFailedPatch, isOpenRequest } from '../../functions/core/requests.js';
+import type { WorkTask } from '../../functions/core/task-body.js';
 import type {
   BranchHead,
   Deployment,
@@ -201,10 +203,10 @@ export class MemoryPlanStore implements PlanStore {
     if (request && patch) this.state.requests.set(id, { ...request, ...patch });
   }
 
-  async markEnqueueFailed(id: string, error: string, now: Date): Promise<void> {
-    const request = this.state.requests.get(id);
-    if (request)
-      this.state.requests.set(id, { ...request, error: `enqueue failed: ${error}`, updatedAt: now });
+  async markEnqueueFailed(id: string, error: string, now: Date, expectedCount = 0): Promise<void> {
+    const request = this.state.requests.get(id) ?? null;
+    const patch = enqueueFailedPatch(request, { expectedCount, error, now });
+    if (request && patch) this.state.requests.set(id, { ...request, ...patch });
   }
 
   async writeDecisions(decisions: StoredDecision[], now: Date): Promise<void> {
@@ -332,6 +334,7 @@ export class MemoryLaunchStore implements LaunchStore {
     const { step, writes } = await decide({ request, deployment: stored ? { ...stored } : null, leases });
     if (writes.deployment) this.patchDeployment(writes.deployment.instance, writes.deployment.patch);
     if (writes.request) this.patchRequest({ id: requestId, patch: writes.request });
+    for (const lease of writes.leases ?? []) this.state.leases.set(lease.leaseId, { ...lease });
     return step;
   }
 
@@ -394,8 +397,10 @@ export class MemoryLeaseStore implements LeaseStore {
 }
 
 /** A queue that records tasks and answers a repeated name as Cloud Tasks does (not new). */
-export class MemoryQueue implements DeployQueue {
+export class MemoryQueue implements DeployQueue, WorkQueue {
   readonly tasks: Array<{ requestId: string; taskName: string; notBefore: Date }> = [];
+  /** Plan and poll tasks handed over, by name (a repeated name is ALREADY_EXISTS). */
+  readonly workTasks = new Map<string, WorkTask>();
   /** The next this-many enqueues throw. */
   failNext = 0;
 
@@ -407,6 +412,16 @@ export class MemoryQueue implements DeployQueue {
     const isNew = !this.tasks.some((t) => t.taskName === task.taskName);
     if (isNew) this.tasks.push(task);
     return { taskName: task.taskName, isNew };
+  }
+
+  async enqueueWork(task: WorkTask, taskName: string): Promise<EnqueueResult> {
+    if (this.failNext > 0) {
+      this.failNext -= 1;
+      throw new Error('UNAVAILABLE: the queue is down');
+    }
+    const isNew = !this.workTasks.has(taskName);
+    if (isNew) this.workTasks.set(taskName, task);
+    return { taskName, isNew };
   }
 }
 

@@ -4,6 +4,7 @@
  * Functions' build needs and nothing else.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,6 +74,25 @@ describe('deploy: the zip writer', () => {
     );
     const changed = files.map((file, i) => (i === 1 ? { ...file, data: Buffer.from('export {};\n') } : file));
     assert.ok(!createZip(files).equals(createZip(changed)));
+  });
+
+  it('gives the same bytes in every time zone (the fixed timestamp is not shifted by it)', () => {
+    const hashIn = (tz: string) =>
+      execFileSync(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          '--input-type=module',
+          '-e',
+          "import { createZip } from './scripts/deploy/zip.ts'; import { createHash } from 'node:crypto';" +
+            " process.stdout.write(createHash('sha256').update(createZip([{ name: 'a/b.txt', data: Buffer.from('b') }])).digest('hex'));",
+        ],
+        { cwd: ROOT, env: { ...process.env, TZ: tz }, encoding: 'utf8' },
+      );
+    const hashes = ['UTC', 'Pacific/Kiritimati', 'America/Los_Angeles'].map(hashIn);
+    assert.match(hashes[0] ?? '', /^[0-9a-f]{64}$/);
+    assert.deepEqual(new Set(hashes).size, 1, hashes.join(' '));
   });
 
   it('refuses paths that would escape or collide', () => {

@@ -147,8 +147,13 @@ describe('a forced teardown request (operator, {"force": true})', () => {
     it(name, () => {
       const claim = claimTeardown({ request: teardown(force), deployment, leases: [lease] }, NOW);
       assert.equal(claim.step.kind, step);
-      if (!force) assert.equal(claim.writes.request?.status, 'deferred');
-      else assert.equal(claim.writes.deployment?.patch.status, 'deleting');
+      if (!force) {
+        assert.equal(claim.writes.request?.status, 'deferred');
+        assert.equal(claim.writes.leases, undefined, 'a deferred teardown revokes nothing');
+      } else {
+        assert.equal(claim.writes.deployment?.patch.status, 'deleting');
+        assert.deepEqual(claim.writes.leases, [{ ...lease, status: 'revoked', closedAt: NOW }]);
+      }
     });
   }
 });

@@ -62,6 +62,8 @@ const EXPECTED: Record<FunctionName, { env: string[]; secrets: string[] }> = {
       'GKE_CLUSTER',
       'GOOGLE_CLOUD_PROJECT',
       'KUBECONFIG',
+      // The worker runs the plan tasks, which queue deploy requests.
+      'TASKS_DISPATCH_DEADLINE_SECONDS',
       'TASKS_QUEUE',
       'TASKS_SERVICE_ACCOUNT',
     ],
@@ -240,7 +242,12 @@ describe('infra: the functions', () => {
       TASKS_SERVICE_ACCOUNT: '${google_service_account.tasks.email}',
       TASKS_DISPATCH_DEADLINE_SECONDS: '${tostring(var.tasks_dispatch_deadline_seconds)}',
     });
-    assert.deepEqual(terraform.locals.enqueuers, ['githubWebhook', 'schedulerTick', 'deploymentStatus']);
+    assert.deepEqual(terraform.locals.enqueuers, [
+      'githubWebhook',
+      'schedulerTick',
+      'deployWorker',
+      'deploymentStatus',
+    ]);
   });
 
   it('leaves unset optional settings out of the environment rather than passing them empty', () => {

@@ -87,7 +87,12 @@ describe('infra: IAM', () => {
     const actAs = resourceOf(terraform, 'google_service_account_iam_member.enqueuer_acts_as_tasks');
     assert.equal(actAs.for_each, '${toset(local.enqueuers)}');
     assert.equal(actAs.service_account_id, '${google_service_account.tasks.name}');
-    assert.deepEqual(terraform.locals.enqueuers, ['githubWebhook', 'schedulerTick', 'deploymentStatus']);
+    assert.deepEqual(terraform.locals.enqueuers, [
+      'githubWebhook',
+      'schedulerTick',
+      'deployWorker',
+      'deploymentStatus',
+    ]);
   });
 
   it('lets every function use Firestore', () => {

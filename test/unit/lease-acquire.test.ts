@@ -187,6 +187,7 @@ describe('lease bodies', () => {
       ['a requestId that is not a string', { version: 'master', owner: 'o', requestId: 7 }, ['requestId']],
       ['an instance that is not a name', { version: 'master', owner: 'o', instance: '../x' }, ['instance']],
       ['an unknown field (a misspelt ttl)', { version: 'master', owner: 'o', ttl: 60 }, ['ttl']],
+      ['an empty or odd key, quoted', { version: 'master', owner: 'o', '': 1, 'a b': 2 }, ['""', '"a b"']],
       ['several problems: all reported', { ttl: 1, owner: '' }, ['ttl', 'version', 'owner']],
     ];
     for (const [name, body, fields] of bad) {

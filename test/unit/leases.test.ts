@@ -12,6 +12,7 @@ import {
   randomLeaseId,
   recordExpiry,
   releaseLease,
+  revokeLiveLeases,
 } from '../../functions/core/leases.js';
 import { makeDeployment, makeLease } from '../support/fixtures.js';
 
@@ -94,7 +95,7 @@ describe('lease rules', () => {
       assert.equal(change.next?.ttlSeconds, 120);
     });
 
-    const gone: Array<[string, Partial<Lease>, 'expired' | 'released', Partial<Lease> | null]> = [
+    const gone: Array<[string, Partial<Lease>, 'expired' | 'released' | 'revoked', Partial<Lease> | null]> = [
       [
         'after expiry (not closed yet): gone, and closed as expired now',
         { expiresAt: NOW },
@@ -113,6 +114,12 @@ describe('lease rules', () => {
         'released',
         null,
       ],
+      [
+        'revoked (its instance torn down through it), before its time: gone, unchanged',
+        { status: 'revoked', expiresAt: at(30), closedAt: at(-1) },
+        'revoked',
+        null,
+      ],
     ];
     for (const [name, fields, reason, written] of gone) {
       it(name, () => {
@@ -125,6 +132,27 @@ describe('lease rules', () => {
         });
       });
     }
+  });
+
+  describe('revokeLiveLeases', () => {
+    it('revokes the live leases now and leaves closed and past-time ones out', () => {
+      const live = lease({ leaseId: 'lease-master-live', expiresAt: at(30) });
+      const released = lease({ leaseId: 'lease-master-rel', status: 'released', closedAt: at(-1) });
+      const pastTime = lease({ leaseId: 'lease-master-past', expiresAt: NOW });
+      assert.deepEqual(revokeLiveLeases([live, released, pastTime], NOW), [
+        { ...live, status: 'revoked', closedAt: NOW },
+      ]);
+    });
+
+    it('a revoked lease no longer holds its instance, and releasing it changes nothing', () => {
+      const [revoked] = revokeLiveLeases([lease({ expiresAt: at(30) })], NOW);
+      assert.ok(revoked);
+      assert.equal(isLeaseLive(revoked, NOW), false);
+      assert.deepEqual(releaseLease(revoked, NOW), {
+        result: { kind: 'already-closed', lease: revoked },
+        next: null,
+      });
+    });
   });
 
   describe('releaseLease', () => {

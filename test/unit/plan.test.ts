@@ -121,16 +121,58 @@ describe('plan: planDeploys', () => {
     },
     // --- c) open requests
     {
-      name: 'an open request not yet due -> wait rate-limited until its notBefore, with its commit',
+      name: 'an open request for the head not yet due -> wait rate-limited until its notBefore, with its commit',
       input: {
-        openRequests: [openRequest('r1', { notBefore: ahead(5 * MINUTE), commit: OLD, status: 'pending' })],
+        openRequests: [openRequest('r1', { notBefore: ahead(5 * MINUTE), status: 'pending' })],
       },
       expected: {
         kind: 'wait',
         version: 'master',
         reason: 'rate-limited',
         until: ahead(5 * MINUTE),
-        commit: OLD,
+        commit: HEAD,
+      },
+    },
+    // --- c') superseded requests: the branch moved on before the worker came (issue 10)
+    {
+      name: 'an open request for an older commit does not block the head -> deploy the head now',
+      input: { openRequests: [openRequest('r1', { commit: OLD })] },
+      expected: deploy('new-commit', NOW, deployRequestId('master', HEAD, 'c')),
+    },
+    {
+      name: 'a superseded request not yet due -> deploy the head when the launches allow, not at its notBefore',
+      input: {
+        openRequests: [openRequest('r1', { commit: OLD, status: 'pending', notBefore: ahead(15 * MINUTE) })],
+      },
+      expected: deploy('new-commit', NOW, deployRequestId('master', HEAD, 'c')),
+    },
+    {
+      name: 'a superseded request the worker deferred -> deploy the head',
+      input: { openRequests: [openRequest('r1', { commit: OLD, status: 'deferred' })] },
+      expected: deploy('new-commit', NOW, deployRequestId('master', HEAD, 'c')),
+    },
+    {
+      name: 'a superseded request that launched -> the head deploys when the rate limit opens (one launch a window)',
+      input: {
+        deployments: [dep('old', 'launching', 2 * MINUTE, { commit: OLD, requestId: 'r1' })],
+        openRequests: [openRequest('r1', { commit: OLD })],
+      },
+      expected: deploy('new-commit', ahead(18 * MINUTE), 'deploy-master-aaaaaaaaaaaa-c202611291358'),
+    },
+    {
+      name: 'a request for the head beside a superseded one -> wait for the head request',
+      input: {
+        openRequests: [
+          openRequest('old', { commit: OLD, notBefore: ago(MINUTE) }),
+          openRequest('new', { commit: HEAD, notBefore: ahead(MINUTE) }),
+        ],
+      },
+      expected: {
+        kind: 'wait',
+        version: 'master',
+        reason: 'rate-limited',
+        until: ahead(MINUTE),
+        commit: HEAD,
       },
     },
     {
@@ -414,6 +456,24 @@ describe('plan: planDeploys', () => {
     {
       name: "other versions' open requests not yet launched count against capacity",
       input: { deployments: busy(9), openRequests: [openRequest('v1-req', { version: 'v1' })] },
+      expected: { kind: 'wait', version: 'master', reason: 'at-capacity', active: 10, commit: HEAD },
+    },
+    {
+      name: "another version's superseded request takes no slot (the worker will skip it)",
+      input: {
+        versions: [version('master'), version('v1')],
+        deployments: busy(9),
+        openRequests: [openRequest('v1-req', { version: 'v1', commit: OLD })],
+      },
+      expected: deploy('new-commit', NOW, 'deploy-master-aaaaaaaaaaaa-c'),
+    },
+    {
+      name: "another version's request for its head still takes a slot",
+      input: {
+        versions: [version('master'), version('v1')],
+        deployments: busy(9),
+        openRequests: [openRequest('v1-req', { version: 'v1' })],
+      },
       expected: { kind: 'wait', version: 'master', reason: 'at-capacity', active: 10, commit: HEAD },
     },
     {

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import {
   enqueuedPatch,
+  enqueueFailedPatch,
   isDueForEnqueue,
   isOpenRequest,
+  isSupersededRequest,
   requestsForPlan,
   STALE_ENQUEUED_MINUTES,
 } from '../../functions/core/requests.js';
@@ -196,5 +198,54 @@ describe('enqueuedPatch', () => {
   ];
   for (const [name, input, given, expected] of cases) {
     it(name, () => assert.deepEqual(enqueuedPatch(input, given), expected));
+  }
+});
+
+describe('isSupersededRequest', () => {
+  const OTHER = 'b'.repeat(40);
+  const cases: Array<[string, Partial<DeployRequest>, Parameters<typeof isSupersededRequest>[1], boolean]> = [
+    ['a deploy of the head', {}, { sha: SHA, deleted: false }, false],
+    ['a deploy of an older commit', {}, { sha: OTHER, deleted: false }, true],
+    ['a deploy of a deleted branch', {}, { sha: SHA, deleted: true }, true],
+    ['a deploy of a branch without a head', {}, null, true],
+    ['a version outside the pass: unknown, so not superseded', {}, undefined, false],
+    ['a teardown, whatever the head', { action: 'teardown' }, { sha: OTHER, deleted: false }, false],
+  ];
+  for (const [name, overrides, head, expected] of cases) {
+    it(`${name} -> ${expected}`, () => {
+      assert.equal(isSupersededRequest(request(overrides), head), expected);
+    });
+  }
+});
+
+describe('enqueueFailedPatch', () => {
+  const failure = { expectedCount: 2, error: 'UNAVAILABLE', now: NOW };
+  const error = 'enqueue failed: UNAVAILABLE';
+  const cases: Array<[string, DeployRequest | null, Partial<DeployRequest> | null]> = [
+    [
+      'marked enqueued for this very task -> pending again, with the error',
+      request({ status: 'enqueued', enqueueCount: 2 }),
+      { error, updatedAt: NOW, status: 'pending' },
+    ],
+    [
+      'still pending -> the error only',
+      request({ status: 'pending', enqueueCount: 1 }),
+      { error, updatedAt: NOW },
+    ],
+    [
+      'enqueued by a later pass (a greater count) -> the error only, still enqueued',
+      request({ status: 'enqueued', enqueueCount: 3 }),
+      { error, updatedAt: NOW },
+    ],
+    [
+      'deferred by a worker meanwhile -> the error only',
+      request({ status: 'deferred', enqueueCount: 2 }),
+      { error, updatedAt: NOW },
+    ],
+    ['closed meanwhile -> nothing', request({ status: 'done', enqueueCount: 2 }), null],
+    ['gone -> nothing', null, null],
+  ];
+  for (const [name, stored, expected] of cases) {
+    it(name, () => assert.deepEqual(enqueueFailedPatch(stored, failure), expected));
   }
 });

@@ -118,6 +118,25 @@ describe('claimTeardown', () => {
     });
   }
 
+  it('a lease that is no longer live (released, or past its time) neither stops nor is revoked', () => {
+    const leases = [
+      makeLease({
+        leaseId: 'lease-master-a',
+        instance: 'kf-master-1128-old',
+        createdAt: NOW,
+        status: 'released',
+      }),
+      makeLease({
+        leaseId: 'lease-master-b',
+        instance: 'kf-master-1128-old',
+        createdAt: new Date(NOW.getTime() - 120 * MINUTE),
+      }),
+    ];
+    const claim = claimTeardown({ request: request(), deployment: deployment('ready'), leases }, NOW);
+    assert.equal(claim.step.kind, 'teardown');
+    assert.equal(claim.writes.leases, undefined);
+  });
+
   it('deleting whose lease expired (or was released): takes the step over, keeping deletingAt', () => {
     const deletingAt = new Date(NOW.getTime() - 30 * MINUTE);
     const stuck = deployment('deleting', { deletingAt, launchLeaseExpiresAt: NOW });

@@ -6,12 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { DocumentReference, Firestore, Transaction } from '@google-cloud/firestore';
-import { advanceHead, decideExistingClaim, deliveryLeaseExpiry } from '../../core/intake.js';
+import { advanceHead, decideExistingClaim, deliveryLeaseExpiry, RecordPushError } from '../../core/intake.js';
 import type { IntakeStore, RecordPushResult } from '../../core/ports.js';
 import { DAY_MS } from '../../core/time.js';
 import type { BranchHead, PushEvent, VersionConfig } from '../../core/types.js';
 import { isAlreadyExists } from '../grpc-codes.js';
 import { branchHeadFromDoc, claimFromDoc } from './codec.js';
+import { KeyLanes } from './key-lanes.js';
+import { PlanHandOffs } from './plan-hand-offs.js';
 import { branchRef, COLLECTIONS, deliveryRef, versionRef } from './refs.js';
 
 /** How long a delivery claim is kept (a TTL policy on `expireAt` deletes it afterwards). */
@@ -43,6 +45,11 @@ function commitDoc(push: PushEvent, branch: string, commit: PushEvent['commits']
 
 /** The IntakeStore on Firestore. */
 export class FirestoreIntakeStore implements IntakeStore {
+  /** The pushes of one branch are recorded one after the other in this instance (key-lanes.ts). */
+  private readonly branchLanes = new KeyLanes();
+  /** Which webhook push of a branch hands the planning over (plan-hand-offs.ts). */
+  private readonly handOffs = new PlanHandOffs();
+
   constructor(private readonly db: Firestore) {}
 
   async getBranchHead(repo: string, branch: string): Promise<BranchHead | null> {
@@ -60,7 +67,9 @@ export class FirestoreIntakeStore implements IntakeStore {
     const duplicate = await this.claimDelivery(claimRef, claimToken, push, branch, now);
     if (duplicate) return duplicate;
     try {
-      return await this.recordClaimedPush(claimRef, claimToken, push, branch, versions, now);
+      return await this.recordInLane(branchRef(this.db, push.repo, branch).path, push, () =>
+        this.recordClaimedPush(claimRef, claimToken, push, branch, versions, now),
+      );
     } catch (err) {
       // Release the claim so that a redelivery (GitHub's "Redeliver" button) can record the push.
       await this.releaseClaim(claimRef, claimToken).catch(() => {
@@ -68,6 +77,30 @@ export class FirestoreIntakeStore implements IntakeStore {
       });
       throw err;
     }
+  }
+
+  /**
+   * Records in the branch's lane; a webhook push also learns whether it hands the planning over
+   * (`planHead`, plan-hand-offs.ts), and a failed one what a run left to it (RecordPushError.planHead).
+   */
+  private recordInLane(
+    key: string,
+    push: PushEvent,
+    record: () => Promise<RecordPushResult>,
+  ): Promise<RecordPushResult> {
+    if (push.source !== 'webhook') return this.branchLanes.run(key, record);
+    this.handOffs.enqueued(key);
+    return this.branchLanes.run(key, async () => {
+      this.handOffs.started(key);
+      let result: RecordPushResult;
+      try {
+        result = await record();
+      } catch (err) {
+        throw new RecordPushError(err, this.handOffs.finished(key, null));
+      }
+      const moved = result.kind === 'recorded' && result.head.isMoved ? result.head.head.sha : null;
+      return { ...result, planHead: this.handOffs.finished(key, moved) };
+    });
   }
 
   /** Claims the delivery id; returns a duplicate result when someone else has it. */

@@ -5,7 +5,6 @@
  */
 import type { Firestore, Transaction } from '@google-cloud/firestore';
 import type { ClaimWrites, LaunchClaim, LaunchStep, LaunchView } from '../../core/launch.js';
-import { ACTIVE_STATUSES } from '../../core/policy.js';
 import type { LaunchStore, RequestPatch } from '../../core/ports.js';
 import type { TeardownClaim, TeardownStep, TeardownView } from '../../core/teardown.js';
 import type { Deployment, DeployRequest, VersionConfig, VersionState } from '../../core/types.js';
@@ -16,15 +15,15 @@ import {
   headFromBranchDoc,
   requestFromDoc,
   switchesFromDoc,
-  uniqueDeployments,
 } from './codec.js';
-import { leasesFromDocs } from './lease-codec.js';
+import { leaseDoc, leasesFromDocs } from './lease-codec.js';
 import {
   branchRef,
   deploymentRef,
-  deploymentsCollection,
   drainRef,
   instanceLeasesQuery,
+  leaseRef,
+  readRecentDeployments,
   requestRef,
   versionRef,
 } from './refs.js';
@@ -80,7 +79,7 @@ export class FirestoreLaunchStore implements LaunchStore {
     await batch.commit();
   }
 
-  /** The request, its version, the version's and every active deployment, and the taken candidate names. */
+  /** The request, its version, the recent deployments (every active one), and the taken candidate names. */
   private async readLaunchView(
     tx: Transaction,
     claim: Parameters<LaunchStore['claimLaunch']>[0],
@@ -104,14 +103,13 @@ export class FirestoreLaunchStore implements LaunchStore {
     const version: VersionState | null = config
       ? { config, switches, head: headFromBranchDoc(branchDoc?.data()) }
       : null;
-    const [own, active] = await Promise.all([
-      request ? tx.get(deploymentsCollection(this.db).where('version', '==', request.version)) : null,
-      tx.get(deploymentsCollection(this.db).where('status', 'in', [...ACTIVE_STATUSES])),
-    ]);
+    // Every deployment not deleted (the capacity) and the recently deleted ones (the rate limit): never
+    // the version's whole history. Read in the transaction, so a launch racing for the last slot aborts.
+    const deployments = await readRecentDeployments(this.db, now, tx);
     return {
       request,
       version,
-      deployments: uniqueDeployments([...(own?.docs ?? []), ...active.docs]),
+      deployments,
       takenInstances: new Set(candidateDocs.filter((doc) => doc.exists).map((doc) => doc.id)),
       now,
     };
@@ -119,12 +117,13 @@ export class FirestoreLaunchStore implements LaunchStore {
 
   /** Applies a claim's writes; `request` patches the claimed request. */
   private apply(tx: Transaction, requestId: string, writes: ClaimWrites): void {
-    const { createDeployment, deployment, request } = writes;
+    const { createDeployment, deployment, request, leases } = writes;
     if (createDeployment) {
       tx.create(deploymentRef(this.db, createDeployment.instance), deploymentDoc(createDeployment));
     }
     if (deployment)
       tx.update(deploymentRef(this.db, deployment.instance), deploymentPatchDoc(deployment.patch));
     if (request) tx.update(requestRef(this.db, requestId), request);
+    for (const lease of leases ?? []) tx.set(leaseRef(this.db, lease.leaseId), leaseDoc(lease));
   }
 }

@@ -6,7 +6,7 @@ import type { DocumentData, DocumentSnapshot } from '@google-cloud/firestore';
 import { type Lease, type LeaseStatus, recordExpiry } from '../../core/leases.js';
 import { requiredDate, toDate } from './codec.js';
 
-const STATUSES: readonly LeaseStatus[] = ['active', 'released', 'expired'];
+const STATUSES: readonly LeaseStatus[] = ['active', 'released', 'expired', 'revoked'];
 
 function stringOrNull(value: unknown): string | null {
   return typeof value === 'string' ? value : null;

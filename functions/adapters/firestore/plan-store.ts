@@ -5,7 +5,7 @@
  */
 import type { DocumentReference, Firestore } from '@google-cloud/firestore';
 import type { EnqueueMark, PipelineSnapshot, PlanStore, StoredDecision } from '../../core/ports.js';
-import { enqueuedPatch } from '../../core/requests.js';
+import { enqueuedPatch, enqueueFailedPatch } from '../../core/requests.js';
 import type { DeployRequest, VersionConfig } from '../../core/types.js';
 import {
   decisionDoc,
@@ -30,7 +30,11 @@ import {
 export class FirestorePlanStore implements PlanStore {
   constructor(private readonly db: Firestore) {}
 
-  async readSnapshot(configs: VersionConfig[], now: Date): Promise<PipelineSnapshot> {
+  async readSnapshot(
+    configs: VersionConfig[],
+    now: Date,
+    options: { withLeases?: boolean } = {},
+  ): Promise<PipelineSnapshot> {
     const refs = [
       ...configs.map((config) => versionRef(this.db, config.name)),
       ...configs.map((config) => branchRef(this.db, config.repo, config.branch)),
@@ -40,7 +44,7 @@ export class FirestorePlanStore implements PlanStore {
       getAll(this.db, refs),
       readRecentDeployments(this.db, now),
       openRequestsQuery(this.db).get(),
-      activeLeasesQuery(this.db).get(),
+      options.withLeases === false ? null : activeLeasesQuery(this.db).get(),
     ]);
     const drain = docs[2 * configs.length]?.data();
     const versions = configs.map((config, index) => ({
@@ -52,7 +56,7 @@ export class FirestorePlanStore implements PlanStore {
       versions,
       deployments,
       openRequests: open.docs.map(requestFromDoc).filter((request) => request !== null),
-      leases: leasesFromDocs(leases.docs),
+      leases: leases ? leasesFromDocs(leases.docs) : [],
     };
   }
 
@@ -78,8 +82,12 @@ export class FirestorePlanStore implements PlanStore {
     });
   }
 
-  async markEnqueueFailed(id: string, error: string, now: Date): Promise<void> {
-    await requestRef(this.db, id).update({ error: `enqueue failed: ${error}`, updatedAt: now });
+  async markEnqueueFailed(id: string, error: string, now: Date, expectedCount = 0): Promise<void> {
+    await this.db.runTransaction(async (tx) => {
+      const ref = requestRef(this.db, id);
+      const patch = enqueueFailedPatch(requestFromDoc(await tx.get(ref)), { expectedCount, error, now });
+      if (patch) tx.update(ref, patch);
+    });
   }
 
   async writeDecisions(decisions: StoredDecision[], now: Date): Promise<void> {

@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createKubeJobLauncher } from '../../../functions/adapters/kube-jobs.js';
-import type { JobLauncher } from '../../../functions/core/ports.js';
+import type { Clock, JobLauncher } from '../../../functions/core/ports.js';
 import type { Logger } from '../../../functions/log.js';
 import {
   DEFAULT_LOCAL_JOB_SECONDS,
@@ -14,14 +14,19 @@ import {
 } from '../../kube-server/server.js';
 import type { Started } from './running-components.js';
 
-/** Starts the local API server unless the caller gave a jobs adapter or KUBECONFIG names a cluster. */
+/**
+ * Starts the local API server (its timestamps from `clock`) unless the caller gave a jobs adapter or
+ * KUBECONFIG names a cluster.
+ */
 export async function startLocalKubeServer(
   env: NodeJS.ProcessEnv,
   jobs: JobLauncher | undefined,
+  clock: Clock,
 ): Promise<Started & { kubeServer: KubeServer | null }> {
   if (jobs || env.KUBECONFIG?.trim()) return { kubeServer: null };
   const kubeServer = await startKubeServer({
     token: env.LOCAL_KUBE_TOKEN?.trim() || undefined,
+    now: clock,
     // Jobs complete by themselves, so `npm start` shows an instance's whole life; 0 = never.
     jobSeconds: parseJobSeconds(env.LOCAL_JOB_SECONDS, 'LOCAL_JOB_SECONDS', DEFAULT_LOCAL_JOB_SECONDS),
   });

@@ -59,6 +59,18 @@ describe('planAndEnqueue (in-memory ports)', () => {
     assert.equal(world.state.requests.get(id)?.status, 'enqueued');
   });
 
+  it('marks a request enqueued before its task exists (the worker may run at once and must not race that write)', async () => {
+    world.state.setHead(REPO, 'master', SHA);
+    const seen: string[] = [];
+    const enqueue = world.queue.enqueue.bind(world.queue);
+    world.queue.enqueue = async (task) => {
+      seen.push(String(world.state.requests.get(task.requestId)?.status));
+      return enqueue(task);
+    };
+    await planAndEnqueue(world.plan, null);
+    assert.deepEqual(seen, ['enqueued']);
+  });
+
   it('a pass after a push (only some versions) plans only those and collects nothing', async () => {
     world.state.setHead(REPO, 'master', SHA);
     world.state.setHead(REPO, 'v1.0-branch', OTHER);

@@ -1,0 +1,224 @@
+/**
+ * The planning a push hands over (use-cases/plan-tasks.ts) on in-memory ports: the webhook's evaluator
+ * queues one named plan task per version, the worker's plan task plans that version (or skips a head
+ * that moved on); and, over random interleavings of pushes, plan tasks and deploy tasks with no tick,
+ * every version launches, and its newest head is launched or queued for when its window opens.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import type { PlanTask } from '../../../functions/core/task-body.js';
+import type { PushEvent } from '../../../functions/core/types.js';
+import { silentLogger } from '../../../functions/log.js';
+import { createPlanTaskEvaluator, runPlanTask } from '../../../functions/use-cases/plan-tasks.js';
+import { runDeployRequest } from '../../../functions/use-cases/run-deploy-request.js';
+import { MemoryIntakeStore } from '../../support/memory-stores.js';
+import { memoryWorld, REPO } from '../../support/use-case-fixtures.js';
+
+const NOW = new Date('2026-11-29T14:00:00Z');
+const SHA = 'a1'.repeat(20);
+const OTHER = 'b2'.repeat(20);
+
+const sha = (text: string) => createHash('sha1').update(text).digest('hex');
+
+describe('plan tasks (in-memory ports)', () => {
+  let world: ReturnType<typeof memoryWorld>;
+
+  beforeEach(() => {
+    world = memoryWorld(NOW);
+  });
+
+  const planTask = (version: string, head: string): PlanTask => ({
+    kind: 'plan',
+    version,
+    head,
+    deliveryId: 'd-1',
+  });
+
+  it('the evaluator queues one named plan task per version; a repeated hand-off is the same task', async () => {
+    const evaluator = createPlanTaskEvaluator(world.queue, silentLogger);
+    const trigger = { kind: 'push' as const, deliveryId: 'd-1', head: SHA };
+    await evaluator.evaluate(['master', 'v1'], trigger);
+    await evaluator.evaluate(['master', 'v1'], trigger);
+    assert.deepEqual([...world.queue.workTasks.values()], [planTask('master', SHA), planTask('v1', SHA)]);
+    assert.equal(world.queue.tasks.length, 0, 'no deploy request is queued before the plan runs');
+  });
+
+  it('the evaluator refuses a trigger without the head (nothing to name the task after)', async () => {
+    const evaluator = createPlanTaskEvaluator(world.queue, silentLogger);
+    await assert.rejects(evaluator.evaluate(['master'], { kind: 'push', deliveryId: 'd-1' }), /head/);
+  });
+
+  it('a plan task plans its version only: one deploy request, queued', async () => {
+    world.state.setHead(REPO, 'master', SHA);
+    world.state.setHead(REPO, 'v1.0-branch', OTHER);
+    const heads = new MemoryIntakeStore(world.state);
+    const outcome = await runPlanTask({ plan: world.plan, heads }, planTask('master', SHA));
+    assert.deepEqual(outcome, { kind: 'done', result: 'planned-deploy-new-commit' });
+    assert.deepEqual([...world.state.requests.keys()], [`deploy-master-${SHA.slice(0, 12)}-c`]);
+    assert.equal(world.queue.tasks.length, 1);
+    assert.deepEqual([...world.state.decisions.keys()], ['master']);
+  });
+
+  it('a plan task whose head moved on is skipped: the newer push has its own task', async () => {
+    world.state.setHead(REPO, 'master', OTHER);
+    const heads = new MemoryIntakeStore(world.state);
+    const outcome = await runPlanTask({ plan: world.plan, heads }, planTask('master', SHA));
+    assert.equal(outcome.kind, 'done');
+    assert.equal(outcome.result, 'plan-superseded');
+    assert.equal(world.state.requests.size, 0);
+  });
+
+  it('a plan task of a version no longer configured is done (not retried)', async () => {
+    const heads = new MemoryIntakeStore(world.state);
+    const outcome = await runPlanTask({ plan: world.plan, heads }, planTask('gone', SHA));
+    assert.deepEqual(outcome, { kind: 'done', result: 'plan-version-not-configured' });
+  });
+
+  it('a plan task whose request could not be queued asks for a retry (the request stays pending)', async () => {
+    world.state.setHead(REPO, 'master', SHA);
+    world.queue.failNext = 1;
+    const heads = new MemoryIntakeStore(world.state);
+    const outcome = await runPlanTask({ plan: world.plan, heads }, planTask('master', SHA));
+    assert.equal(outcome.kind, 'retry');
+    assert.equal([...world.state.requests.values()][0]?.status, 'pending');
+  });
+});
+
+/** A seeded generator (mulberry32): the same seed, the same interleaving. */
+function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+const BRANCHES = { master: 'master', v1: 'v1.0-branch' } as const;
+type Version = keyof typeof BRANCHES;
+
+/**
+ * Pushes, plan tasks and deploy tasks in a random order, as the queue and the webhook may interleave
+ * them, with no tick: the worker runs a task once it is due; the clock moves a second now and then.
+ */
+class Burst {
+  readonly world = memoryWorld(NOW);
+  readonly intake = new MemoryIntakeStore(this.world.state);
+  readonly evaluator = createPlanTaskEvaluator(this.world.queue, silentLogger);
+  readonly newest: Record<Version, string | null> = { master: null, v1: null };
+  private readonly planned = new Set<string>();
+  private deployed = 0;
+  private pushes = 0;
+
+  async push(version: Version): Promise<void> {
+    const before = this.newest[version] ?? '0'.repeat(40);
+    this.pushes += 1;
+    const after = sha(`${version}-${this.pushes}`);
+    const deliveryId = `delivery-${this.pushes}`;
+    const event: PushEvent = {
+      source: 'webhook',
+      deliveryId,
+      repo: REPO,
+      ref: `refs/heads/${BRANCHES[version]}`,
+      before,
+      after,
+      created: false,
+      deleted: false,
+      forced: false,
+      pusher: null,
+      pushedAt: this.world.clock.read(),
+      commits: [],
+    };
+    const result = await this.intake.recordPush(event, BRANCHES[version], [version], this.world.clock.read());
+    assert.equal(result.kind, 'recorded');
+    this.newest[version] = after;
+    await this.evaluator.evaluate([version], { kind: 'push', deliveryId, head: after });
+  }
+
+  /** Runs one plan task not run yet; false when there is none. */
+  async runPlanTask(pick: () => number): Promise<boolean> {
+    const waiting = [...this.world.queue.workTasks].filter(([name]) => !this.planned.has(name));
+    const chosen = waiting[Math.floor(pick() * waiting.length)];
+    if (!chosen) return false;
+    this.planned.add(chosen[0]);
+    const task = chosen[1];
+    if (task.kind !== 'plan') throw new Error(`a ${task.kind} task in a burst of pushes`);
+    await runPlanTask({ plan: this.world.plan, heads: this.intake }, task);
+    return true;
+  }
+
+  /** Runs the oldest deploy task that is due; false when none is. */
+  async runDeployTask(): Promise<boolean> {
+    const now = this.world.clock.read().getTime();
+    const tasks = this.world.queue.tasks;
+    const index = tasks.findIndex((task, i) => i >= this.deployed && task.notBefore.getTime() <= now);
+    if (index < 0) return false;
+    const [task] = tasks.splice(index, 1);
+    tasks.splice(this.deployed, 0, task as (typeof tasks)[number]);
+    this.deployed += 1;
+    await runDeployRequest(this.world.worker, (task as (typeof tasks)[number]).requestId);
+    return true;
+  }
+
+  /** Runs every task that is due, plan tasks first, until none is left. */
+  async drain(): Promise<void> {
+    while ((await this.runPlanTask(() => 0)) || (await this.runDeployTask())) {
+      // keep going
+    }
+  }
+
+  launches(version: Version): string[] {
+    return this.world.state
+      .deploymentList()
+      .filter((deployment) => deployment.version === version)
+      .map((deployment) => deployment.commit);
+  }
+}
+
+/** Random steps: pushes, plan tasks, deploy tasks, a second passing now and then. */
+async function interleave(burst: Burst, pick: () => number, steps: number): Promise<void> {
+  for (let step = 0; step < steps; step++) {
+    const roll = pick();
+    if (roll < 0.4) await burst.push(pick() < 0.5 ? 'master' : 'v1');
+    else if (roll < 0.7) await burst.runPlanTask(pick);
+    else if (roll < 0.95) await burst.runDeployTask();
+    else burst.world.clock.advanceMinutes(1 / 60);
+  }
+}
+
+/** One launch in the window; the newest head launched, or its request queued for the window. */
+function assertLaunchedOrQueued(burst: Burst, version: Version): void {
+  const newest = burst.newest[version];
+  if (newest === null) return;
+  const launched = burst.launches(version);
+  assert.equal(launched.length, 1, `${version}: one launch in the window, got ${launched.join(', ')}`);
+  const queued = [...burst.world.state.requests.values()].filter(
+    (request) => request.version === version && request.commit === newest && request.status === 'enqueued',
+  );
+  assert.ok(
+    launched.includes(newest) || queued.length === 1,
+    `${version}: the newest head ${newest} is neither launched nor queued`,
+  );
+}
+
+describe('pushes interleaved with the worker, no tick (issue 10)', () => {
+  for (let seed = 1; seed <= 25; seed++) {
+    it(`seed ${seed}: every version launches; its newest head is launched, or queued for when its window opens`, async () => {
+      const burst = new Burst();
+      await interleave(burst, random(seed), 60);
+      burst.world.clock.advanceMinutes(5 / 60);
+      await burst.drain();
+      assertLaunchedOrQueued(burst, 'master');
+      assertLaunchedOrQueued(burst, 'v1');
+
+      // When the window opens, the queued requests launch the newest heads, still without a tick.
+      burst.world.clock.advanceMinutes(21);
+      await burst.drain();
+      for (const version of ['master', 'v1'] as const) {
+        const newest = burst.newest[version];
+        if (newest !== null) assert.ok(burst.launches(version).includes(newest), `${version}: ${newest}`);
+      }
+    });
+  }
+});

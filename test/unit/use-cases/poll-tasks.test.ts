@@ -1,0 +1,105 @@
+/** The tick's poll fanned out as one task per branch (use-cases/poll-tasks.ts), on in-memory ports. */
+import assert from 'node:assert/strict';
+import { pollTaskName } from '../../../functions/core/task-body.js';
+import { silentLogger } from '../../../functions/log.js';
+import { fanOutPoll, runPollTask, shouldFanOut } from '../../../functions/use-cases/poll-tasks.js';
+import { MemoryCommitSource, MemoryIntakeStore, MemoryPollStore } from '../../support/memory-stores.js';
+import { memoryWorld, REPO } from '../../support/use-case-fixtures.js';
+
+const NOW = new Date('2026-11-29T14:00:00Z');
+const SHA = 'a1'.repeat(20);
+
+describe('poll tasks (in-memory ports)', () => {
+  let world: ReturnType<typeof memoryWorld>;
+  let commits: MemoryCommitSource;
+
+  beforeEach(() => {
+    world = memoryWorld(NOW);
+    commits = new MemoryCommitSource();
+  });
+
+  const pollDeps = () => ({
+    versions: world.config.versions,
+    commits,
+    pollStore: new MemoryPollStore(world.state),
+    intake: new MemoryIntakeStore(world.state),
+    clock: world.clock.read,
+    logger: silentLogger,
+  });
+
+  it('fans out from the threshold on, never without a queue or a commit source', () => {
+    const queue = world.queue;
+    assert.equal(shouldFanOut(pollDeps(), { queue, minBranches: 2 }), true);
+    assert.equal(shouldFanOut(pollDeps(), { queue, minBranches: 3 }), false);
+    assert.equal(shouldFanOut(pollDeps(), undefined), false);
+    assert.equal(shouldFanOut({ ...pollDeps(), commits: null }, { queue, minBranches: 1 }), false);
+  });
+
+  it('queues one poll task per branch, named from it and the minute (an overlapping tick queues none more), polls nothing itself', async () => {
+    const report = await fanOutPoll(pollDeps(), { queue: world.queue, minBranches: 1 });
+    assert.deepEqual(report, { ok: true, branches: 2, fannedOut: 2, recorded: [], failed: [] });
+    const again = await fanOutPoll(pollDeps(), { queue: world.queue, minBranches: 1 });
+    assert.equal(again.ok, true);
+    assert.deepEqual(
+      [...world.queue.workTasks.entries()],
+      [
+        [pollTaskName({ repo: REPO, branch: 'master' }, NOW), { kind: 'poll', repo: REPO, branch: 'master' }],
+        [
+          pollTaskName({ repo: REPO, branch: 'v1.0-branch' }, NOW),
+          { kind: 'poll', repo: REPO, branch: 'v1.0-branch' },
+        ],
+      ],
+    );
+    assert.equal(commits.asked.length, 0);
+  });
+
+  it('a branch whose task could not be queued fails the step (the next tick polls it)', async () => {
+    world.queue.failNext = 1;
+    const report = await fanOutPoll(pollDeps(), { queue: world.queue, minBranches: 1 });
+    assert.equal(report.ok, false);
+    assert.equal(report.fannedOut, 1);
+    assert.equal(report.failed.length, 1);
+    assert.match(report.error ?? '', /could not queue the poll of 1 branches: UNAVAILABLE/);
+  });
+
+  it('a poll task that finds a new head records it and plans its version at once', async () => {
+    commits.answers.set(`${REPO}@master`, {
+      kind: 'found',
+      sha: SHA,
+      etag: 'W/"1"',
+      message: 'Update',
+      author: { name: 'Jane', email: null, username: 'jane' },
+      timestamp: null,
+      url: null,
+    });
+    const outcome = await runPollTask(
+      { poll: pollDeps(), plan: world.plan },
+      { kind: 'poll', repo: REPO, branch: 'master' },
+    );
+    assert.deepEqual(outcome, { kind: 'done', result: 'polled-planned' });
+    assert.equal(world.state.heads.get('kubeflow:manifests:master')?.sha, SHA);
+    assert.deepEqual([...world.state.requests.keys()], [`deploy-master-${SHA.slice(0, 12)}-c`]);
+  });
+
+  it('a poll task of an unchanged branch plans nothing; GitHub failing is done, not retried', async () => {
+    world.state.setHead(REPO, 'master', SHA);
+    world.state.etags.set('kubeflow:manifests:master', 'W/"1"');
+    commits.answers.set(`${REPO}@master`, { kind: 'unchanged' });
+    const deps = { poll: pollDeps(), plan: world.plan };
+    const task = { kind: 'poll' as const, repo: REPO, branch: 'master' };
+    assert.deepEqual(await runPollTask(deps, task), { kind: 'done', result: 'polled-unchanged' });
+    commits.answers.set(`${REPO}@master`, new Error('GitHub answered 503'));
+    const failed = await runPollTask(deps, task);
+    assert.equal(failed.kind, 'done');
+    assert.equal(failed.result, 'poll-failed');
+    assert.equal(world.state.requests.size, 0);
+  });
+
+  it('a poll task for a branch no version follows is done', async () => {
+    const outcome = await runPollTask(
+      { poll: pollDeps(), plan: world.plan },
+      { kind: 'poll', repo: REPO, branch: 'elsewhere' },
+    );
+    assert.deepEqual(outcome, { kind: 'done', result: 'poll-branch-not-followed' });
+  });
+});
