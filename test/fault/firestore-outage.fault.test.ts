@@ -106,9 +106,6 @@ describe('fault: Firestore unavailable for 10 s during a burst of deliveries (SI
       },
       logger: captured.logger,
     });
-    // The stack leaves its client open; on an emulator of its own, close it before the emulator goes,
-    // or its channel keeps reconnecting (and this process alive) for minutes.
-    teardown.add(() => stack.app.firestore.terminate());
   });
 
   after(async () => {
