@@ -27,7 +27,20 @@ export { MAX_WEBHOOK_BODY_BYTES } from './http/body-limits.js';
  */
 export const DEFAULT_EVALUATION_BUDGET_MS = 5000;
 
+/**
+ * How long the answer waits for Firestore to record the push. A Firestore that hangs (unreachable, or
+ * overloaded) would otherwise hold the answer past GitHub's 10 s, and GitHub records that as a failed
+ * delivery without any answer at all. With the evaluation budget it stays under 10 s; a 503 tells
+ * the operator to redeliver, and the tick's poll records the head anyway.
+ */
+export const DEFAULT_RECORD_DEADLINE_MS = 4000;
+
 const DELIVERY_ID = /^[A-Za-z0-9-]{1,100}$/;
+
+/** Firestore did not answer within the deadline (it may still record the push later). */
+export class RecordDeadlineError extends Error {
+  override name = 'RecordDeadlineError';
+}
 
 export interface GithubWebhookDeps {
   verifier: WebhookVerifier;
@@ -38,6 +51,8 @@ export interface GithubWebhookDeps {
   logger: Logger;
   /** See DEFAULT_EVALUATION_BUDGET_MS. */
   evaluationBudgetMs?: number;
+  /** See DEFAULT_RECORD_DEADLINE_MS. */
+  recordDeadlineMs?: number;
 }
 
 function reply(res: Response, status: number, body: Record<string, unknown>): void {
@@ -128,6 +143,28 @@ async function evaluateWithinBudget(
   }
 }
 
+/**
+ * `recording`, or a RecordDeadlineError after `deadlineMs`. A recording that finishes later is logged
+ * (it is not undone: the claim and the head are as valid as if it had been on time).
+ */
+async function withinRecordDeadline<T>(recording: Promise<T>, deadlineMs: number, log: Logger): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      reject(new RecordDeadlineError(`Firestore did not record the push within ${deadlineMs} ms`));
+      recording.then(
+        () => log.warn('the push was recorded after the answer (503) was sent'),
+        (err: unknown) => log.warn('recording the push failed after the answer (503)', describeError(err)),
+      );
+    }, deadlineMs);
+  });
+  try {
+    return await Promise.race([recording, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Hands the planning of `head` over (nothing without a head), within the budget. */
 async function handOff(
   deps: GithubWebhookDeps,
@@ -159,7 +196,11 @@ async function handlePush(deps: GithubWebhookDeps, delivery: Delivery, log: Logg
   const branchLog = pushLog.child({ branch: plan.branch, version: plan.versions.join(',') });
   let result: Awaited<ReturnType<IntakeStore['recordPush']>>;
   try {
-    result = await deps.store.recordPush(push, plan.branch, plan.versions, deps.clock());
+    result = await withinRecordDeadline(
+      deps.store.recordPush(push, plan.branch, plan.versions, deps.clock()),
+      deps.recordDeadlineMs ?? DEFAULT_RECORD_DEADLINE_MS,
+      branchLog,
+    );
   } catch (err) {
     branchLog.error('recording the push failed', describeError(err));
     // An earlier push of the branch may have left the planning of its head to this one.

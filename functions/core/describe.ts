@@ -65,6 +65,8 @@ export function describeDecision(decision: VersionDecision, now: Date): string {
       return decision.commit === undefined ? 'up to date' : `up to date with${commit}`;
     case 'in-progress':
       return `deploying${commit}`;
+    case 'not-queued':
+      return notQueuedWords(decision);
     case 'rate-limited':
       return decision.until === undefined
         ? 'rate-limited'
@@ -74,6 +76,12 @@ export function describeDecision(decision: VersionDecision, now: Date): string {
     case 'failed':
       return `failed ${decision.attempts ?? 'too many'} times; waiting for a new commit, the periodic redeploy, or a forced redeploy`;
   }
+}
+
+/** `abc1234 not queued (enqueue failed: ...); the next tick tries again`. */
+function notQueuedWords(decision: Extract<VersionDecision, { kind: 'wait' }>): string {
+  const what = decision.commit === undefined ? 'the deploy' : shortSha(decision.commit);
+  return `${what} not queued (${decision.error ?? 'the queue is unavailable'}); the next tick tries again`;
 }
 
 /** `failed (attempt 2 of 3), retrying at 14:05 UTC`: the attempt that failed last, and when the next starts. */

@@ -72,6 +72,10 @@ function waitForOpenRequest(version: string, pass: PassState): VersionDecision |
     .sort((a, b) => a.notBefore.getTime() - b.notBefore.getTime())[0];
   if (!request) return null;
   const commit = request.commit;
+  // Pending with an error: the last enqueue failed, so nothing is deploying yet; say so, not "deploying".
+  if (request.status === 'pending' && request.error) {
+    return { kind: 'wait', version, reason: 'not-queued', commit, error: request.error };
+  }
   if (request.notBefore.getTime() > pass.now.getTime()) {
     return { kind: 'wait', version, reason: 'rate-limited', until: request.notBefore, commit };
   }

@@ -186,3 +186,28 @@ export function markedForFirstTask(request: DeployRequest, now: Date): DeployReq
     enqueuedAt: now,
   };
 }
+
+/**
+ * The decisions to store again after some requests could not be queued: a `deploy` whose request
+ * failed becomes `wait`/`not-queued` with the error (it was stored as "queued" while the queue was
+ * tried). `failures` maps request id to the enqueue error. Only the changed decisions are returned.
+ */
+export function notQueuedDecisions(
+  decisions: readonly VersionDecision[],
+  failures: ReadonlyMap<string, string>,
+): VersionDecision[] {
+  return decisions.flatMap((decision) => {
+    if (decision.kind !== 'deploy' || decision.requestId === undefined) return [];
+    const error = failures.get(decision.requestId);
+    if (error === undefined) return [];
+    return [
+      {
+        kind: 'wait' as const,
+        version: decision.version,
+        reason: 'not-queued' as const,
+        commit: decision.commit,
+        error: `enqueue failed: ${error}`,
+      },
+    ];
+  });
+}

@@ -320,6 +320,8 @@ export type VersionDecision =
         /** Every version is paused by the global drain (`control/drain`). */
         | 'drained'
         | 'in-progress'
+        /** The request of the commit could not be put in the queue (Cloud Tasks unavailable); the next pass tries again. */
+        | 'not-queued'
         | 'no-commit'
         /** The head commit failed `maxDeployAttempts` times: waiting for a new commit, the periodic rule or a force. */
         | 'failed';
@@ -331,6 +333,8 @@ export type VersionDecision =
       active?: number;
       /** failed: how many launches of the commit failed. */
       attempts?: number;
+      /** not-queued: why the request could not be queued. */
+      error?: string;
     };
 
 /** A deployment the planner wants torn down, and why. */

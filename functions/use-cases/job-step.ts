@@ -4,7 +4,13 @@
  */
 import { JOB_LABELS } from '../core/job-manifest.js';
 import type { WorkerOutcome } from '../core/launch.js';
-import type { Clock, JobLauncher, JobSummary, LaunchStore } from '../core/ports.js';
+import {
+  type Clock,
+  JobApiError,
+  type JobLauncher,
+  type JobSummary,
+  type LaunchStore,
+} from '../core/ports.js';
 import { type StepName, stepFailure } from '../core/step-failure.js';
 import type { Deployment, DeployRequest } from '../core/types.js';
 import { describeError, type LogFields, type Logger } from '../log.js';
@@ -26,18 +32,60 @@ export async function createOrAdoptJob(
   },
   log: Logger,
 ): Promise<JobSummary> {
-  const existing = await jobs.listJobs(namespace, {
-    [JOB_LABELS.instance]: job.instance,
-    [JOB_LABELS.action]: job.action,
-  });
-  const adopted = existing.find(job.isAdoptable);
+  const adopted = await findAdoptable(jobs, namespace, job);
   if (adopted) {
     log.info(`adopting the ${job.action} Job a previous delivery created`, { job: adopted.name });
     return adopted;
   }
-  const created = await jobs.createJob(namespace, job.render());
+  let created: JobSummary;
+  try {
+    created = await jobs.createJob(namespace, job.render());
+  } catch (err) {
+    if (!(err instanceof JobApiError && err.status === 409)) throw err;
+    created = await adoptAfterConflict(jobs, namespace, job, err, log);
+  }
   log.info(`${job.action} Job created`, { job: created.name, ...job.createdFields?.() });
   return created;
+}
+
+type AdoptableJob = {
+  instance: string;
+  action: 'deploy' | 'teardown';
+  isAdoptable: (job: JobSummary) => boolean;
+};
+
+async function findAdoptable(
+  jobs: JobLauncher,
+  namespace: string,
+  job: AdoptableJob,
+): Promise<JobSummary | undefined> {
+  const existing = await jobs.listJobs(namespace, {
+    [JOB_LABELS.instance]: job.instance,
+    [JOB_LABELS.action]: job.action,
+  });
+  return existing.find(job.isAdoptable);
+}
+
+/**
+ * A 409 on create means the Job exists: another delivery created it between our look and our create.
+ * Adopt it. A 409 with no such Job to be found is not "permanently impossible" (Kubernetes said it
+ * exists), so it is a transient failure: the retry looks again.
+ */
+async function adoptAfterConflict(
+  jobs: JobLauncher,
+  namespace: string,
+  job: AdoptableJob,
+  conflict: JobApiError,
+  log: Logger,
+): Promise<JobSummary> {
+  const adopted = await findAdoptable(jobs, namespace, job);
+  if (adopted) {
+    log.info(`adopting the ${job.action} Job another delivery created (409 on create)`, {
+      job: adopted.name,
+    });
+    return adopted;
+  }
+  throw new JobApiError(`${conflict.message} No such Job found by its labels; retrying.`, 409, true);
 }
 
 /** Records a failed step as the core decides (release for a retry, or fail for good) and says what to answer. */

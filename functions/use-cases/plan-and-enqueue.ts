@@ -9,7 +9,12 @@ import { heldByLeases } from '../core/leases.js';
 import { taskNameFor } from '../core/names.js';
 import { planDeploys } from '../core/plan.js';
 import type { Clock, DeployEvaluator, DeployQueue, PlanStore } from '../core/ports.js';
-import { isDueForEnqueue, markedForFirstTask, requestsForPlan } from '../core/requests.js';
+import {
+  isDueForEnqueue,
+  markedForFirstTask,
+  notQueuedDecisions,
+  requestsForPlan,
+} from '../core/requests.js';
 import { laterOf } from '../core/time.js';
 import type { DeploymentsConfig, DeployRequest, VersionDecision } from '../core/types.js';
 import { describeError, type Logger } from '../log.js';
@@ -69,12 +74,15 @@ interface ToEnqueue {
   isMarked: boolean;
 }
 
-/** Puts one request in the queue; on failure it stays open (pending) with the error, for the next pass. */
+/**
+ * Puts one request in the queue; on failure it stays open (pending) with the error, for the next pass.
+ * Null when queued, else the error.
+ */
 async function enqueue(
   deps: PlanAndEnqueueDeps,
   { request, isMarked }: ToEnqueue,
   now: Date,
-): Promise<boolean> {
+): Promise<string | null> {
   const { queue, store, logger } = deps;
   const count = isMarked ? request.enqueueCount : request.enqueueCount + 1;
   const taskName = taskNameFor(request.id, count);
@@ -101,7 +109,7 @@ async function enqueue(
     log.info(result.isNew ? 'request enqueued' : 'request was already enqueued', {
       notBefore: notBefore.toISOString(),
     });
-    return true;
+    return null;
   } catch (err) {
     log.error('enqueue failed; the request stays pending for the next tick', describeError(err));
     await store
@@ -109,7 +117,7 @@ async function enqueue(
       .catch((writeErr: unknown) => {
         log.error('could not record the enqueue failure', describeError(writeErr));
       });
-    return false;
+    return (err as Error).message;
   }
 }
 
@@ -157,9 +165,12 @@ export async function planAndEnqueue(
     only,
     now,
   );
+  const failures = new Map<string, string>();
   const queueing = (async () => {
     for (const item of toEnqueue) {
-      ((await enqueue(deps, item, now)) ? enqueued : enqueueFailed).push(item.request.id);
+      const error = await enqueue(deps, item, now);
+      if (error !== null) failures.set(item.request.id, error);
+      (error === null ? enqueued : enqueueFailed).push(item.request.id);
     }
   })();
   // The decisions are stored while the requests are queued: neither waits for the other.
@@ -171,6 +182,14 @@ export async function planAndEnqueue(
     now,
   );
   await Promise.all([queueing, storing]);
+  // Stored as "queued" while the queue was tried: a deploy whose request could not be queued says so.
+  const notQueued = notQueuedDecisions(decisions, failures);
+  if (notQueued.length > 0) {
+    await store.writeDecisions(
+      notQueued.map((decision) => ({ decision, text: describeDecision(decision, now) })),
+      now,
+    );
+  }
   return {
     ok: true,
     decisions: Object.fromEntries(decisions.map((d) => [d.version, `${d.kind}:${d.reason}`])),

@@ -135,7 +135,8 @@ export async function startE2eStack(teardown: Teardown, options: E2eStackOptions
     ...options.env,
   };
   // The tests' client for the emulator (see EmulatorFirestore), stopped after the stack.
-  const firestore = await testFirestore();
+  // A test with an emulator of its own (options.env.FIRESTORE_EMULATOR_HOST) gets a client for it.
+  const firestore = await testFirestore(options.env?.FIRESTORE_EMULATOR_HOST);
   teardown.add(() => firestore.terminate());
   const stack = await startLocalStack(env, {
     port: 0,

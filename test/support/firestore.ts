@@ -67,11 +67,11 @@ export class EmulatorFirestore extends Firestore {
   }
 }
 
-/** A Firestore client on the test emulator (see EmulatorFirestore), with the product's settings. */
-export async function testFirestore(): Promise<Firestore> {
+/** A Firestore client on the test emulator (or the one at `host`; see EmulatorFirestore), with the product's settings. */
+export async function testFirestore(host?: string): Promise<Firestore> {
   return new EmulatorFirestore({
     projectId: TEST_PROJECT_ID,
-    host: await firestoreEmulatorHost(),
+    host: host ?? (await firestoreEmulatorHost()),
     ssl: false,
     ignoreUndefinedProperties: true,
   });

@@ -36,6 +36,16 @@ describe('describe', () => {
       },
       { decision: { kind: 'wait', version: 'm', reason: 'at-capacity' }, expected: 'at capacity' },
       {
+        decision: {
+          kind: 'wait',
+          version: 'm',
+          reason: 'not-queued',
+          commit: SHA,
+          error: 'enqueue failed: UNAVAILABLE',
+        },
+        expected: 'abc1234 not queued (enqueue failed: UNAVAILABLE); the next tick tries again',
+      },
+      {
         decision: { kind: 'wait', version: 'm', reason: 'up-to-date', commit: SHA },
         expected: 'up to date with abc1234',
       },

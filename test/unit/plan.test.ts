@@ -176,6 +176,26 @@ describe('plan: planDeploys', () => {
       },
     },
     {
+      name: 'an open request whose enqueue failed -> wait not-queued, with the error (not "deploying")',
+      input: {
+        openRequests: [
+          openRequest('r1', { notBefore: NOW, status: 'pending', error: 'enqueue failed: UNAVAILABLE' }),
+        ],
+      },
+      expected: {
+        kind: 'wait',
+        version: 'master',
+        reason: 'not-queued',
+        commit: HEAD,
+        error: 'enqueue failed: UNAVAILABLE',
+      },
+    },
+    {
+      name: 'an open request pending for the first time (no error) -> wait in-progress',
+      input: { openRequests: [openRequest('r1', { notBefore: NOW, status: 'pending' })] },
+      expected: { kind: 'wait', version: 'master', reason: 'in-progress', commit: HEAD },
+    },
+    {
       name: 'an open request due -> wait in-progress',
       input: { openRequests: [openRequest('r1', { notBefore: NOW })] },
       expected: { kind: 'wait', version: 'master', reason: 'in-progress', commit: HEAD },

@@ -260,6 +260,7 @@ export function decisionDoc(decision: VersionDecision, text: string): DocumentDa
     until: decision.until ?? null,
     active: decision.active ?? null,
     ...(decision.attempts === undefined ? {} : { attempts: decision.attempts }),
+    ...(decision.error === undefined ? {} : { error: decision.error }),
     text,
   };
 }
@@ -306,7 +307,7 @@ export function decisionFromDoc(version: string, data: DocumentData): VersionDec
       version,
       reason: data.reason,
       ...(until ? { until } : {}),
-      ...present(data, 'string', ['commit']),
+      ...present(data, 'string', ['commit', 'error']),
       ...present(data, 'number', ['active', 'attempts']),
     };
   }
