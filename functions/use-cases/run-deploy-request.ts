@@ -151,6 +151,7 @@ async function teardown(deps: RunDeployRequestDeps, request: DeployRequest): Pro
             project: config.project,
             zone: config.zone,
             requestId: request.id,
+            attempt: deployment.teardownAttempts ?? 1,
           }),
       },
       log,

@@ -291,7 +291,8 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
       assert.ok(job);
       assert.equal(others.length, 0);
       assert.equal(job.metadata.namespace, NAMESPACE);
-      assert.match(job.metadata.name, /^auto-deploy-v1-[a-z0-9]{5}$/);
+      // Named after the instance, so a create that outlived its client is found again, not repeated.
+      assert.equal(job.metadata.name, `auto-deploy-${launching.instance.slice('kf-'.length)}`);
       assert.equal(response.body.job, job.metadata.name);
       const expectedLabels = {
         'app.kubernetes.io/managed-by': 'kubeflow-auto-deploy',
@@ -813,7 +814,7 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
       assert.ok(job);
       assert.equal(others.length, 0);
       assert.equal(job.metadata.namespace, NAMESPACE);
-      assert.match(job.metadata.name, /^auto-teardown-master-[a-z0-9]{5}$/);
+      assert.equal(job.metadata.name, `auto-teardown-${instance.slice('kf-'.length)}-1`);
       assert.equal(job.metadata.labels?.[JOB_LABELS.action], 'teardown');
       assert.equal(job.metadata.labels?.[JOB_LABELS.instance], instance);
       assert.equal(job.metadata.labels?.[JOB_LABELS.autoDeploy], 'true');

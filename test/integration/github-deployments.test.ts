@@ -214,6 +214,7 @@ describe('GitHub deployments: worker, tick and status page (Firestore emulator, 
         project: 'kf-ci-test',
         zone: 'us-east1-d',
         requestId: `teardown-${launched.instance}-0`,
+        attempt: 1,
       }),
     );
     const deletingAt = clock();

@@ -201,7 +201,7 @@ describe(`KubeJobLauncher against ${describeKubeTarget()}`, () => {
       target.namespace,
       suspend(renderDeployJob(templates.deploy, { ...DEPLOY_PARAMS, namespace: target.namespace })),
     );
-    assert.match(deploy.name, /^auto-deploy-v1-[a-z0-9]{5}$/);
+    assert.equal(deploy.name, 'auto-deploy-v1-0226-6ce');
     assert.equal(deploy.labels[JOB_LABELS.branch], 'v1-0-branch');
     assert.equal(deploy.labels[JOB_LABELS.action], 'deploy');
     const teardown = await launcher.createJob(
@@ -214,10 +214,11 @@ describe(`KubeJobLauncher against ${describeKubeTarget()}`, () => {
           project: DEPLOY_PARAMS.project,
           zone: DEPLOY_PARAMS.zone,
           requestId: 'req-2',
+          attempt: 1,
         }),
       ),
     );
-    assert.match(teardown.name, /^auto-teardown-v1-[a-z0-9]{5}$/);
+    assert.equal(teardown.name, 'auto-teardown-v1-0226-6ce-1');
     const byInstance = await launcher.listJobs(target.namespace, {
       ...target.runLabels,
       [JOB_LABELS.instance]: 'kf-v1-0226-6ce',

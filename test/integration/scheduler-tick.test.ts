@@ -256,6 +256,7 @@ describe('schedulerTick and its use cases (Firestore emulator, KubeJobLauncher o
         project: 'kf-ci-test',
         zone: 'us-east1-d',
         requestId: `teardown-${instance}-0`,
+        attempt: 1,
       }),
     );
     return job.name;

@@ -8,6 +8,7 @@ import {
   JOB_ANNOTATIONS,
   JOB_LABELS,
   JobManifestError,
+  jobName,
   renderDeployJob,
   renderTeardownJob,
   type TeardownJobParams,
@@ -80,12 +81,13 @@ const TEARDOWN: TeardownJobParams = {
   project: 'kubeflow-ci-deployment',
   zone: 'us-east1-c',
   requestId: 'req-43',
+  attempt: 1,
 };
 
 interface Rendered {
   metadata: {
-    name?: string;
-    generateName: string;
+    name: string;
+    generateName?: string;
     namespace: string;
     labels: Record<string, string>;
     annotations: Record<string, string>;
@@ -105,10 +107,10 @@ interface Rendered {
 const asRendered = (manifest: Record<string, unknown>) => manifest as unknown as Rendered;
 
 describe('renderDeployJob', () => {
-  it('sets generateName, namespace, and the same labels on the Job and its pods', () => {
+  it('sets the name (fixed by the instance), namespace, and the same labels on the Job and its pods', () => {
     const job = asRendered(renderDeployJob(jobTemplate('deploy'), DEPLOY));
-    assert.equal(job.metadata.generateName, 'auto-deploy-v1-');
-    assert.equal(job.metadata.name, undefined);
+    assert.equal(job.metadata.name, 'auto-deploy-v1-0226-6ce');
+    assert.equal(job.metadata.generateName, undefined);
     assert.equal(job.metadata.namespace, 'auto-deploy');
     const expected = {
       'app.kubernetes.io/managed-by': 'kubeflow-auto-deploy',
@@ -205,14 +207,28 @@ describe('renderDeployJob', () => {
     job.spec.template.spec.initContainers[0]?.command.push('--changed');
     job.metadata.labels.extra = 'x';
     assert.deepEqual(template, before);
-    const again = asRendered(renderDeployJob(template, { ...DEPLOY, version: 'master' }));
-    assert.equal(again.metadata.generateName, 'auto-deploy-master-');
+    const again = asRendered(
+      renderDeployJob(template, { ...DEPLOY, version: 'master', instance: 'kf-master-0226-6ce' }),
+    );
+    assert.equal(again.metadata.name, 'auto-deploy-master-0226-6ce');
     assert.equal(again.metadata.labels.extra, undefined);
   });
 
-  it('drops a fixed metadata.name of the template so generateName applies', () => {
-    const template = { ...jobTemplate('deploy'), metadata: { name: 'fixed', labels: {} } };
-    assert.equal(asRendered(renderDeployJob(template, DEPLOY)).metadata.name, undefined);
+  it("replaces the template's name or generateName with the instance's Job name", () => {
+    for (const metadata of [{ name: 'fixed' }, { generateName: 'placeholder-' }]) {
+      const rendered = asRendered(renderDeployJob({ ...jobTemplate('deploy'), metadata }, DEPLOY));
+      assert.deepEqual(
+        [rendered.metadata.name, rendered.metadata.generateName],
+        ['auto-deploy-v1-0226-6ce', undefined],
+      );
+    }
+  });
+
+  it("names the longest valid instance within the 63 characters of the pods' job-name label", () => {
+    const version = 'v'.repeat(24);
+    const instance = `kf-${version}-1130-abc`;
+    assert.equal(jobName('deploy', instance), `auto-deploy-${version}-1130-abc`);
+    assert.ok(jobName('teardown', instance, 99).length <= 63, jobName('teardown', instance, 99));
   });
 
   const invalid: Array<[string, object, DeployJobParams, RegExp]> = [
@@ -243,10 +259,18 @@ describe('renderDeployJob', () => {
 });
 
 describe('renderTeardownJob', () => {
-  it('sets generateName auto-teardown-<version>-, the teardown labels, and the delete_kf_instance command', () => {
+  it('names the Job per attempt (auto-teardown-<instance>-<attempt>), the teardown labels, and the delete_kf_instance command', () => {
     const template = deepFreeze(jobTemplate('teardown'));
     const job = asRendered(renderTeardownJob(template, TEARDOWN));
-    assert.equal(job.metadata.generateName, 'auto-teardown-v1-');
+    assert.equal(job.metadata.name, 'auto-teardown-v1-0226-6ce-1');
+    assert.equal(
+      asRendered(renderTeardownJob(template, { ...TEARDOWN, attempt: 2 })).metadata.name,
+      'auto-teardown-v1-0226-6ce-2',
+    );
+    assert.throws(
+      () => renderTeardownJob(template, { ...TEARDOWN, attempt: 0 }),
+      /attempt must be a whole number > 0/,
+    );
     assert.equal(job.metadata.namespace, 'auto-deploy');
     const expected = {
       'app.kubernetes.io/managed-by': 'kubeflow-auto-deploy',
