@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import type { Firestore } from '@google-cloud/firestore';
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { FirestoreLaunchStore } from './adapters/firestore/launch-store.js';
+import { FirestorePendingPlanStore } from './adapters/firestore/pending-plan-store.js';
 import { FirestoreStatusReader } from './adapters/firestore/status-reader.js';
 import { callerChecks } from './caller-wiring.js';
 import { type AppConfig, ConfigError } from './config.js';
@@ -104,7 +105,14 @@ const buildWebhook: Builder = ({ config, overrides, logger, clock, wired }) => {
       verifier: new WebhookVerifier(config.webhookSecrets),
       store: wired.intakeStore,
       versions: config.deployments.versions,
-      evaluator: given ?? createPlanTaskEvaluator(workQueue as WorkQueue, webhookLogger),
+      evaluator:
+        given ??
+        createPlanTaskEvaluator({
+          queue: workQueue as WorkQueue,
+          pending: new FirestorePendingPlanStore(wired.firestore),
+          clock,
+          logger: webhookLogger,
+        }),
       clock,
       logger: webhookLogger,
     });
@@ -127,6 +135,7 @@ const buildWorker: Builder = ({ config, logger, clock, wired, checks }) => {
   const workerLogger = logger.child({ function: 'deployWorker' });
   const guard = checks.guard('deployWorker', workerLogger);
   const jobs = wired.jobs();
+  const pending = new FirestorePendingPlanStore(wired.firestore);
   return (async () => {
     const [{ createDeployWorkerHandler }, { runDeployRequest }, { runWorkTask }] = await Promise.all([
       import('./deploy-worker.js'),
@@ -146,7 +155,14 @@ const buildWorker: Builder = ({ config, logger, clock, wired, checks }) => {
       run: (requestId) => runDeployRequest(deps, requestId),
       // The deploy queue (Cloud Tasks' client) is loaded by the first plan or poll task, not before.
       work: (task) =>
-        runWorkTask({ plan: wired.planDeps(), heads: wired.intakeStore, poll: wired.pollDeps() }, task),
+        runWorkTask(
+          {
+            plan: wired.planDeps(),
+            pending,
+            poll: wired.pollDeps(),
+          },
+          task,
+        ),
       logger: workerLogger,
       guard,
     });

@@ -166,6 +166,16 @@ function decideVersion(state: VersionState, pass: PassState): VersionDecision {
 }
 
 /**
+ * How many of the open requests not launched yet take a slot. Those of a version outside this pass
+ * (a per-version pass, use-cases/plan-tasks.ts, reads no other version's head) cannot be told
+ * superseded or not; a version has one head, so at most one of them is for it: one per version.
+ */
+function countOpen(open: readonly DeployRequest[], heads: ReadonlyMap<string, unknown>): number {
+  const outside = new Set(open.filter((r) => !heads.has(r.version)).map((r) => r.version));
+  return open.filter((r) => heads.has(r.version)).length + outside.size;
+}
+
+/**
  * One planner pass: what GC collects, then per version in config order (the rules themselves: policy.ts):
  *
  * a) paused (config or switch) -> wait `paused`; else drained (the global switch) -> wait `drained` (GC
@@ -205,7 +215,12 @@ export function planDeploys(input: PlanInput): Plan {
     deployments: input.deployments,
     open,
     activeDeployments,
-    active: activeDeployments + open.filter((r) => !launchedRequestIds.has(r.id)).length,
+    active:
+      activeDeployments +
+      countOpen(
+        open.filter((r) => !launchedRequestIds.has(r.id)),
+        heads,
+      ),
   };
   return { versions: input.versions.map((state) => decideVersion(state, pass)), collect };
 }

@@ -94,12 +94,17 @@ export function parseTaskBody(body: unknown): TaskBody | { error: string } {
 }
 
 /**
- * The task id of a plan task: one per version, head and delivery, so a redelivered or repeated
- * hand-off is ALREADY_EXISTS in Cloud Tasks (planned once), while a later push back to the same commit
- * (another delivery) is planned again. A hash leads, as Cloud Tasks recommends for its index.
+ * The task id of a plan task: one per version, pending-plan mark (`markedAt`, core/pending-plans.ts),
+ * head and delivery. A repeated hand-off under the same mark is ALREADY_EXISTS in Cloud Tasks, while
+ * the next mark of the version (set after its task cleared the last one) names a new task, even for
+ * the same head: Cloud Tasks refuses a name again for about an hour after its task ran. A hash leads,
+ * as Cloud Tasks recommends for its index.
  */
-export function planTaskName(task: Pick<PlanTask, 'version' | 'head' | 'deliveryId'>): string {
-  const key = `${task.version}#${task.head}#${task.deliveryId ?? ''}`;
+export function planTaskName(
+  task: Pick<PlanTask, 'version' | 'head' | 'deliveryId'>,
+  markedAt: Date,
+): string {
+  const key = `${task.version}#${task.head}#${task.deliveryId ?? ''}#${markedAt.getTime()}`;
   const hash = createHash('sha256').update(key).digest('hex').slice(0, 16);
   const name = `${hash}-plan-${task.version}-${task.head.slice(0, 12)}`;
   return name.slice(0, MAX_TASK_ID_LENGTH);

@@ -1,44 +1,80 @@
 /**
  * The planning a push triggers, handed over through the deploy queue: the webhook records the push and
- * queues one named plan task per version it moved (`createPlanTaskEvaluator`), and answers; the worker
- * runs the task (`runPlanTask`): the plan-and-enqueue pass of that one version. So the answer to GitHub
- * does not depend on how much planning a push triggers, and the planning still happens once per version
- * and head (Cloud Tasks refuses a second task of the same name).
+ * hands each version it moved over (`createPlanTaskEvaluator`), and answers; the worker runs the plan
+ * task (`runPlanTask`): the plan-and-enqueue pass of that one version. So the answer to GitHub does not
+ * depend on how much planning a push triggers.
  *
- * A plan task whose head is no longer the version's head is skipped: the push that moved the head on
- * queued a task of its own, which plans the newest head (or, if that enqueue failed, the next tick does).
+ * Coalesced per version (core/pending-plans.ts): a version has at most one plan task waiting, marked
+ * in `pendingPlans/{version}`. A hand-off that finds the mark set queues nothing (the waiting task will
+ * read the head this push recorded); the task clears the mark, then plans whatever head is recorded.
+ * A burst of pushes to a branch then queues a handful of plan tasks, not one per push.
  */
 import type { WorkerOutcome } from '../core/launch.js';
-import type { DeployEvaluator, IntakeStore, WorkQueue } from '../core/ports.js';
+import type { PendingPlanStore } from '../core/pending-plans.js';
+import type { Clock, DeployEvaluator, WorkQueue } from '../core/ports.js';
 import { type PlanTask, planTaskName, type WorkTask } from '../core/task-body.js';
-import type { Logger } from '../log.js';
+import { describeError, type Logger } from '../log.js';
 import { type PlanAndEnqueueDeps, planAndEnqueue } from './plan-and-enqueue.js';
 import type { PollBranchesDeps } from './poll-branches.js';
 import { runPollTask } from './poll-tasks.js';
 
+/** What the webhook's hand-off needs. */
+export interface PlanHandOffDeps {
+  queue: WorkQueue;
+  pending: PendingPlanStore;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** What became of one version's hand-off: a task queued (named), or covered by the waiting one. */
+interface HandedOff {
+  version: string;
+  taskName: string | null;
+}
+
 /**
- * The webhook's hand-off: after a push moved a head, one plan task per version it touched, named from
- * the version, the head and the delivery. Resolves once they are queued (a few ms); throws when one
- * could not be (the webhook logs it; the next tick plans the version).
+ * Marks the version's plan pending and queues its task, or finds a task waiting (nothing to queue).
+ * When the enqueue fails the mark is cleared again, so the next push queues a task; the pushes whose
+ * hand-offs found the mark in between are left to the tick's plan pass.
  */
-export function createPlanTaskEvaluator(queue: WorkQueue, logger: Logger): DeployEvaluator {
+async function handOffVersion(deps: PlanHandOffDeps, task: PlanTask): Promise<HandedOff> {
+  const claim = await deps.pending.markPending(task.version, deps.clock());
+  if (claim.kind === 'covered') return { version: task.version, taskName: null };
+  try {
+    const result = await deps.queue.enqueueWork(task, planTaskName(task, claim.markedAt));
+    return { version: task.version, taskName: result.taskName };
+  } catch (err) {
+    await deps.pending.clearPending(task.version).catch((clearErr: unknown) => {
+      // Left set, it turns stale (core/pending-plans.ts) and the next hand-off after that replaces it.
+      deps.logger.warn('could not clear the pending-plan mark after a failed enqueue', {
+        version: task.version,
+        ...describeError(clearErr),
+      });
+    });
+    throw err;
+  }
+}
+
+/**
+ * The webhook's hand-off: after a push moved a head, a plan task for each version it touched that has
+ * none waiting. Resolves once they are queued (a few ms); throws when one could not be (the webhook
+ * logs it; the next tick plans the version).
+ */
+export function createPlanTaskEvaluator(deps: PlanHandOffDeps): DeployEvaluator {
   return {
     async evaluate(versions, trigger) {
       if (trigger.head === undefined) throw new Error('a plan task needs the head the push recorded');
       const head = trigger.head;
       const deliveryId = trigger.deliveryId ?? null;
       const results = await Promise.all(
-        versions.map((version) => {
-          const task: PlanTask = { kind: 'plan', version, head, deliveryId };
-          return queue.enqueueWork(task, planTaskName(task));
-        }),
+        versions.map((version) => handOffVersion(deps, { kind: 'plan', version, head, deliveryId })),
       );
-      logger.info('plan tasks enqueued', {
+      deps.logger.info('plan tasks enqueued', {
         trigger: trigger.kind,
         deliveryId,
         commit: head,
-        tasks: results.map((result) => result.taskName),
-        isNew: results.map((result) => result.isNew),
+        tasks: results.filter((result) => result.taskName !== null).map((result) => result.taskName),
+        covered: results.filter((result) => result.taskName === null).map((result) => result.version),
       });
     },
   };
@@ -46,23 +82,22 @@ export function createPlanTaskEvaluator(queue: WorkQueue, logger: Logger): Deplo
 
 export interface RunPlanTaskDeps {
   plan: PlanAndEnqueueDeps;
-  /** Where the version's recorded head is read, to skip a task whose head moved on. */
-  heads: Pick<IntakeStore, 'getBranchHead'>;
+  /** The pending-plan marks: the task clears its version's before it reads the head. */
+  pending: Pick<PendingPlanStore, 'clearPending'>;
 }
 
 /**
- * Carries out a plan task: the plan-and-enqueue pass of its version, unless the version is no longer
- * configured or its head has moved on since the push (both `done`: nothing to retry). Throws only on
- * storage failures (Cloud Tasks retries the task; the pass is idempotent).
+ * Carries out a plan task: clears the version's pending-plan mark, then runs the plan-and-enqueue
+ * pass of the version, which plans the head recorded now (the task's own head, or a newer one whose
+ * hand-off found this task waiting). `done` when the version is no longer configured. Throws only on
+ * storage failures (Cloud Tasks retries the task; the pass is idempotent, and so is the clear).
  */
 export async function runPlanTask(deps: RunPlanTaskDeps, task: PlanTask): Promise<WorkerOutcome> {
   const { plan } = deps;
   const config = plan.config.versions.find((version) => version.name === task.version);
   if (!config) return { kind: 'done', result: 'plan-version-not-configured' };
-  const head = await deps.heads.getBranchHead(config.repo, config.branch);
-  if (head !== null && !head.deleted && head.sha !== task.head) {
-    return { kind: 'done', result: 'plan-superseded', detail: `the head is now ${head.sha}` };
-  }
+  // Before the pass reads the head: a push recorded after this clear queues a task of its own.
+  await deps.pending.clearPending(task.version);
   const report = await planAndEnqueue(plan, new Set([task.version]));
   const log = plan.logger.child({ version: task.version, commit: task.head, deliveryId: task.deliveryId });
   log.info('planned after push', { ...report });

@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import type { Firestore } from '@google-cloud/firestore';
 import { deploymentFromDoc } from '../../functions/adapters/firestore/codec.js';
-import { FirestoreIntakeStore } from '../../functions/adapters/firestore/intake-store.js';
 import { FirestoreLaunchStore } from '../../functions/adapters/firestore/launch-store.js';
+import { FirestorePendingPlanStore } from '../../functions/adapters/firestore/pending-plan-store.js';
 import { FirestorePlanStore } from '../../functions/adapters/firestore/plan-store.js';
 import { deploymentRef } from '../../functions/adapters/firestore/refs.js';
 import { JOB_ANNOTATIONS, JOB_LABELS } from '../../functions/core/job-manifest.js';
@@ -744,15 +744,16 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
       assert.equal((await db.collection('deployRequests').get()).size, 0);
     });
 
-    it('a plan task plans its version (a request queued); a plan body with a bad field is refused, 200 for Cloud Tasks', async () => {
+    it('a plan task clears its pending-plan mark and plans its version (a request queued); a plan body with a bad field is refused, 200 for Cloud Tasks', async () => {
       const queue = new MemoryQueue();
+      const pending = new FirestorePendingPlanStore(db);
       const plan = { config: CONFIG, store: new FirestorePlanStore(db), queue, clock, logger: silentLogger };
       const gateway = await startGateway({
         deployWorker: createDeployWorkerHandler({
           run: () => Promise.reject(new Error('not a deploy request')),
           work: (task) =>
             task.kind === 'plan'
-              ? runPlanTask({ plan, heads: new FirestoreIntakeStore(db) }, task)
+              ? runPlanTask({ plan, pending }, task)
               : Promise.reject(new Error('no poll here')),
           logger: silentLogger,
         }),
@@ -760,9 +761,11 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
       gateways.push(gateway);
       const to = `${gateway.url}/deployWorker`;
       await setHead('master', SHA_A);
+      assert.equal((await pending.markPending('master', clock())).kind, 'marked');
       const body = JSON.stringify({ kind: 'plan', version: 'master', head: SHA_A, deliveryId: 'd-1' });
       const planned = await deliver('', { to, body });
       assert.equal(planned.status, 200, JSON.stringify(planned.body));
+      assert.equal((await db.collection('pendingPlans').doc('master').get()).exists, false);
       assert.equal(planned.body.result, 'planned-deploy-new-commit');
       assert.deepEqual(
         queue.tasks.map((task) => task.requestId),

@@ -15,6 +15,11 @@ import {
   type OperatorEvent,
   type VersionControl,
 } from '../../functions/core/operator.js';
+import {
+  decidePendingPlan,
+  type PendingPlanClaim,
+  type PendingPlanStore,
+} from '../../functions/core/pending-plans.js';
 import { ACTIVE_STATUSES } from '../../functions/core/policy.js';
 import type { RecordedPollState } from '../../functions/core/poll.js';
 import type {
@@ -393,6 +398,23 @@ export class MemoryLeaseStore implements LeaseStore {
 
   async listActiveLeases(): Promise<Lease[]> {
     return this.state.leaseList((lease) => lease.status === 'active');
+  }
+}
+
+/** The pending-plan marks in memory, decided by the same rule as the Firestore store. */
+export class MemoryPendingPlanStore implements PendingPlanStore {
+  readonly marks = new Map<string, Date>();
+
+  async markPending(version: string, now: Date): Promise<PendingPlanClaim> {
+    const markedAt = this.marks.get(version);
+    const decision = decidePendingPlan(markedAt ? { markedAt } : null, now);
+    if (decision.kind === 'covered') return decision;
+    this.marks.set(version, now);
+    return { kind: 'marked', markedAt: now };
+  }
+
+  async clearPending(version: string): Promise<void> {
+    this.marks.delete(version);
   }
 }
 

@@ -477,6 +477,32 @@ describe('plan: planDeploys', () => {
       expected: { kind: 'wait', version: 'master', reason: 'at-capacity', active: 10, commit: HEAD },
     },
     {
+      // A per-version pass (a plan task) reads no other version's head: it cannot tell which of that
+      // version's open requests are superseded, but at most one of them is for the head.
+      name: 'open requests of a version outside the pass take one slot, however many there are',
+      input: {
+        deployments: busy(8),
+        openRequests: [
+          openRequest('v1-a', { version: 'v1' }),
+          openRequest('v1-b', { version: 'v1', commit: OLD }),
+          openRequest('v1-c', { version: 'v1', commit: OLDER }),
+        ],
+      },
+      expected: deploy('new-commit', NOW, 'deploy-master-aaaaaaaaaaaa-c'),
+    },
+    {
+      name: 'open requests of two versions outside the pass take a slot each',
+      input: {
+        deployments: busy(8),
+        openRequests: [
+          openRequest('v1-a', { version: 'v1' }),
+          openRequest('v1-b', { version: 'v1', commit: OLD }),
+          openRequest('stacks-a', { version: 'stacks' }),
+        ],
+      },
+      expected: { kind: 'wait', version: 'master', reason: 'at-capacity', active: 10, commit: HEAD },
+    },
+    {
       name: 'an open request already launched is counted once (as its deployment)',
       input: {
         deployments: [...busy(8), dep('v1-new', 'launching', MINUTE, { version: 'v1', requestId: 'v1-req' })],

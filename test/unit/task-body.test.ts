@@ -74,25 +74,27 @@ describe('task-body: parseTaskBody', () => {
 
 describe('task-body: planTaskName', () => {
   const task = { version: 'master', head: SHA, deliveryId: GUID };
+  const marked = new Date('2026-11-29T14:03:20.123Z');
 
   it('is a valid Cloud Tasks id, hash first, then readable', () => {
-    const name = planTaskName(task);
+    const name = planTaskName(task, marked);
     assert.match(name, /^[0-9a-f]{16}-plan-master-ab12ab12ab12$/);
   });
 
-  it('is the same for the same version, head and delivery (a repeated hand-off is one task)', () => {
-    assert.equal(planTaskName(task), planTaskName({ ...task }));
+  it('is the same for the same version, head, delivery and mark (a repeated hand-off is one task)', () => {
+    assert.equal(planTaskName(task, marked), planTaskName({ ...task }, new Date(marked)));
   });
 
-  it('differs per version, per head and per delivery (a push back to a commit is planned again)', () => {
+  it('differs per version, head, delivery and mark (the next mark of a version names a new task)', () => {
     const names = new Set([
-      planTaskName(task),
-      planTaskName({ ...task, version: 'v1' }),
-      planTaskName({ ...task, head: 'cd34'.repeat(10) }),
-      planTaskName({ ...task, deliveryId: 'another-delivery' }),
-      planTaskName({ ...task, deliveryId: null }),
+      planTaskName(task, marked),
+      planTaskName({ ...task, version: 'v1' }, marked),
+      planTaskName({ ...task, head: 'cd34'.repeat(10) }, marked),
+      planTaskName({ ...task, deliveryId: 'another-delivery' }, marked),
+      planTaskName({ ...task, deliveryId: null }, marked),
+      planTaskName(task, new Date(marked.getTime() + 1)),
     ]);
-    assert.equal(names.size, 5);
+    assert.equal(names.size, 6);
   });
 });
 

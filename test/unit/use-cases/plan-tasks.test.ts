@@ -1,17 +1,20 @@
 /**
  * The planning a push hands over (use-cases/plan-tasks.ts) on in-memory ports: the webhook's evaluator
- * queues one named plan task per version, the worker's plan task plans that version (or skips a head
- * that moved on); and, over random interleavings of pushes, plan tasks and deploy tasks with no tick,
- * every version launches, and its newest head is launched or queued for when its window opens.
+ * queues a plan task per version unless one is waiting (the pending-plan mark, core/pending-plans.ts);
+ * the worker's plan task clears the mark and plans that version's recorded head; and, over random
+ * interleavings of pushes, plan tasks and deploy tasks with no tick, every version launches, its
+ * newest head is launched or queued for when its window opens, and no version has two plan tasks
+ * waiting.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { PENDING_PLAN_STALE_MS } from '../../../functions/core/pending-plans.js';
 import type { PlanTask } from '../../../functions/core/task-body.js';
 import type { PushEvent } from '../../../functions/core/types.js';
 import { silentLogger } from '../../../functions/log.js';
 import { createPlanTaskEvaluator, runPlanTask } from '../../../functions/use-cases/plan-tasks.js';
 import { runDeployRequest } from '../../../functions/use-cases/run-deploy-request.js';
-import { MemoryIntakeStore } from '../../support/memory-stores.js';
+import { MemoryIntakeStore, MemoryPendingPlanStore } from '../../support/memory-stores.js';
 import { memoryWorld, REPO } from '../../support/use-case-fixtures.js';
 
 const NOW = new Date('2026-11-29T14:00:00Z');
@@ -22,63 +25,101 @@ const sha = (text: string) => createHash('sha1').update(text).digest('hex');
 
 describe('plan tasks (in-memory ports)', () => {
   let world: ReturnType<typeof memoryWorld>;
+  let pending: MemoryPendingPlanStore;
 
   beforeEach(() => {
     world = memoryWorld(NOW);
+    pending = new MemoryPendingPlanStore();
   });
 
-  const planTask = (version: string, head: string): PlanTask => ({
+  const planTask = (version: string, head: string, deliveryId = 'd-1'): PlanTask => ({
     kind: 'plan',
     version,
     head,
-    deliveryId: 'd-1',
+    deliveryId,
   });
+  const evaluator = () =>
+    createPlanTaskEvaluator({ queue: world.queue, pending, clock: world.clock.read, logger: silentLogger });
+  const push = (deliveryId: string, head: string) => ({ kind: 'push' as const, deliveryId, head });
 
-  it('the evaluator queues one named plan task per version; a repeated hand-off is the same task', async () => {
-    const evaluator = createPlanTaskEvaluator(world.queue, silentLogger);
-    const trigger = { kind: 'push' as const, deliveryId: 'd-1', head: SHA };
-    await evaluator.evaluate(['master', 'v1'], trigger);
-    await evaluator.evaluate(['master', 'v1'], trigger);
+  it('the evaluator queues one named plan task per version and marks each version pending', async () => {
+    await evaluator().evaluate(['master', 'v1'], push('d-1', SHA));
     assert.deepEqual([...world.queue.workTasks.values()], [planTask('master', SHA), planTask('v1', SHA)]);
+    assert.deepEqual([...pending.marks.keys()], ['master', 'v1']);
     assert.equal(world.queue.tasks.length, 0, 'no deploy request is queued before the plan runs');
   });
 
-  it('the evaluator refuses a trigger without the head (nothing to name the task after)', async () => {
-    const evaluator = createPlanTaskEvaluator(world.queue, silentLogger);
-    await assert.rejects(evaluator.evaluate(['master'], { kind: 'push', deliveryId: 'd-1' }), /head/);
+  it('a push whose version has a plan task waiting queues none: the waiting task covers it', async () => {
+    await evaluator().evaluate(['master'], push('d-1', SHA));
+    await evaluator().evaluate(['master'], push('d-2', OTHER));
+    await evaluator().evaluate(['master'], push('d-1', SHA));
+    assert.deepEqual([...world.queue.workTasks.values()], [planTask('master', SHA)]);
   });
 
-  it('a plan task plans its version only: one deploy request, queued', async () => {
+  it('once the task cleared the mark, the next push queues a new task (a new name, even for the same head)', async () => {
+    await evaluator().evaluate(['master'], push('d-1', SHA));
+    world.clock.advanceMinutes(1 / 60);
+    await runPlanTask({ plan: world.plan, pending }, planTask('master', SHA));
+    assert.equal(pending.marks.size, 0);
+    await evaluator().evaluate(['master'], push('d-1', SHA));
+    assert.equal(world.queue.workTasks.size, 2);
+  });
+
+  it('an enqueue that fails clears the mark again (and rejects): the next push queues the task', async () => {
+    world.queue.failNext = 1;
+    await assert.rejects(evaluator().evaluate(['master'], push('d-1', SHA)), /UNAVAILABLE/);
+    assert.equal(pending.marks.size, 0);
+    await evaluator().evaluate(['master'], push('d-2', OTHER));
+    assert.deepEqual([...world.queue.workTasks.values()], [planTask('master', OTHER, 'd-2')]);
+  });
+
+  it('a stale mark (its task lost) no longer holds hand-offs back', async () => {
+    pending.marks.set('master', new Date(NOW.getTime() - PENDING_PLAN_STALE_MS - 1));
+    await evaluator().evaluate(['master'], push('d-1', SHA));
+    assert.deepEqual([...world.queue.workTasks.values()], [planTask('master', SHA)]);
+    assert.deepEqual(pending.marks.get('master'), NOW);
+  });
+
+  it('the evaluator refuses a trigger without the head (nothing to name the task after)', async () => {
+    await assert.rejects(evaluator().evaluate(['master'], { kind: 'push', deliveryId: 'd-1' }), /head/);
+  });
+
+  it('a plan task plans its version only: one deploy request, queued; the mark cleared', async () => {
     world.state.setHead(REPO, 'master', SHA);
     world.state.setHead(REPO, 'v1.0-branch', OTHER);
-    const heads = new MemoryIntakeStore(world.state);
-    const outcome = await runPlanTask({ plan: world.plan, heads }, planTask('master', SHA));
+    pending.marks.set('master', NOW);
+    const outcome = await runPlanTask({ plan: world.plan, pending }, planTask('master', SHA));
     assert.deepEqual(outcome, { kind: 'done', result: 'planned-deploy-new-commit' });
     assert.deepEqual([...world.state.requests.keys()], [`deploy-master-${SHA.slice(0, 12)}-c`]);
     assert.equal(world.queue.tasks.length, 1);
     assert.deepEqual([...world.state.decisions.keys()], ['master']);
+    assert.equal(pending.marks.size, 0);
   });
 
-  it('a plan task whose head moved on is skipped: the newer push has its own task', async () => {
+  it('a plan task whose head moved on plans the recorded head (the pushes it covered)', async () => {
     world.state.setHead(REPO, 'master', OTHER);
-    const heads = new MemoryIntakeStore(world.state);
-    const outcome = await runPlanTask({ plan: world.plan, heads }, planTask('master', SHA));
-    assert.equal(outcome.kind, 'done');
-    assert.equal(outcome.result, 'plan-superseded');
-    assert.equal(world.state.requests.size, 0);
+    const outcome = await runPlanTask({ plan: world.plan, pending }, planTask('master', SHA));
+    assert.deepEqual(outcome, { kind: 'done', result: 'planned-deploy-new-commit' });
+    assert.deepEqual([...world.state.requests.keys()], [`deploy-master-${OTHER.slice(0, 12)}-c`]);
+  });
+
+  it('a plan task delivered twice plans once: the second pass finds the request', async () => {
+    world.state.setHead(REPO, 'master', SHA);
+    await runPlanTask({ plan: world.plan, pending }, planTask('master', SHA));
+    await runPlanTask({ plan: world.plan, pending }, planTask('master', SHA));
+    assert.equal(world.state.requests.size, 1);
+    assert.equal(world.queue.tasks.length, 1);
   });
 
   it('a plan task of a version no longer configured is done (not retried)', async () => {
-    const heads = new MemoryIntakeStore(world.state);
-    const outcome = await runPlanTask({ plan: world.plan, heads }, planTask('gone', SHA));
+    const outcome = await runPlanTask({ plan: world.plan, pending }, planTask('gone', SHA));
     assert.deepEqual(outcome, { kind: 'done', result: 'plan-version-not-configured' });
   });
 
   it('a plan task whose request could not be queued asks for a retry (the request stays pending)', async () => {
     world.state.setHead(REPO, 'master', SHA);
     world.queue.failNext = 1;
-    const heads = new MemoryIntakeStore(world.state);
-    const outcome = await runPlanTask({ plan: world.plan, heads }, planTask('master', SHA));
+    const outcome = await runPlanTask({ plan: world.plan, pending }, planTask('master', SHA));
     assert.equal(outcome.kind, 'retry');
     assert.equal([...world.state.requests.values()][0]?.status, 'pending');
   });
@@ -105,7 +146,13 @@ type Version = keyof typeof BRANCHES;
 class Burst {
   readonly world = memoryWorld(NOW);
   readonly intake = new MemoryIntakeStore(this.world.state);
-  readonly evaluator = createPlanTaskEvaluator(this.world.queue, silentLogger);
+  readonly pending = new MemoryPendingPlanStore();
+  readonly evaluator = createPlanTaskEvaluator({
+    queue: this.world.queue,
+    pending: this.pending,
+    clock: this.world.clock.read,
+    logger: silentLogger,
+  });
   readonly newest: Record<Version, string | null> = { master: null, v1: null };
   private readonly planned = new Set<string>();
   private deployed = 0;
@@ -134,6 +181,14 @@ class Burst {
     assert.equal(result.kind, 'recorded');
     this.newest[version] = after;
     await this.evaluator.evaluate([version], { kind: 'push', deliveryId, head: after });
+    assert.ok(this.waitingPlanTasks(version) <= 1, `${version}: two plan tasks waiting`);
+  }
+
+  /** Plan tasks of the version queued and not run yet. */
+  waitingPlanTasks(version: Version): number {
+    return [...this.world.queue.workTasks].filter(
+      ([name, task]) => !this.planned.has(name) && task.kind === 'plan' && task.version === version,
+    ).length;
   }
 
   /** Runs one plan task not run yet; false when there is none. */
@@ -144,7 +199,7 @@ class Burst {
     this.planned.add(chosen[0]);
     const task = chosen[1];
     if (task.kind !== 'plan') throw new Error(`a ${task.kind} task in a burst of pushes`);
-    await runPlanTask({ plan: this.world.plan, heads: this.intake }, task);
+    await runPlanTask({ plan: this.world.plan, pending: this.pending }, task);
     return true;
   }
 
