@@ -2,19 +2,14 @@
  * The deploymentStatus function's operator and status API over HTTP, for `npm run ctl`. Node's own
  * `fetch` only (no import from functions/), like scripts/lease/.
  */
+import { LeaseApiError } from '../lease/api.js';
 
-/** A call that did not succeed: `status` null when no answer came; `reason` the API's, when it gave one. */
-export class CtlApiError extends Error {
+/**
+ * A call that did not succeed: `status` null when no answer came; `reason` the API's, when it gave
+ * one. The lease client's error, so both CLIs read a failure (and pick its exit code) alike.
+ */
+export class CtlApiError extends LeaseApiError {
   override name = 'CtlApiError';
-  constructor(
-    message: string,
-    readonly status: number | null,
-    readonly reason: string | null,
-    /** The answer's JSON, when there was one. */
-    readonly body: unknown = null,
-  ) {
-    super(message);
-  }
 }
 
 export interface CtlApiOptions {

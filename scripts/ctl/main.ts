@@ -15,7 +15,7 @@
 import { userInfo } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DEFAULT_URL, EXIT, isHelp, main as leaseMain } from '../lease/main.js';
+import { DEFAULT_URL, EXIT, exitCodeOf, isHelp, main as leaseMain } from '../lease/main.js';
 import { type CtlApi, CtlApiError, ctlApi } from './api.js';
 import { changeText, drainText, planText, statusText } from './tables.js';
 import { isLoopbackUrl, type RunCommand, TokenError, tokenSource } from './token.js';
@@ -105,13 +105,6 @@ async function run(api: CtlApi, positionals: string[], values: Values): Promise<
     default:
       throw new UsageError(command === undefined ? 'missing <command>' : `unknown command ${command}`);
   }
-}
-
-/** The exit code of a failed call. */
-export function exitCodeOf(error: CtlApiError): number {
-  if (error.status === null || error.status >= 500) return EXIT.unavailable;
-  if (error.status === 404 || error.status === 409 || error.status === 410) return EXIT.notFound;
-  return EXIT.usage;
 }
 
 /** `lease ...`: the lease CLI, with the URL and the token ctl would use. */
