@@ -2,15 +2,7 @@
  * The deploymentStatus function's operator and status API over HTTP, for `npm run ctl`. Node's own
  * `fetch` only (no import from functions/), like scripts/lease/.
  */
-import { LeaseApiError } from '../lease/api.js';
-
-/**
- * A call that did not succeed: `status` null when no answer came; `reason` the API's, when it gave
- * one. The lease client's error, so both CLIs read a failure (and pick its exit code) alike.
- */
-export class CtlApiError extends LeaseApiError {
-  override name = 'CtlApiError';
-}
+import { callJsonApi } from '../lease/api.js';
 
 export interface CtlApiOptions {
   /** The deploymentStatus function's URL, e.g. `http://127.0.0.1:8080/deploymentStatus`. */
@@ -23,56 +15,13 @@ export interface CtlApiOptions {
   timeoutMs?: number;
 }
 
-async function answerOf(response: Response): Promise<unknown> {
-  const text = await response.text();
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-function refused(what: string, status: number, answer: unknown): CtlApiError {
-  const { error, reason } = (answer ?? {}) as { error?: unknown; reason?: unknown };
-  const message = typeof error === 'string' ? error : `HTTP ${status}`;
-  return new CtlApiError(
-    `${what}: ${status} ${message}`,
-    status,
-    typeof reason === 'string' ? reason : null,
-    answer,
-  );
-}
-
-/** One HTTP call: JSON body, bearer token when there is one, within the timeout. */
-function send(
-  options: CtlApiOptions,
-  url: string,
-  request: { method: string; body: unknown; token: string | null },
-): Promise<Response> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
-  if (request.body !== undefined) headers['Content-Type'] = 'application/json';
-  if (request.token) headers.Authorization = `Bearer ${request.token}`;
-  return (options.fetch ?? fetch)(url, {
-    method: request.method,
-    headers,
-    ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
-    signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
-  });
-}
-
-/** The calls `npm run ctl` makes; each resolves to the answer's JSON or throws a CtlApiError. */
+/** The calls `npm run ctl` makes; each resolves to the answer's JSON or throws a LeaseApiError (scripts/lease/api.ts). */
 export function ctlApi(options: CtlApiOptions) {
   const base = options.url.replace(/\/+$/, '');
   const call = async (method: string, path: string, body?: unknown): Promise<unknown> => {
-    const what = `${method} ${base}${path}`;
     const token = await options.token(method !== 'GET');
-    const response = await send(options, `${base}${path}`, { method, body, token }).catch((err: unknown) => {
-      const cause = err instanceof Error ? ((err.cause as Error | undefined) ?? err).message : String(err);
-      throw new CtlApiError(`${what}: no answer (${cause})`, null, 'unreachable');
-    });
-    const answer = await answerOf(response);
-    if (!response.ok) throw refused(what, response.status, answer);
-    return answer;
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    return callJsonApi({ method, url: `${base}${path}`, body, token, timeoutMs, fetch: options.fetch });
   };
   const version = (name: string, action: string) => `/api/versions/${encodeURIComponent(name)}/${action}`;
   return {

@@ -15,8 +15,9 @@
 import { userInfo } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { LeaseApiError } from '../lease/api.js';
 import { DEFAULT_URL, EXIT, exitCodeOf, isHelp, main as leaseMain } from '../lease/main.js';
-import { type CtlApi, CtlApiError, ctlApi } from './api.js';
+import { type CtlApi, ctlApi } from './api.js';
 import { changeText, drainText, planText, statusText } from './tables.js';
 import { isLoopbackUrl, type RunCommand, TokenError, tokenSource } from './token.js';
 
@@ -157,7 +158,7 @@ export async function main(
 
 /** Prints why a command failed and picks its exit code; rethrows what is not the CLI's to explain. */
 function reportError(error: unknown, io: Io): number {
-  if (error instanceof CtlApiError) {
+  if (error instanceof LeaseApiError) {
     io.err(`${error.message}\n${error.body === null ? '' : `${JSON.stringify(error.body, null, 2)}\n`}`);
     return exitCodeOf(error);
   }

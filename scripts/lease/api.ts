@@ -106,6 +106,36 @@ function refused(what: string, status: number, answer: unknown): LeaseApiError {
   );
 }
 
+/** One call of the deploymentStatus function's JSON API (the lease client's and `npm run ctl`'s). */
+export interface JsonCall {
+  method: string;
+  url: string;
+  body?: unknown;
+  /** Sent as `Authorization: Bearer` when not null. */
+  token: string | null;
+  timeoutMs: number;
+  fetch?: typeof fetch;
+}
+
+/** Makes `call`; resolves to the answer's JSON (or text), or throws a LeaseApiError that says why. */
+export async function callJsonApi(call: JsonCall): Promise<unknown> {
+  const what = `${call.method} ${call.url}`;
+  let response: Response;
+  try {
+    response = await (call.fetch ?? fetch)(call.url, {
+      method: call.method,
+      headers: headersFor(call.token, call.body !== undefined),
+      ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
+      signal: AbortSignal.timeout(call.timeoutMs),
+    });
+  } catch (err) {
+    throw unreachable(what, err);
+  }
+  const answer = await answerOf(response);
+  if (!response.ok) throw refused(what, response.status, answer);
+  return answer;
+}
+
 /** The lease API's calls; each resolves to the answer's JSON or throws a LeaseApiError. */
 export function leaseApi(options: LeaseApiOptions) {
   const base = options.url.replace(/\/+$/, '');
@@ -113,21 +143,8 @@ export function leaseApi(options: LeaseApiOptions) {
   const call = async (method: string, path: string, body?: unknown): Promise<unknown> => {
     const token = await tokenOf(options);
     lastToken = token;
-    const what = `${method} ${base}${path}`;
-    let response: Response;
-    try {
-      response = await (options.fetch ?? fetch)(`${base}${path}`, {
-        method,
-        headers: headersFor(token, body !== undefined),
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
-      });
-    } catch (err) {
-      throw unreachable(what, err);
-    }
-    const answer = await answerOf(response);
-    if (!response.ok) throw refused(what, response.status, answer);
-    return answer;
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    return callJsonApi({ method, url: `${base}${path}`, body, token, timeoutMs, fetch: options.fetch });
   };
   const byId = (leaseId: string) => `/api/leases/${encodeURIComponent(leaseId)}`;
   return {
