@@ -14,7 +14,12 @@ import { createLogger, type Logger } from '../../functions/log.js';
 import type { KubeJob, KubeServer } from '../../scripts/kube-server/server.js';
 import { ensureQueue, type LocalStack, startLocalStack } from '../../scripts/lib/local-stack.js';
 import { buildPushPayload, type PushSpec, signDelivery } from '../../scripts/lib/push-payload.js';
-import { firestoreEmulatorHost, TEST_PROJECT_ID, testFirestore } from '../support/firestore.js';
+import {
+  firestoreEmulatorHost,
+  resetFirestore,
+  TEST_PROJECT_ID,
+  testFirestore,
+} from '../support/firestore.js';
 import { hostOf } from '../support/host.js';
 
 export const E2E_REPO = 'kubeflow/manifests';
@@ -99,6 +104,35 @@ export class Teardown {
 export function capturingLogger(): { logger: Logger; lines: string[] } {
   const lines: string[] = [];
   return { logger: createLogger({ component: 'local-stack' }, (line) => lines.push(line)), lines };
+}
+
+/**
+ * The hooks every whole-stack suite wants, registered in the calling `describe`: a clean Firestore
+ * before each test; after it, the stack's last log lines when the test failed, then the stack stopped.
+ * `capture()` gives the test's stack a logger whose lines those are (and the lines, to wait on).
+ */
+export function useE2eHooks(): { teardown: Teardown; capture: () => { logger: Logger; lines: string[] } } {
+  const teardown = new Teardown();
+  let lines: string[] = [];
+  beforeEach(async () => {
+    lines = [];
+    await resetFirestore();
+  });
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') {
+      const title = this.currentTest.title;
+      process.stderr.write(`--- last stack log lines of "${title}" ---\n${lines.slice(-60).join('\n')}\n`);
+    }
+    await teardown.run();
+  });
+  return {
+    teardown,
+    capture: () => {
+      const captured = capturingLogger();
+      lines = captured.lines;
+      return captured;
+    },
+  };
 }
 
 export interface E2eStackOptions {

@@ -9,10 +9,8 @@ import assert from 'node:assert/strict';
 import { acquireLease } from '../../scripts/lease/client.js';
 import type { LocalStack } from '../../scripts/lib/local-stack.js';
 import { fakeSha } from '../../scripts/lib/push-payload.js';
-import { resetFirestore } from '../support/firestore.js';
 import { MovableClock } from '../support/movable-clock.js';
 import {
-  capturingLogger,
   type DeploymentJson,
   E2E_NAMESPACE,
   E2E_REPO,
@@ -22,7 +20,7 @@ import {
   sendPush,
   startE2eStack,
   statusDeployments,
-  Teardown,
+  useE2eHooks,
   waitFor,
 } from './helpers.js';
 
@@ -37,17 +35,7 @@ interface PlanJson {
 
 describe('leases end to end (whole local stack, the lease client)', function () {
   this.timeout(120_000);
-  const teardown = new Teardown();
-  let logLines: string[] = [];
-
-  beforeEach(() => resetFirestore());
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') {
-      process.stderr.write(`--- last stack log lines ---\n${logLines.slice(-60).join('\n')}\n`);
-    }
-    await teardown.run();
-  });
+  const { teardown, capture } = useE2eHooks();
 
   async function tick(stack: LocalStack): Promise<void> {
     const answer = await stack.tick();
@@ -74,11 +62,9 @@ describe('leases end to end (whole local stack, the lease client)', function () 
   }
 
   it('GC keeps a leased instance past its rules, and collects it once the lease is released', async () => {
-    const { logger, lines } = capturingLogger();
-    logLines = lines;
     const clock = new MovableClock();
     const stack = await startE2eStack(teardown, {
-      logger,
+      logger: capture().logger,
       clock: clock.now,
       versions: MASTER,
       policy: { minLifetimeHours: LIFETIME_HOURS, gracePeriodHours: LIFETIME_HOURS },

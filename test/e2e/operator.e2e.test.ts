@@ -6,9 +6,7 @@
 import assert from 'node:assert/strict';
 import type { LocalStack } from '../../scripts/lib/local-stack.js';
 import { fakeSha } from '../../scripts/lib/push-payload.js';
-import { resetFirestore } from '../support/firestore.js';
 import {
-  capturingLogger,
   E2E_NAMESPACE,
   E2E_REPO,
   getStatus,
@@ -18,7 +16,7 @@ import {
   sendPush,
   startE2eStack,
   statusDeployments,
-  Teardown,
+  useE2eHooks,
   waitFor,
 } from './helpers.js';
 
@@ -42,20 +40,10 @@ const planOf = async (stack: LocalStack) => (await getStatus<PlanJson>(stack, '/
 
 describe('the operator API end to end (whole local stack)', function () {
   this.timeout(120_000);
-  const teardown = new Teardown();
-  let logLines: string[] = [];
-
-  beforeEach(() => resetFirestore());
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') {
-      process.stderr.write(`--- last stack log lines ---\n${logLines.slice(-60).join('\n')}\n`);
-    }
-    await teardown.run();
-  });
+  const { teardown, capture } = useE2eHooks();
 
   it('pause -> a push plans nothing for the version (the dry run says paused) -> resume -> it deploys -> teardown', async () => {
-    const { logger, lines } = capturingLogger();
-    logLines = lines;
+    const { logger, lines } = capture();
     const stack = await startE2eStack(teardown, { logger, versions: MASTER });
 
     const paused = await post(stack, '/api/versions/master/pause', {

@@ -7,9 +7,7 @@
 import assert from 'node:assert/strict';
 import type { LocalStack } from '../../scripts/lib/local-stack.js';
 import { fakeSha } from '../../scripts/lib/push-payload.js';
-import { resetFirestore } from '../support/firestore.js';
 import {
-  capturingLogger,
   type DeploymentJson,
   E2E_NAMESPACE,
   E2E_REPO,
@@ -21,7 +19,7 @@ import {
   startE2eStack,
   statusDeployments,
   statusVersion,
-  Teardown,
+  useE2eHooks,
   waitFor,
 } from './helpers.js';
 
@@ -31,26 +29,10 @@ type TickBody = Record<string, { ok: boolean } & Record<string, unknown>>;
 
 describe('trust end to end (whole local stack: readiness, inventory, retries, teardowns)', function () {
   this.timeout(120_000);
-  const teardown = new Teardown();
-  let logLines: string[] = [];
-
-  beforeEach(async () => {
-    await resetFirestore();
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') {
-      process.stderr.write(
-        `--- last stack log lines of "${this.currentTest.title}" ---\n${logLines.slice(-60).join('\n')}\n`,
-      );
-    }
-    await teardown.run();
-  });
+  const { teardown, capture } = useE2eHooks();
 
   async function start(options: E2eStackOptions = {}): Promise<LocalStack> {
-    const { logger, lines } = capturingLogger();
-    logLines = lines;
-    return startE2eStack(teardown, { logger, versions: MASTER, ...options });
+    return startE2eStack(teardown, { logger: capture().logger, versions: MASTER, ...options });
   }
 
   async function tick(stack: LocalStack): Promise<TickBody> {
