@@ -78,6 +78,19 @@ describe('leases and garbage collection (Firestore emulator)', () => {
       },
       requestId,
     );
+  /** OLD's teardown request, enqueued now (as the planner would), with `fields` on top. */
+  const putTeardownRequest = (fields: { force?: boolean } = {}) =>
+    putRequest(
+      db,
+      makeDeployRequest({
+        id: TEARDOWN,
+        action: 'teardown',
+        instance: OLD,
+        status: 'enqueued',
+        createdAt: stack.clock.read(),
+        ...fields,
+      }),
+    );
   const deployment = async (instance: string) => deploymentFromDoc(await deploymentRef(db, instance).get());
   const request = async (id: string) => requestFromDoc(await requestRef(db, id).get());
   const leaseOn = async (instance: string, ttlSeconds = 3600) => {
@@ -155,18 +168,7 @@ describe('leases and garbage collection (Firestore emulator)', () => {
 
   it("a forced teardown goes through a live lease and revokes it: the holder's heartbeat answers 410", async () => {
     const leaseId = await leaseOn(OLD);
-    const now = stack.clock.read();
-    await putRequest(
-      db,
-      makeDeployRequest({
-        id: TEARDOWN,
-        action: 'teardown',
-        instance: OLD,
-        status: 'enqueued',
-        createdAt: now,
-        force: true,
-      }),
-    );
+    await putTeardownRequest({ force: true });
 
     const outcome = await work(TEARDOWN);
 
@@ -184,19 +186,7 @@ describe('leases and garbage collection (Firestore emulator)', () => {
   });
 
   describe('an acquire racing a teardown of the same instance: never both', () => {
-    beforeEach(async () => {
-      const now = stack.clock.read();
-      await putRequest(
-        db,
-        makeDeployRequest({
-          id: TEARDOWN,
-          action: 'teardown',
-          instance: OLD,
-          status: 'enqueued',
-          createdAt: now,
-        }),
-      );
-    });
+    beforeEach(() => putTeardownRequest());
 
     /** Fails when the instance is being torn down while a live lease holds it. */
     async function assertNotBoth(): Promise<'lease' | 'teardown'> {
