@@ -44,13 +44,13 @@ function policyOf(config: DeploymentsConfig, version: string) {
 /**
  * A running deploy Job of the request's commit and version: the original's "same commit" guard, which
  * also catches Jobs Firestore does not know about. Only consulted for a fresh launch (a retry of this
- * request adopts its own Job instead).
+ * request adopts its own Job instead). Asked inside the launch transaction, once it has read the
+ * request: no separate read of the request first.
  */
 async function runningJobOfSameCommit(
   deps: RunDeployRequestDeps,
-  requestId: string,
+  request: DeployRequest | null,
 ): Promise<JobSummary | null> {
-  const request = await deps.store.getRequest(requestId);
   if (request?.action !== 'deploy') return null;
   const jobs = await deps.jobs.listJobs(deps.config.namespace, {
     [JOB_LABELS.autoDeploy]: 'true',
@@ -174,7 +174,6 @@ export async function runDeployRequest(
   requestId: string,
 ): Promise<WorkerOutcome> {
   const { config, store, clock } = deps;
-  const running = await runningJobOfSameCommit(deps, requestId);
   const now = clock();
   const settings = {
     namespace: config.namespace,
@@ -189,7 +188,10 @@ export async function runDeployRequest(
       now,
       candidateNames: (request) => instanceNameCandidates(request, now),
     },
-    (view) => claimLaunch(requestId, view, settings, running?.name ?? null),
+    async (view) => {
+      const running = await runningJobOfSameCommit(deps, view.request);
+      return claimLaunch(requestId, view, settings, running?.name ?? null);
+    },
   );
   if (step.kind === 'outcome') return step.outcome;
   if (step.kind === 'teardown') return teardown(deps, step.request);

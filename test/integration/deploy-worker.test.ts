@@ -83,7 +83,12 @@ class FlakyStore extends FirestoreLaunchStore {
   }
   /** Runs inside each launch transaction, after its reads and before its decision and writes. */
   betweenReadAndWrite: (() => Promise<void>) | null = null;
+  /** Launch claims asked of this store so far, and a callback each time. */
+  claimsAsked = 0;
+  onClaimAsked: (() => void) | null = null;
   override claimLaunch(...[claim, decide]: Parameters<FirestoreLaunchStore['claimLaunch']>) {
+    this.claimsAsked += 1;
+    this.onClaimAsked?.();
     if (this.isDown) return this.fail();
     return super.claimLaunch(claim, async (view) => {
       await this.betweenReadAndWrite?.();
@@ -159,11 +164,11 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
   });
 
   async function startWorker(
-    options: { config?: DeploymentsConfig; templates?: JobTemplates } = {},
+    options: { config?: DeploymentsConfig; templates?: JobTemplates; store?: FlakyStore } = {},
   ): Promise<string> {
     const deps = {
       config: options.config ?? CONFIG,
-      store,
+      store: options.store ?? store,
       jobs,
       templates: options.templates ?? templates,
       clock,
@@ -663,14 +668,17 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
       assert.equal((await allDeployments()).length, 1);
     });
 
-    it('two versions racing for the last slot: exactly one launches, the other is deferred at-capacity', async () => {
+    it('two instances racing for the last slot: exactly one launches, the other is deferred at-capacity', async () => {
       await setHead('master', SHA_A);
       await setHead('v1', SHA_B);
       const masterId = 'deploy-master-a1a1a1a1a1a1-c';
       const v1Id = 'deploy-v1-b2b2b2b2b2b2-c';
       await putRequest(db, deployRequest(masterId));
       await putRequest(db, deployRequest(v1Id, { version: 'v1', commit: SHA_B }));
-      const to = await startWorker({ config: deploymentsConfig(1) });
+      // Two function instances: each has its own store (an instance runs its own claims one at a time).
+      const other = new FlakyStore(db);
+      const config = deploymentsConfig(1);
+      const [toOne, toOther] = [await startWorker({ config }), await startWorker({ config, store: other })];
       // Both launch transactions read (no deployment active yet) before either decides and writes.
       let arrived = 0;
       let releaseBoth: () => void = () => {};
@@ -678,7 +686,7 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
         releaseBoth = resolve;
       });
       let overlapped = false;
-      store.betweenReadAndWrite = async () => {
+      const meet = async () => {
         arrived += 1;
         if (arrived === 2) {
           overlapped = true;
@@ -687,8 +695,10 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
         // Only the first attempt of each waits; a retried transaction goes straight on.
         if (arrived <= 2) await bothRead;
       };
+      store.betweenReadAndWrite = meet;
+      other.betweenReadAndWrite = meet;
 
-      const responses = await Promise.all([deliver(masterId, { to }), deliver(v1Id, { to })]);
+      const responses = await Promise.all([deliver(masterId, { to: toOne }), deliver(v1Id, { to: toOther })]);
 
       assert.ok(overlapped, 'the two launch transactions did not overlap');
       assert.deepEqual(responses.map((response) => response.status).sort(), [200, 200]);
@@ -698,6 +708,43 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
       ]);
       assert.equal(serverJobs().length, 1);
       assert.equal((await allDeployments()).length, 1);
+    });
+
+    it('one instance runs its launch claims one after the other: the second sees the first, no retry', async () => {
+      await setHead('master', SHA_A);
+      await setHead('v1', SHA_B);
+      const masterId = 'deploy-master-a1a1a1a1a1a1-c';
+      const v1Id = 'deploy-v1-b2b2b2b2b2b2-c';
+      await putRequest(db, deployRequest(masterId));
+      await putRequest(db, deployRequest(v1Id, { version: 'v1', commit: SHA_B }));
+      const to = await startWorker({ config: deploymentsConfig(1) });
+      let inside = 0;
+      let mostInside = 0;
+      let attempts = 0;
+      // The first claim stays open until the second has been asked for: without the lane both would
+      // then be inside their transactions at once.
+      const bothAsked = new Promise<void>((resolve) => {
+        store.onClaimAsked = () => {
+          if (store.claimsAsked === 2) resolve();
+        };
+      });
+      store.betweenReadAndWrite = async () => {
+        attempts += 1;
+        inside += 1;
+        mostInside = Math.max(mostInside, inside);
+        await bothAsked;
+        inside -= 1;
+      };
+
+      const responses = await Promise.all([deliver(masterId, { to }), deliver(v1Id, { to })]);
+
+      assert.equal(mostInside, 1, 'two launch claims of one instance overlapped');
+      assert.equal(attempts, 2, 'a launch transaction was retried');
+      assert.deepEqual(responses.map((response) => response.body.result).sort(), [
+        'deferred-at-capacity',
+        'launched',
+      ]);
+      assert.equal(serverJobs().length, 1);
     });
 
     it('defers when a running Job of the same commit is on the cluster though not in Firestore', async () => {

@@ -1,11 +1,12 @@
 /**
  * The intake's store: records a push's commits and moves its branch head exactly once per delivery
- * (`deliveries/{id}` claimed with `create()`), and keeps `versions/{version}` in step with the config.
+ * (`deliveries/{id}`, claimed in the recording transaction), and keeps `versions/{version}` in step
+ * with the config.
  * The rules (how a head moves, what a claim means) are the core's (core/intake.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import type { DocumentReference, Firestore, Transaction } from '@google-cloud/firestore';
+import type { DocumentData, DocumentReference, Firestore, Transaction } from '@google-cloud/firestore';
 import { advanceHead, decideExistingClaim, deliveryLeaseExpiry, RecordPushError } from '../../core/intake.js';
 import type { IntakeStore, RecordPushResult } from '../../core/ports.js';
 import { DAY_MS } from '../../core/time.js';
@@ -43,6 +44,29 @@ function commitDoc(push: PushEvent, branch: string, commit: PushEvent['commits']
   };
 }
 
+/** A delivery claim as stored in `deliveries/{id}` (docs/data-model.md). */
+function claimDoc(push: PushEvent, branch: string, claimToken: string, now: Date) {
+  return {
+    deliveryId: push.deliveryId,
+    source: push.source,
+    repo: push.repo,
+    ref: push.ref,
+    branch,
+    before: push.before,
+    after: push.after,
+    status: 'processing',
+    claimToken,
+    claimedAt: now,
+    leaseExpiresAt: deliveryLeaseExpiry(now),
+    expireAt: new Date(now.getTime() + DELIVERY_RETENTION_DAYS * DAY_MS),
+  };
+}
+
+type ClaimDoc = ReturnType<typeof claimDoc>;
+
+/** The recording transaction's claim: taken before it (`held`), or taken by it (`fresh`). */
+type OurClaim = { kind: 'held'; claimToken: string } | { kind: 'fresh'; doc: ClaimDoc };
+
 /** The IntakeStore on Firestore. */
 export class FirestoreIntakeStore implements IntakeStore {
   /** The pushes of one branch are recorded one after the other in this instance (key-lanes.ts). */
@@ -63,12 +87,23 @@ export class FirestoreIntakeStore implements IntakeStore {
     now: Date,
   ): Promise<RecordPushResult> {
     const claimRef = deliveryRef(this.db, push.deliveryId);
+    const laneKey = branchRef(this.db, push.repo, branch).path;
+    if (push.commits.length <= MAX_COMMITS_IN_TRANSACTION) {
+      // The usual push: one transaction claims the delivery and records it, so there is no claim to
+      // release on failure and one Firestore round trip less than claiming first.
+      const claim: OurClaim = { kind: 'fresh', doc: claimDoc(push, branch, randomUUID(), now) };
+      return this.recordInLane(laneKey, push, () =>
+        this.recordClaimedPush(claimRef, claim, push, branch, versions, now),
+      );
+    }
+    // Commits beyond one transaction are written before it: the claim, taken first, keeps a
+    // redelivery from writing them at the same time and answers it "processing".
     const claimToken = randomUUID();
-    const duplicate = await this.claimDelivery(claimRef, claimToken, push, branch, now);
+    const duplicate = await this.claimDelivery(claimRef, claimDoc(push, branch, claimToken, now), now);
     if (duplicate) return duplicate;
     try {
-      return await this.recordInLane(branchRef(this.db, push.repo, branch).path, push, () =>
-        this.recordClaimedPush(claimRef, claimToken, push, branch, versions, now),
+      return await this.recordInLane(laneKey, push, () =>
+        this.recordClaimedPush(claimRef, { kind: 'held', claimToken }, push, branch, versions, now),
       );
     } catch (err) {
       // Release the claim so that a redelivery (GitHub's "Redeliver" button) can record the push.
@@ -106,25 +141,9 @@ export class FirestoreIntakeStore implements IntakeStore {
   /** Claims the delivery id; returns a duplicate result when someone else has it. */
   private async claimDelivery(
     claimRef: DocumentReference,
-    claimToken: string,
-    push: PushEvent,
-    branch: string,
+    claim: ClaimDoc,
     now: Date,
   ): Promise<RecordPushResult | null> {
-    const claim = {
-      deliveryId: push.deliveryId,
-      source: push.source,
-      repo: push.repo,
-      ref: push.ref,
-      branch,
-      before: push.before,
-      after: push.after,
-      status: 'processing',
-      claimToken,
-      claimedAt: now,
-      leaseExpiresAt: deliveryLeaseExpiry(now),
-      expireAt: new Date(now.getTime() + DELIVERY_RETENTION_DAYS * DAY_MS),
-    };
     try {
       // create() fails if the document exists: concurrent redeliveries race on it without a transaction.
       await claimRef.create(claim);
@@ -140,7 +159,8 @@ export class FirestoreIntakeStore implements IntakeStore {
       }
       const decision = decideExistingClaim(claimFromDoc(data), now);
       if (decision.kind === 'duplicate') return decision;
-      tx.update(claimRef, { claimToken, claimedAt: now, leaseExpiresAt: claim.leaseExpiresAt });
+      const { claimToken, claimedAt, leaseExpiresAt } = claim;
+      tx.update(claimRef, { claimToken, claimedAt, leaseExpiresAt });
       return null;
     });
   }
@@ -163,9 +183,21 @@ export class FirestoreIntakeStore implements IntakeStore {
     return push.commits.slice(overflow.length);
   }
 
+  /** Null when this push may record (the claim is ours, or free, or taken over), else the duplicate. */
+  private claimCheck(data: DocumentData | undefined, claim: OurClaim, now: Date): RecordPushResult | null {
+    if (claim.kind === 'held') {
+      if (data && data.claimToken === claim.claimToken) return null;
+      // Our lease expired and a redelivery took the claim over: it records the push.
+      return { kind: 'duplicate', status: data?.status === 'recorded' ? 'recorded' : 'processing' };
+    }
+    if (!data) return null;
+    const decision = decideExistingClaim(claimFromDoc(data), now);
+    return decision.kind === 'duplicate' ? decision : null;
+  }
+
   private async recordClaimedPush(
     claimRef: DocumentReference,
-    claimToken: string,
+    ourClaim: OurClaim,
     push: PushEvent,
     branch: string,
     versions: string[],
@@ -182,11 +214,8 @@ export class FirestoreIntakeStore implements IntakeStore {
         headRef,
         ...versionRefs,
       );
-      const claim = claimSnapshot?.data();
-      if (!claim || claim.claimToken !== claimToken) {
-        // Our lease expired and a redelivery took the claim over: it records the push.
-        return { kind: 'duplicate', status: claim?.status === 'recorded' ? 'recorded' : 'processing' };
-      }
+      const duplicate = this.claimCheck(claimSnapshot?.data(), ourClaim, now);
+      if (duplicate) return duplicate;
       const decision = advanceHead(headSnapshot ? branchHeadFromDoc(headSnapshot) : null, push, branch, now);
       for (const commit of inTransaction) {
         tx.set(commitsRef.doc(commit.sha), commitDoc(push, branch, commit, now));
@@ -208,13 +237,16 @@ export class FirestoreIntakeStore implements IntakeStore {
           tx.set(versionRefs[index] as DocumentReference, { ...defaults, branchHead }, { merge: true });
         });
       }
-      tx.update(claimRef, {
+      const recorded = {
         status: 'recorded',
         recordedAt: now,
         headOutcome: decision.outcome,
         commitCount: push.commits.length,
         versions,
-      });
+      };
+      // A fresh claim is written whole (created, or replacing one whose holder died); a held one updated.
+      if (ourClaim.kind === 'fresh') tx.set(claimRef, { ...ourClaim.doc, ...recorded });
+      else tx.update(claimRef, recorded);
       return { kind: 'recorded', head: decision, commitsRecorded: push.commits.length };
     });
   }

@@ -16,6 +16,7 @@ import {
   requestFromDoc,
   switchesFromDoc,
 } from './codec.js';
+import { KeyLanes } from './key-lanes.js';
 import { leaseDoc, leasesFromDocs } from './lease-codec.js';
 import {
   branchRef,
@@ -28,7 +29,19 @@ import {
   versionRef,
 } from './refs.js';
 
+/** One lane for every claim: a teardown moves a deployment within the set the launches read. */
+const CLAIM_LANE = 'claims';
+
 export class FirestoreLaunchStore implements LaunchStore {
+  /**
+   * The claims of one instance run one at a time. Each launch reads every active deployment (the
+   * capacity) in its transaction and writes one into that set, so two launches of different versions
+   * at the same moment conflict: Firestore aborts one and the client retries it after a backoff of a
+   * second or more (docs/benchmarks.md). In a lane they follow each other, a few ms apart; the
+   * transaction still guards against other instances.
+   */
+  private readonly claims = new KeyLanes();
+
   constructor(private readonly db: Firestore) {}
 
   async getRequest(id: string): Promise<DeployRequest | null> {
@@ -44,6 +57,13 @@ export class FirestoreLaunchStore implements LaunchStore {
     },
     decide: (view: LaunchView) => LaunchClaim | Promise<LaunchClaim>,
   ): Promise<LaunchStep> {
+    return this.claims.run(CLAIM_LANE, () => this.runLaunchClaim(claim, decide));
+  }
+
+  private runLaunchClaim(
+    claim: Parameters<LaunchStore['claimLaunch']>[0],
+    decide: Parameters<LaunchStore['claimLaunch']>[1],
+  ): Promise<LaunchStep> {
     return this.db.runTransaction(async (tx) => {
       const view = await this.readLaunchView(tx, claim);
       const { step, writes } = await decide(view);
@@ -55,6 +75,13 @@ export class FirestoreLaunchStore implements LaunchStore {
   async claimTeardown(
     requestId: string,
     decide: (view: TeardownView) => TeardownClaim | Promise<TeardownClaim>,
+  ): Promise<TeardownStep> {
+    return this.claims.run(CLAIM_LANE, () => this.runTeardownClaim(requestId, decide));
+  }
+
+  private runTeardownClaim(
+    requestId: string,
+    decide: Parameters<LaunchStore['claimTeardown']>[1],
   ): Promise<TeardownStep> {
     return this.db.runTransaction(async (tx) => {
       const request = requestFromDoc(await tx.get(requestRef(this.db, requestId)));
@@ -91,21 +118,24 @@ export class FirestoreLaunchStore implements LaunchStore {
       : undefined;
     const isDeploy = request?.action === 'deploy';
     const candidates = request && isDeploy && config ? claim.candidateNames(request) : [];
-    const [versionDoc, branchDoc, drainDoc, ...candidateDocs] = config
-      ? await tx.getAll(
-          versionRef(this.db, config.name),
-          branchRef(this.db, config.repo, config.branch),
-          drainRef(this.db),
-          ...candidates.map((name) => deploymentRef(this.db, name)),
-        )
-      : [];
+    // Both reads at once, once the first read has started the transaction. Every deployment not deleted
+    // (the capacity) and the recently deleted ones (the rate limit): never the version's whole history.
+    // Read in the transaction, so a launch racing for the last slot aborts.
+    const [[versionDoc, branchDoc, drainDoc, ...candidateDocs], deployments] = await Promise.all([
+      config
+        ? tx.getAll(
+            versionRef(this.db, config.name),
+            branchRef(this.db, config.repo, config.branch),
+            drainRef(this.db),
+            ...candidates.map((name) => deploymentRef(this.db, name)),
+          )
+        : Promise.resolve([]),
+      readRecentDeployments(this.db, now, tx),
+    ]);
     const switches = switchesFromDoc(versionDoc?.data(), drainDoc?.data());
     const version: VersionState | null = config
       ? { config, switches, head: headFromBranchDoc(branchDoc?.data()) }
       : null;
-    // Every deployment not deleted (the capacity) and the recently deleted ones (the rate limit): never
-    // the version's whole history. Read in the transaction, so a launch racing for the last slot aborts.
-    const deployments = await readRecentDeployments(this.db, now, tx);
     return {
       request,
       version,

@@ -7,6 +7,7 @@ import type { DocumentReference, Firestore } from '@google-cloud/firestore';
 import type { EnqueueMark, PipelineSnapshot, PlanStore, StoredDecision } from '../../core/ports.js';
 import { enqueuedPatch, enqueueFailedPatch } from '../../core/requests.js';
 import type { DeployRequest, VersionConfig } from '../../core/types.js';
+import { isAlreadyExists } from '../grpc-codes.js';
 import {
   decisionDoc,
   headFromBranchDoc,
@@ -61,6 +62,31 @@ export class FirestorePlanStore implements PlanStore {
   }
 
   async createRequest(request: DeployRequest): Promise<{ request: DeployRequest; isNew: boolean }> {
+    if (request.reason !== 'manual') {
+      // One create() (it fails if the id exists): a round trip less than a transaction on the path
+      // from a push to its Job. A manual request also clears the version's force switch: transaction.
+      const created = await this.createOrRead(request);
+      if (created) return created;
+    }
+    return this.createInTransaction(request);
+  }
+
+  /** Null when the request existed and was gone again by the time it was read (the transaction decides). */
+  private async createOrRead(
+    request: DeployRequest,
+  ): Promise<{ request: DeployRequest; isNew: boolean } | null> {
+    const ref = requestRef(this.db, request.id);
+    try {
+      await ref.create(requestDoc(request));
+      return { request, isNew: true };
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw err;
+    }
+    const existing = requestFromDoc(await ref.get());
+    return existing ? { request: existing, isNew: false } : null;
+  }
+
+  private createInTransaction(request: DeployRequest): Promise<{ request: DeployRequest; isNew: boolean }> {
     return this.db.runTransaction(async (tx) => {
       const ref = requestRef(this.db, request.id);
       const existing = requestFromDoc(await tx.get(ref));
