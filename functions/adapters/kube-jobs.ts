@@ -19,6 +19,7 @@ import {
 } from '@kubernetes/client-node';
 import { isValidLabelValue } from '../core/names.js';
 import { JobApiError, type JobLauncher, type JobSummary } from '../core/ports.js';
+import { reuseConnections } from './kube-connections.js';
 
 /** Default time for one API call, response body included, before it is abandoned as transient. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -342,7 +343,7 @@ export function loadKubeConfig(env: KubeEnv = process.env, options: LoadKubeConf
   return kc;
 }
 
-/** A launcher on the current context of `kc`. */
+/** A launcher on the current context of `kc`; its calls reuse connections (kube-connections.ts). */
 export function createKubeJobLauncher(kc: KubeConfig, options: KubeJobLauncherOptions = {}): KubeJobLauncher {
-  return new KubeJobLauncher(kc.makeApiClient(BatchV1Api), options);
+  return new KubeJobLauncher(reuseConnections(kc).makeApiClient(BatchV1Api), options);
 }

@@ -59,7 +59,9 @@ interface HostLink {
 }
 
 function spawnHost(options: HostOptions): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', HOST_SCRIPT, JSON.stringify(options)], {
+  // BENCH_HOST_NODE_OPTIONS: extra node flags for the measured process only (e.g. --cpu-prof).
+  const flags = (process.env.BENCH_HOST_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
+  return spawn(process.execPath, [...flags, '--import', 'tsx', HOST_SCRIPT, JSON.stringify(options)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, METADATA_SERVER_DETECTION: 'none' },
   });

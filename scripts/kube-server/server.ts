@@ -106,6 +106,8 @@ export interface KubeServer {
   reset(): void;
   /** The API requests served so far (the last 1000). */
   requests(): RecordedRequest[];
+  /** TLS connections accepted since the start (a client that reuses its connections opens few). */
+  connections(): number;
   /**
    * Calls `listener` with a copy of each Job that finishes from now on (Complete or Failed), whether
    * by itself (jobSeconds), through the control API or in-process; returns the function that removes it.
@@ -163,6 +165,10 @@ export async function startKubeServer(options: KubeServerOptions = {}): Promise<
     { key: tls.keyPem, cert: tls.certPem },
     createRequestListener({ token, context, delay }),
   );
+  let connections = 0;
+  server.on('secureConnection', () => {
+    connections += 1;
+  });
   const port = await new Promise<number>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => {
@@ -207,6 +213,7 @@ export async function startKubeServer(options: KubeServerOptions = {}): Promise<
     clearFaults: () => faults.clear(),
     reset,
     requests: () => requests.list(),
+    connections: () => connections,
     onJobFinished: (listener) => jobs.onJobFinished(listener),
   };
 }

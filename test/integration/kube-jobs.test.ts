@@ -262,6 +262,17 @@ describe('KubeJobLauncher with the local kube server only: status driving and fa
     assert.equal(job?.message, 'BackoffLimitExceeded: Job has reached the specified backoff limit');
   });
 
+  it('reuses its TLS connection from one call to the next (kube-connections.ts)', async () => {
+    const launcher = local.launcher();
+    await launcher.listJobs(local.namespace, { case: 'reuse' });
+    const before = local.server.connections();
+    const created = await createOne({ case: 'reuse' });
+    await launcher.listJobs(local.namespace, { case: 'reuse' });
+    await local.launcher().listJobs(local.namespace, { case: 'reuse' });
+    await launcher.deleteJob(local.namespace, created.name);
+    assert.equal(local.server.connections() - before, 0, 'a call opened a new connection');
+  });
+
   it('asks for Background propagation and an equality selector, over the real client', async () => {
     const created = await createOne({ case: 'wire' });
     await local.launcher().listJobs(local.namespace, { case: 'wire', 'auto-deploy': 'true' });
