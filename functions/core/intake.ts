@@ -141,6 +141,99 @@ function decideMove(current: BranchHead, push: PushEvent): Decided {
   return null;
 }
 
+/**
+ * The order in which to apply pushes of one branch recorded together (arrival order given): a push
+ * that starts where another ends (`before` = the other's `after`) comes after that one; otherwise they
+ * keep their arrival order, except that the piece of chain starting from `startSha` (the recorded
+ * head) comes first. Deliveries of one branch overtake each other under load, and GitHub's `pushed_at` (whole
+ * seconds) cannot order pushes of one second; their chain can. A cycle is cut where it is entered.
+ */
+export function chainOrder<T extends Pick<PushEvent, 'before' | 'after'>>(
+  pushes: readonly T[],
+  startSha: string | null = null,
+): T[] {
+  const byAfter = new Map<string, number[]>();
+  pushes.forEach((push, index) => {
+    byAfter.set(push.after, [...(byAfter.get(push.after) ?? []), index]);
+  });
+  const placed = new Set<number>();
+  const ordered: T[] = [];
+  const place = (index: number, visiting: Set<number>): void => {
+    if (placed.has(index) || visiting.has(index)) return;
+    visiting.add(index);
+    const push = pushes[index] as T;
+    const previous =
+      push.before === startSha
+        ? undefined
+        : (byAfter.get(push.before) ?? []).find((other) => other !== index && !placed.has(other));
+    if (previous !== undefined) place(previous, visiting);
+    placed.add(index);
+    ordered.push(push);
+  };
+  // The piece of chain that starts from the head first, followed forwards: it is the oldest.
+  let next = pushes.findIndex((push) => push.before === startSha);
+  while (next !== -1 && !placed.has(next)) {
+    place(next, new Set());
+    const after = (pushes[next] as T).after;
+    next = pushes.findIndex((push, index) => push.before === after && !placed.has(index));
+  }
+  for (const index of pushes.keys()) place(index, new Set());
+  return ordered;
+}
+
+/** Per push (in chain order): the `after` of every push of the batch that chains after it. */
+function laterAfters<T extends Pick<PushEvent, 'before' | 'after'>>(
+  ordered: readonly T[],
+): Map<T, Set<string>> {
+  const later = new Map<T, Set<string>>();
+  for (const push of [...ordered].reverse()) {
+    const shas = new Set<string>();
+    for (const next of ordered) {
+      if (next === push || next.before !== push.after) continue;
+      shas.add(next.after);
+      for (const sha of later.get(next) ?? []) shas.add(sha);
+    }
+    later.set(push, shas);
+  }
+  return later;
+}
+
+/** One push of a batch: the push and the time it was received. */
+export interface BatchedPush {
+  push: PushEvent;
+  now: Date;
+}
+
+/**
+ * Moves a branch head for a batch of pushes recorded together: in chain order (`chainOrder`), each by
+ * `advanceHead`, except that a push whose successor in the batch ends at the head or at a commit the
+ * head has moved past is stale (the batch shows it is older than the head even when `pushed_at` ties),
+ * unless it starts from the head or is forced. Returns every item with its decision, in the order
+ * applied; the last moved decision holds the head to record.
+ */
+export function advanceHeadForBatch<T extends BatchedPush>(
+  current: BranchHead | null,
+  items: readonly T[],
+  branch: string,
+): Array<{ item: T; decision: HeadDecision }> {
+  const entries = items.map((item) => ({ before: item.push.before, after: item.push.after, item }));
+  const ordered = chainOrder(entries, current && !current.deleted ? current.sha : null);
+  const later = laterAfters(ordered);
+  let head = current;
+  return ordered.map((entry) => {
+    const { push, now } = entry.item;
+    let decision = advanceHead(head, push, branch, now);
+    if (decision.outcome === 'advanced-out-of-order' && head && !push.forced) {
+      const known = new Set([head.sha, ...head.recentShas]);
+      if ([...(later.get(entry) ?? [])].some((sha) => known.has(sha))) {
+        decision = { outcome: 'stale', isMoved: false, head };
+      }
+    }
+    if (decision.isMoved) head = decision.head;
+    return { item: entry.item, decision };
+  });
+}
+
 /** A claim on one webhook delivery, as stored. */
 export interface DeliveryClaim {
   status: 'processing' | 'recorded';

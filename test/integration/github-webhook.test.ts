@@ -12,6 +12,7 @@ import { ConfigError, parseDeploymentsConfig } from '../../functions/config.js';
 import { RecordPushError } from '../../functions/core/intake.js';
 import { branchDocId } from '../../functions/core/names.js';
 import type { DeployEvaluator, EvaluationTrigger, RecordPushResult } from '../../functions/core/ports.js';
+import type { PushEvent } from '../../functions/core/types.js';
 import { createGithubWebhookHandler, MAX_WEBHOOK_BODY_BYTES } from '../../functions/github-webhook.js';
 import { silentLogger } from '../../functions/log.js';
 import { type Gateway, startGateway } from '../../scripts/lib/gateway.js';
@@ -323,6 +324,60 @@ describe('githubWebhook (Functions Framework + Firestore emulator)', () => {
     assert.ok(handedOver.includes(newest), `the newest head ${newest} is handed over (got ${handedOver})`);
     assert.equal(new Set(handedOver).size, handedOver.length, 'no head handed over twice');
     assert.ok(handedOver.length <= shas.length);
+  });
+
+  it('pushes of a branch waiting together are recorded in one transaction, in the order of their chain', async () => {
+    const shaOf = (n: number) => fakeSha(`chain-${n}`);
+    const pushedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const link = (n: number, deliveryId = `chain-${n}`): PushEvent => ({
+      source: 'webhook',
+      deliveryId,
+      repo: REPO,
+      ref: 'refs/heads/master',
+      before: shaOf(n - 1),
+      after: shaOf(n),
+      created: false,
+      deleted: false,
+      forced: false,
+      pusher: 'ada',
+      // One second for all: GitHub's pushed_at cannot order them.
+      pushedAt,
+      commits: [
+        {
+          sha: shaOf(n),
+          message: `commit ${n}`,
+          author: { name: 'Ada', email: null, username: 'ada' },
+          timestamp: pushedAt,
+          url: `https://github.com/${REPO}/commit/${shaOf(n)}`,
+          distinct: true,
+        },
+      ],
+    });
+    const runTransaction = db.runTransaction.bind(db);
+    let transactions = 0;
+    db.runTransaction = ((...args: Parameters<Firestore['runTransaction']>) => {
+      transactions += 1;
+      return runTransaction(...args);
+    }) as Firestore['runTransaction'];
+    try {
+      const own = new FirestoreIntakeStore(db);
+      const record = (event: PushEvent) => own.recordPush(event, 'master', ['master'], new Date());
+      // 1 runs alone; the others arrive while it does, overtaking each other, 2 twice (a redelivery).
+      const results = await Promise.all([1, 4, 2, 5, 3].map((n) => record(link(n))).concat(record(link(2))));
+      assert.equal(transactions, 2, 'one transaction for 1, one for the five that waited');
+      assert.deepEqual(
+        results.map((result) => result.kind),
+        ['recorded', 'recorded', 'recorded', 'recorded', 'recorded', 'duplicate'],
+      );
+      assert.equal((await head())?.sha, shaOf(5), 'the head is the end of the chain');
+      const outcomes = results.map((result) => (result.kind === 'recorded' ? result.head.outcome : null));
+      assert.deepEqual(outcomes.slice(1, 5), ['advanced', 'advanced', 'advanced', 'advanced']);
+      assert.deepEqual((await commitShas()).sort(), [1, 2, 3, 4, 5].map(shaOf).sort());
+      const claim = await db.collection('deliveries').doc('chain-2').get();
+      assert.equal(claim.get('status'), 'recorded');
+    } finally {
+      db.runTransaction = runTransaction;
+    }
   });
 
   it('hands over the head the store names: none for a push with a later one queued, one for a failed push', async () => {

@@ -1,78 +1,62 @@
 /**
  * The intake's store: records a push's commits and moves its branch head exactly once per delivery
  * (`deliveries/{id}`, claimed in the recording transaction), and keeps `versions/{version}` in step
- * with the config.
- * The rules (how a head moves, what a claim means) are the core's (core/intake.ts).
+ * with the config. The rules (how a head moves, what a claim means) are the core's (core/intake.ts).
+ *
+ * The pushes of one branch are recorded in the branch's lane (batch-lanes.ts): one transaction at a
+ * time per branch in an instance, and the pushes that arrived meanwhile together in the next one
+ * (intake-batch.ts), applied in the order of their chain. Concurrent read-modify-write transactions
+ * on one branch document would abort each other (Firestore, and far more so its emulator, retries
+ * them after a second or more: docs/benchmarks.md); one per push would make a burst wait in line.
  */
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import type { DocumentData, DocumentReference, Firestore, Transaction } from '@google-cloud/firestore';
-import { advanceHead, decideExistingClaim, deliveryLeaseExpiry, RecordPushError } from '../../core/intake.js';
+import type { DocumentReference, Firestore } from '@google-cloud/firestore';
+import { decideExistingClaim, RecordPushError } from '../../core/intake.js';
 import type { IntakeStore, RecordPushResult } from '../../core/ports.js';
-import { DAY_MS } from '../../core/time.js';
 import type { BranchHead, PushEvent, VersionConfig } from '../../core/types.js';
 import { isAlreadyExists } from '../grpc-codes.js';
+import { BatchLanes, type Settled } from './batch-lanes.js';
 import { branchHeadFromDoc, claimFromDoc } from './codec.js';
-import { KeyLanes } from './key-lanes.js';
+import {
+  type ClaimDoc,
+  claimDoc,
+  commitDoc,
+  IntakeBatch,
+  type QueuedPush,
+  VERSION_SWITCH_DEFAULTS,
+} from './intake-batch.js';
 import { PlanHandOffs } from './plan-hand-offs.js';
 import { branchRef, COLLECTIONS, deliveryRef, versionRef } from './refs.js';
 
-/** How long a delivery claim is kept (a TTL policy on `expireAt` deletes it afterwards). */
-export const DELIVERY_RETENTION_DAYS = 30;
+export { DELIVERY_RETENTION_DAYS, VERSION_SWITCH_DEFAULTS } from './intake-batch.js';
 
 /** Commits written inside the intake transaction; more are written just before it (Firestore caps a commit at 500 writes). */
 export const MAX_COMMITS_IN_TRANSACTION = 400;
 
-/** The operator fields every versions/{version} document holds from its creation (docs/data-model.md). */
-export const VERSION_SWITCH_DEFAULTS = { paused: false, pausedReason: '', forceRedeploy: false } as const;
+/** Pushes recorded in one transaction at most (each adds a claim read and a claim write). */
+export const MAX_PUSHES_PER_BATCH = 50;
 
-function commitDoc(push: PushEvent, branch: string, commit: PushEvent['commits'][number], now: Date) {
-  return {
-    sha: commit.sha,
-    message: commit.message,
-    author: commit.author,
-    timestamp: commit.timestamp,
-    url: commit.url,
-    distinct: commit.distinct,
-    repo: push.repo,
-    branch,
-    pusher: push.pusher,
-    source: push.source,
-    deliveryId: push.deliveryId,
-    isHeadOfPush: commit.sha === push.after,
-    recordedAt: now,
-  };
+/** Whether `next` may be recorded in the same transaction as `batch`: within Firestore's 500 writes. */
+function fitsInBatch(batch: readonly QueuedPush[], next: QueuedPush): boolean {
+  if (batch.length >= MAX_PUSHES_PER_BATCH) return false;
+  // A push with a held claim has its own transaction (its extra commits were written before it).
+  if (next.claim.kind === 'held' || batch.some((item) => item.claim.kind === 'held')) return false;
+  const commits = batch.reduce((sum, item) => sum + item.commits.length, 0) + next.commits.length;
+  return commits <= MAX_COMMITS_IN_TRANSACTION;
 }
-
-/** A delivery claim as stored in `deliveries/{id}` (docs/data-model.md). */
-function claimDoc(push: PushEvent, branch: string, claimToken: string, now: Date) {
-  return {
-    deliveryId: push.deliveryId,
-    source: push.source,
-    repo: push.repo,
-    ref: push.ref,
-    branch,
-    before: push.before,
-    after: push.after,
-    status: 'processing',
-    claimToken,
-    claimedAt: now,
-    leaseExpiresAt: deliveryLeaseExpiry(now),
-    expireAt: new Date(now.getTime() + DELIVERY_RETENTION_DAYS * DAY_MS),
-  };
-}
-
-type ClaimDoc = ReturnType<typeof claimDoc>;
-
-/** The recording transaction's claim: taken before it (`held`), or taken by it (`fresh`). */
-type OurClaim = { kind: 'held'; claimToken: string } | { kind: 'fresh'; doc: ClaimDoc };
 
 /** The IntakeStore on Firestore. */
 export class FirestoreIntakeStore implements IntakeStore {
-  /** The pushes of one branch are recorded one after the other in this instance (key-lanes.ts). */
-  private readonly branchLanes = new KeyLanes();
   /** Which webhook push of a branch hands the planning over (plan-hand-offs.ts). */
   private readonly handOffs = new PlanHandOffs();
+  private readonly lanes = new BatchLanes<QueuedPush, RecordPushResult>({
+    fits: fitsInBatch,
+    onStart: (key, items) => {
+      for (const item of items) if (item.push.source === 'webhook') this.handOffs.started(key);
+    },
+    run: (key, items) => this.recordBatch(key, items),
+  });
 
   constructor(private readonly db: Firestore) {}
 
@@ -86,25 +70,29 @@ export class FirestoreIntakeStore implements IntakeStore {
     versions: string[],
     now: Date,
   ): Promise<RecordPushResult> {
-    const claimRef = deliveryRef(this.db, push.deliveryId);
-    const laneKey = branchRef(this.db, push.repo, branch).path;
+    const key = branchRef(this.db, push.repo, branch).path;
     if (push.commits.length <= MAX_COMMITS_IN_TRANSACTION) {
-      // The usual push: one transaction claims the delivery and records it, so there is no claim to
+      // The usual push: the recording transaction claims the delivery too, so there is no claim to
       // release on failure and one Firestore round trip less than claiming first.
-      const claim: OurClaim = { kind: 'fresh', doc: claimDoc(push, branch, randomUUID(), now) };
-      return this.recordInLane(laneKey, push, () =>
-        this.recordClaimedPush(claimRef, claim, push, branch, versions, now),
-      );
+      const claim = { kind: 'fresh', doc: claimDoc(push, branch, randomUUID(), now) } as const;
+      return this.submit(key, { push, branch, versions, now, claim, commits: push.commits });
     }
     // Commits beyond one transaction are written before it: the claim, taken first, keeps a
     // redelivery from writing them at the same time and answers it "processing".
+    const claimRef = deliveryRef(this.db, push.deliveryId);
     const claimToken = randomUUID();
     const duplicate = await this.claimDelivery(claimRef, claimDoc(push, branch, claimToken, now), now);
     if (duplicate) return duplicate;
     try {
-      return await this.recordInLane(laneKey, push, () =>
-        this.recordClaimedPush(claimRef, { kind: 'held', claimToken }, push, branch, versions, now),
-      );
+      const commits = await this.writeOverflowCommits(push, branch, now);
+      return await this.submit(key, {
+        push,
+        branch,
+        versions,
+        now,
+        claim: { kind: 'held', claimToken },
+        commits,
+      });
     } catch (err) {
       // Release the claim so that a redelivery (GitHub's "Redeliver" button) can record the push.
       await this.releaseClaim(claimRef, claimToken).catch(() => {
@@ -114,28 +102,43 @@ export class FirestoreIntakeStore implements IntakeStore {
     }
   }
 
+  private submit(key: string, item: QueuedPush): Promise<RecordPushResult> {
+    if (item.push.source === 'webhook') this.handOffs.enqueued(key);
+    return this.lanes.submit(key, item);
+  }
+
   /**
-   * Records in the branch's lane; a webhook push also learns whether it hands the planning over
-   * (`planHead`, plan-hand-offs.ts), and a failed one what a run left to it (RecordPushError.planHead).
+   * Records a batch; a webhook push also learns whether it hands the planning over (`planHead`,
+   * plan-hand-offs.ts: the last push of a run hands over the newest head the run moved), and a failed
+   * one what a run left to it (RecordPushError.planHead).
    */
-  private recordInLane(
-    key: string,
-    push: PushEvent,
-    record: () => Promise<RecordPushResult>,
-  ): Promise<RecordPushResult> {
-    if (push.source !== 'webhook') return this.branchLanes.run(key, record);
-    this.handOffs.enqueued(key);
-    return this.branchLanes.run(key, async () => {
-      this.handOffs.started(key);
-      let result: RecordPushResult;
-      try {
-        result = await record();
-      } catch (err) {
-        throw new RecordPushError(err, this.handOffs.finished(key, null));
+  private async recordBatch(key: string, items: QueuedPush[]): Promise<Settled<RecordPushResult>[]> {
+    let results: Map<QueuedPush, RecordPushResult> | null = null;
+    let failure: unknown = null;
+    try {
+      results = await new IntakeBatch(this.db, items).record();
+    } catch (err) {
+      failure = err;
+    }
+    // In the order the batch applied them, so that the last one hands over the newest head.
+    const ordered = results ? [...results.keys()] : items;
+    const settled = new Map<QueuedPush, Settled<RecordPushResult>>();
+    for (const item of ordered) {
+      const result = results?.get(item) ?? null;
+      const isWebhook = item.push.source === 'webhook';
+      if (result === null) {
+        const planHead = isWebhook ? this.handOffs.finished(key, null) : null;
+        settled.set(item, { ok: false, error: new RecordPushError(failure, planHead) });
+        continue;
+      }
+      if (!isWebhook) {
+        settled.set(item, { ok: true, value: result });
+        continue;
       }
       const moved = result.kind === 'recorded' && result.head.isMoved ? result.head.head.sha : null;
-      return { ...result, planHead: this.handOffs.finished(key, moved) };
-    });
+      settled.set(item, { ok: true, value: { ...result, planHead: this.handOffs.finished(key, moved) } });
+    }
+    return items.map((item) => settled.get(item) as Settled<RecordPushResult>);
   }
 
   /** Claims the delivery id; returns a duplicate result when someone else has it. */
@@ -165,7 +168,10 @@ export class FirestoreIntakeStore implements IntakeStore {
     });
   }
 
-  /** Writes the commits that do not fit in the transaction first: idempotent (keyed by sha, same content). */
+  /**
+   * Writes the commits that do not fit in the transaction first (idempotent: keyed by sha, same
+   * content); returns the ones left for the transaction.
+   */
   private async writeOverflowCommits(
     push: PushEvent,
     branch: string,
@@ -181,74 +187,6 @@ export class FirestoreIntakeStore implements IntakeStore {
       await batch.commit();
     }
     return push.commits.slice(overflow.length);
-  }
-
-  /** Null when this push may record (the claim is ours, or free, or taken over), else the duplicate. */
-  private claimCheck(data: DocumentData | undefined, claim: OurClaim, now: Date): RecordPushResult | null {
-    if (claim.kind === 'held') {
-      if (data && data.claimToken === claim.claimToken) return null;
-      // Our lease expired and a redelivery took the claim over: it records the push.
-      return { kind: 'duplicate', status: data?.status === 'recorded' ? 'recorded' : 'processing' };
-    }
-    if (!data) return null;
-    const decision = decideExistingClaim(claimFromDoc(data), now);
-    return decision.kind === 'duplicate' ? decision : null;
-  }
-
-  private async recordClaimedPush(
-    claimRef: DocumentReference,
-    ourClaim: OurClaim,
-    push: PushEvent,
-    branch: string,
-    versions: string[],
-    now: Date,
-  ): Promise<RecordPushResult> {
-    const headRef = branchRef(this.db, push.repo, branch);
-    const commitsRef = headRef.collection(COLLECTIONS.commits);
-    const inTransaction = await this.writeOverflowCommits(push, branch, now);
-    const versionRefs = versions.map((version) => versionRef(this.db, version));
-
-    return this.db.runTransaction(async (tx: Transaction): Promise<RecordPushResult> => {
-      const [claimSnapshot, headSnapshot, ...versionSnapshots] = await tx.getAll(
-        claimRef,
-        headRef,
-        ...versionRefs,
-      );
-      const duplicate = this.claimCheck(claimSnapshot?.data(), ourClaim, now);
-      if (duplicate) return duplicate;
-      const decision = advanceHead(headSnapshot ? branchHeadFromDoc(headSnapshot) : null, push, branch, now);
-      for (const commit of inTransaction) {
-        tx.set(commitsRef.doc(commit.sha), commitDoc(push, branch, commit, now));
-      }
-      if (decision.isMoved) {
-        // Merged: the poll's ETag (`poll`) on the same document is kept.
-        tx.set(headRef, { ...decision.head, versions }, { merge: true });
-        const branchHead = {
-          sha: decision.head.sha,
-          deleted: decision.head.deleted,
-          updatedAt: now,
-          source: push.source,
-        };
-        versions.forEach((version, index) => {
-          // A push may come before the first tick: the operator's switches exist from the start.
-          const defaults = versionSnapshots[index]?.exists
-            ? {}
-            : { name: version, ...VERSION_SWITCH_DEFAULTS };
-          tx.set(versionRefs[index] as DocumentReference, { ...defaults, branchHead }, { merge: true });
-        });
-      }
-      const recorded = {
-        status: 'recorded',
-        recordedAt: now,
-        headOutcome: decision.outcome,
-        commitCount: push.commits.length,
-        versions,
-      };
-      // A fresh claim is written whole (created, or replacing one whose holder died); a held one updated.
-      if (ourClaim.kind === 'fresh') tx.set(claimRef, { ...ourClaim.doc, ...recorded });
-      else tx.update(claimRef, recorded);
-      return { kind: 'recorded', head: decision, commitsRecorded: push.commits.length };
-    });
   }
 
   private async releaseClaim(claimRef: DocumentReference, claimToken: string): Promise<void> {
