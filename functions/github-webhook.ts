@@ -11,8 +11,9 @@
  */
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { InvalidPayloadError, parsePushPayload, type WebhookVerifier } from './adapters/github-payload.js';
-import { planPushIntake, RecordPushError } from './core/intake.js';
-import type { Clock, DeployEvaluator, IntakeStore } from './core/ports.js';
+import { planPushIntake } from './core/intake.js';
+import type { PlanMark } from './core/pending-plans.js';
+import type { Clock, DeployEvaluator, IntakeStore, RecordPushResult } from './core/ports.js';
 import type { VersionConfig } from './core/types.js';
 import { MAX_WEBHOOK_BODY_BYTES } from './http/body-limits.js';
 import { readJsonBody, refusalOf, sizeRefusal } from './http/json-body.js';
@@ -121,7 +122,7 @@ async function readDelivery(deps: GithubWebhookDeps, req: Request, log: Logger):
 async function evaluateWithinBudget(
   deps: GithubWebhookDeps,
   versions: string[],
-  trigger: { deliveryId: string; head: string },
+  trigger: { deliveryId: string; head: string; marked?: PlanMark[] },
   log: Logger,
 ): Promise<void> {
   const evaluation = deps.evaluator.evaluate(versions, { kind: 'push', ...trigger }).then(
@@ -147,13 +148,22 @@ async function evaluateWithinBudget(
  * `recording`, or a RecordDeadlineError after `deadlineMs`. A recording that finishes later is logged
  * (it is not undone: the claim and the head are as valid as if it had been on time).
  */
-async function withinRecordDeadline<T>(recording: Promise<T>, deadlineMs: number, log: Logger): Promise<T> {
+async function withinRecordDeadline<T>(
+  recording: Promise<T>,
+  deadlineMs: number,
+  log: Logger,
+  onLate: (value: T) => Promise<void>,
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => {
       reject(new RecordDeadlineError(`Firestore did not record the push within ${deadlineMs} ms`));
       recording.then(
-        () => log.warn('the push was recorded after the answer (503) was sent'),
+        async (value) => {
+          log.warn('the push was recorded after the answer (503) was sent');
+          // What it hands over is handed over all the same: its recording may have set the marks.
+          await onLate(value);
+        },
         (err: unknown) => log.warn('recording the push failed after the answer (503)', describeError(err)),
       );
     }, deadlineMs);
@@ -165,15 +175,29 @@ async function withinRecordDeadline<T>(recording: Promise<T>, deadlineMs: number
   }
 }
 
-/** Hands the planning of `head` over (nothing without a head), within the budget. */
+/**
+ * What a recorded push hands over: the store's hand-off (the versions whose marks its recording set;
+ * nothing when none was set), or, from a store that does not mark, the head the push moved.
+ */
+function handOffOf(result: RecordPushResult): { head: string; marked?: PlanMark[] } | null {
+  if (result.handOff !== undefined) {
+    return result.handOff !== null && result.handOff.marked.length > 0 ? result.handOff : null;
+  }
+  return result.kind === 'recorded' && result.head.isMoved ? { head: result.head.head.sha } : null;
+}
+
+/** Hands the planning over (nothing to hand over: nothing), within the budget. */
 async function handOff(
   deps: GithubWebhookDeps,
   versions: string[],
-  trigger: { deliveryId: string; head: string | null },
+  deliveryId: string,
+  result: RecordPushResult,
   log: Logger,
 ): Promise<void> {
-  if (trigger.head === null) return;
-  await evaluateWithinBudget(deps, versions, { deliveryId: trigger.deliveryId, head: trigger.head }, log);
+  const given = handOffOf(result);
+  if (given === null) return;
+  const handed = given.marked ? given.marked.map((mark) => mark.version) : versions;
+  await evaluateWithinBudget(deps, handed, { deliveryId, ...given }, log);
 }
 
 /** A push: ignored unless it is to a followed branch; recorded exactly once; then evaluated. */
@@ -194,25 +218,23 @@ async function handlePush(deps: GithubWebhookDeps, delivery: Delivery, log: Logg
     return answer(202, { status: 'ignored', reason: plan.reason });
   }
   const branchLog = pushLog.child({ branch: plan.branch, version: plan.versions.join(',') });
-  let result: Awaited<ReturnType<IntakeStore['recordPush']>>;
+  let result: RecordPushResult;
   try {
     result = await withinRecordDeadline(
       deps.store.recordPush(push, plan.branch, plan.versions, deps.clock()),
       deps.recordDeadlineMs ?? DEFAULT_RECORD_DEADLINE_MS,
       branchLog,
+      (late) => handOff(deps, plan.versions, deliveryId, late, branchLog),
     );
   } catch (err) {
     branchLog.error('recording the push failed', describeError(err));
-    // An earlier push of the branch may have left the planning of its head to this one.
-    const planHead = err instanceof RecordPushError ? err.planHead : null;
-    await handOff(deps, plan.versions, { deliveryId, head: planHead }, branchLog);
     return answer(503, {
       error: 'could not record the push; redeliver it, or the scheduler tick will poll the branch',
     });
   }
   if (result.kind === 'duplicate') {
     branchLog.info('duplicate delivery', { claim: result.status });
-    await handOff(deps, plan.versions, { deliveryId, head: result.planHead ?? null }, branchLog);
+    await handOff(deps, plan.versions, deliveryId, result, branchLog);
     return answer(200, { status: 'duplicate', claim: result.status });
   }
   const { outcome, isMoved } = result.head;
@@ -221,9 +243,7 @@ async function handlePush(deps: GithubWebhookDeps, delivery: Delivery, log: Logg
     headMoved: isMoved,
     commits: result.commitsRecorded,
   });
-  // The store may leave the hand-off to a later push of the branch queued behind this one (planHead).
-  const planHead = result.planHead === undefined ? (isMoved ? result.head.head.sha : null) : result.planHead;
-  await handOff(deps, plan.versions, { deliveryId, head: planHead }, branchLog);
+  await handOff(deps, plan.versions, deliveryId, result, branchLog);
   return answer(200, {
     status: 'recorded',
     branch: plan.branch,

@@ -261,16 +261,10 @@ export function deliveryLeaseExpiry(now: Date): Date {
   return new Date(now.getTime() + DELIVERY_LEASE_SECONDS * 1000);
 }
 
-/**
- * A push that could not be recorded (the store's error is the cause); `planHead` as in
- * RecordPushResult: a head an earlier push of the branch left to this one to hand over.
- */
+/** A push that could not be recorded (the store's error is the cause). */
 export class RecordPushError extends Error {
   override readonly name = 'RecordPushError';
-  constructor(
-    cause: unknown,
-    readonly planHead: string | null,
-  ) {
+  constructor(cause: unknown) {
     super(cause instanceof Error ? cause.message : String(cause), { cause });
   }
 }

@@ -3,8 +3,9 @@
  * that task covers every head recorded before it runs.
  *
  * A per-version mark (`pendingPlans/{version}`, docs/data-model.md) says "a plan task of this version
- * is waiting". The webhook's hand-off, after it recorded a push, sets the mark and queues a task when
- * none is set (or the one set is stale), and queues nothing otherwise. The plan task clears the mark
+ * is waiting". The webhook's recording of a push sets the mark in its own transaction when none is
+ * set (or the one set is stale), and the push then queues the task; it queues nothing otherwise (a
+ * store that does not mark while recording leaves it to the hand-off: `markPending`). The plan task clears the mark
  * BEFORE it reads the head. So a push recorded after the clear sets a new mark and queues a new task,
  * and a push whose hand-off found the mark set was recorded before the clear, so the task's read sees
  * it. A mark whose task was lost (the process died between the mark and the enqueue) turns stale
@@ -19,6 +20,18 @@ export const PENDING_PLAN_STALE_MS = 60_000;
 /** The mark of a version whose plan task is waiting. */
 export interface PendingPlanMark {
   markedAt: Date;
+}
+
+/** A version's pending-plan mark set at `markedAt` (it names the version's plan task). */
+export interface PlanMark {
+  version: string;
+  markedAt: Date;
+}
+
+/** What a recorded push hands over: the head to plan and the marks its recording set (none: covered). */
+export interface PlanHandOff {
+  head: string;
+  marked: PlanMark[];
 }
 
 /** What a hand-off does: queue a task (and set the mark), or leave the push to the waiting task. */

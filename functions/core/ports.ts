@@ -16,6 +16,7 @@ import type { HeadDecision } from './intake.js';
 import type { LaunchClaim, LaunchStep, LaunchView } from './launch.js';
 import type { AcquireClaim, AcquireOutcome, AcquireView } from './lease-acquire.js';
 import type { Lease, LeaseChange } from './leases.js';
+import type { PlanHandOff, PlanMark } from './pending-plans.js';
 import type { RecordedPollState } from './poll.js';
 import type { WorkTask } from './task-body.js';
 import type { TeardownClaim, TeardownStep, TeardownView } from './teardown.js';
@@ -38,6 +39,12 @@ export interface EvaluationTrigger {
   deliveryId?: string;
   /** push: the head commit it recorded (names the plan task). */
   head?: string;
+  /**
+   * push: the versions whose pending-plan marks the recording already set (core/pending-plans.ts),
+   * each with the time of its mark: queue their plan tasks, and only theirs. Absent: the hand-off
+   * marks the versions itself.
+   */
+  marked?: PlanMark[];
 }
 
 /**
@@ -181,13 +188,14 @@ export interface StatusReader {
 // Stores: one per use case
 
 /**
- * `planHead`, when the store coordinates the hand-offs of one branch's pushes (the Firestore store
- * does, per instance): the head whose planning this push hands over (null: none; a later push of the
- * branch, queued behind it, will hand over the newest head). Absent: hand over the head it moved.
+ * `handOff`, when the store sets the versions' pending-plan marks in the recording itself (the
+ * Firestore store does): what this push hands over (null: nothing; another push of the batch, or a
+ * plan task already waiting, covers it). Absent: the webhook hands over the head the push moved and
+ * the hand-off sets the marks.
  */
 export type RecordPushResult =
-  | { kind: 'duplicate'; status: 'recorded' | 'processing'; planHead?: string | null }
-  | { kind: 'recorded'; head: HeadDecision; commitsRecorded: number; planHead?: string | null };
+  | { kind: 'duplicate'; status: 'recorded' | 'processing'; handOff?: PlanHandOff | null }
+  | { kind: 'recorded'; head: HeadDecision; commitsRecorded: number; handOff?: PlanHandOff | null };
 
 /** What the intake (webhook and poll) needs from storage. */
 export interface IntakeStore {

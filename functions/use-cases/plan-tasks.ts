@@ -33,12 +33,20 @@ interface HandedOff {
 }
 
 /**
- * Marks the version's plan pending and queues its task, or finds a task waiting (nothing to queue).
+ * Marks the version's plan pending and queues its task, or finds a task waiting (nothing to queue);
+ * with `markedAt` (the recording set the mark already) it only queues the task.
  * When the enqueue fails the mark is cleared again, so the next push queues a task; the pushes whose
  * hand-offs found the mark in between are left to the tick's plan pass.
  */
-async function handOffVersion(deps: PlanHandOffDeps, task: PlanTask): Promise<HandedOff> {
-  const claim = await deps.pending.markPending(task.version, deps.clock());
+async function handOffVersion(
+  deps: PlanHandOffDeps,
+  task: PlanTask,
+  markedAt: Date | undefined,
+): Promise<HandedOff> {
+  const claim =
+    markedAt === undefined
+      ? await deps.pending.markPending(task.version, deps.clock())
+      : ({ kind: 'marked', markedAt } as const);
   if (claim.kind === 'covered') return { version: task.version, taskName: null };
   try {
     const result = await deps.queue.enqueueWork(task, planTaskName(task, claim.markedAt));
@@ -66,8 +74,13 @@ export function createPlanTaskEvaluator(deps: PlanHandOffDeps): DeployEvaluator 
       if (trigger.head === undefined) throw new Error('a plan task needs the head the push recorded');
       const head = trigger.head;
       const deliveryId = trigger.deliveryId ?? null;
+      // Marks the recording set already (trigger.marked) are this push's to queue; else it marks.
+      const marks = new Map((trigger.marked ?? []).map((mark) => [mark.version, mark.markedAt]));
+      const handed = trigger.marked ? versions.filter((version) => marks.has(version)) : versions;
       const results = await Promise.all(
-        versions.map((version) => handOffVersion(deps, { kind: 'plan', version, head, deliveryId })),
+        handed.map((version) =>
+          handOffVersion(deps, { kind: 'plan', version, head, deliveryId }, marks.get(version)),
+        ),
       );
       deps.logger.info('plan tasks enqueued', {
         trigger: trigger.kind,

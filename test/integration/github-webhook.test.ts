@@ -88,6 +88,12 @@ describe('githubWebhook (Functions Framework + Firestore emulator)', () => {
 
   const push = (spec: Partial<PushSpec>) => buildPushPayload({ repo: REPO, ref: 'master', ...spec });
 
+  /** What the plan tasks the pushes handed over do first: clear their versions' pending-plan marks. */
+  async function plansRan(): Promise<void> {
+    const marks = await db.collection('pendingPlans').get();
+    await Promise.all(marks.docs.map((mark) => mark.ref.delete()));
+  }
+
   async function head(branch = 'master') {
     return (await db.collection('branches').doc(branchDocId(REPO, branch)).get()).data();
   }
@@ -128,9 +134,38 @@ describe('githubWebhook (Functions Framework + Firestore emulator)', () => {
     assert.equal(version?.branchHead?.sha, shas[2]);
     const claim = (await db.doc(`deliveries/${deliveryId}`).get()).data();
     assert.equal(claim?.status, 'recorded');
+    // The recording set both versions' pending-plan marks; the hand-off queues their plan tasks.
+    const marks = await Promise.all(['master', 'stacks'].map((v) => db.doc(`pendingPlans/${v}`).get()));
     assert.deepEqual(evaluator.calls, [
-      { versions: ['master', 'stacks'], trigger: { kind: 'push', deliveryId, head: shas[2] } },
+      {
+        versions: ['master', 'stacks'],
+        trigger: {
+          kind: 'push',
+          deliveryId,
+          head: shas[2],
+          marked: marks.map((mark) => ({ version: mark.id, markedAt: mark.get('markedAt').toDate() })),
+        },
+      },
     ]);
+  });
+
+  it('hands over nothing for a push whose versions have a plan task waiting (their marks are set)', async () => {
+    const first = await send('push', push({ before: fakeSha('w0'), after: fakeSha('w1') }));
+    assert.equal(first.status, 200);
+    assert.equal(evaluator.calls.length, 1);
+    // Nobody ran the plan task: the marks are still set, so the next push is covered by it.
+    const second = await send('push', push({ before: fakeSha('w1'), after: fakeSha('w2') }));
+    assert.equal(second.body.status, 'recorded');
+    assert.equal((await head())?.sha, fakeSha('w2'));
+    assert.equal(evaluator.calls.length, 1, 'the waiting task will read the newer head');
+    // The task cleared one mark (it ran for master): the next push hands over master only.
+    await db.doc('pendingPlans/master').delete();
+    await send('push', push({ before: fakeSha('w2'), after: fakeSha('w3') }));
+    assert.deepEqual(evaluator.calls[1]?.versions, ['master']);
+    assert.deepEqual(
+      evaluator.calls[1]?.trigger.marked?.map((mark) => mark.version),
+      ['master'],
+    );
   });
 
   it('records a redelivery once, even 20 copies at the same time', async () => {
@@ -287,6 +322,7 @@ describe('githubWebhook (Functions Framework + Firestore emulator)', () => {
   it('records a branch deletion', async () => {
     const a = fakeSha('d1');
     await send('push', push({ before: fakeSha('d0'), after: a, created: false }));
+    await plansRan();
     const deletion = await send('push', push({ before: a, deleted: true }));
     assert.equal(deletion.status, 200);
     const branch = await head();
@@ -308,7 +344,7 @@ describe('githubWebhook (Functions Framework + Firestore emulator)', () => {
     assert.equal((await head(UNICODE_BRANCH))?.sha, fakeSha('u'));
   });
 
-  it('concurrent pushes to one branch: each recorded, the newest head handed over, no head twice', async () => {
+  it('concurrent pushes to one branch: each recorded, the newest head recorded, one hand-off for all', async () => {
     const shas = Array.from({ length: 8 }, (_, i) => fakeSha(`run-${i}`));
     const answers = await Promise.all(
       shas.map((sha, i) =>
@@ -319,11 +355,11 @@ describe('githubWebhook (Functions Framework + Firestore emulator)', () => {
       answers.map((answer) => [answer.status, answer.body.status]),
       shas.map(() => [200, 'recorded']),
     );
-    const newest = (await head())?.sha;
-    const handedOver = evaluator.calls.map((call) => call.trigger.head);
-    assert.ok(handedOver.includes(newest), `the newest head ${newest} is handed over (got ${handedOver})`);
-    assert.equal(new Set(handedOver).size, handedOver.length, 'no head handed over twice');
-    assert.ok(handedOver.length <= shas.length);
+    assert.equal((await head())?.sha, shas[7], 'the chain ends on its newest commit');
+    // The first recording set the marks and handed over; the others found the task waiting (it plans
+    // the head recorded when it runs, so it covers them all).
+    assert.equal(evaluator.calls.length, 1);
+    assert.ok((await db.doc('pendingPlans/master').get()).exists);
   });
 
   it('pushes of a branch waiting together are recorded in one transaction, in the order of their chain', async () => {
@@ -380,15 +416,21 @@ describe('githubWebhook (Functions Framework + Firestore emulator)', () => {
     }
   });
 
-  it('hands over the head the store names: none for a push with a later one queued, one for a failed push', async () => {
-    const queued = {
-      head: { outcome: 'advanced', isMoved: true, head: { sha: fakeSha('q') } },
-      planHead: null,
-    };
+  it("hands over what the store's recording marked: those versions only, nothing when covered, nothing for a failed push", async () => {
+    const moved = { outcome: 'advanced', isMoved: true, head: { sha: fakeSha('m') } };
+    const markedAt = new Date();
     const results: Array<() => Promise<RecordPushResult>> = [
-      async () => ({ kind: 'recorded', commitsRecorded: 1, ...queued }) as unknown as RecordPushResult,
+      async () =>
+        ({
+          kind: 'recorded',
+          commitsRecorded: 1,
+          head: moved,
+          handOff: { head: fakeSha('m'), marked: [{ version: 'stacks', markedAt }] },
+        }) as unknown as RecordPushResult,
+      async () =>
+        ({ kind: 'recorded', commitsRecorded: 1, head: moved, handOff: null }) as unknown as RecordPushResult,
       async () => {
-        throw new RecordPushError(new Error('14 UNAVAILABLE: connection refused'), fakeSha('left'));
+        throw new RecordPushError(new Error('14 UNAVAILABLE: connection refused'));
       },
     ];
     const handler = createGithubWebhookHandler({
@@ -415,13 +457,15 @@ describe('githubWebhook (Functions Framework + Firestore emulator)', () => {
           })
         ).status;
       };
-      assert.equal(await sendTo(fakeSha('q')), 200);
-      assert.equal(evaluator.calls.length, 0, 'a later push of the branch hands over');
-      assert.equal(await sendTo(fakeSha('down')), 503);
+      assert.equal(await sendTo(fakeSha('m')), 200);
       assert.deepEqual(
-        evaluator.calls.map((call) => [call.versions, call.trigger.head]),
-        [[['master', 'stacks'], fakeSha('left')]],
+        evaluator.calls.map((call) => [call.versions, call.trigger.head, call.trigger.marked]),
+        [[['stacks'], fakeSha('m'), [{ version: 'stacks', markedAt }]]],
       );
+      assert.equal(await sendTo(fakeSha('n')), 200);
+      assert.equal(evaluator.calls.length, 1, 'covered: nothing handed over');
+      assert.equal(await sendTo(fakeSha('down')), 503);
+      assert.equal(evaluator.calls.length, 1, 'a push not recorded hands nothing over');
     } finally {
       await other.stop();
     }

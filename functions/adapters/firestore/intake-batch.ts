@@ -11,10 +11,12 @@ import {
   deliveryLeaseExpiry,
   type HeadDecision,
 } from '../../core/intake.js';
+import { decidePendingPlan, type PendingPlanMark, type PlanMark } from '../../core/pending-plans.js';
 import type { RecordPushResult } from '../../core/ports.js';
 import { DAY_MS } from '../../core/time.js';
 import type { BranchHead, PushEvent } from '../../core/types.js';
 import { branchHeadFromDoc, claimFromDoc } from './codec.js';
+import { markFromDoc, pendingPlanRef } from './pending-plan-store.js';
 import { branchRef, COLLECTIONS, deliveryRef, versionRef } from './refs.js';
 
 /** How long a delivery claim is kept (a TTL policy on `expireAt` deletes it afterwards). */
@@ -92,7 +94,11 @@ interface BatchReads {
   head: BranchHead | null;
   versionExists: boolean[];
   claims: Map<string, DocumentData | undefined>;
+  /** Per version (as `versions`), its pending-plan mark, or null. */
+  marks: Array<PendingPlanMark | null>;
 }
+
+const isWebhook = (item: QueuedPush) => item.push.source === 'webhook';
 
 export class IntakeBatch {
   private readonly headRef: DocumentReference;
@@ -116,27 +122,59 @@ export class IntakeBatch {
 
   private async read(tx: Transaction): Promise<BatchReads> {
     const deliveryIds = [...new Set(this.items.map((item) => item.push.deliveryId))];
-    const versionRefs = this.versions.map((version) => versionRef(this.db, version));
+    const count = this.versions.length;
     const snapshots = await tx.getAll(
       this.headRef,
-      ...versionRefs,
+      ...this.versions.map((version) => versionRef(this.db, version)),
+      ...this.versions.map((version) => pendingPlanRef(this.db, version)),
       ...deliveryIds.map((id) => deliveryRef(this.db, id)),
     );
     const headSnapshot = snapshots[0];
-    const versionSnapshots = snapshots.slice(1, 1 + versionRefs.length);
-    const claimSnapshots = snapshots.slice(1 + versionRefs.length);
+    const versionSnapshots = snapshots.slice(1, 1 + count);
+    const markSnapshots = snapshots.slice(1 + count, 1 + 2 * count);
+    const claimSnapshots = snapshots.slice(1 + 2 * count);
     return {
       head: headSnapshot?.exists ? branchHeadFromDoc(headSnapshot) : null,
       versionExists: versionSnapshots.map((snapshot) => snapshot.exists),
       claims: new Map(deliveryIds.map((id, index) => [id, claimSnapshots[index]?.data()])),
+      marks: markSnapshots.map((snapshot) => markFromDoc(snapshot.data())),
     };
   }
 
   private async apply(tx: Transaction): Promise<Map<QueuedPush, RecordPushResult>> {
     const reads = await this.read(tx);
+    const { results, recording } = this.sortOutDuplicates(reads);
+    let lastMove: { decision: HeadDecision; item: QueuedPush } | null = null;
+    let lastWebhookMove: QueuedPush | null = null;
+    for (const { item, decision } of advanceHeadForBatch(reads.head, recording, this.branch)) {
+      if (decision.isMoved) lastMove = { decision, item };
+      if (decision.isMoved && isWebhook(item)) lastWebhookMove = item;
+      this.writePush(tx, item, decision);
+      results.set(item, { kind: 'recorded', head: decision, commitsRecorded: item.push.commits.length });
+    }
+    // The webhook's pushes hand the planning over (one per batch, the last that moved the head; the
+    // others nothing); the poll plans by itself.
+    for (const item of this.items.filter(isWebhook)) {
+      results.set(item, { ...(results.get(item) as RecordPushResult), handOff: null });
+    }
+    if (lastMove) {
+      this.writeHead(tx, lastMove.decision, lastMove.item, reads.versionExists);
+      if (lastWebhookMove) {
+        const marked = this.mark(tx, reads.marks, lastWebhookMove.now);
+        const handOff = { head: lastMove.decision.head.sha, marked };
+        results.set(lastWebhookMove, { ...(results.get(lastWebhookMove) as RecordPushResult), handOff });
+      }
+    }
+    return results;
+  }
+
+  /** The duplicates' results (a claim does not depend on the head), and the pushes left to record. */
+  private sortOutDuplicates(reads: BatchReads): {
+    results: Map<QueuedPush, RecordPushResult>;
+    recording: QueuedPush[];
+  } {
     const results = new Map<QueuedPush, RecordPushResult>();
     const recordedIds = new Set<string>();
-    // Duplicates first (a claim does not depend on the head): the others move the head in the batch.
     const recording: QueuedPush[] = [];
     for (const item of this.items) {
       const { deliveryId } = item.push;
@@ -150,14 +188,22 @@ export class IntakeBatch {
         recording.push(item);
       }
     }
-    let lastMove: { decision: HeadDecision; item: QueuedPush } | null = null;
-    for (const { item, decision } of advanceHeadForBatch(reads.head, recording, this.branch)) {
-      if (decision.isMoved) lastMove = { decision, item };
-      this.writePush(tx, item, decision);
-      results.set(item, { kind: 'recorded', head: decision, commitsRecorded: item.push.commits.length });
-    }
-    if (lastMove) this.writeHead(tx, lastMove.decision, lastMove.item, reads.versionExists);
-    return results;
+    return { results, recording };
+  }
+
+  /**
+   * Sets the pending-plan mark of each version that has none (or a stale one), in the recording's
+   * commit (core/pending-plans.ts): those are the plan tasks the push hands over; a version whose mark
+   * is set has a task waiting, which will read the head this batch records.
+   */
+  private mark(tx: Transaction, marks: Array<PendingPlanMark | null>, now: Date): PlanMark[] {
+    const marked: PlanMark[] = [];
+    this.versions.forEach((version, index) => {
+      if (decidePendingPlan(marks[index] ?? null, now).kind === 'covered') return;
+      tx.set(pendingPlanRef(this.db, version), { version, markedAt: now });
+      marked.push({ version, markedAt: now });
+    });
+    return marked;
   }
 
   private writePush(tx: Transaction, item: QueuedPush, decision: HeadDecision): void {

@@ -5,7 +5,9 @@
  *
  * The pushes of one branch are recorded in the branch's lane (batch-lanes.ts): one transaction at a
  * time per branch in an instance, and the pushes that arrived meanwhile together in the next one
- * (intake-batch.ts), applied in the order of their chain. Concurrent read-modify-write transactions
+ * (intake-batch.ts), applied in the order of their chain. The batch also sets the pending-plan
+ * marks of the versions it moved (core/pending-plans.ts), so the push that hands the planning over
+ * only queues the tasks: no separate write. Concurrent read-modify-write transactions
  * on one branch document would abort each other (Firestore, and far more so its emulator, retries
  * them after a second or more: docs/benchmarks.md); one per push would make a burst wait in line.
  */
@@ -26,7 +28,6 @@ import {
   type QueuedPush,
   VERSION_SWITCH_DEFAULTS,
 } from './intake-batch.js';
-import { PlanHandOffs } from './plan-hand-offs.js';
 import { branchRef, COLLECTIONS, deliveryRef, versionRef } from './refs.js';
 
 export { DELIVERY_RETENTION_DAYS, VERSION_SWITCH_DEFAULTS } from './intake-batch.js';
@@ -48,13 +49,8 @@ function fitsInBatch(batch: readonly QueuedPush[], next: QueuedPush): boolean {
 
 /** The IntakeStore on Firestore. */
 export class FirestoreIntakeStore implements IntakeStore {
-  /** Which webhook push of a branch hands the planning over (plan-hand-offs.ts). */
-  private readonly handOffs = new PlanHandOffs();
   private readonly lanes = new BatchLanes<QueuedPush, RecordPushResult>({
     fits: fitsInBatch,
-    onStart: (key, items) => {
-      for (const item of items) if (item.push.source === 'webhook') this.handOffs.started(key);
-    },
     run: (key, items) => this.recordBatch(key, items),
   });
 
@@ -103,42 +99,23 @@ export class FirestoreIntakeStore implements IntakeStore {
   }
 
   private submit(key: string, item: QueuedPush): Promise<RecordPushResult> {
-    if (item.push.source === 'webhook') this.handOffs.enqueued(key);
     return this.lanes.submit(key, item);
   }
 
-  /**
-   * Records a batch; a webhook push also learns whether it hands the planning over (`planHead`,
-   * plan-hand-offs.ts: the last push of a run hands over the newest head the run moved), and a failed
-   * one what a run left to it (RecordPushError.planHead).
-   */
-  private async recordBatch(key: string, items: QueuedPush[]): Promise<Settled<RecordPushResult>[]> {
-    let results: Map<QueuedPush, RecordPushResult> | null = null;
-    let failure: unknown = null;
+  /** Records a batch: each push's result, or the batch's failure for each. */
+  private async recordBatch(_key: string, items: QueuedPush[]): Promise<Settled<RecordPushResult>[]> {
     try {
-      results = await new IntakeBatch(this.db, items).record();
+      const results = await new IntakeBatch(this.db, items).record();
+      return items.map((item) => {
+        const value = results.get(item);
+        return value
+          ? { ok: true, value }
+          : { ok: false, error: new Error('the batch did not record this push') };
+      });
     } catch (err) {
-      failure = err;
+      const error = new RecordPushError(err);
+      return items.map(() => ({ ok: false, error }));
     }
-    // In the order the batch applied them, so that the last one hands over the newest head.
-    const ordered = results ? [...results.keys()] : items;
-    const settled = new Map<QueuedPush, Settled<RecordPushResult>>();
-    for (const item of ordered) {
-      const result = results?.get(item) ?? null;
-      const isWebhook = item.push.source === 'webhook';
-      if (result === null) {
-        const planHead = isWebhook ? this.handOffs.finished(key, null) : null;
-        settled.set(item, { ok: false, error: new RecordPushError(failure, planHead) });
-        continue;
-      }
-      if (!isWebhook) {
-        settled.set(item, { ok: true, value: result });
-        continue;
-      }
-      const moved = result.kind === 'recorded' && result.head.isMoved ? result.head.head.sha : null;
-      settled.set(item, { ok: true, value: { ...result, planHead: this.handOffs.finished(key, moved) } });
-    }
-    return items.map((item) => settled.get(item) as Settled<RecordPushResult>);
   }
 
   /** Claims the delivery id; returns a duplicate result when someone else has it. */

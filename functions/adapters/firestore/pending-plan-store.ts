@@ -7,14 +7,25 @@
  * read) and is covered unless it is stale; only a stale mark is replaced, in a transaction that reads
  * it again so that two hand-offs cannot both replace it.
  */
-import type { DocumentReference, Firestore } from '@google-cloud/firestore';
-import type { PendingPlanClaim, PendingPlanStore } from '../../core/pending-plans.js';
+import type { DocumentData, DocumentReference, Firestore } from '@google-cloud/firestore';
+import type { PendingPlanClaim, PendingPlanMark, PendingPlanStore } from '../../core/pending-plans.js';
 import { decidePendingPlan } from '../../core/pending-plans.js';
 import { isAlreadyExists } from '../grpc-codes.js';
 import { toDate } from './codec.js';
 
 /** The collection of the marks, one document per version, id the version name. */
 export const PENDING_PLANS_COLLECTION = 'pendingPlans';
+
+/** The mark document of `version`. */
+export function pendingPlanRef(db: Firestore, version: string): DocumentReference {
+  return db.collection(PENDING_PLANS_COLLECTION).doc(version);
+}
+
+/** A stored mark, or null (none, or unreadable: treated as none). */
+export function markFromDoc(data: DocumentData | undefined): PendingPlanMark | null {
+  const markedAt = data ? toDate(data.markedAt) : null;
+  return markedAt ? { markedAt } : null;
+}
 
 /** A mark cleared and set again between our create and our read this many times: queue a task anyway. */
 const MAX_ATTEMPTS = 3;
@@ -23,7 +34,7 @@ export class FirestorePendingPlanStore implements PendingPlanStore {
   constructor(private readonly db: Firestore) {}
 
   private ref(version: string): DocumentReference {
-    return this.db.collection(PENDING_PLANS_COLLECTION).doc(version);
+    return pendingPlanRef(this.db, version);
   }
 
   async markPending(version: string, now: Date): Promise<PendingPlanClaim> {
