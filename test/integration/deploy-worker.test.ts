@@ -668,13 +668,19 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
       assert.equal((await allDeployments()).length, 1);
     });
 
-    it('two instances racing for the last slot: exactly one launches, the other is deferred at-capacity', async () => {
+    /** Heads on master and v1, and a deploy request each: two launches that want the last slot. */
+    async function twoVersionsWantingALaunch(): Promise<{ masterId: string; v1Id: string }> {
       await setHead('master', SHA_A);
       await setHead('v1', SHA_B);
       const masterId = 'deploy-master-a1a1a1a1a1a1-c';
       const v1Id = 'deploy-v1-b2b2b2b2b2b2-c';
       await putRequest(db, deployRequest(masterId));
       await putRequest(db, deployRequest(v1Id, { version: 'v1', commit: SHA_B }));
+      return { masterId, v1Id };
+    }
+
+    it('two instances racing for the last slot: exactly one launches, the other is deferred at-capacity', async () => {
+      const { masterId, v1Id } = await twoVersionsWantingALaunch();
       // Two function instances: each has its own store (an instance runs its own claims one at a time).
       const other = new FlakyStore(db);
       const config = deploymentsConfig(1);
@@ -711,12 +717,7 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
     });
 
     it('one instance runs its launch claims one after the other: the second sees the first, no retry', async () => {
-      await setHead('master', SHA_A);
-      await setHead('v1', SHA_B);
-      const masterId = 'deploy-master-a1a1a1a1a1a1-c';
-      const v1Id = 'deploy-v1-b2b2b2b2b2b2-c';
-      await putRequest(db, deployRequest(masterId));
-      await putRequest(db, deployRequest(v1Id, { version: 'v1', commit: SHA_B }));
+      const { masterId, v1Id } = await twoVersionsWantingALaunch();
       const to = await startWorker({ config: deploymentsConfig(1) });
       let inside = 0;
       let mostInside = 0;
