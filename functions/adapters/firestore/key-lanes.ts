@@ -1,10 +1,9 @@
 /**
  * One lane per key: work on the same key runs one at a time, in arrival order; different keys run in
- * parallel. The intake puts every push to one branch in that branch's lane, so the pushes an instance
- * receives for one branch do not run their read-modify-write transactions on the branch document at
- * the same time: Firestore (and, far more so, its emulator) aborts all but one of such concurrent
- * transactions, and the client retries them after a backoff of a second or more, five times at most
- * (a burst of pushes to one branch answered 503 for that reason: docs/benchmarks.md).
+ * parallel. The worker's store runs an instance's launch and teardown claims in one lane
+ * (launch-store.ts): concurrent transactions that read the same documents and write into what the
+ * others read abort each other in Firestore (far more so in its emulator), and the client retries
+ * them after a backoff of a second or more. (The intake batches instead: batch-lanes.ts.)
  */
 export class KeyLanes {
   private readonly tails = new Map<string, Promise<void>>();
