@@ -140,6 +140,15 @@ async function firstRequest(infra: ColdStartInfra, name: FunctionName, index: nu
   }
 }
 
+/**
+ * A function instance's environment: the infrastructure's, and FUNCTION_TARGET, which Cloud Functions
+ * sets to the function an instance serves (its buildpack; the entry loads that function's modules
+ * while it starts). The library-only processes get the infrastructure's alone.
+ */
+function functionEnv(infra: ColdStartInfra, name: FunctionName): Record<string, string> {
+  return { ...infra.env, FUNCTION_TARGET: name };
+}
+
 const FUNCTIONS: FunctionName[] = ['githubWebhook', 'deploymentStatus', 'schedulerTick', 'deployWorker'];
 
 export const runColdStartBench: Benchmark = async (context) => {
@@ -154,7 +163,10 @@ export const runColdStartBench: Benchmark = async (context) => {
     for (let s = 0; s < samples; s++) {
       for (const name of FUNCTIONS) {
         const request = await firstRequest(infra, name, s * FUNCTIONS.length + FUNCTIONS.indexOf(name));
-        const result = await probe({ mode: 'function', entry: ENTRY, function: name, request }, infra.env);
+        const result = await probe(
+          { mode: 'function', entry: ENTRY, function: name, request },
+          functionEnv(infra, name),
+        );
         if (result.status !== 200)
           throw new Error(`cold-start: ${name} answered ${result.status} to its first request`);
         runs.get(name)?.push(result);
@@ -173,7 +185,7 @@ export const runColdStartBench: Benchmark = async (context) => {
       const request = await firstRequest(infra, name, 1000 + FUNCTIONS.indexOf(name));
       const result = await probe(
         { mode: 'function', entry: ENTRY, function: name, request, inventory: true },
-        infra.env,
+        functionEnv(infra, name),
       );
       inventory.set(name, result.packages ?? {});
     }
