@@ -21,9 +21,13 @@ let app: App | undefined;
 
 function handlerFor(name: (typeof FUNCTION_NAMES)[number]): HttpHandler {
   if (!app) {
+    const startedMs = performance.now();
     const config = loadConfig(process.env);
     app = buildApp(config, { logger });
-    logger.info('configuration loaded', { config: describeConfig(config) });
+    logger.info('configuration loaded', {
+      config: describeConfig(config),
+      durationMs: Math.round(performance.now() - startedMs),
+    });
   }
   return app.handler(name);
 }

@@ -47,6 +47,18 @@ interface ProbeResult {
   status?: number;
   rssMB: number;
   packages?: Record<string, number>;
+  /** From the function's own log lines: its modules loaded while it started (part of importMs). */
+  modulesAtStartMs?: number;
+  /** From the function's own log lines: the configuration read and the app built (part of firstResponseMs). */
+  configMs?: number;
+}
+
+/** The `durationMs` of the function's log line with `message`, if it logged one. */
+function loggedDuration(lines: string[], message: string): number | undefined {
+  const line = lines.find((text) => text.includes(`"message":"${message}"`));
+  if (!line) return undefined;
+  const duration = (JSON.parse(line) as { durationMs?: unknown }).durationMs;
+  return typeof duration === 'number' ? duration : undefined;
 }
 
 function newestMtime(dir: string): number {
@@ -89,13 +101,15 @@ function probe(spec: Record<string, unknown>, env: Record<string, string>): Prom
     });
     child.on('error', reject);
     child.on('exit', (code) => {
-      const line = stdout
-        .trim()
-        .split('\n')
-        .filter((text) => text.startsWith('{"importMs"'))
-        .at(-1);
+      const lines = stdout.trim().split('\n');
+      const line = lines.filter((text) => text.startsWith('{"importMs"')).at(-1);
       if (code !== 0 || !line) reject(new Error(`cold-start probe failed (${code}): ${stderr}`));
-      else resolve(JSON.parse(line) as ProbeResult);
+      else
+        resolve({
+          ...(JSON.parse(line) as ProbeResult),
+          modulesAtStartMs: loggedDuration(lines, 'modules loaded at start'),
+          configMs: loggedDuration(lines, 'configuration loaded'),
+        });
     });
   });
 }
@@ -218,6 +232,10 @@ export const runColdStartBench: Benchmark = async (context) => {
             total,
             import: imports,
             firstResponse: first,
+            // Parts of the two, from the function's log lines: its modules loaded at start (in the
+            // import), the configuration read and the app built (in the first response).
+            modulesAtStart: summarize(results.map((r) => r.modulesAtStartMs ?? 0)),
+            configLoad: summarize(results.map((r) => r.configMs ?? 0)),
             rssMB: results.map((r) => r.rssMB),
             neededLibraries: NEEDED_LIBRARIES[name],
             neededLibrariesImport: libraries,
