@@ -163,6 +163,52 @@ function functionEnv(infra: ColdStartInfra, name: FunctionName): Record<string, 
   return { ...infra.env, FUNCTION_TARGET: name };
 }
 
+/** One function's figure: its cold start (p50) against 1.3 x its libraries' import in the same run. */
+function functionFigure(
+  name: FunctionName,
+  results: ProbeResult[],
+  libraryImports: number[],
+  loaded: Record<string, number>,
+  aloneP50: Record<string, number>,
+): Figure {
+  const total = summarize(results.map((r) => r.importMs + (r.firstResponseMs ?? 0)));
+  const imports = summarize(results.map((r) => r.importMs));
+  const first = summarize(results.map((r) => r.firstResponseMs ?? 0));
+  const libraries = summarize(libraryImports);
+  const unneeded = LIBRARIES.filter(
+    (lib) =>
+      lib in loaded && !NEEDED_LIBRARIES[name].includes(lib) && lib !== '@google-cloud/functions-framework',
+  );
+  return atMost(
+    {
+      bench: 'cold-start',
+      id: `cold-start.${name}`,
+      label: `${name}: import ${imports.p50} + first response ${first.p50} ms, p50 (${summarize(results.map((r) => r.rssMB)).p50} MB; its libraries ${libraries.p50} ms)`,
+      value: total.p50,
+      unit: 'ms',
+      detail: {
+        samples: results.length,
+        total,
+        import: imports,
+        firstResponse: first,
+        // Parts of the two, from the function's log lines: its modules loaded at start (in the
+        // import), the configuration read and the app built (in the first response).
+        modulesAtStart: summarize(results.map((r) => r.modulesAtStartMs ?? 0)),
+        configLoad: summarize(results.map((r) => r.configMs ?? 0)),
+        rssMB: results.map((r) => r.rssMB),
+        neededLibraries: NEEDED_LIBRARIES[name],
+        neededLibrariesImport: libraries,
+        loadedButNotNeeded: unneeded.map((lib) => ({ lib, aloneMs: aloneP50[lib] })),
+        packagesLoaded: Object.keys(loaded).length,
+        modulesLoaded: Object.values(loaded).reduce((sum, count) => sum + count, 0),
+        entry: relative(ROOT, ENTRY),
+      },
+    },
+    1.3 * libraries.p50,
+    `<= 1.3 x its libraries' import = ${round(1.3 * libraries.p50)} ms; now ${round(total.p50 / libraries.p50, 2)} x`,
+  );
+}
+
 const FUNCTIONS: FunctionName[] = ['githubWebhook', 'deploymentStatus', 'schedulerTick', 'deployWorker'];
 
 export const runColdStartBench: Benchmark = async (context) => {
@@ -204,51 +250,18 @@ export const runColdStartBench: Benchmark = async (context) => {
       inventory.set(name, result.packages ?? {});
     }
 
-    const aloneP50 = Object.fromEntries(
+    const aloneP50: Record<string, number> = Object.fromEntries(
       Object.entries(alone).map(([lib, times]) => [lib, summarize(times).p50]),
     );
-    const figures: Figure[] = FUNCTIONS.map((name) => {
-      const results = runs.get(name) ?? [];
-      const total = summarize(results.map((r) => r.importMs + (r.firstResponseMs ?? 0)));
-      const imports = summarize(results.map((r) => r.importMs));
-      const first = summarize(results.map((r) => r.firstResponseMs ?? 0));
-      const libraries = summarize(libraryRuns.get(name) ?? []);
-      const loaded = inventory.get(name) ?? {};
-      const unneeded = LIBRARIES.filter(
-        (lib) =>
-          lib in loaded &&
-          !NEEDED_LIBRARIES[name].includes(lib) &&
-          lib !== '@google-cloud/functions-framework',
-      );
-      return atMost(
-        {
-          bench: 'cold-start',
-          id: `cold-start.${name}`,
-          label: `${name}: import ${imports.p50} + first response ${first.p50} ms, p50 (${summarize(results.map((r) => r.rssMB)).p50} MB; its libraries ${libraries.p50} ms)`,
-          value: total.p50,
-          unit: 'ms',
-          detail: {
-            samples: results.length,
-            total,
-            import: imports,
-            firstResponse: first,
-            // Parts of the two, from the function's log lines: its modules loaded at start (in the
-            // import), the configuration read and the app built (in the first response).
-            modulesAtStart: summarize(results.map((r) => r.modulesAtStartMs ?? 0)),
-            configLoad: summarize(results.map((r) => r.configMs ?? 0)),
-            rssMB: results.map((r) => r.rssMB),
-            neededLibraries: NEEDED_LIBRARIES[name],
-            neededLibrariesImport: libraries,
-            loadedButNotNeeded: unneeded.map((lib) => ({ lib, aloneMs: aloneP50[lib] })),
-            packagesLoaded: Object.keys(loaded).length,
-            modulesLoaded: Object.values(loaded).reduce((sum, count) => sum + count, 0),
-            entry: relative(ROOT, ENTRY),
-          },
-        },
-        1.3 * libraries.p50,
-        `<= 1.3 x its libraries' import = ${round(1.3 * libraries.p50)} ms; now ${round(total.p50 / libraries.p50, 2)} x`,
-      );
-    });
+    const figures: Figure[] = FUNCTIONS.map((name) =>
+      functionFigure(
+        name,
+        runs.get(name) ?? [],
+        libraryRuns.get(name) ?? [],
+        inventory.get(name) ?? {},
+        aloneP50,
+      ),
+    );
     for (const lib of LIBRARIES) {
       figures.push(
         info({
