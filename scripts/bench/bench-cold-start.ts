@@ -209,7 +209,65 @@ function functionFigure(
   );
 }
 
+/** The floor probe: the documents the status page's `/api/versions` reads, each version's and its branch's. */
+function floorSpec(infra: ColdStartInfra): Record<string, unknown> {
+  const documents = infra.world.versions.flatMap((version) => [
+    `versions/${version.name}`,
+    `branches/${branchDocId(BENCH_REPO, version.branch)}`,
+  ]);
+  return { mode: 'floor', documents };
+}
+
+/**
+ * Context for the status page's figure: the least a Firestore-backed function can do cold (the
+ * framework, Firestore, the same one getAll; no configuration, no routes), against the same base.
+ */
+function floorFigure(results: ProbeResult[], libraryImports: number[]): Figure {
+  const total = summarize(results.map((r) => r.importMs + (r.firstResponseMs ?? 0)));
+  const libraries = summarize(libraryImports);
+  return info({
+    bench: 'cold-start',
+    id: 'cold-start.floor.deploymentStatus',
+    label: `the least a status page can do (framework + Firestore + one getAll, no configuration), p50 = ${round(total.p50 / libraries.p50, 2)} x its libraries' import`,
+    value: total.p50,
+    unit: 'ms',
+    detail: {
+      samples: results.length,
+      total,
+      import: summarize(results.map((r) => r.importMs)),
+      firstResponse: summarize(results.map((r) => r.firstResponseMs ?? 0)),
+      librariesImport: libraries,
+    },
+  });
+}
+
 const FUNCTIONS: FunctionName[] = ['githubWebhook', 'deploymentStatus', 'schedulerTick', 'deployWorker'];
+
+/**
+ * `samples` rounds, each: every function's cold start, each followed by a fresh import of the
+ * libraries it uses (and, after the status page, the floor probe), so that all share the machine's load.
+ */
+async function sampleColdStarts(infra: ColdStartInfra, samples: number) {
+  const runs = new Map<FunctionName, ProbeResult[]>(FUNCTIONS.map((name) => [name, []]));
+  const libraryRuns = new Map<FunctionName, number[]>(FUNCTIONS.map((name) => [name, []]));
+  const floorRuns: ProbeResult[] = [];
+  for (let s = 0; s < samples; s++) {
+    for (const name of FUNCTIONS) {
+      const request = await firstRequest(infra, name, s * FUNCTIONS.length + FUNCTIONS.indexOf(name));
+      const result = await probe(
+        { mode: 'function', entry: ENTRY, function: name, request },
+        functionEnv(infra, name),
+      );
+      if (result.status !== 200)
+        throw new Error(`cold-start: ${name} answered ${result.status} to its first request`);
+      runs.get(name)?.push(result);
+      const libraries = await probe({ mode: 'libraries', specifiers: NEEDED_LIBRARIES[name] }, infra.env);
+      libraryRuns.get(name)?.push(libraries.importMs);
+      if (name === 'deploymentStatus') floorRuns.push(await probe(floorSpec(infra), infra.env));
+    }
+  }
+  return { runs, libraryRuns, floorRuns };
+}
 
 export const runColdStartBench: Benchmark = async (context) => {
   const { options, progress } = context;
@@ -217,23 +275,8 @@ export const runColdStartBench: Benchmark = async (context) => {
   const infra = await startColdStartInfra(context, VERSIONS);
   try {
     const samples = Math.max(1, options.coldSamples);
-    const runs = new Map<FunctionName, ProbeResult[]>(FUNCTIONS.map((name) => [name, []]));
-    const libraryRuns = new Map<FunctionName, number[]>(FUNCTIONS.map((name) => [name, []]));
     progress(`cold-start: ${samples} cold starts per function, and as many imports of its libraries`);
-    for (let s = 0; s < samples; s++) {
-      for (const name of FUNCTIONS) {
-        const request = await firstRequest(infra, name, s * FUNCTIONS.length + FUNCTIONS.indexOf(name));
-        const result = await probe(
-          { mode: 'function', entry: ENTRY, function: name, request },
-          functionEnv(infra, name),
-        );
-        if (result.status !== 200)
-          throw new Error(`cold-start: ${name} answered ${result.status} to its first request`);
-        runs.get(name)?.push(result);
-        const libraries = await probe({ mode: 'libraries', specifiers: NEEDED_LIBRARIES[name] }, infra.env);
-        libraryRuns.get(name)?.push(libraries.importMs);
-      }
-    }
+    const { runs, libraryRuns, floorRuns } = await sampleColdStarts(infra, samples);
     progress('cold-start: each library alone, and what each function loads');
     const alone: Record<string, number[]> = Object.fromEntries(LIBRARIES.map((lib) => [lib, []]));
     for (let s = 0; s < Math.min(samples, 3); s++) {
@@ -262,6 +305,7 @@ export const runColdStartBench: Benchmark = async (context) => {
         aloneP50,
       ),
     );
+    figures.push(floorFigure(floorRuns, libraryRuns.get('deploymentStatus') ?? []));
     for (const lib of LIBRARIES) {
       figures.push(
         info({
