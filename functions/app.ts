@@ -4,7 +4,8 @@
  *
  * Each function is built on its first use, with only what it needs: `handler(name)` checks the
  * function's settings at once (a missing one is a ConfigError that says which), and its modules and
- * client libraries are imported (`await import()`) when its first request comes, so one function's
+ * client libraries are imported (`await import()`, function-modules.ts) when its first request comes,
+ * or earlier, while the instance starts, when FUNCTION_TARGET names it (index.ts); so one function's
  * cold start never pays for another's libraries. A setting found wrong only then (a kubeconfig that
  * does not load) answers 500 with the problem, logged CRITICAL, like a bad configuration.
  */
@@ -18,6 +19,13 @@ import { FirestoreStatusReader } from './adapters/firestore/status-reader.js';
 import { callerChecks } from './caller-wiring.js';
 import { type AppConfig, ConfigError } from './config.js';
 import type { Clock, IdTokenVerifier, IntakeStore, WorkQueue } from './core/ports.js';
+import {
+  statusModules,
+  tickModules,
+  tickUseCase,
+  webhookModules,
+  workerModules,
+} from './function-modules.js';
 import { createLogger, describeError, type Logger } from './log.js';
 import type { TickReport } from './use-cases/tick.js';
 import { type AppOverrides, once, wireAdapters } from './wiring.js';
@@ -95,11 +103,7 @@ const buildWebhook: Builder = ({ config, overrides, logger, clock, wired }) => {
   const workQueue = given ? null : wired.workQueue();
   return (async () => {
     const [{ createGithubWebhookHandler }, { WebhookVerifier }, { createPlanTaskEvaluator }] =
-      await Promise.all([
-        import('./github-webhook.js'),
-        import('./adapters/github-payload.js'),
-        import('./use-cases/plan-tasks.js'),
-      ]);
+      await webhookModules();
     const webhookLogger = logger.child({ function: 'githubWebhook' });
     return createGithubWebhookHandler({
       verifier: new WebhookVerifier(config.webhookSecrets),
@@ -124,7 +128,7 @@ const buildTick: Builder = ({ logger, wired, checks, tick }) => {
   const guard = checks.guard('schedulerTick', tickLogger);
   wired.queue();
   return (async () => {
-    const { createSchedulerTickHandler } = await import('./scheduler-tick.js');
+    const [{ createSchedulerTickHandler }] = await tickModules();
     // Built now, so that a Kubernetes that is not configured fails the build, not each tick.
     await wired.tickDeps();
     return createSchedulerTickHandler({ tick, logger: tickLogger, guard });
@@ -137,11 +141,7 @@ const buildWorker: Builder = ({ config, logger, clock, wired, checks }) => {
   const jobs = wired.jobs();
   const pending = new FirestorePendingPlanStore(wired.firestore);
   return (async () => {
-    const [{ createDeployWorkerHandler }, { runDeployRequest }, { runWorkTask }] = await Promise.all([
-      import('./deploy-worker.js'),
-      import('./use-cases/run-deploy-request.js'),
-      import('./use-cases/plan-tasks.js'),
-    ]);
+    const [{ createDeployWorkerHandler }, { runDeployRequest }, { runWorkTask }] = await workerModules();
     const deps = {
       config: config.deployments,
       store: new FirestoreLaunchStore(wired.firestore),
@@ -174,7 +174,7 @@ const buildStatus: Builder = ({ config, logger, clock, wired, checks }) => {
   const auth = checks.status(statusLogger);
   const deployments = config.deployments;
   return (async () => {
-    const { createDeploymentStatusHandler } = await import('./deployment-status.js');
+    const { createDeploymentStatusHandler } = await statusModules();
     return createDeploymentStatusHandler({
       reader: new FirestoreStatusReader(wired.firestore, deployments.versions, clock),
       clock,
@@ -207,7 +207,7 @@ export function buildApp(config: AppConfig, overrides: AppOverrides = {}): App {
   const clock: Clock = overrides.clock ?? (() => new Date());
   const wired = wireAdapters(config, overrides, logger, clock);
   const tick = async () => {
-    const { runTick } = await import('./use-cases/tick.js');
+    const { runTick } = await tickUseCase();
     return runTick(await wired.tickDeps());
   };
   const checks = callerChecks(

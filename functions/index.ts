@@ -4,10 +4,13 @@
  * validated once per instance, on the first request; an invalid one is logged as CRITICAL with
  * every problem, and each request answers 500 with the message until it is fixed.
  * Request bodies are read by functions/http/ (at each function's limit), not by the framework's parsers.
+ * The function FUNCTION_TARGET names (Cloud Functions sets it) has its modules loaded here, before the
+ * framework serves its first request (function-modules.ts says why).
  */
 import { http } from '@google-cloud/functions-framework';
 import { type App, buildApp, FUNCTION_NAMES, type HttpHandler } from './app.js';
 import { describeConfig, loadConfig } from './config.js';
+import { FUNCTION_MODULES, servedFunction } from './function-modules.js';
 import { BODY_LIMIT_BYTES } from './http/body-limits.js';
 import { readBodiesOurselves, withBodyLimit } from './http/own-body-reader.js';
 import { createLogger, describeError } from './log.js';
@@ -18,9 +21,13 @@ let app: App | undefined;
 
 function handlerFor(name: (typeof FUNCTION_NAMES)[number]): HttpHandler {
   if (!app) {
+    const startedMs = performance.now();
     const config = loadConfig(process.env);
     app = buildApp(config, { logger });
-    logger.info('configuration loaded', { config: describeConfig(config) });
+    logger.info('configuration loaded', {
+      config: describeConfig(config),
+      durationMs: Math.round(performance.now() - startedMs),
+    });
   }
   return app.handler(name);
 }
@@ -39,3 +46,23 @@ for (const name of FUNCTION_NAMES) {
   };
   http(name, withBodyLimit(serve, BODY_LIMIT_BYTES[name]));
 }
+
+/** Loads the served function's modules; the framework awaits this module before it listens. */
+async function loadServedFunction(env: NodeJS.ProcessEnv): Promise<void> {
+  const served = servedFunction(env);
+  if (!served) return;
+  const startedMs = performance.now();
+  try {
+    await FUNCTION_MODULES[served]();
+    logger.info('modules loaded at start', {
+      function: served,
+      durationMs: Math.round(performance.now() - startedMs),
+    });
+  } catch (err) {
+    // Its first request imports them again and answers 500 with the problem (CRITICAL), as it would
+    // without FUNCTION_TARGET.
+    logger.error(`${served}: its modules did not load at start`, describeError(err));
+  }
+}
+
+await loadServedFunction(process.env);

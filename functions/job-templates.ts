@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse as parseYaml } from 'yaml';
+import { parseYamlText } from './config/yaml-text.js';
 import { DEPLOY_CONTAINER_NAME, TEARDOWN_CONTAINER_NAME } from './core/job-manifest.js';
 
 /** The repository's templates directory. */
@@ -98,7 +98,7 @@ export function jobTemplateProblems(manifest: unknown, containerName: string): s
 export function parseJobTemplate(text: string, file: string, containerName: string): JobTemplate {
   let manifest: unknown;
   try {
-    manifest = parseYaml(text);
+    manifest = parseYamlText(text);
   } catch (error) {
     throw new JobTemplateError(`Job template ${file} is not valid YAML: ${(error as Error).message}`, file, [
       (error as Error).message,

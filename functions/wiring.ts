@@ -35,6 +35,7 @@ import type {
   JobLauncher,
   WorkQueue,
 } from './core/ports.js';
+import { kubeJobsModule } from './function-modules.js';
 import { type JobTemplates, loadJobTemplates } from './job-templates.js';
 import type { Logger } from './log.js';
 import type { OperatorDeps } from './use-cases/operator-actions.js';
@@ -101,7 +102,7 @@ async function createQueue(config: AppConfig): Promise<DeployQueue & WorkQueue> 
 
 /** GKE_CLUSTER (credentials from ADC, built on first use), else the kubeconfig or in-cluster credentials. */
 async function createJobLauncher(config: AppConfig): Promise<JobLauncher> {
-  const { createKubeJobLauncher, loadKubeConfig } = await import('./adapters/kube-jobs.js');
+  const { createKubeJobLauncher, loadKubeConfig } = await kubeJobsModule();
   const gkeCluster = config.kube.gkeCluster;
   if (gkeCluster) {
     const { createContainerClient } = await import('./adapters/container-client.js');

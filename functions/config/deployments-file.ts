@@ -6,7 +6,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import {
   branchDocId,
@@ -20,6 +19,7 @@ import {
 } from '../core/names.js';
 import type { DeploymentsConfig, InventoryConfig, Policy, ReadinessConfig } from '../core/types.js';
 import { ConfigError, formatIssue } from './config-error.js';
+import { parseYamlText, YamlSyntaxError } from './yaml-text.js';
 
 /** The repository's default deployments file. */
 export const DEFAULT_CONFIG_PATH = resolve(
@@ -192,9 +192,9 @@ function findDuplicateVersionNames(raw: unknown): string[] {
 export function parseDeploymentsConfig(text: string, source: string): DeploymentsConfig {
   let raw: unknown;
   try {
-    raw = parseYaml(text);
+    raw = parseYamlText(text);
   } catch (err) {
-    const detail = err instanceof YAMLParseError ? err.message : String(err);
+    const detail = err instanceof YamlSyntaxError ? err.message : String(err);
     throw new ConfigError(`Invalid deployments config ${source}: not valid YAML: ${detail}`, [detail]);
   }
   const result = deploymentsSchema.safeParse(raw, { reportInput: true });

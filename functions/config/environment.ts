@@ -92,6 +92,8 @@ const trueOrFalse = z.preprocess(
 
 /** Every variable the functions read, with its schema. The README's environment table documents them. */
 const environmentSchema = z.object({
+  /** Set by Cloud Functions: the one function this instance serves (read at start, function-modules.ts). */
+  FUNCTION_TARGET: text,
   AUTO_DEPLOY_CONFIG: text,
   GOOGLE_CLOUD_PROJECT: text,
   GCLOUD_PROJECT: text,

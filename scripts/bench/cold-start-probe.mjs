@@ -9,6 +9,10 @@
  *     {"importMs", "firstResponseMs", "status", "rssMB", "packages"?}.
  *   {"mode": "libraries", "specifiers": ["@google-cloud/firestore", ...]}
  *     imports those packages one after the other and prints {"importMs", "rssMB"}.
+ *   {"mode": "floor", "documents": ["versions/v0000", ...]}
+ *     the least a status page can do, as a yardstick for ours: imports the Functions Framework and
+ *     Firestore, registers one function that reads `documents` in one getAll and answers them as
+ *     JSON (no configuration, no routes), serves it and sends it one GET; prints what "function" does.
  *
  * With "inventory": true it also lists the packages loaded (ESM loads through a module hook, CommonJS
  * ones from require's cache); the hook costs time, so that run is not a timed one.
@@ -74,13 +78,40 @@ async function probeFunction() {
   return { importMs, firstResponseMs, status };
 }
 
+async function probeFloor() {
+  const start = performance.now();
+  const framework = await import('@google-cloud/functions-framework');
+  const { Firestore } = await import('@google-cloud/firestore');
+  let db;
+  framework.http('floor', async (_req, res) => {
+    db ??= new Firestore({
+      projectId: process.env.GOOGLE_CLOUD_PROJECT,
+      host: process.env.FIRESTORE_EMULATOR_HOST,
+      ssl: false,
+    });
+    const docs = await db.getAll(...spec.documents.map((path) => db.doc(path)));
+    res.json(docs.map((doc) => doc.data() ?? null));
+  });
+  const importMs = performance.now() - start;
+  const { getTestServer } = await import('@google-cloud/functions-framework/testing');
+  const served = performance.now();
+  const server = getTestServer('floor');
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const status = await send(server.address().port, { method: 'GET', path: '/', headers: {} });
+  const firstResponseMs = performance.now() - served;
+  server.closeAllConnections?.();
+  server.close();
+  return { importMs, firstResponseMs, status };
+}
+
 async function probeLibraries() {
   const start = performance.now();
   for (const specifier of spec.specifiers) await import(specifier);
   return { importMs: performance.now() - start };
 }
 
-const result = spec.mode === 'function' ? await probeFunction() : await probeLibraries();
+const probes = { function: probeFunction, floor: probeFloor, libraries: probeLibraries };
+const result = await probes[spec.mode]();
 const output = { ...result, rssMB: Math.round(process.memoryUsage().rss / 2 ** 20) };
 if (spec.inventory) output.packages = loadedPackages();
 process.stdout.write(`${JSON.stringify(output)}\n`);

@@ -107,6 +107,24 @@ describe('functions/index.ts under the Functions Framework CLI', function () {
     assert.equal(JSON.parse(configLine).severity, 'INFO');
   });
 
+  it("with FUNCTION_TARGET (Cloud Functions sets it) loads the function's modules before it serves, then serves", async () => {
+    const served = await start('deploymentStatus', {
+      GOOGLE_CLOUD_PROJECT: TEST_PROJECT_ID,
+      FIRESTORE_EMULATOR_HOST: emulator,
+      STATUS_URL: 'https://deploymentstatus-123.us-central1.run.app',
+      FUNCTION_TARGET: 'deploymentStatus',
+    });
+    const output = served.output();
+    const loadedAt = output.indexOf('"modules loaded at start"');
+    assert.ok(loadedAt >= 0, output);
+    // The framework prints its banner once the entry module (and so the loading) is done.
+    assert.ok(loadedAt < output.indexOf('URL: '), output);
+    const line = output.split('\n').find((text) => text.includes('"modules loaded at start"')) ?? '';
+    assert.equal(JSON.parse(line).function, 'deploymentStatus');
+    const response = await fetch(`${served.url}/api/versions`);
+    assert.equal(response.status, 200);
+  });
+
   it('exports every function name', async () => {
     // Four framework processes, started together; each loads the whole entry module (the describe's
     // cold-start guard covers them).
