@@ -5,7 +5,7 @@
  * kubeconfig with loadKubeConfig (functions/adapters/kube-jobs.ts).
  */
 import { KubeConfig } from '@kubernetes/client-node';
-import { stringify as stringifyYaml } from 'yaml';
+import { dump as stringifyYaml } from 'js-yaml';
 
 /** What a client needs to reach the server: a KubeServer has all three. */
 export interface LocalServerAccess {

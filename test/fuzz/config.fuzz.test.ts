@@ -7,7 +7,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { dump, load as parseYaml } from 'js-yaml';
+
+const toYaml = (value: unknown) => dump(value, { skipInvalid: true });
+
 import { DEFAULT_CONFIG_PATH } from '../../functions/config/deployments-file.js';
 import { ENVIRONMENT_VARIABLES, readEnvironment } from '../../functions/config/environment.js';
 import { ConfigError, parseDeploymentsConfig } from '../../functions/config.js';

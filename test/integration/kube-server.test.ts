@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse as parseYaml } from 'yaml';
+import { load as parseYaml } from 'js-yaml';
 import {
   type KubeJob,
   type KubeServer,
@@ -507,7 +507,8 @@ describe('local kube server (scripts/kube-server)', () => {
           });
           child.once('exit', (code) => reject(new Error(`CLI exited with ${code}: ${output}`)));
         });
-        const config = parseYaml(readFileSync(kubeconfig, 'utf8'));
+        // biome-ignore lint/suspicious/noExplicitAny: a kubeconfig as written, read field by field below
+        const config = parseYaml(readFileSync(kubeconfig, 'utf8')) as any;
         assert.equal(config['current-context'], 'kube-server');
         assert.equal(config.clusters[0].cluster.server, url);
         const caPem = Buffer.from(

@@ -3,7 +3,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify as toYaml } from 'yaml';
+import { dump } from 'js-yaml';
+
+const toYaml = (value: unknown) => dump(value, { skipInvalid: true });
+
 import {
   type AppConfig,
   ConfigError,
