@@ -256,7 +256,11 @@ describe('deploymentStatus over HTTP (functions-framework)', () => {
     it('says when no tick was recorded, and how to run one', async () => {
       const page = await (await fetch(`${base}/`)).text();
       assert.match(page, /data-state="unknown"/);
-      assert.match(page, /No tick recorded yet\./);
+      assert.match(
+        page,
+        /<strong>Pipeline<\/strong> <span class="status tone-gone">no tick recorded yet<\/span>/,
+      );
+      assert.match(page, /Cloud Scheduler runs the tick every 5 minutes; to run one now:/);
       assert.match(
         page,
         /<code>gcloud scheduler jobs run auto-deploy-tick --location=&lt;region&gt;<\/code>/,
