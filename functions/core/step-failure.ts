@@ -29,8 +29,9 @@ export interface StepFailure {
 
 /**
  * Transient: the step's lease ends now (the retry takes the step over at once); the worker answers
- * `retry`; a launch records the error it is retrying (`launch failed, retrying: ...`). Permanent: a launch becomes `failed`; a teardown goes back to `failed` (not stuck in
- * `deleting`), so GC collects it again with a new teardown attempt; the request fails with the message.
+ * `retry`; a launch records the error it is retrying (`launch failed, retrying: ...`). Permanent: a
+ * launch becomes `failed`; a teardown goes back to `failed` (not stuck in `deleting`), so GC collects
+ * it again with a new teardown attempt; the request fails with the message.
  */
 export function stepFailure(step: StepName, instance: string, err: unknown, now: Date): StepFailure {
   const message = err instanceof Error ? err.message : String(err);

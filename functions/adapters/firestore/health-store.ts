@@ -30,6 +30,7 @@ export function tickHealthFromDoc(data: DocumentData | undefined): TickHealth | 
   };
 }
 
+/** The tick writes it (use-cases/tick.ts); the status reader reads it. */
 export class FirestoreTickHealthStore implements TickHealthStore, TickHealthReader {
   constructor(private readonly db: Firestore) {}
 
