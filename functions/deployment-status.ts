@@ -58,6 +58,7 @@ const PATHS = [
   '/api/versions',
   '/api/versions/<name>/latest',
   '/api/leases',
+  '/api/health',
   '/api/leases/<leaseId>',
   '/api/leases/<leaseId>/heartbeat',
   '/api/plan',

@@ -13,6 +13,7 @@ import { deferredJobLauncher } from './adapters/deferred-job-launcher.js';
 import { createFirestore } from './adapters/firestore/client.js';
 import { FirestoreDeploymentStore } from './adapters/firestore/deployment-store.js';
 import { FirestoreGitHubSyncStore } from './adapters/firestore/github-sync-store.js';
+import { FirestoreTickHealthStore } from './adapters/firestore/health-store.js';
 import { FirestoreIntakeStore } from './adapters/firestore/intake-store.js';
 import { FirestoreLeaseStore } from './adapters/firestore/lease-store.js';
 import { FirestoreOperatorStore } from './adapters/firestore/operator-store.js';
@@ -231,6 +232,11 @@ function operatorDepsOf(
   };
 }
 
+/** The tick's own stores: the versions' config mirror (intake) and its health record for the status page. */
+function tickStores(intake: IntakeStore, firestore: Firestore): Pick<TickDeps, 'intake' | 'health'> {
+  return { intake, health: new FirestoreTickHealthStore(firestore) };
+}
+
 /** The adapters and dependency sets of one instance, each built on first use. */
 export function wireAdapters(config: AppConfig, overrides: AppOverrides, logger: Logger, clock: Clock) {
   const firestore = overrides.firestore ?? createFirestore(config.projectId, config.firestoreEmulatorHost);
@@ -302,7 +308,7 @@ export function wireAdapters(config: AppConfig, overrides: AppOverrides, logger:
         logger: plannerLogger,
       },
       plan,
-      intake: intakeStore,
+      ...tickStores(intakeStore, firestore),
       github: githubDeps(),
       logger: plannerLogger,
     };

@@ -140,6 +140,12 @@ svg.timeline { display: block; width: 100%; height: auto; margin: .25rem 0 .75re
 ul.legend { list-style: none; display: flex; flex-wrap: wrap; gap: .25rem 1rem; padding: 0; margin: .5rem 0 0; font-size: .85rem; color: var(--muted); }
 ul.legend svg { vertical-align: -1px; }
 nav.pages { display: flex; gap: 1rem; margin: 1rem 0; }
+.pipeline { margin: .5rem 0; padding: .4rem .75rem; border: 1px solid var(--line); border-radius: 8px; background: var(--panel); }
+.pipeline p { margin: .2rem 0; }
+.pipeline-failing, .pipeline-stale { border-color: #cf222e; background: #ffebe9; }
+.pipeline-warning { border-color: #9a6700; background: #fff8c5; }
+ul.problems { margin: .2rem 0; padding-left: 1.25rem; font-size: .9rem; overflow-wrap: anywhere; }
+ul.problems .warning { color: #9a6700; }
 footer { padding-bottom: 2rem; font-size: .85rem; }
 `;
 

@@ -20,6 +20,7 @@ import type { PlanHandOff, PlanMark } from './pending-plans.js';
 import type { RecordedPollState } from './poll.js';
 import type { WorkTask } from './task-body.js';
 import type { TeardownClaim, TeardownStep, TeardownView } from './teardown.js';
+import type { TickHealthReader } from './tick-health.js';
 import type { TimelineView } from './timeline.js';
 import type {
   BranchHead,
@@ -167,8 +168,8 @@ export interface VersionView {
   decidedAt: Date | null;
 }
 
-/** What the status function reads. */
-export interface StatusReader {
+/** What the status function reads (and the last tick's health: core/tick-health.ts). */
+export interface StatusReader extends TickHealthReader {
   /** Every configured version, in config order. */
   listVersions(): Promise<VersionView[]>;
   /** Deployments not yet deleted plus recently deleted ones, newest first. */

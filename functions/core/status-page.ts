@@ -4,6 +4,8 @@
  * through the `html` tag (html.ts), which escapes it; every time through `whenHtml` (UTC and relative).
  */
 import { describeDecision } from './describe.js';
+import { healthBanner } from './health-banner.js';
+import type { HealthView } from './health-view.js';
 import { html, link, type SafeHtml, whenHtml } from './html.js';
 import { type Lease, liveLeasesByInstance } from './leases.js';
 import { kfctlVersion } from './names.js';
@@ -36,6 +38,8 @@ export interface StatusPageInput {
   timeline?: TimelineView;
   /** `?refresh=`: seconds between reloads, 0 for none (`DEFAULT_REFRESH_SECONDS` when absent). */
   refreshSeconds?: number;
+  /** The pipeline's health (health-view.ts), shown at the top; absent: no banner. */
+  health?: HealthView;
 }
 
 /** The live leases of each instance, read once per page. */
@@ -201,12 +205,13 @@ export function renderStatusPage(input: StatusPageInput): string {
 <p class="meta">Project <code>${input.project}</code>, zone <code>${input.zone}</code>.
 ${active} active ${active === 1 ? 'deployment' : 'deployments'}, ${plural(leaseCount, 'lease')} held.
 Generated ${whenHtml(now, now)}. ${refreshControl(refreshSeconds, {})}</p>
+${input.health ? healthBanner(input.health, now) : ''}
 ${input.versions.length > 0 ? timelineLegend() : ''}
 </header>
 <main>
 ${noVersions}${sections}${orphanSection(orphans, ctx)}</main>
 <footer class="muted">
-<p>JSON: <code>api/deployments</code>, <code>api/versions</code>, <code>api/versions/&lt;name&gt;/latest</code>, <code>api/leases</code>; history: <code>versions/&lt;name&gt;</code> (relative to this page's function URL).</p>
+<p>JSON: <code>api/deployments</code>, <code>api/versions</code>, <code>api/versions/&lt;name&gt;/latest</code>, <code>api/leases</code>, <code>api/health</code>; history: <code>versions/&lt;name&gt;</code> (relative to this page's function URL).</p>
 </footer>`,
     refreshSeconds,
   );

@@ -29,15 +29,19 @@ export interface StepFailure {
 
 /**
  * Transient: the step's lease ends now (the retry takes the step over at once); the worker answers
- * `retry`. Permanent: a launch becomes `failed`; a teardown goes back to `failed` (not stuck in
- * `deleting`), so GC collects it again with a new teardown attempt; the request fails with the message.
+ * `retry`; a launch records the error it is retrying (`launch failed, retrying: ...`). Permanent: a
+ * launch becomes `failed`; a teardown goes back to `failed` (not stuck in `deleting`), so GC collects
+ * it again with a new teardown attempt; the request fails with the message.
  */
 export function stepFailure(step: StepName, instance: string, err: unknown, now: Date): StepFailure {
   const message = err instanceof Error ? err.message : String(err);
   if (!isPermanentFailure(err)) {
+    // A launch being retried shows why on the status page (the launch that works clears it); a
+    // teardown keeps the error the deployment already has (often why it is torn down).
+    const retrying = step === 'launch' ? { error: `launch failed, retrying: ${message}` } : {};
     return {
       outcome: { kind: 'retry', result: `${step}-failed-transient`, detail: message },
-      deploymentPatch: { launchLeaseExpiresAt: now, updatedAt: now },
+      deploymentPatch: { launchLeaseExpiresAt: now, updatedAt: now, ...retrying },
       isPermanent: false,
     };
   }

@@ -3,6 +3,7 @@
  * answers 503 (logged) when the store cannot be read.
  */
 
+import { healthToJson, viewTickHealth } from '../core/health-view.js';
 import { parseRefresh } from '../core/page-shell.js';
 import {
   deploymentsNewestFirst,
@@ -45,9 +46,13 @@ const allReads = (ctx: RouteContext) =>
     ctx.deps.reader.listLeases(),
   ]);
 
-/** The page's reads: everything, plus what the timelines of the last `TIMELINE_HOURS` need. */
+/** The page's reads: everything, what the timelines of the last `TIMELINE_HOURS` need, the tick's health. */
 const pageReads = (ctx: RouteContext) =>
-  Promise.all([allReads(ctx), ctx.deps.reader.readTimeline(addHours(ctx.now, -TIMELINE_HOURS))]);
+  Promise.all([
+    allReads(ctx),
+    ctx.deps.reader.readTimeline(addHours(ctx.now, -TIMELINE_HOURS)),
+    ctx.deps.reader.readTickHealth(),
+  ]);
 
 const deploymentsAndLeases = (ctx: RouteContext) =>
   Promise.all([ctx.deps.reader.listDeployments(), ctx.deps.reader.listLeases()]);
@@ -60,7 +65,7 @@ export const READ_ROUTES: readonly Route[] = [
     async handle(ctx) {
       const read = await readOr503(ctx, 'page', () => pageReads(ctx));
       if (!read) return;
-      const [[versions, deployments, leases], timeline] = read;
+      const [[versions, deployments, leases], timeline, health] = read;
       const { project, zone } = ctx.deps;
       const refreshSeconds = parseRefresh(ctx.req.query.refresh);
       sendHtml(
@@ -72,6 +77,7 @@ export const READ_ROUTES: readonly Route[] = [
           leases,
           timeline,
           refreshSeconds,
+          health: viewTickHealth(health, ctx.now),
           now: ctx.now,
           project,
           zone,
@@ -106,6 +112,18 @@ export const READ_ROUTES: readonly Route[] = [
           200,
           versions.map((view) => versionToJson(view, ctx.now)),
         );
+    },
+  },
+  {
+    name: 'health',
+    methods: ['GET'],
+    pattern: /^\/api\/health$/,
+    async handle(ctx) {
+      // Wrapped: a null record (no tick yet) is an answer, a null from readOr503 is a 503 already sent.
+      const read = await readOr503(ctx, 'health', async () => ({
+        last: await ctx.deps.reader.readTickHealth(),
+      }));
+      if (read) sendJson(ctx.res, 200, healthToJson(viewTickHealth(read.last, ctx.now)));
     },
   },
   {

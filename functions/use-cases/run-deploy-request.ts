@@ -109,7 +109,8 @@ async function launch(
     const now = clock();
     await store.finishStep(
       deployment.instance,
-      { status: 'deploying', jobName: job.name, launchLeaseExpiresAt: null, updatedAt: now },
+      // error: null clears a `launch failed, retrying` the retries recorded (core/step-failure.ts).
+      { status: 'deploying', jobName: job.name, launchLeaseExpiresAt: null, updatedAt: now, error: null },
       { id: request.id, patch: { status: 'done', updatedAt: now, error: null } },
     );
     await syncAfterLaunch(deps.github, deployment.instance, log);

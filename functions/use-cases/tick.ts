@@ -2,9 +2,11 @@
  * One scheduler tick: poll, refresh, inventory, verify, close expired leases, clean Jobs, plan, then the
  * GitHub deployments sync. Each step runs even when an earlier one failed; a step that threw is reported
  * (`ok: false` with its error) and logged, and the tick answers 500 so Cloud Scheduler records the run as
- * failed. Nothing is lost: the next tick does it again.
+ * failed. Nothing is lost: the next tick does it again. Then the tick records its health (`health/tick`,
+ * core/tick-health.ts) for the status page.
  */
 import type { IntakeStore } from '../core/ports.js';
+import { type TickHealthStore, tickHealthOf } from '../core/tick-health.js';
 import { describeError, type Logger } from '../log.js';
 import { type CleanJobsDeps, type CleanJobsReport, cleanFinishedJobs } from './clean-jobs.js';
 import {
@@ -49,6 +51,8 @@ export interface TickReport {
   cleanJobs: CleanJobsReport | StepFailure;
   plan: PlanReport | StepFailure;
   github: GitHubSyncReport | StepFailure;
+  /** Present when the health record could not be written (the tick then answers 500 too). */
+  health?: StepFailure;
 }
 
 export interface TickDeps {
@@ -65,6 +69,8 @@ export interface TickDeps {
   github?: SyncGitHubDeploymentsDeps;
   /** With many followed branches, the poll goes out as one task per branch (use-cases/poll-tasks.ts). */
   fanOut?: PollFanOut;
+  /** Where the tick records its health for the status page; absent: not recorded. */
+  health?: TickHealthStore;
   logger: Logger;
 }
 
@@ -102,7 +108,7 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
   // Last: it posts what the refresh just found. A GitHub failure is recorded, never a step failure.
   const github = await step('github', logger, () => syncGitHubDeployments(deps.github));
   const steps = [polled, refresh, inventory, verify, leases, cleanJobs, plan, github];
-  return {
+  const report: TickReport = {
     ok: steps.every((report) => report.ok),
     poll: polled,
     refresh,
@@ -113,4 +119,13 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
     plan,
     github,
   };
+  return deps.health ? recordHealth(deps.health, deps, report) : report;
+}
+
+/** After the steps: the health record; a failed write is logged and reported, never hides the steps' report. */
+async function recordHealth(store: TickHealthStore, deps: TickDeps, report: TickReport): Promise<TickReport> {
+  const written = await step('health', deps.logger, () =>
+    store.writeTickHealth(tickHealthOf(report, deps.plan.clock())),
+  );
+  return written === undefined ? report : { ...report, ok: false, health: written };
 }

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { FirestoreTickHealthStore } from '../../functions/adapters/firestore/health-store.js';
 import { STATE_COLOURS } from '../../functions/core/timeline.js';
 import type { DeploymentStatus } from '../../functions/core/types.js';
 import type { LocalStack } from '../../scripts/lib/local-stack.js';
@@ -147,6 +148,51 @@ describe('status pages in a browser (headless Chromium)', function () {
     }
     assert.deepEqual(pageErrors, []);
     await history.screenshot({ path: artifactPath('history-hostile'), fullPage: true });
+  });
+
+  it('shows the Pipeline line above the versions: the last tick, its problems as text, in warning colours', async () => {
+    const health = new FirestoreTickHealthStore(stack.app.firestore);
+    await health.writeTickHealth({
+      ranAt: new Date(now.getTime() - 2 * 60_000),
+      ok: false,
+      problems: [
+        { step: 'poll', severity: 'error', message: `GitHub could not tell about ${HOSTILE.branch} (403)` },
+        {
+          step: 'poll',
+          severity: 'warning',
+          message: 'recorded heads of 1 branch that no webhook delivery had recorded',
+        },
+      ],
+    });
+    const { page } = await open(`${base}?refresh=0`);
+    const banner = page.locator('#pipeline');
+    assert.equal(await banner.getAttribute('data-state'), 'failing');
+    const [bannerBox, firstVersion] = await Promise.all([
+      banner.boundingBox(),
+      page.locator('main section').first().boundingBox(),
+    ]);
+    assert.ok(
+      bannerBox && firstVersion && bannerBox.y + bannerBox.height <= firstVersion.y,
+      'above the versions',
+    );
+    assert.match(
+      (await banner.locator('p').textContent()) ?? '',
+      /^Pipeline 2 problems Last tick .*\(2 min ago\)\.$/,
+    );
+    const items = await banner.locator('ul.problems li').allTextContents();
+    assert.deepEqual(items, [
+      `poll: GitHub could not tell about ${HOSTILE.branch} (403)`,
+      'poll: recorded heads of 1 branch that no webhook delivery had recorded',
+    ]);
+    // Red for the failing tick, amber for the warning: the colours the page uses for states.
+    assert.equal(await banner.evaluate((el) => getComputedStyle(el).backgroundColor), 'rgb(255, 235, 233)');
+    assert.equal(
+      await banner.locator('li.warning').evaluate((el) => getComputedStyle(el).color),
+      'rgb(154, 103, 0)',
+    );
+    assert.equal(await page.evaluate(() => (window as { __pwned?: unknown }).__pwned), undefined);
+    assert.deepEqual(pageErrors, []);
+    await banner.screenshot({ path: artifactPath('pipeline-failing') });
   });
 
   it('lists the state changes of every deployment on the history page, reached from the status page', async () => {

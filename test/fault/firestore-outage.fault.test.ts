@@ -3,7 +3,8 @@
  * JVM is frozen with SIGSTOP (it keeps its sockets and answers nothing, like a hung backend) and thawed
  * with SIGCONT. GitHub gives each delivery 10 s and never retries a failed one, so: every delivery is
  * answered within 10 s; every 2xx is recorded; the others are 5xx; the tick's poll fallback then records
- * the heads whose deliveries were lost; one deploy Job per version, never two.
+ * the heads whose deliveries were lost; one deploy Job per version, never two. The status page's
+ * Pipeline line and `api/health` show the heads only the poll recorded (a warning naming each branch).
  */
 import assert from 'node:assert/strict';
 import { JOB_LABELS } from '../../functions/core/job-manifest.js';
@@ -28,6 +29,8 @@ import {
   assertOneJobPerDeployment,
   type DeliveryOutcome,
   logEntries,
+  pipelineHealth,
+  problemsOf,
   pushAsGitHub,
   tickReport,
 } from '../support/fault-stack.js';
@@ -160,6 +163,7 @@ describe('fault: Firestore unavailable for 10 s during a burst of deliveries (SI
       const shown = await statusVersion(stack, version.name);
       assert.equal(shown.head?.sha, lastSha.get(version.branch), `the status page's head of ${version.name}`);
     }
+    await assertRecoveriesShown(stack, (tick.body.poll?.recorded ?? []) as string[]);
 
     // Nothing duplicated: one deploy Job per version (the rate limit allows one), each recorded once.
     await waitFor('a deploy Job for each version, recorded', async () => {
@@ -177,5 +181,38 @@ describe('fault: Firestore unavailable for 10 s during a burst of deliveries (SI
         `deployments of ${version.name}`,
       );
     }
+
+    // Locally a refused delivery is usually recorded once Firestore is back (the webhook keeps
+    // recording after its 503), so the poll above may have had nothing to recover. A delivery lost for
+    // good (never sent, or its instance stopped) always leaves a head only the poll sees: it shows.
+    const v1 = E2E_VERSIONS[1]?.branch ?? '';
+    github.setHead(E2E_REPO, v1, { sha: fakeSha('fault-firestore-lost'), message: 'Delivery lost' });
+    const next = await tickReport(stack);
+    assert.equal(next.status, 200, JSON.stringify(next.body));
+    assert.deepEqual(next.body.poll?.recorded, [branchDocId(E2E_REPO, v1)]);
+    await assertRecoveriesShown(stack, [branchDocId(E2E_REPO, v1)]);
   });
 });
+
+/** The page and api/health show the heads the last tick's poll recorded (a warning), or no poll problem. */
+async function assertRecoveriesShown(stack: LocalStack, recorded: string[]): Promise<void> {
+  const health = await pipelineHealth(stack);
+  const problems = problemsOf(health.json, 'poll');
+  if (recorded.length === 0) {
+    assert.deepEqual(problems, [], JSON.stringify(health.json));
+    return;
+  }
+  assert.equal(problems.length, 1, JSON.stringify(health.json));
+  assert.equal(problems[0]?.severity, 'warning');
+  const count = `${recorded.length} ${recorded.length === 1 ? 'branch' : 'branches'}`;
+  assert.match(
+    problems[0]?.message ?? '',
+    new RegExp(`^recorded heads of ${count} that no webhook delivery had recorded`),
+  );
+  for (const key of recorded) {
+    const branch = E2E_VERSIONS.find((version) => branchDocId(E2E_REPO, version.branch) === key)?.branch;
+    assert.ok(problems[0]?.message.includes(`${E2E_REPO}@${branch}`), problems[0]?.message);
+  }
+  assert.ok(health.bannerText.includes(`poll: ${problems[0]?.message}`), health.bannerText);
+  assert.notEqual(health.bannerState, 'ok');
+}

@@ -2,7 +2,9 @@
  * Fault: GitHub's API down (5xx) or refusing with 403 rate-limited while the tick polls. The tick
  * reports the failure (500, the poll step's error naming each branch, one WARNING line per branch),
  * keeps the recorded heads (never reads an error as "branch deleted", never tears anything down), and
- * the first poll after GitHub is back records the head that moved meanwhile.
+ * the first poll after GitHub is back records the head that moved meanwhile. The status page's Pipeline
+ * line and `api/health` show each failed branch while GitHub is down, then the head only the poll saw
+ * (a warning), then ok.
  */
 import assert from 'node:assert/strict';
 import { branchDocId } from '../../functions/core/names.js';
@@ -22,7 +24,7 @@ import {
   waitFor,
 } from '../e2e/helpers.js';
 import { type FakeGitHub, startFakeGitHub } from '../support/fake-github.js';
-import { logEntries, tickReport } from '../support/fault-stack.js';
+import { logEntries, pipelineHealth, problemsOf, tickReport } from '../support/fault-stack.js';
 import { resetFirestore } from '../support/firestore.js';
 
 const RATE_LIMITED = {
@@ -115,10 +117,47 @@ describe('fault: GitHub API down or rate-limited during the poll', function () {
         before.map((d) => [d.instance, d.status]),
       );
 
+      // Visible on the status page and api/health: one problem per branch, naming it and GitHub's answer.
+      const down = await pipelineHealth(stack);
+      assert.equal(down.json.state, 'failing');
+      assert.equal(down.bannerState, 'failing');
+      assert.equal(down.json.lastTick?.ok, false);
+      const pollProblems = problemsOf(down.json, 'poll');
+      assert.equal(pollProblems.length, heads.size, JSON.stringify(down.json));
+      for (const version of E2E_VERSIONS) {
+        const named = `GitHub could not tell about ${E2E_REPO}@${version.branch} (`;
+        const problem = pollProblems.find((candidate) => candidate.message.startsWith(named));
+        assert.ok(problem, `no problem names ${version.branch}: ${JSON.stringify(pollProblems)}`);
+        assert.match(problem.message, new RegExp(`${fault.status}.*\\); the recorded heads are kept$`));
+        assert.ok(down.bannerText.includes(`poll: ${problem.message}`), down.bannerText);
+      }
+      assert.match(down.bannerText, /^Pipeline 2 problems Last tick /);
+
       // GitHub answers again: the next tick records the head that moved.
       const recovered = await tickReport(stack);
       assert.equal(recovered.status, 200, JSON.stringify(recovered.body.poll));
       assert.equal((await statusVersion(stack, 'master')).head?.sha, moved);
+
+      // The failure clears; what shows is the head only the poll saw (no delivery brought it), a warning.
+      const back = await pipelineHealth(stack);
+      assert.equal(back.json.state, 'warning', JSON.stringify(back.json));
+      assert.deepEqual(
+        problemsOf(back.json, 'poll').map((problem) => problem.severity),
+        ['warning'],
+      );
+      assert.match(
+        back.bannerText,
+        new RegExp(
+          `poll: recorded heads of 1 branch that no webhook delivery had recorded \\(${E2E_REPO}@master\\)`,
+        ),
+      );
+      assert.doesNotMatch(back.bannerText, /GitHub could not tell/);
+
+      // And the tick after that is simply ok.
+      assert.equal((await tickReport(stack)).status, 200);
+      const quiet = await pipelineHealth(stack);
+      assert.equal(quiet.json.state, 'ok', JSON.stringify(quiet.json));
+      assert.match(quiet.bannerText, /^Pipeline ok Last tick \d\d:\d\d UTC \(just now\)\.$/);
     });
   }
 });

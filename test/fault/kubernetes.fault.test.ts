@@ -2,7 +2,8 @@
  * Faults of Kubernetes on the worker's path: the local kube server answering 500, not answering in
  * time, and answering 409 on create; and the worker process killed after creating the Job but before
  * recording it. Each ends with exactly one deploy Job for the push, recorded by exactly one deployment
- * (`deploying`), and the failure in the worker's log lines.
+ * (`deploying`), and the failure in the worker's log lines; a launch being retried shows its error on
+ * the status page (the deployment's `error`) until the launch works.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -36,6 +37,13 @@ async function pushAndWaitForDeploying(stack: FaultStack['emulators'], sha: stri
     { timeoutMs },
   );
   return deployment;
+}
+
+/** Waits until the deployment of `sha` is `deploying` (the push was sent already). */
+async function pushAndWaitForDeployingOf(stack: FaultStack['emulators'], sha: string) {
+  return waitFor('the deployment of the push, deploying', async () =>
+    (await statusDeployments(stack)).find((d) => d.commit === sha && d.status === 'deploying'),
+  );
 }
 
 describe('fault: Kubernetes failing on create, and a worker killed between create and record', function () {
@@ -72,6 +80,35 @@ describe('fault: Kubernetes failing on create, and a worker killed between creat
     const retries = logEntries(lines, 'launch failed; Cloud Tasks will retry');
     assert.equal(retries.length, 2, 'one warning per failed create');
     assert.match(String(retries[0]?.error), /HTTP 500/);
+  });
+
+  it('500 on create, retried: the status page shows the error while it retries, and clears it once launched', async () => {
+    const fault = await start();
+    const { stack } = await fault.serveFunctions({ logger: capturingLoggerInto(lines) });
+    const kube = kubeOf(stack);
+    // Failing until the error was seen: the test does not race the retries' backoff.
+    kube.injectFaults({ status: 500, method: 'POST', count: 1000, message: 'etcdserver: leader changed' });
+    const sha = fakeSha('fault-kube-500-visible');
+    assert.equal((await sendPush(stack, { repo: E2E_REPO, ref: 'master', after: sha })).status, 200);
+
+    const retrying = await waitFor('the retried launch, its error shown', async () =>
+      (await statusDeployments(stack)).find((d) => d.commit === sha && d.error !== null),
+    );
+    assert.equal(retrying.status, 'launching');
+    assert.match(String(retrying.error), /^launch failed, retrying: etcdserver: leader changed \(HTTP 500/);
+    const page = await (await fetch(`${stack.url}/deploymentStatus/`)).text();
+    const from = page.indexOf(`<code>${retrying.instance}</code>`);
+    const row = page.slice(from, page.indexOf('</tr>', from));
+    assert.match(
+      row,
+      /tone-busy">launching<\/span><div class="error">launch failed, retrying: [^<]*etcdserver: leader changed/,
+    );
+
+    kube.clearFaults();
+    const launched = await pushAndWaitForDeployingOf(stack, sha);
+    assert.equal(launched.error, null, 'the error is cleared once the Job is created');
+    assert.equal(jobsOf(stack, 'deploy').length, 1);
+    await assertOneJobPerDeployment(stack);
   });
 
   it('a create that times out: the worker answers retry, the retry creates the Job, one Job', async () => {

@@ -6,6 +6,7 @@
  * minute. Then: requests stay pending with the error (an ERROR line; the status page says `not queued`
  * with the error, not `deploying`), the webhook still
  * answers 200, the first tick after the emulator is back enqueues them, and there is exactly one Job each.
+ * The status page's Pipeline line and `api/health` say what the tick could not queue, until a tick does.
  */
 import assert from 'node:assert/strict';
 import type { Clock } from '../../functions/core/ports.js';
@@ -25,7 +26,7 @@ import {
   Teardown,
   waitFor,
 } from '../e2e/helpers.js';
-import { assertOneJobPerDeployment, logEntries } from '../support/fault-stack.js';
+import { assertOneJobPerDeployment, logEntries, pipelineHealth, problemsOf } from '../support/fault-stack.js';
 import { startFaultStack } from '../support/fault-worker.js';
 import { resetFirestore } from '../support/firestore.js';
 
@@ -101,6 +102,14 @@ describe('fault: the Tasks emulator down (60 s on the functions clock)', functio
       );
     }
 
+    // Visible on the status page and api/health: the plan could not queue them; the next tick retries.
+    const down = await pipelineHealth(stack);
+    assert.equal(down.json.state, 'failing', JSON.stringify(down.json));
+    assert.equal(down.bannerState, 'failing');
+    const expected = `could not queue ${E2E_VERSIONS.length} requests; they stay pending and the next tick retries`;
+    assert.deepEqual(problemsOf(down.json, 'plan'), [{ step: 'plan', severity: 'error', message: expected }]);
+    assert.ok(down.bannerText.includes(`plan: ${expected}`), down.bannerText);
+
     // The emulator comes back (empty, on the same port); the next tick that reaches it enqueues them.
     tasks = await startTasksEmulator({ port, log: () => {}, now: () => Date.now() + offsetMs });
     teardown.add(() => tasks.stop());
@@ -115,6 +124,11 @@ describe('fault: the Tasks emulator down (60 s on the functions clock)', functio
       timeoutMs: 60_000,
     });
     await tasks.drain(30_000);
+    // The tick that queued them recorded no problem: the line is ok again.
+    const back = await pipelineHealth(stack);
+    assert.deepEqual(problemsOf(back.json, 'plan'), []);
+    assert.equal(back.json.state, 'ok', JSON.stringify(back.json));
+    assert.equal(back.bannerState, 'ok');
 
     const deployments = await waitFor('one deployment per version, deploying', async () => {
       const all = await statusDeployments(stack);

@@ -6,6 +6,7 @@ import { getTestServer } from '@google-cloud/functions-framework/testing';
 import type { Lease } from '../../functions/core/leases.js';
 import { COPY_SCRIPT } from '../../functions/core/page-shell.js';
 import type { StatusReader, VersionView } from '../../functions/core/ports.js';
+import type { TickHealth } from '../../functions/core/tick-health.js';
 import type { Deployment } from '../../functions/core/types.js';
 import { createDeploymentStatusHandler, matchStatusRoute } from '../../functions/deployment-status.js';
 import { createLogger } from '../../functions/log.js';
@@ -100,7 +101,31 @@ class InMemoryStatusReader implements StatusReader {
   }
   readTimeline = EMPTY_HISTORY_READS.readTimeline;
   readVersionHistory = EMPTY_HISTORY_READS.readVersionHistory;
+  health: TickHealth | null = null;
+  async readTickHealth(): Promise<TickHealth | null> {
+    this.calls.push('readTickHealth');
+    if (this.failing) throw new Error('firestore unavailable');
+    return this.health;
+  }
 }
+
+/** A tick two minutes ago whose poll GitHub refused (hostile text in the error, as GitHub could send). */
+const FAILED_TICK: TickHealth = {
+  ranAt: minutesAgo(2),
+  ok: false,
+  problems: [
+    {
+      step: 'poll',
+      severity: 'error',
+      message: `GitHub could not tell about kubeflow/manifests@master (403 ${EVIL}); the recorded heads are kept`,
+    },
+    {
+      step: 'plan',
+      severity: 'error',
+      message: 'could not queue 1 request; they stay pending and the next tick retries',
+    },
+  ],
+};
 
 let registrations = 0;
 
@@ -200,6 +225,54 @@ describe('deploymentStatus over HTTP (functions-framework)', () => {
       assert.equal(errors.length, 1);
       assert.equal(errors[0]?.error, 'firestore unavailable');
       assert.equal(errors[0]?.route, 'page');
+    });
+
+    it('shows the pipeline line at the top: the last tick and its problems, escaped', async () => {
+      reader.health = FAILED_TICK;
+      const page = await (await fetch(`${base}/`)).text();
+
+      const banner = page.slice(
+        page.indexOf('<div class="pipeline'),
+        page.indexOf('</div>', page.indexOf('<div class="pipeline')),
+      );
+      assert.ok(
+        page.indexOf('<div class="pipeline') < page.indexOf('<main>'),
+        'the banner is above the versions',
+      );
+      assert.match(banner, /data-state="failing"/);
+      assert.match(banner, /tone-bad">2 problems</);
+      assert.match(
+        banner,
+        /Last tick <time datetime="2024-03-10T11:58:00.000Z"[^>]*>11:58 UTC \(2 min ago\)<\/time>/,
+      );
+      assert.match(
+        banner,
+        /<code>poll<\/code>: GitHub could not tell about kubeflow\/manifests@master \(403 &lt;script&gt;/,
+      );
+      assert.match(banner, /<code>plan<\/code>: could not queue 1 request/);
+      assert.match(page, /<code>api\/health<\/code>/, 'the footer lists the JSON route');
+    });
+
+    it('says when no tick was recorded, and how to run one', async () => {
+      const page = await (await fetch(`${base}/`)).text();
+      assert.match(page, /data-state="unknown"/);
+      assert.match(
+        page,
+        /<strong>Pipeline<\/strong> <span class="status tone-gone">no tick recorded yet<\/span>/,
+      );
+      assert.match(page, /Cloud Scheduler runs the tick every 5 minutes; to run one now:/);
+      assert.match(
+        page,
+        /<code>gcloud scheduler jobs run auto-deploy-tick --location=&lt;region&gt;<\/code>/,
+      );
+    });
+
+    it('says no tick ran for a while once the last one is older than three intervals', async () => {
+      reader.health = { ranAt: minutesAgo(42), ok: true, problems: [] };
+      const page = await (await fetch(`${base}/`)).text();
+      assert.match(page, /data-state="stale"/);
+      assert.match(page, /tone-bad">no tick for 42 min \(expected every 5 min\)</);
+      assert.match(page, /gcloud scheduler jobs run auto-deploy-tick/);
     });
 
     it('answers HEAD like GET, without a body', async () => {
@@ -339,6 +412,38 @@ describe('deploymentStatus over HTTP (functions-framework)', () => {
     });
   });
 
+  describe('GET /api/health', () => {
+    it('answers the last tick with its problems, its state and how it is judged', async () => {
+      reader.health = FAILED_TICK;
+      const { res, body } = await getJson('/api/health');
+      assert.equal(res.status, 200);
+      assert.deepEqual(body, {
+        state: 'failing',
+        summary: '2 problems',
+        lastTick: { ranAt: '2024-03-10T11:58:00.000Z', ok: false, problems: FAILED_TICK.problems },
+        minutesSinceLastTick: 2,
+        tickIntervalMinutes: 5,
+        staleAfterMinutes: 15,
+        runTick: 'gcloud scheduler jobs run auto-deploy-tick --location=<region>',
+      });
+      assert.deepEqual(reader.calls, ['readTickHealth']);
+    });
+
+    it('answers "no tick recorded yet" (200) before the first tick', async () => {
+      const { res, body } = await getJson('/api/health');
+      assert.equal(res.status, 200);
+      assert.equal((body as { state: string }).state, 'unknown');
+      assert.equal((body as { lastTick: unknown }).lastTick, null);
+    });
+
+    it('answers 503 JSON when the store cannot be read', async () => {
+      reader.failing = true;
+      const { res, body } = await getJson('/api/health');
+      assert.equal(res.status, 503);
+      assert.match((body as { error: string }).error, /could not be read/);
+    });
+  });
+
   describe('GET /api/versions/<name>/latest', () => {
     it('answers the newest ready deployment, skipping a newer one still deploying', async () => {
       for (const path of ['/api/versions/master/latest', '/api/versions/master/latest/']) {
@@ -417,6 +522,7 @@ describe('matchStatusRoute', () => {
     ['/api/versions/a%20b/latest/', { kind: 'latest', version: 'a b' }],
     ['/api/versions/%E0%A4%A/latest', { kind: 'unknown' }],
     ['/api/leases', { kind: 'leases' }],
+    ['/api/health', { kind: 'health' }],
     ['/api/leases/lease-master-1', { kind: 'lease', leaseId: 'lease-master-1' }],
     ['/api/leases/lease-master-1/heartbeat', { kind: 'heartbeat-lease', leaseId: 'lease-master-1' }],
     ['/deploymentStatus', { kind: 'unknown' }],

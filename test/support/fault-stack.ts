@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { JOB_LABELS } from '../../functions/core/job-manifest.js';
 import type { LocalStack } from '../../scripts/lib/local-stack.js';
 import { buildPushPayload, type PushSpec, signDelivery } from '../../scripts/lib/push-payload.js';
-import { type DeploymentJson, jobsOf, statusDeployments } from '../e2e/helpers.js';
+import { type DeploymentJson, getStatus, jobsOf, statusDeployments } from '../e2e/helpers.js';
 
 /** GitHub waits this long for an answer and then records the delivery as failed (and never retries). */
 export const GITHUB_DELIVERY_DEADLINE_MS = 10_000;
@@ -91,4 +91,49 @@ export async function assertOneJobPerDeployment(stack: LocalStack): Promise<Depl
   const recorded = deployments.filter((deployment) => deployment.jobName !== null);
   assert.equal(recorded.length, jobs.length, 'a deployment names a Job that does not exist');
   return deployments;
+}
+
+/** `api/health` (the fields the tests read). */
+export interface HealthJson {
+  state: 'unknown' | 'stale' | 'failing' | 'warning' | 'ok';
+  summary: string;
+  lastTick: {
+    ranAt: string;
+    ok: boolean;
+    problems: Array<{ step: string; severity: 'error' | 'warning'; message: string }>;
+  } | null;
+}
+
+const ENTITIES: Record<string, string> = {
+  '&lt;': '<',
+  '&gt;': '>',
+  '&quot;': '"',
+  '&#39;': "'",
+  '&amp;': '&',
+};
+
+/**
+ * The pipeline's health as an operator sees it: `api/health`, and the status page's Pipeline line as
+ * text (tags dropped, entities decoded) with its `data-state`.
+ */
+export async function pipelineHealth(
+  stack: LocalStack,
+): Promise<{ json: HealthJson; bannerState: string | null; bannerText: string }> {
+  const answer = await getStatus<HealthJson>(stack, '/api/health');
+  assert.equal(answer.status, 200, `api/health answered ${answer.status}`);
+  const page = await (await fetch(`${stack.url}/deploymentStatus/`)).text();
+  const start = page.indexOf('<div class="pipeline');
+  assert.ok(start >= 0, 'the status page has no Pipeline line');
+  const banner = page.slice(start, page.indexOf('</div>', start));
+  const bannerText = banner
+    .replace(/<[^>]+>/g, '')
+    .replace(/&(lt|gt|quot|#39|amp);/g, (entity) => ENTITIES[entity] ?? entity)
+    .replace(/\s+/g, ' ')
+    .trim();
+  return { json: answer.body, bannerState: /data-state="([a-z]+)"/.exec(banner)?.[1] ?? null, bannerText };
+}
+
+/** The problems of the last tick that concern `step`. */
+export function problemsOf(health: HealthJson, step: string): Array<{ severity: string; message: string }> {
+  return (health.lastTick?.problems ?? []).filter((problem) => problem.step === step);
 }

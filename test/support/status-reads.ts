@@ -1,5 +1,5 @@
 /**
- * The timeline and history reads of a StatusReader, answering nothing: for fake readers in tests that
+ * The timeline, history and tick-health reads of a StatusReader, answering nothing: for fake readers in tests that
  * do not look at the timelines or the history page (spread it into the fake).
  */
 import type { VersionHistory } from '../../functions/core/history.js';
@@ -16,8 +16,12 @@ export const NO_HISTORY: VersionHistory = {
   leases: [],
 };
 
-/** `readTimeline` and `readVersionHistory` with nothing recorded. */
-export const EMPTY_HISTORY_READS: Pick<StatusReader, 'readTimeline' | 'readVersionHistory'> = {
+/** `readTimeline`, `readVersionHistory` and `readTickHealth` with nothing recorded (no tick yet). */
+export const EMPTY_HISTORY_READS: Pick<
+  StatusReader,
+  'readTimeline' | 'readVersionHistory' | 'readTickHealth'
+> = {
   readTimeline: async () => NO_TIMELINE,
   readVersionHistory: async () => NO_HISTORY,
+  readTickHealth: async () => null,
 };

@@ -28,9 +28,21 @@ describe('isPermanentFailure', () => {
 });
 
 describe('stepFailure', () => {
-  it('transient: retry, the lease ends now, the request stays open', () => {
+  it('transient: retry, the lease ends now, the request stays open, the error shown while it retries', () => {
     assert.deepEqual(stepFailure('launch', 'kf-a', new JobApiError('HTTP 503', 503, true), NOW), {
       outcome: { kind: 'retry', result: 'launch-failed-transient', detail: 'HTTP 503' },
+      deploymentPatch: {
+        launchLeaseExpiresAt: NOW,
+        updatedAt: NOW,
+        error: 'launch failed, retrying: HTTP 503',
+      },
+      isPermanent: false,
+    });
+  });
+
+  it('transient teardown: retry, the deployment keeps the error it has', () => {
+    assert.deepEqual(stepFailure('teardown', 'kf-a', new JobApiError('HTTP 503', 503, true), NOW), {
+      outcome: { kind: 'retry', result: 'teardown-failed-transient', detail: 'HTTP 503' },
       deploymentPatch: { launchLeaseExpiresAt: NOW, updatedAt: NOW },
       isPermanent: false,
     });

@@ -1,14 +1,16 @@
 /**
  * The status function's view of Firestore: each version with its head and decision, recent deployments,
- * the live leases, and (history-reads.ts) the timelines' and the history page's reads.
+ * the live leases, the last tick's health, and (history-reads.ts) the timelines' and the history page's reads.
  */
 import type { Firestore } from '@google-cloud/firestore';
 import type { HistoryQuery, VersionHistory } from '../../core/history.js';
 import { type Lease, liveLeases } from '../../core/leases.js';
 import type { StatusReader, VersionView } from '../../core/ports.js';
+import type { TickHealth } from '../../core/tick-health.js';
 import type { TimelineView } from '../../core/timeline.js';
 import type { Deployment, VersionConfig } from '../../core/types.js';
 import { decisionFromDoc, requiredDate, toDate } from './codec.js';
+import { FirestoreTickHealthStore } from './health-store.js';
 import { readTimelineView, readVersionHistoryPage } from './history-reads.js';
 import { leasesFromDocs } from './lease-codec.js';
 import { activeLeasesQuery, branchRef, getAll, readRecentDeployments, versionRef } from './refs.js';
@@ -60,6 +62,11 @@ export class FirestoreStatusReader implements StatusReader {
   /** Deployments deleted since `since`, leases closed since, and the pushes since, for the timelines. */
   readTimeline(since: Date): Promise<TimelineView> {
     return readTimelineView(this.db, this.versions, since);
+  }
+
+  /** The last tick's health (`health/tick`), or null before the first tick. */
+  readTickHealth(): Promise<TickHealth | null> {
+    return new FirestoreTickHealthStore(this.db).readTickHealth();
   }
 
   /** One page of a version's deployments, newest first, with their requests, commits and leases. */

@@ -31,17 +31,24 @@ describe('runDeployRequest: 409 on create', () => {
     name: string;
     /** Whether the Job really exists when Kubernetes answers 409 (another delivery created it). */
     isJobCreatedMeanwhile: boolean;
-    expect: { outcome: string; status: string; jobs: number; requestStatus: string };
+    /** `error`: the deployment's error, null or matching (a retried launch shows why it retries). */
+    expect: { outcome: string; status: string; jobs: number; requestStatus: string; error: RegExp | null };
   }> = [
     {
       name: 'the Job another delivery created meanwhile is adopted: launched, one Job',
       isJobCreatedMeanwhile: true,
-      expect: { outcome: 'launched', status: 'deploying', jobs: 1, requestStatus: 'done' },
+      expect: { outcome: 'launched', status: 'deploying', jobs: 1, requestStatus: 'done', error: null },
     },
     {
       name: 'a 409 with no Job to be found is retried, never recorded as a failed deploy',
       isJobCreatedMeanwhile: false,
-      expect: { outcome: 'launch-failed-transient', status: 'launching', jobs: 0, requestStatus: 'enqueued' },
+      expect: {
+        outcome: 'launch-failed-transient',
+        status: 'launching',
+        jobs: 0,
+        requestStatus: 'enqueued',
+        error: /^launch failed, retrying: .*409/,
+      },
     },
   ];
   for (const { name, isJobCreatedMeanwhile, expect } of cases) {
@@ -62,7 +69,8 @@ describe('runDeployRequest: 409 on create', () => {
       const [deployment, ...others] = [...world.state.deployments.values()];
       assert.equal(others.length, 0);
       assert.equal(deployment?.status, expect.status);
-      assert.equal(deployment?.error ?? null, null);
+      if (expect.error === null) assert.equal(deployment?.error ?? null, null);
+      else assert.match(deployment?.error ?? '', expect.error);
       assert.equal(world.jobs.jobs.length, expect.jobs);
       if (expect.jobs === 1) assert.equal(deployment?.jobName, world.jobs.jobs[0]?.name);
       assert.equal(world.state.requests.get(request().id)?.status, expect.requestStatus);

@@ -176,10 +176,16 @@ describe('runDeployRequest (in-memory ports)', () => {
       assert.equal(d.status, 'launching');
       assert.equal(d.launchLeaseExpiresAt?.getTime(), NOW.getTime());
       assert.equal(world.state.requests.get(request().id)?.status, 'enqueued');
-      // The retry takes the launch over at once and creates the Job.
+      assert.equal(
+        d.error,
+        'launch failed, retrying: HTTP 503 from the API server',
+        'shown while it retries',
+      );
+      // The retry takes the launch over at once and creates the Job; the error is cleared.
       const retried = await run();
       assert.equal(retried.result, 'launched');
       assert.equal(world.jobs.jobs.length, 1);
+      assert.equal(only([...world.state.deployments.values()]).error, null);
     });
 
     it('a permanent Kubernetes failure fails the deployment and the request: no loop', async () => {

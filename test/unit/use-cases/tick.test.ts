@@ -2,10 +2,11 @@
 import assert from 'node:assert/strict';
 import { GitHubApiError } from '../../../functions/adapters/github-rest.js';
 import { ZERO_SHA } from '../../../functions/core/names.js';
+import type { TickHealth } from '../../../functions/core/tick-health.js';
 import { silentLogger } from '../../../functions/log.js';
 import { pollBranches } from '../../../functions/use-cases/poll-branches.js';
 import { refreshDeployments } from '../../../functions/use-cases/refresh-deployments.js';
-import { runTick } from '../../../functions/use-cases/tick.js';
+import { runTick, type TickDeps } from '../../../functions/use-cases/tick.js';
 import { makeDeployment } from '../../support/fixtures.js';
 import {
   MemoryCommitSource,
@@ -165,6 +166,58 @@ describe('tick use cases (in-memory ports)', () => {
       // The plan step still ran after the refresh failed.
       assert.equal(world.state.calls.get('syncVersions'), 1);
       assert.equal(world.state.calls.get('readSnapshot'), 1);
+    });
+
+    const tickDeps = (health: TickDeps['health']): TickDeps => ({
+      poll: pollDeps(),
+      refresh: refreshDeps(),
+      ...stepDeps(),
+      leases: { store: new MemoryLeaseStore(world.state), clock: world.clock.read, logger: silentLogger },
+      plan: world.plan,
+      intake,
+      health,
+      logger: silentLogger,
+    });
+
+    it('records its health after the steps: when it ran and what went wrong, in words', async () => {
+      world.state.setHead(REPO, 'master', SHA);
+      commits.answers.set(
+        `${REPO}@master`,
+        new GitHubApiError('GitHub answered 403: rate limit exhausted', 403),
+      );
+      const written: TickHealth[] = [];
+      const report = await runTick(
+        tickDeps({ writeTickHealth: async (health) => void written.push(health) }),
+      );
+      assert.equal(report.ok, false);
+      assert.equal(report.health, undefined);
+      assert.equal(written.length, 1);
+      assert.deepEqual(written[0], {
+        ranAt: NOW,
+        ok: false,
+        problems: [
+          {
+            step: 'poll',
+            severity: 'error',
+            message:
+              'GitHub could not tell about kubeflow/manifests@master (GitHub answered 403: rate limit exhausted); the recorded heads are kept',
+          },
+        ],
+      });
+    });
+
+    it("a failed health write is reported and answers 500, the steps' report kept as it was", async () => {
+      const report = await runTick(
+        tickDeps({
+          writeTickHealth: async () => {
+            throw new Error('firestore unavailable');
+          },
+        }),
+      );
+      assert.deepEqual(report.health, { ok: false, error: 'firestore unavailable' });
+      assert.equal(report.ok, false);
+      assert.equal(report.poll.ok, true);
+      assert.equal(report.plan.ok, true);
     });
   });
 });
