@@ -122,6 +122,8 @@ const policySchema = z.strictObject({
 });
 
 const nonEmpty = z.string({ error: 'must be a string' }).trim().min(1, { error: 'must not be empty' });
+/** Not trimmed: git allows non-ASCII white space in a branch name (U+00A0, U+3000), and trim() removes it. */
+const untrimmed = z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' });
 
 const versionSchema = z
   .strictObject({
@@ -129,7 +131,7 @@ const versionSchema = z
       error: `must be lower-case letters, digits and '-', start with a letter, end with a letter or digit, at most ${MAX_VERSION_NAME_LENGTH} characters (it forms label values and instance names kf-<name>-MMDD-abc)`,
     }),
     repo: nonEmpty.refine(isValidRepoFullName, { error: "must be a GitHub repository 'owner/name'" }),
-    branch: nonEmpty.refine(isValidBranchName, {
+    branch: untrimmed.refine(isValidBranchName, {
       error: 'must be a valid git branch name (see git check-ref-format)',
     }),
     kfDefPath: nonEmpty.refine((path) => !path.startsWith('/') && !path.split('/').includes('..'), {

@@ -117,6 +117,18 @@ const NEW_POLICY_DEFAULTS = {
 };
 
 describe('parseDeploymentsConfig', () => {
+  it('keeps a branch name exactly as written, non-ASCII white space included (git allows it)', () => {
+    for (const branch of ['\u00a0', 'release\u3000x']) {
+      const config = parseDeploymentsConfig(
+        yamlWith((raw) => {
+          version(raw, 1).branch = branch;
+        }),
+        SOURCE,
+      );
+      assert.equal(config.versions[1]?.branch, branch);
+    }
+  });
+
   it('loads the shipped default templates/deployments.yaml', () => {
     const config = parseDeploymentsConfig(readFileSync(DEFAULT_CONFIG_PATH, 'utf8'), DEFAULT_CONFIG_PATH);
 
@@ -384,7 +396,8 @@ describe('parseDeploymentsConfig', () => {
       }),
       expected: [{ field: 'versions[1].repo', value: 'got "kubeflow/manifests/kfdef"' }],
     },
-    ...['a..b', '-x', 'x.lock', 'has space', 'feature/', 'a@{1}'].map(
+    // ' master' was trimmed to 'master' once: a branch name is taken exactly as written.
+    ...['a..b', '-x', 'x.lock', 'has space', 'feature/', 'a@{1}', ' master', 'master\t'].map(
       (branch): InvalidCase => ({
         name: `an invalid branch ${JSON.stringify(branch)}`,
         text: yamlWith((raw) => {
