@@ -7,39 +7,12 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { advanceHeadForBatch } from '../../functions/core/intake.js';
 import type { BranchHead, PushEvent } from '../../functions/core/types.js';
+import { CHAIN_SECOND, chainHead, chainLink, chainSha } from '../support/push-chain.js';
 
-const SECOND = new Date('2026-11-30T10:00:00.000Z');
-const sha = (n: number) => `c${n.toString(16).padStart(39, '0')}`;
-
-function link(n: number): PushEvent {
-  return {
-    source: 'webhook',
-    deliveryId: `delivery-${n}`,
-    repo: 'kubeflow/manifests',
-    ref: 'refs/heads/master',
-    before: sha(n - 1),
-    after: sha(n),
-    created: false,
-    deleted: false,
-    forced: false,
-    pusher: 'ada',
-    pushedAt: SECOND,
-    commits: [],
-  };
-}
-
-const start: BranchHead = {
-  repo: 'kubeflow/manifests',
-  branch: 'master',
-  sha: sha(0),
-  deleted: false,
-  updatedAt: SECOND,
-  pushedAt: SECOND,
-  forced: false,
-  source: 'webhook',
-  deliveryId: 'delivery-0',
-  recentShas: [],
-};
+const SECOND = CHAIN_SECOND;
+const sha = chainSha;
+const link = (n: number) => chainLink(n);
+const start = chainHead(0);
 
 /** Applies the batches one after the other, as the store does; the head after each. */
 function run(batches: PushEvent[][]): BranchHead[] {

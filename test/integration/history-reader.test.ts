@@ -10,13 +10,11 @@ import { FirestoreStatusReader } from '../../functions/adapters/firestore/status
 import { parseDeploymentsConfig } from '../../functions/config.js';
 import type { Lease } from '../../functions/core/leases.js';
 import type { Deployment, DeploymentStatus } from '../../functions/core/types.js';
-import { createDeploymentStatusHandler } from '../../functions/deployment-status.js';
-import { silentLogger } from '../../functions/log.js';
 import { type Gateway, startGateway } from '../../scripts/lib/gateway.js';
 import { resetFirestore, testFirestore } from '../support/firestore.js';
 import { makeDeployment, makeDeployRequest, makeLease } from '../support/fixtures.js';
-import { MemoryLeaseStore, MemoryState } from '../support/memory-stores.js';
 import { putDeployment, putRequest } from '../support/pipeline-fixtures.js';
+import { readOnlyStatusHandler } from '../support/status-handler.js';
 
 const REPO = 'kubeflow/manifests';
 const NOW = new Date('2026-11-30T12:00:00Z');
@@ -249,18 +247,11 @@ describe('history and timeline reads (Firestore emulator)', function () {
 
     beforeEach(async () => {
       gateway = await startGateway({
-        deploymentStatus: createDeploymentStatusHandler({
-          reader,
-          clock: () => NOW,
-          logger: silentLogger,
+        deploymentStatus: readOnlyStatusHandler(reader, {
+          now: NOW,
           project: CONFIG.project,
           zone: CONFIG.zone,
-          leases: {
-            store: new MemoryLeaseStore(new MemoryState()),
-            versions: ['master'],
-            clock: () => NOW,
-            randomHex: () => '0123456789abcdef',
-          },
+          versions: ['master'],
         }),
       });
       url = `${gateway.url}/deploymentStatus`;

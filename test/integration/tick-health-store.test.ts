@@ -9,11 +9,9 @@ import { FirestoreTickHealthStore } from '../../functions/adapters/firestore/hea
 import { FirestoreStatusReader } from '../../functions/adapters/firestore/status-reader.js';
 import { parseDeploymentsConfig } from '../../functions/config.js';
 import type { TickHealth } from '../../functions/core/tick-health.js';
-import { createDeploymentStatusHandler } from '../../functions/deployment-status.js';
-import { silentLogger } from '../../functions/log.js';
 import { type Gateway, startGateway } from '../../scripts/lib/gateway.js';
 import { resetFirestore, testFirestore } from '../support/firestore.js';
-import { MemoryLeaseStore, MemoryState } from '../support/memory-stores.js';
+import { readOnlyStatusHandler } from '../support/status-handler.js';
 
 const NOW = new Date('2026-11-30T12:00:00Z');
 const CONFIG = parseDeploymentsConfig(
@@ -102,18 +100,11 @@ describe('tick health in Firestore (health/tick)', () => {
 
     beforeEach(async () => {
       gateway = await startGateway({
-        deploymentStatus: createDeploymentStatusHandler({
-          reader: new FirestoreStatusReader(db, CONFIG.versions, () => NOW),
-          clock: () => NOW,
-          logger: silentLogger,
+        deploymentStatus: readOnlyStatusHandler(new FirestoreStatusReader(db, CONFIG.versions, () => NOW), {
+          now: NOW,
           project: CONFIG.project,
           zone: CONFIG.zone,
-          leases: {
-            store: new MemoryLeaseStore(new MemoryState()),
-            versions: ['master'],
-            clock: () => NOW,
-            randomHex: () => '0123456789abcdef',
-          },
+          versions: ['master'],
         }),
       });
     });

@@ -1,47 +1,13 @@
 import assert from 'node:assert/strict';
 import { advanceHeadForBatch, chainOrder } from '../../functions/core/intake.js';
 import type { BranchHead, PushEvent } from '../../functions/core/types.js';
+import { chainHead, chainLink, chainSha } from '../support/push-chain.js';
 
-const REPO = 'kubeflow/manifests';
-const SECOND = new Date('2026-11-30T10:00:00.000Z');
 const NOW = new Date('2026-11-30T10:00:05.000Z');
-/** Commit n of a chain X -> c1 -> c2 -> ... */
-const sha = (n: number) => n.toString(16).padStart(40, '0').replace(/^0/, 'f');
+const sha = chainSha;
+const link = chainLink;
+const head = chainHead;
 const X = sha(0);
-
-/** Push n of the chain: from commit n-1 to commit n, all pushed in the same second (they tie). */
-function link(n: number, fields: Partial<PushEvent> = {}): PushEvent {
-  return {
-    source: 'webhook',
-    deliveryId: `delivery-${n}`,
-    repo: REPO,
-    ref: 'refs/heads/master',
-    before: sha(n - 1),
-    after: sha(n),
-    created: false,
-    deleted: false,
-    forced: false,
-    pusher: 'ada',
-    pushedAt: SECOND,
-    commits: [],
-    ...fields,
-  };
-}
-
-function head(at: number, recent: number[] = []): BranchHead {
-  return {
-    repo: REPO,
-    branch: 'master',
-    sha: sha(at),
-    deleted: false,
-    updatedAt: NOW,
-    pushedAt: SECOND,
-    forced: false,
-    source: 'webhook',
-    deliveryId: `delivery-${at}`,
-    recentShas: recent.map(sha),
-  };
-}
 
 const ids = (pushes: PushEvent[]) => pushes.map((push) => push.deliveryId.replace('delivery-', ''));
 
