@@ -6,6 +6,7 @@
  */
 import type { Firestore } from '@google-cloud/firestore';
 import { decisionDoc } from '../../functions/adapters/firestore/codec.js';
+import { FirestoreTickHealthStore } from '../../functions/adapters/firestore/health-store.js';
 import { leaseDoc } from '../../functions/adapters/firestore/lease-codec.js';
 import { branchRef, leaseRef, versionRef } from '../../functions/adapters/firestore/refs.js';
 import type { Lease } from '../../functions/core/leases.js';
@@ -319,4 +320,6 @@ export async function seedBrowserState(db: Firestore, now: Date): Promise<void> 
     { kind: 'deploy', version: 'master', commit: sha('9'), reason: 'new-commit', notBefore: at(-0.25) },
     now,
   );
+  // A tick two minutes ago that met nothing: the Pipeline line as it usually reads.
+  await new FirestoreTickHealthStore(db).writeTickHealth({ ranAt: at(2 / 60), ok: true, problems: [] });
 }
