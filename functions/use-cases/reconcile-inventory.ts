@@ -22,7 +22,7 @@ export interface InventoryReport {
   skipped?: string;
   /** How many clusters the listing had. */
   clusters: number;
-  /** Instances whose record changed, as `instance: from -> to` (or `instance: cluster listed|gone`). */
+  /** Instances whose record changed, as `instance: from -> to` (or `instance: cluster listed|not listed`: a deploying one's cluster may not exist yet). */
   changed: string[];
   /** Clusters recorded as adopted. */
   adopted: string[];
@@ -37,7 +37,7 @@ async function applyUpdates(
   for (const { deployment, patch } of updates) {
     if ((await deps.store.updateDeploymentIf(deployment, patch)) !== 'updated') continue;
     const to = patch.status ?? deployment.status;
-    const cluster = `cluster ${patch.cluster?.listed ? 'listed' : 'gone'}`;
+    const cluster = `cluster ${patch.cluster?.listed ? 'listed' : 'not listed'}`;
     changed.push(
       `${deployment.instance}: ${to === deployment.status ? cluster : `${deployment.status} -> ${to}`}`,
     );
