@@ -11,7 +11,12 @@ import { buildApp } from '../../functions/app.js';
 import { ConfigError, parseDeploymentsConfig } from '../../functions/config.js';
 import { RecordPushError } from '../../functions/core/intake.js';
 import { branchDocId } from '../../functions/core/names.js';
-import type { DeployEvaluator, EvaluationTrigger, RecordPushResult } from '../../functions/core/ports.js';
+import type {
+  DeployEvaluator,
+  EvaluationTrigger,
+  IntakeStore,
+  RecordPushResult,
+} from '../../functions/core/ports.js';
 import type { PushEvent } from '../../functions/core/types.js';
 import { createGithubWebhookHandler, MAX_WEBHOOK_BODY_BYTES } from '../../functions/github-webhook.js';
 import { silentLogger } from '../../functions/log.js';
@@ -87,6 +92,34 @@ describe('githubWebhook (Functions Framework + Firestore emulator)', () => {
   }
 
   const push = (spec: Partial<PushSpec>) => buildPushPayload({ repo: REPO, ref: 'master', ...spec });
+
+  /**
+   * Another webhook (its own gateway) on a store whose recordPush is `recordPush`, and a function that
+   * sends it a signed push to `after` and answers the status; call `stop` when done.
+   */
+  async function webhookRecordingWith(
+    recordPush: IntakeStore['recordPush'],
+  ): Promise<{ sendTo: (after: string) => Promise<number>; stop: () => Promise<void> }> {
+    const handler = createGithubWebhookHandler({
+      verifier: new WebhookVerifier([SECRET]),
+      store: { recordPush, syncVersions: async () => {}, getBranchHead: async () => null },
+      versions: CONFIG.versions,
+      evaluator,
+      clock: () => new Date(),
+      logger: silentLogger,
+    });
+    const other = await startGateway({ githubWebhook: handler });
+    const sendTo = async (after: string) => {
+      const delivery = await signDelivery('push', push({ after }), SECRET);
+      const response = await fetch(`${other.url}/githubWebhook`, {
+        method: 'POST',
+        headers: delivery.headers,
+        body: delivery.body,
+      });
+      return response.status;
+    };
+    return { sendTo, stop: () => other.stop() };
+  }
 
   /** What the plan tasks the pushes handed over do first: clear their versions' pending-plan marks. */
   async function plansRan(): Promise<void> {
@@ -433,30 +466,10 @@ describe('githubWebhook (Functions Framework + Firestore emulator)', () => {
         throw new RecordPushError(new Error('14 UNAVAILABLE: connection refused'));
       },
     ];
-    const handler = createGithubWebhookHandler({
-      verifier: new WebhookVerifier([SECRET]),
-      store: {
-        recordPush: () => (results.shift() as () => Promise<RecordPushResult>)(),
-        syncVersions: async () => {},
-        getBranchHead: async () => null,
-      },
-      versions: CONFIG.versions,
-      evaluator,
-      clock: () => new Date(),
-      logger: silentLogger,
-    });
-    const other = await startGateway({ githubWebhook: handler });
+    const { sendTo, stop } = await webhookRecordingWith(() =>
+      (results.shift() as () => Promise<RecordPushResult>)(),
+    );
     try {
-      const sendTo = async (after: string) => {
-        const delivery = await signDelivery('push', push({ after }), SECRET);
-        return (
-          await fetch(`${other.url}/githubWebhook`, {
-            method: 'POST',
-            headers: delivery.headers,
-            body: delivery.body,
-          })
-        ).status;
-      };
       assert.equal(await sendTo(fakeSha('m')), 200);
       assert.deepEqual(
         evaluator.calls.map((call) => [call.versions, call.trigger.head, call.trigger.marked]),
@@ -467,37 +480,19 @@ describe('githubWebhook (Functions Framework + Firestore emulator)', () => {
       assert.equal(await sendTo(fakeSha('down')), 503);
       assert.equal(evaluator.calls.length, 1, 'a push not recorded hands nothing over');
     } finally {
-      await other.stop();
+      await stop();
     }
   });
 
   it('answers 503 when Firestore is unavailable, so GitHub shows the delivery as failed', async () => {
-    const failing = createGithubWebhookHandler({
-      verifier: new WebhookVerifier([SECRET]),
-      store: {
-        recordPush: async () => {
-          throw new Error('14 UNAVAILABLE: connection refused');
-        },
-        syncVersions: async () => {},
-        getBranchHead: async () => null,
-      },
-      versions: CONFIG.versions,
-      evaluator,
-      clock: () => new Date(),
-      logger: silentLogger,
+    const { sendTo, stop } = await webhookRecordingWith(async () => {
+      throw new Error('14 UNAVAILABLE: connection refused');
     });
-    const other = await startGateway({ githubWebhook: failing });
     try {
-      const delivery = await signDelivery('push', push({ after: fakeSha('down') }), SECRET);
-      const response = await fetch(`${other.url}/githubWebhook`, {
-        method: 'POST',
-        headers: delivery.headers,
-        body: delivery.body,
-      });
-      assert.equal(response.status, 503);
+      assert.equal(await sendTo(fakeSha('down')), 503);
       assert.equal(evaluator.calls.length, 0);
     } finally {
-      await other.stop();
+      await stop();
     }
   });
 
