@@ -4,24 +4,16 @@
  * would have answered with an HTML stack trace reaches the function, which checks its caller first.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { freePort, waitFor } from '../../scripts/lib/net.js';
+import { join } from 'node:path';
 import { firestoreEmulatorHost, TEST_PROJECT_ID } from '../support/firestore.js';
+import { type Served, serveWithFrameworkCli } from '../support/framework-cli.js';
 import { assertOwnJson, deliveryHeaders, send, WEBHOOK_SECRET } from './support/hostile-stack.js';
 
 /** GitHub's documented example ("Validating webhook deliveries"): its secret, and its signature of `Hello, World!`. */
 const GITHUB_EXAMPLE_SECRET = "It's a Secret to Everybody";
 const GITHUB_EXAMPLE_SIGNATURE = 'sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17';
-
-const FRAMEWORK_CLI = join(
-  dirname(createRequire(import.meta.url).resolve('@google-cloud/functions-framework')),
-  'main.js',
-);
 
 /** A kubeconfig whose cluster nobody answers: the functions start, and these bodies never reach it. */
 async function unreachableKubeconfig(): Promise<string> {
@@ -42,43 +34,6 @@ async function unreachableKubeconfig(): Promise<string> {
   return path;
 }
 
-interface Served {
-  url: string;
-  output: () => string;
-  stop: () => Promise<void>;
-}
-
-async function serve(target: string, env: NodeJS.ProcessEnv): Promise<Served> {
-  const port = await freePort();
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--import', 'tsx', FRAMEWORK_CLI, `--target=${target}`, '--source=functions/index.ts', `--port=${port}`],
-    {
-      env: { PATH: process.env.PATH, METADATA_SERVER_DETECTION: 'none', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  const collect = (chunk: Buffer) => {
-    output += chunk.toString();
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  await waitFor(async () => {
-    if (child.exitCode !== null) throw new Error(`the framework exited (${child.exitCode}):\n${output}`);
-    return /^URL: /m.test(output);
-  }, 60_000);
-  return {
-    url: `http://127.0.0.1:${port}`,
-    output: () => output,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    },
-  };
-}
-
 describe('bad request bodies under the Functions Framework CLI (functions/index.ts)', function () {
   this.timeout(90_000);
   let emulator: string;
@@ -91,14 +46,9 @@ describe('bad request bodies under the Functions Framework CLI (functions/index.
     await Promise.all(started.splice(0).map((served) => served.stop()));
   });
 
-  async function start(target: string, env: NodeJS.ProcessEnv): Promise<Served> {
-    const served = await serve(target, {
-      GOOGLE_CLOUD_PROJECT: TEST_PROJECT_ID,
-      FIRESTORE_EMULATOR_HOST: emulator,
-      ...env,
-    });
-    started.push(served);
-    return served;
+  function start(target: string, env: NodeJS.ProcessEnv): Promise<Served> {
+    const config = { GOOGLE_CLOUD_PROJECT: TEST_PROJECT_ID, FIRESTORE_EMULATOR_HOST: emulator, ...env };
+    return serveWithFrameworkCli(target, config, started);
   }
 
   it('githubWebhook: not JSON as application/json is 401 unsigned and 400 signed, in JSON; the framework logs no stack', async () => {

@@ -6,65 +6,10 @@
  * and a CRITICAL log line instead of crashing the instance.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { FUNCTION_NAMES } from '../../functions/app.js';
-import { freePort } from '../../scripts/lib/net.js';
 import { COLD_START_TEST_TIMEOUT_MS } from '../support/cold-start.js';
 import { firestoreEmulatorHost, TEST_PROJECT_ID } from '../support/firestore.js';
-
-/** The package's `functions-framework` bin, next to its main module (its exports map hides the file). */
-const FRAMEWORK_CLI = join(
-  dirname(createRequire(import.meta.url).resolve('@google-cloud/functions-framework')),
-  'main.js',
-);
-
-interface Served {
-  url: string;
-  output: () => string;
-  stop: () => Promise<void>;
-}
-
-/** Starts the framework on `target`; `started` gets it at once, so it is stopped even if it never serves. */
-async function serve(target: string, env: NodeJS.ProcessEnv, started: Served[]): Promise<Served> {
-  const port = await freePort();
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--import', 'tsx', FRAMEWORK_CLI, `--target=${target}`, '--source=functions/index.ts', `--port=${port}`],
-    {
-      env: { PATH: process.env.PATH, METADATA_SERVER_DETECTION: 'none', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  // Served once the banner's last line is out (the whole banner, with the target's name, was read);
-  // however long the cold start takes (see COLD_START_TEST_TIMEOUT_MS).
-  let isServing: () => void = () => {};
-  const serving = new Promise<void>((resolve, reject) => {
-    isServing = resolve;
-    child.once('exit', (code) => reject(new Error(`the framework exited (${code}):\n${output}`)));
-  });
-  const collect = (chunk: Buffer) => {
-    output += chunk.toString();
-    if (/^URL: /m.test(output)) isServing();
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  const served: Served = {
-    url: `http://127.0.0.1:${port}`,
-    output: () => output,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    },
-  };
-  started.push(served);
-  await serving;
-  return served;
-}
+import { type Served, serveWithFrameworkCli } from '../support/framework-cli.js';
 
 describe('functions/index.ts under the Functions Framework CLI', function () {
   this.timeout(COLD_START_TEST_TIMEOUT_MS);
@@ -81,7 +26,7 @@ describe('functions/index.ts under the Functions Framework CLI', function () {
   });
 
   function start(target: string, env: NodeJS.ProcessEnv): Promise<Served> {
-    return serve(target, env, started);
+    return serveWithFrameworkCli(target, env, started);
   }
 
   it('serves deploymentStatus from the environment: the default deployments file, Firestore of the project', async () => {
