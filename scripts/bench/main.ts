@@ -19,6 +19,7 @@ import { runTickBench, type TickCost } from './bench-tick.js';
 import { runWebhookBench } from './bench-webhook.js';
 import { createContext } from './context.js';
 import { costFigures } from './cost.js';
+import { warmFirestoreEmulator } from './emulator-warmup.js';
 import { describeMachine } from './machine.js';
 import { type BenchOptions, parseBenchOptions } from './options.js';
 import { type Figure, humanLine, jsonLine } from './report.js';
@@ -48,6 +49,9 @@ async function main(): Promise<void> {
   const emulator = await startFirestoreEmulator();
   const context = createContext(emulator.hostPort, options);
   try {
+    context.progress(`warming the Firestore emulator up: ${options.emulatorWarmup} RPCs`);
+    const warmup = await warmFirestoreEmulator(emulator.hostPort, options.emulatorWarmup);
+    context.progress(`warmed up in ${warmup.durationMs} ms`);
     let pushCost: PushCost | null = null;
     let tickCost: TickCost | null = null;
     if (wants('push') || wants('cost')) {

@@ -29,6 +29,8 @@ export interface BenchOptions {
   burstSeconds: number;
   burstRedeliveredShare: number;
   pushesPerDay: number;
+  /** RPCs that warm the Firestore emulator's JVM before the first benchmark (emulator-warmup.ts). */
+  emulatorWarmup: number;
 }
 
 /** Sample counts of a full run (a few minutes on 2 cores). */
@@ -49,6 +51,7 @@ const DEFAULTS = {
   burstSeconds: 10,
   burstRedeliveredShare: 0.2,
   pushesPerDay: 100,
+  emulatorWarmup: 8000,
 };
 
 /** `--quick`: a smoke run in well under a minute per benchmark (the figures are then rough). */
@@ -64,6 +67,7 @@ const QUICK = {
   coldSamples: 2,
   burstPushes: 200,
   burstSeconds: 4,
+  emulatorWarmup: 2000,
 };
 
 const FLAGS: Record<string, keyof typeof DEFAULTS> = {
@@ -83,6 +87,7 @@ const FLAGS: Record<string, keyof typeof DEFAULTS> = {
   'burst-seconds': 'burstSeconds',
   'burst-redelivered-share': 'burstRedeliveredShare',
   'pushes-per-day': 'pushesPerDay',
+  'emulator-warmup': 'emulatorWarmup',
 };
 
 export const USAGE = `usage: npm run bench -- [${BENCHMARKS.join('|')}]... [options]
