@@ -15,7 +15,14 @@ import {
   sameCommitJobWaitUntil,
 } from './policy.js';
 import { addSeconds } from './time.js';
-import type { Deployment, DeploymentsConfig, DeployReason, DeployRequest, VersionState } from './types.js';
+import type {
+  Deployment,
+  DeploymentsConfig,
+  DeployReason,
+  DeployRequest,
+  VersionConfig,
+  VersionState,
+} from './types.js';
 
 /**
  * How long a worker holds a `launching` (or a `deleting` being started) deployment before another
@@ -153,6 +160,22 @@ export interface LaunchView {
   /** Which of `instanceNameCandidates(request)` already name a deployment. */
   takenInstances: ReadonlySet<string>;
   now: Date;
+  /** A running deploy Job of the request's commit, as `runningJobOf` answered (null: none, or not asked). */
+  runningJob?: string | null;
+}
+
+/** What a launch claim is asked with (LaunchStore.claimLaunch). */
+export interface LaunchClaimInput {
+  requestId: string;
+  versions: VersionConfig[];
+  now: Date;
+  candidateNames: (request: DeployRequest) => string[];
+  /**
+   * Asked as soon as the transaction has read a deploy request, while the rest of the view is read:
+   * the worker asks the cluster for a running deploy Job of the same commit (`view.runningJob`), so
+   * the transaction waits for one round trip less.
+   */
+  runningJobOf?: (request: DeployRequest) => Promise<string | null>;
 }
 
 /** Writes a claim makes, as data; the store applies them in the same transaction. */
@@ -173,7 +196,17 @@ export type WorkerOutcome =
 export type LaunchStep =
   | { kind: 'outcome'; outcome: WorkerOutcome }
   | { kind: 'teardown'; request: DeployRequest }
-  | { kind: 'launch'; deployment: Deployment; request: DeployRequest };
+  | {
+      kind: 'launch';
+      deployment: Deployment;
+      request: DeployRequest;
+      /**
+       * The claim recorded the deployment just now: no delivery has created its Job yet, so the worker
+       * creates it without listing first (a Job left under the same name, e.g. after its record was
+       * deleted by hand, answers 409 and is adopted then). False when a delivery takes a launch over.
+       */
+      isNewLaunch: boolean;
+    };
 
 export interface LaunchClaim {
   step: LaunchStep;
@@ -251,7 +284,7 @@ function claimAlreadyLaunched(request: DeployRequest, deployment: Deployment, no
   // The delivery that held the launch died or timed out: take it over.
   const patch = { launchLeaseExpiresAt: launchLeaseExpiry(now), updatedAt: now };
   return {
-    step: { kind: 'launch', deployment: { ...deployment, ...patch }, request },
+    step: { kind: 'launch', deployment: { ...deployment, ...patch }, request, isNewLaunch: false },
     writes: { deployment: { instance: deployment.instance, patch } },
   };
 }
@@ -327,7 +360,7 @@ export function claimLaunch(
   }
   const deployment = newDeployment(request, version.config, instance, settings, now);
   return {
-    step: { kind: 'launch', deployment, request },
+    step: { kind: 'launch', deployment, request, isNewLaunch: true },
     writes: { createDeployment: deployment, request: { updatedAt: now, error: null } },
   };
 }

@@ -13,7 +13,7 @@ import type {
 } from './github-deployments.js';
 import type { HistoryQuery, VersionHistory } from './history.js';
 import type { HeadDecision } from './intake.js';
-import type { LaunchClaim, LaunchStep, LaunchView } from './launch.js';
+import type { LaunchClaim, LaunchClaimInput, LaunchStep, LaunchView } from './launch.js';
 import type { AcquireClaim, AcquireOutcome, AcquireView } from './lease-acquire.js';
 import type { Lease, LeaseChange } from './leases.js';
 import type { PlanHandOff, PlanMark } from './pending-plans.js';
@@ -321,12 +321,7 @@ export interface LaunchStore {
    * active deployment, and which of `candidateNames(request)` are taken; applies `decide`'s writes.
    */
   claimLaunch(
-    claim: {
-      requestId: string;
-      versions: VersionConfig[];
-      now: Date;
-      candidateNames: (request: DeployRequest) => string[];
-    },
+    claim: LaunchClaimInput,
     /** Pure in production; may be async so a test can hold a transaction open between its read and its write. */
     decide: (view: LaunchView) => LaunchClaim | Promise<LaunchClaim>,
   ): Promise<LaunchStep>;

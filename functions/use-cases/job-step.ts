@@ -27,12 +27,17 @@ export async function createOrAdoptJob(
     action: 'deploy' | 'teardown';
     isAdoptable: (job: JobSummary) => boolean;
     render: () => Record<string, unknown>;
+    /**
+     * False when no delivery can have created this Job yet: create it at once, and adopt only on a 409
+     * (one Kubernetes call instead of two). Default true: list the instance's Jobs first.
+     */
+    mayExist?: boolean;
     /** Added to the "Job created" line, read once the Job exists (infra/monitoring.tf counts that line). */
     createdFields?: () => LogFields;
   },
   log: Logger,
 ): Promise<JobSummary> {
-  const adopted = await findAdoptable(jobs, namespace, job);
+  const adopted = job.mayExist === false ? undefined : await findAdoptable(jobs, namespace, job);
   if (adopted) {
     log.info(`adopting the ${job.action} Job a previous delivery created`, { job: adopted.name });
     return adopted;

@@ -15,12 +15,12 @@
  * permanent failures, which are recorded on the deployment and the request so they do not loop).
  */
 import { JOB_LABELS, renderDeployJob, renderTeardownJob } from '../core/job-manifest.js';
-import { claimLaunch, instanceNameCandidates, type WorkerOutcome } from '../core/launch.js';
+import { claimLaunch, instanceNameCandidates, type LaunchStep, type WorkerOutcome } from '../core/launch.js';
 import { toLabelValue } from '../core/names.js';
 import { deployDeadlineSeconds } from '../core/policy.js';
 import type { Clock, JobLauncher, JobSummary, LaunchStore } from '../core/ports.js';
 import { claimTeardown, isTeardownJobOfAttempt } from '../core/teardown.js';
-import type { Deployment, DeploymentsConfig, DeployRequest } from '../core/types.js';
+import type { DeploymentsConfig, DeployRequest } from '../core/types.js';
 import type { JobTemplates } from '../job-templates.js';
 import type { Logger } from '../log.js';
 import { createOrAdoptJob, failStep } from './job-step.js';
@@ -44,14 +44,13 @@ function policyOf(config: DeploymentsConfig, version: string) {
 /**
  * A running deploy Job of the request's commit and version: the original's "same commit" guard, which
  * also catches Jobs Firestore does not know about. Only consulted for a fresh launch (a retry of this
- * request adopts its own Job instead). Asked inside the launch transaction, once it has read the
- * request: no separate read of the request first.
+ * request adopts its own Job instead). Asked inside the launch transaction as soon as it has read the
+ * request, while it reads the rest (no separate read of the request first).
  */
 async function runningJobOfSameCommit(
   deps: RunDeployRequestDeps,
-  request: DeployRequest | null,
+  request: DeployRequest,
 ): Promise<JobSummary | null> {
-  if (request?.action !== 'deploy') return null;
   const jobs = await deps.jobs.listJobs(deps.config.namespace, {
     [JOB_LABELS.autoDeploy]: 'true',
     [JOB_LABELS.action]: 'deploy',
@@ -64,8 +63,7 @@ async function runningJobOfSameCommit(
 /** Creates (or adopts) the deploy Job of a claimed deployment and marks it deploying. */
 async function launch(
   deps: RunDeployRequestDeps,
-  deployment: Deployment,
-  request: DeployRequest,
+  { deployment, request, isNewLaunch }: Extract<LaunchStep, { kind: 'launch' }>,
 ): Promise<WorkerOutcome> {
   const { store, config, templates, clock } = deps;
   const log = deps.logger.child({
@@ -82,6 +80,7 @@ async function launch(
         instance: deployment.instance,
         action: 'deploy',
         isAdoptable: () => true,
+        mayExist: !isNewLaunch,
         // How long the push (or the tick) that asked for this deploy waited for its Job: the request is
         // created by the plan that follows the recorded push. A histogram of it: infra/monitoring.tf.
         createdFields: () => ({
@@ -188,13 +187,11 @@ export async function runDeployRequest(
       versions: config.versions,
       now,
       candidateNames: (request) => instanceNameCandidates(request, now),
+      runningJobOf: async (request) => (await runningJobOfSameCommit(deps, request))?.name ?? null,
     },
-    async (view) => {
-      const running = await runningJobOfSameCommit(deps, view.request);
-      return claimLaunch(requestId, view, settings, running?.name ?? null);
-    },
+    (view) => claimLaunch(requestId, view, settings, view.runningJob ?? null),
   );
   if (step.kind === 'outcome') return step.outcome;
   if (step.kind === 'teardown') return teardown(deps, step.request);
-  return launch(deps, step.deployment, step.request);
+  return launch(deps, step);
 }

@@ -22,28 +22,29 @@ import {
 } from '../../functions/core/pending-plans.js';
 import { ACTIVE_STATUSES } from '../../functions/core/policy.js';
 import type { RecordedPollState } from '../../functions/core/poll.js';
-import type {
-  CloudCluster,
-  ClusterInventory,
-  CommitSource,
-  DeploymentStore,
-  DeployQueue,
-  EndpointProbe,
-  EnqueueMark,
-  EnqueueResult,
-  IntakeStore,
-  JobLauncher,
-  JobSummary,
-  LaunchStore,
-  LeaseStore,
-  PipelineSnapshot,
-  PlanStore,
-  PolledHead,
-  PollStore,
-  RecordPushResult,
-  RequestPatch,
-  StoredDecision,
-  WorkQueue,
+import {
+  type CloudCluster,
+  type ClusterInventory,
+  type CommitSource,
+  type DeploymentStore,
+  type DeployQueue,
+  type EndpointProbe,
+  type EnqueueMark,
+  type EnqueueResult,
+  type IntakeStore,
+  JobApiError,
+  type JobLauncher,
+  type JobSummary,
+  type LaunchStore,
+  type LeaseStore,
+  type PipelineSnapshot,
+  type PlanStore,
+  type PolledHead,
+  type PollStore,
+  type RecordPushResult,
+  type RequestPatch,
+  type StoredDecision,
+  type WorkQueue,
 } from '../../functions/core/ports.js';
 import { enqueuedPatch, enqueueFailedPatch, isOpenRequest } from '../../functions/core/requests.js';
 import type { WorkTask } from '../../functions/core/task-body.js';
@@ -312,12 +313,15 @@ export class MemoryLaunchStore implements LaunchStore {
     const deployments = this.state
       .deploymentList()
       .filter((d) => d.version === request?.version || ACTIVE_STATUSES.includes(d.status));
+    const isDeploy = request?.action === 'deploy';
+    const runningJob = isDeploy && claim.runningJobOf ? await claim.runningJobOf(request) : null;
     const { step, writes } = await decide({
       request,
       version: config ? this.state.versionState(config) : null,
       deployments,
       takenInstances: new Set(candidates.filter((name) => this.state.deployments.has(name))),
       now: claim.now,
+      runningJob,
     });
     if (writes.createDeployment) {
       if (this.state.deployments.has(writes.createDeployment.instance)) throw new Error('ALREADY_EXISTS');
@@ -447,9 +451,13 @@ export class MemoryQueue implements DeployQueue, WorkQueue {
   }
 }
 
-/** Jobs held in memory; `fail` makes the next calls of a method throw the given error. */
+/**
+ * Jobs held in memory; `fail` makes the next calls of a method throw the given error. A create of a
+ * name that exists answers 409, as the API server does. `calls` lists every call, in order.
+ */
 export class MemoryJobs implements JobLauncher {
   readonly jobs: JobSummary[] = [];
+  readonly calls: Array<{ method: 'createJob' | 'listJobs' | 'deleteJob'; detail: string }> = [];
   private created = 0;
   readonly failures = new Map<'createJob' | 'listJobs' | 'deleteJob', unknown[]>();
 
@@ -465,12 +473,16 @@ export class MemoryJobs implements JobLauncher {
   }
 
   async createJob(namespace: string, manifest: Record<string, unknown>): Promise<JobSummary> {
-    this.maybeFail('createJob');
     const metadata = manifest.metadata as {
       generateName?: string;
       name?: string;
       labels?: Record<string, string>;
     };
+    this.calls.push({ method: 'createJob', detail: metadata.name ?? metadata.generateName ?? '' });
+    this.maybeFail('createJob');
+    if (metadata.name && this.jobs.some((job) => job.namespace === namespace && job.name === metadata.name)) {
+      throw new JobApiError(`jobs.batch "${metadata.name}" already exists`, 409, false);
+    }
     this.created += 1;
     const job: JobSummary = {
       name: metadata.name ?? `${metadata.generateName ?? 'job-'}${String(this.created).padStart(5, '0')}`,
@@ -485,6 +497,7 @@ export class MemoryJobs implements JobLauncher {
   }
 
   async listJobs(namespace: string, labels: Record<string, string>): Promise<JobSummary[]> {
+    this.calls.push({ method: 'listJobs', detail: Object.keys(labels).sort().join(',') });
     this.maybeFail('listJobs');
     return this.jobs
       .filter((job) => job.namespace === namespace)
@@ -493,6 +506,7 @@ export class MemoryJobs implements JobLauncher {
   }
 
   async deleteJob(namespace: string, name: string): Promise<void> {
+    this.calls.push({ method: 'deleteJob', detail: name });
     this.maybeFail('deleteJob');
     const index = this.jobs.findIndex((job) => job.namespace === namespace && job.name === name);
     if (index >= 0) this.jobs.splice(index, 1);

@@ -392,6 +392,11 @@ describe('claimLaunch', () => {
     const claim = claimLaunch(req().id, view({ deployments: [stale] }), SETTINGS, null);
     const patch = { launchLeaseExpiresAt: launchLeaseExpiry(NOW), updatedAt: NOW };
     assert.deepEqual(claim.writes, { deployment: { instance: stale.instance, patch } });
-    assert.deepEqual(claim.step, { kind: 'launch', deployment: { ...stale, ...patch }, request: req() });
+    assert.deepEqual(claim.step, {
+      kind: 'launch',
+      deployment: { ...stale, ...patch },
+      request: req(),
+      isNewLaunch: false,
+    });
   });
 });

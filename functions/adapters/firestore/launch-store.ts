@@ -4,10 +4,16 @@
  * deliveries of one task, or two launches racing for the last slot, cannot both win.
  */
 import type { Firestore, Transaction } from '@google-cloud/firestore';
-import type { ClaimWrites, LaunchClaim, LaunchStep, LaunchView } from '../../core/launch.js';
+import type {
+  ClaimWrites,
+  LaunchClaim,
+  LaunchClaimInput,
+  LaunchStep,
+  LaunchView,
+} from '../../core/launch.js';
 import type { LaunchStore, RequestPatch } from '../../core/ports.js';
 import type { TeardownClaim, TeardownStep, TeardownView } from '../../core/teardown.js';
-import type { Deployment, DeployRequest, VersionConfig, VersionState } from '../../core/types.js';
+import type { Deployment, DeployRequest, VersionState } from '../../core/types.js';
 import {
   deploymentDoc,
   deploymentFromDoc,
@@ -49,12 +55,7 @@ export class FirestoreLaunchStore implements LaunchStore {
   }
 
   async claimLaunch(
-    claim: {
-      requestId: string;
-      versions: VersionConfig[];
-      now: Date;
-      candidateNames: (request: DeployRequest) => string[];
-    },
+    claim: LaunchClaimInput,
     decide: (view: LaunchView) => LaunchClaim | Promise<LaunchClaim>,
   ): Promise<LaunchStep> {
     return this.claims.run(CLAIM_LANE, () => this.runLaunchClaim(claim, decide));
@@ -118,10 +119,11 @@ export class FirestoreLaunchStore implements LaunchStore {
       : undefined;
     const isDeploy = request?.action === 'deploy';
     const candidates = request && isDeploy && config ? claim.candidateNames(request) : [];
-    // Both reads at once, once the first read has started the transaction. Every deployment not deleted
-    // (the capacity) and the recently deleted ones (the rate limit): never the version's whole history.
-    // Read in the transaction, so a launch racing for the last slot aborts.
-    const [[versionDoc, branchDoc, drainDoc, ...candidateDocs], deployments] = await Promise.all([
+    // Both reads at once, once the first read has started the transaction, and the cluster asked
+    // meanwhile. Every deployment not deleted (the capacity) and the recently deleted ones (the rate
+    // limit): never the version's whole history. Read in the transaction, so a launch racing for the
+    // last slot aborts.
+    const [[versionDoc, branchDoc, drainDoc, ...candidateDocs], deployments, runningJob] = await Promise.all([
       config
         ? tx.getAll(
             versionRef(this.db, config.name),
@@ -131,6 +133,7 @@ export class FirestoreLaunchStore implements LaunchStore {
           )
         : Promise.resolve([]),
       readRecentDeployments(this.db, now, tx),
+      isDeploy && claim.runningJobOf && request ? claim.runningJobOf(request) : null,
     ]);
     const switches = switchesFromDoc(versionDoc?.data(), drainDoc?.data());
     const version: VersionState | null = config
@@ -142,6 +145,7 @@ export class FirestoreLaunchStore implements LaunchStore {
       deployments,
       takenInstances: new Set(candidateDocs.filter((doc) => doc.exists).map((doc) => doc.id)),
       now,
+      runningJob,
     };
   }
 

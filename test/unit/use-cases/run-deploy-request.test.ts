@@ -86,6 +86,57 @@ describe('runDeployRequest (in-memory ports)', () => {
       assert.equal(world.state.deployments.get(d.instance)?.jobName, only(world.jobs.jobs).name);
     });
 
+    it('a fresh launch asks the cluster twice: the same-commit guard, then the create (no list before it)', async () => {
+      put(request());
+      await run();
+      const job = only(world.jobs.jobs);
+      assert.deepEqual(world.jobs.calls, [
+        {
+          method: 'listJobs',
+          detail: [JOB_LABELS.action, JOB_LABELS.autoDeploy, JOB_LABELS.commit, JOB_LABELS.version]
+            .sort()
+            .join(','),
+        },
+        { method: 'createJob', detail: job.name },
+      ]);
+    });
+
+    it("a taken-over launch lists the instance's Jobs before creating (it may have one)", async () => {
+      put(request());
+      await run();
+      const d = only([...world.state.deployments.values()]);
+      world.state.deployments.set(d.instance, {
+        ...d,
+        status: 'launching',
+        jobName: null,
+        launchLeaseExpiresAt: ago(1),
+      });
+      world.state.requests.set(request().id, { ...request(), status: 'enqueued' });
+      world.jobs.calls.length = 0;
+      await run();
+      assert.deepEqual(
+        world.jobs.calls.map((call) => call.method),
+        ['listJobs', 'listJobs'],
+        'the same-commit guard, then the instance: adopted, not created again',
+      );
+      assert.equal(world.jobs.jobs.length, 1);
+    });
+
+    it('a fresh launch whose Job name is taken (its record deleted by hand) adopts that Job on the 409', async () => {
+      put(request());
+      await run();
+      const d = only([...world.state.deployments.values()]);
+      const job = only(world.jobs.jobs);
+      // An operator deletes the record in the console; the Job stays, finished, on the cluster.
+      world.state.deployments.delete(d.instance);
+      world.jobs.finish(job.name, 'complete');
+      world.state.requests.set(request().id, { ...request(), status: 'enqueued' });
+      const outcome = await run();
+      assert.deepEqual(outcome, { kind: 'done', result: 'launched', instance: d.instance, job: job.name });
+      assert.equal(world.jobs.jobs.length, 1);
+      assert.equal(world.state.deployments.get(d.instance)?.jobName, job.name);
+    });
+
     it('answers busy (retry) while another delivery holds a live launch lease, and creates nothing', async () => {
       put(request());
       putDeployment(
