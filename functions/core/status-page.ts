@@ -64,15 +64,15 @@ interface PageContext {
 function decisionText(view: VersionView, now: Date): SafeHtml {
   if (view.decision === null) return html`<span class="muted">not planned yet</span>`;
   const when = view.decidedAt
-    ? html` <span class="muted">(decided ${whenHtml(view.decidedAt, now)})</span>`
+    ? html`<span class="muted">, decided ${whenHtml(view.decidedAt, now)}</span>`
     : '';
   return html`${describeDecision(view.decision, now)}${when}`;
 }
 
 function headText(view: VersionView, now: Date): SafeHtml {
   if (view.head === null) return html`<span class="muted">no commit recorded yet</span>`;
-  const deleted = view.head.deleted ? html` <strong>branch deleted</strong>;` : '';
-  return html`${commitLink(view.repo, view.head.sha)}${deleted} <span class="muted">(recorded ${whenHtml(view.head.updatedAt, now)})</span>`;
+  const deleted = view.head.deleted ? html` <strong>branch deleted</strong>,` : '';
+  return html`${commitLink(view.repo, view.head.sha)}${deleted} <span class="muted">recorded ${whenHtml(view.head.updatedAt, now)}</span>`;
 }
 
 function leaseList(leases: readonly Lease[], now: Date): SafeHtml {

@@ -16,7 +16,7 @@ import { userInfo } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { LeaseApiError } from '../lease/api.js';
-import { DEFAULT_URL, EXIT, exitCodeOf, isHelp, main as leaseMain } from '../lease/main.js';
+import { DEFAULT_URL_WORDS, defaultUrl, EXIT, exitCodeOf, isHelp, main as leaseMain } from '../lease/main.js';
 import { type CtlApi, ctlApi } from './api.js';
 import { changeText, drainText, planText, statusText } from './tables.js';
 import { isLoopbackUrl, type RunCommand, TokenError, tokenSource } from './token.js';
@@ -33,7 +33,7 @@ const USAGE = `usage: npm run -s ctl -- <command> [options]
   drain --reason TEXT                      pause every version (each one's own pause is kept)
   undrain [--reason TEXT]
   lease <acquire|heartbeat|release|list|show> ...   the lease CLI (npm run lease)
-options: --url URL (else AUTO_DEPLOY_URL, else ${DEFAULT_URL}), --json,
+options: --url URL (else AUTO_DEPLOY_URL, else ${DEFAULT_URL_WORDS}), --json,
          --by NAME (who asks, recorded unverified; the local stack's default: your user name)
 env: AUTO_DEPLOY_ID_TOKEN, else \`gcloud auth print-identity-token\` for a URL not on this machine
 exit: 0 ok, 1 usage or refused, 2 not found or conflict, 3 unreachable or a server error`;
@@ -118,7 +118,7 @@ async function lease(
   const index = argv.findIndex((arg) => arg === '--url' || arg.startsWith('--url='));
   const given =
     index < 0 ? undefined : argv[index]?.startsWith('--url=') ? argv[index]?.slice(6) : argv[index + 1];
-  const url = given ?? env.AUTO_DEPLOY_URL ?? DEFAULT_URL;
+  const url = given ?? env.AUTO_DEPLOY_URL ?? defaultUrl(env);
   const token = await tokenSource(url, env, runCommand)(false);
   const leaseEnv = { ...env, AUTO_DEPLOY_URL: url, ...(token ? { AUTO_DEPLOY_ID_TOKEN: token } : {}) };
   return leaseMain(argv, leaseEnv, io.out, io.err);
@@ -144,7 +144,7 @@ export async function main(
   try {
     const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
     const url =
-      (typeof values.url === 'string' ? values.url : undefined) ?? env.AUTO_DEPLOY_URL ?? DEFAULT_URL;
+      (typeof values.url === 'string' ? values.url : undefined) ?? env.AUTO_DEPLOY_URL ?? defaultUrl(env);
     // On the local stack nobody is verified: say who asks (recorded as unverified) unless told.
     const by = values.by ?? (isLoopbackUrl(url) ? env.USER || userInfo().username : undefined);
     const api = ctlApi({ url, token: tokenSource(url, env, runCommand) });

@@ -16,7 +16,13 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type LeaseApi, LeaseApiError, leaseApi } from './api.js';
 
-export const DEFAULT_URL = 'http://127.0.0.1:8080/deploymentStatus';
+/** The local stack's status function: on PORT, as `npm start` serves it (8080 unless PORT is set). */
+export function defaultUrl(env: NodeJS.ProcessEnv): string {
+  return `http://127.0.0.1:${env.PORT?.trim() || 8080}/deploymentStatus`;
+}
+
+/** How the usage texts name the default URL. */
+export const DEFAULT_URL_WORDS = 'http://127.0.0.1:$PORT/deploymentStatus, PORT as for npm start, 8080 unset';
 
 const USAGE = `usage: npm run -s lease -- <command> [options]
   acquire <version> --owner X [--ttl SECONDS] [--request-id KEY] [--instance NAME]
@@ -24,7 +30,7 @@ const USAGE = `usage: npm run -s lease -- <command> [options]
   release <leaseId>
   list [--version V] [--instance NAME]
   show <leaseId>
-options: --url URL (else AUTO_DEPLOY_URL, else ${DEFAULT_URL})
+options: --url URL (else AUTO_DEPLOY_URL, else ${DEFAULT_URL_WORDS})
 env: AUTO_DEPLOY_ID_TOKEN sent as a bearer token when set`;
 
 export const EXIT = { ok: 0, usage: 1, notFound: 2, unavailable: 3 } as const;
@@ -121,7 +127,7 @@ export async function main(
         ]),
       ),
     });
-    const url = option(values, 'url') ?? env.AUTO_DEPLOY_URL ?? DEFAULT_URL;
+    const url = option(values, 'url') ?? env.AUTO_DEPLOY_URL ?? defaultUrl(env);
     const idToken = env.AUTO_DEPLOY_ID_TOKEN;
     const api = leaseApi({ url, ...(idToken ? { idToken } : {}) });
     out(`${JSON.stringify(await run(api, positionals, values), null, 2)}\n`);
