@@ -67,7 +67,7 @@ describe('runDeployRequest (in-memory ports)', () => {
       assert.equal(world.state.requests.get(request().id)?.status, 'done');
     });
 
-    it('a retried delivery after the Job was created adopts it: still one Job', async () => {
+    it('a retried delivery after the Job was created lists first and adopts it: still one Job', async () => {
       put(request());
       await run();
       const d = only([...world.state.deployments.values()]);
@@ -79,11 +79,17 @@ describe('runDeployRequest (in-memory ports)', () => {
         launchLeaseExpiresAt: ago(1),
       });
       world.state.requests.set(request().id, { ...request(), status: 'enqueued' });
+      world.jobs.calls.length = 0;
       const outcome = await run();
       assert.equal(outcome.kind, 'done');
       assert.equal(outcome.result, 'launched');
       assert.equal(world.jobs.jobs.length, 1);
       assert.equal(world.state.deployments.get(d.instance)?.jobName, only(world.jobs.jobs).name);
+      // Taking a launch over, it looks for the instance's Job before creating one (it may exist).
+      assert.deepEqual(
+        world.jobs.calls.map((call) => call.method),
+        ['listJobs', 'listJobs'],
+      );
     });
 
     it('a fresh launch asks the cluster twice: the same-commit guard, then the create (no list before it)', async () => {
@@ -99,27 +105,6 @@ describe('runDeployRequest (in-memory ports)', () => {
         },
         { method: 'createJob', detail: job.name },
       ]);
-    });
-
-    it("a taken-over launch lists the instance's Jobs before creating (it may have one)", async () => {
-      put(request());
-      await run();
-      const d = only([...world.state.deployments.values()]);
-      world.state.deployments.set(d.instance, {
-        ...d,
-        status: 'launching',
-        jobName: null,
-        launchLeaseExpiresAt: ago(1),
-      });
-      world.state.requests.set(request().id, { ...request(), status: 'enqueued' });
-      world.jobs.calls.length = 0;
-      await run();
-      assert.deepEqual(
-        world.jobs.calls.map((call) => call.method),
-        ['listJobs', 'listJobs'],
-        'the same-commit guard, then the instance: adopted, not created again',
-      );
-      assert.equal(world.jobs.jobs.length, 1);
     });
 
     it('a fresh launch whose Job name is taken (its record deleted by hand) adopts that Job on the 409', async () => {
