@@ -299,7 +299,7 @@ export function wireAdapters(config: AppConfig, overrides: AppOverrides, logger:
         clock,
         logger: plannerLogger,
       },
-      leases: { store: leaseStore(), clock, logger: plannerLogger },
+      leases: { store: leaseStore(), deployments: deploymentStore, clock, logger: plannerLogger },
       cleanJobs: {
         config: deployments,
         store: deploymentStore,

@@ -20,7 +20,7 @@ export const LEASE_RECORD_DAYS = 7;
 
 /**
  * `revoked`: ended by the system, not by its holder: an operator forced the teardown of its instance
- * through it (core/teardown.ts).
+ * through it (core/teardown.ts), or the instance's cluster is gone (`revokeLease`).
  */
 export type LeaseStatus = 'active' | 'released' | 'expired' | 'revoked';
 
@@ -153,6 +153,29 @@ export function releaseLease(lease: Lease, now: Date): LeaseChange<ReleaseResult
     ? { ...lease, status: 'released', closedAt: now }
     : expired(lease, now);
   return { result: { kind: next.status === 'released' ? 'released' : 'already-closed', lease: next }, next };
+}
+
+/**
+ * The tick's revocation of a lease whose instance stopped existing under it (its cluster gone: see
+ * `leasedInstancesGone`): an active lease becomes `revoked`, so its holder's next heartbeat is told
+ * (410) instead of extending a lease on nothing; a closed one is left alone.
+ */
+export function revokeLease(lease: Lease, now: Date): LeaseChange<boolean> {
+  if (lease.status !== 'active') return { result: false, next: null };
+  return { result: true, next: { ...lease, status: 'revoked', closedAt: now } };
+}
+
+/**
+ * The instances among `deployments` whose cluster is gone for good: lost, and not in the cloud
+ * inventory's listing (core/inventory.ts). Such a record never serves again (reconcile.ts keeps it
+ * lost), so a lease on it holds nothing.
+ */
+export function leasedInstancesGone(
+  deployments: ReadonlyArray<Pick<Deployment, 'instance' | 'status' | 'cluster'>>,
+): Set<string> {
+  return new Set(
+    deployments.filter((d) => d.status === 'lost' && d.cluster?.listed === false).map((d) => d.instance),
+  );
 }
 
 /**

@@ -1,14 +1,19 @@
 /**
  * Tick step: closes the leases whose time has passed (status `expired`, `closedAt`), so the console and
- * the API say what is true. GC does not wait for it: an active lease past its time protects nothing
- * already (core/leases.ts `isLeaseLive`). A closed lease stays a week for the record (Firestore TTL).
+ * the API say what is true, and revokes the live ones whose instance's cluster is gone (the inventory
+ * step, just before, marked it `lost`), so their holders' next heartbeat answers 410 instead of
+ * extending a lease on nothing. GC does not wait for it: an active lease past its time protects
+ * nothing already (core/leases.ts `isLeaseLive`). A closed lease stays a week for the record
+ * (Firestore TTL).
  */
-import { expireLease, isLeaseLive } from '../core/leases.js';
-import type { Clock, LeaseStore } from '../core/ports.js';
+import { expireLease, isLeaseLive, leasedInstancesGone, revokeLease } from '../core/leases.js';
+import type { Clock, DeploymentStore, LeaseStore } from '../core/ports.js';
 import type { Logger } from '../log.js';
 
 export interface CloseExpiredLeasesDeps {
   store: Pick<LeaseStore, 'listActiveLeases' | 'changeLease'>;
+  /** The `lost` deployments: a live lease on one whose cluster is gone is revoked. */
+  deployments: Pick<DeploymentStore, 'listDeployments'>;
   clock: Clock;
   logger: Logger;
 }
@@ -19,6 +24,8 @@ export interface CloseExpiredLeasesReport {
   live: number;
   /** Lease ids closed as expired by this step. */
   expired: string[];
+  /** Lease ids revoked by this step: their instance's cluster is gone. */
+  revoked: string[];
 }
 
 export async function closeExpiredLeases(deps: CloseExpiredLeasesDeps): Promise<CloseExpiredLeasesReport> {
@@ -38,5 +45,30 @@ export async function closeExpiredLeases(deps: CloseExpiredLeasesDeps): Promise<
       expiresAt: lease.expiresAt.toISOString(),
     });
   }
-  return { ok: true, live: active.length - expired.length, expired };
+  const live = active.filter((lease) => !expired.includes(lease.leaseId));
+  const revoked = await revokeLeasesOfGoneInstances(deps, live, now);
+  return { ok: true, live: live.length - revoked.length, expired, revoked };
+}
+
+/** Revokes the live leases whose instance's cluster is gone; reads the lost records only when a lease is live. */
+async function revokeLeasesOfGoneInstances(
+  deps: CloseExpiredLeasesDeps,
+  live: Awaited<ReturnType<LeaseStore['listActiveLeases']>>,
+  now: Date,
+): Promise<string[]> {
+  if (live.length === 0) return [];
+  const gone = leasedInstancesGone(await deps.deployments.listDeployments(['lost']));
+  const revoked: string[] = [];
+  for (const lease of live.filter((candidate) => gone.has(candidate.instance))) {
+    if ((await deps.store.changeLease(lease.leaseId, (stored) => revokeLease(stored, now))) !== true)
+      continue;
+    revoked.push(lease.leaseId);
+    deps.logger.warn('lease revoked: its instance is gone', {
+      lease: lease.leaseId,
+      instance: lease.instance,
+      version: lease.version,
+      owner: lease.owner,
+    });
+  }
+  return revoked;
 }

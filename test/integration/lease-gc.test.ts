@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import type { Firestore } from '@google-cloud/firestore';
 import { deploymentFromDoc, requestFromDoc } from '../../functions/adapters/firestore/codec.js';
+import { FirestoreDeploymentStore } from '../../functions/adapters/firestore/deployment-store.js';
 import { FirestoreLaunchStore } from '../../functions/adapters/firestore/launch-store.js';
 import { leasesFromDocs } from '../../functions/adapters/firestore/lease-codec.js';
 import { FirestorePlanStore } from '../../functions/adapters/firestore/plan-store.js';
@@ -262,11 +263,12 @@ describe('leases and garbage collection (Firestore emulator)', () => {
 
     const report = await closeExpiredLeases({
       store: stack.store,
+      deployments: new FirestoreDeploymentStore(db),
       clock: stack.clock.read,
       logger: silentLogger,
     });
 
-    assert.deepEqual(report, { ok: true, live: 1, expired: [leaseId] });
+    assert.deepEqual(report, { ok: true, live: 1, expired: [leaseId], revoked: [] });
     const stored = (await leaseRef(db, leaseId).get()).data();
     assert.equal(stored?.status, 'expired');
     const closedAt = stored?.closedAt.toDate() as Date;
@@ -274,5 +276,32 @@ describe('leases and garbage collection (Firestore emulator)', () => {
     assert.equal(stored?.expireAt.toDate().getTime(), closedAt.getTime() + 7 * 24 * 3_600_000);
     assert.equal((await leaseRef(db, live).get()).data()?.status, 'active');
     assert.equal((await api('GET', `/api/leases/${leaseId}`)).body.status, 'expired');
+  });
+
+  it("the tick's step revokes a lease on an instance whose cluster is gone; its heartbeat answers 410", async () => {
+    const leaseId = await leaseOn(NEW, 3600);
+    // The inventory step found NEW's cluster gone (core/inventory.ts).
+    await deploymentRef(db, NEW).update({
+      status: 'lost',
+      cluster: { listed: false, checkedAt: stack.clock.read() },
+    });
+
+    const report = await closeExpiredLeases({
+      store: stack.store,
+      deployments: new FirestoreDeploymentStore(db),
+      clock: stack.clock.read,
+      logger: silentLogger,
+    });
+
+    assert.deepEqual(report, { ok: true, live: 0, expired: [], revoked: [leaseId] });
+    const stored = (await leaseRef(db, leaseId).get()).data();
+    assert.equal(stored?.status, 'revoked');
+    assert.equal(
+      stored?.expireAt.toDate().getTime(),
+      stored?.closedAt.toDate().getTime() + 7 * 24 * 3_600_000,
+    );
+    const heartbeat = await api('POST', `/api/leases/${leaseId}/heartbeat`, {});
+    assert.equal(heartbeat.status, 410, JSON.stringify(heartbeat.body));
+    assert.equal(heartbeat.body.reason, 'revoked');
   });
 });

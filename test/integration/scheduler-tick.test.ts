@@ -175,7 +175,12 @@ describe('schedulerTick and its use cases (Firestore emulator, KubeJobLauncher o
         clock,
         logger: silentLogger,
       },
-      leases: { store: new FirestoreLeaseStore(db), clock, logger: silentLogger },
+      leases: {
+        store: new FirestoreLeaseStore(db),
+        deployments: new FirestoreDeploymentStore(db),
+        clock,
+        logger: silentLogger,
+      },
       plan,
       intake,
       logger: silentLogger,

@@ -335,7 +335,12 @@ async function tickScenario(isFailing: boolean): Promise<LogEntry[]> {
       inventory: { ...refresh, inventory: new MemoryInventory() },
       verify: { ...refresh, probe: new MemoryProbe(), urlTemplate: null },
       cleanJobs: refresh,
-      leases: { store: new MemoryLeaseStore(world.state), clock: world.clock.read, logger },
+      leases: {
+        store: new MemoryLeaseStore(world.state),
+        deployments: refresh.store,
+        clock: world.clock.read,
+        logger,
+      },
       plan: { ...world.plan, logger },
       intake,
       logger,

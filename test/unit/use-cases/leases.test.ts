@@ -17,7 +17,7 @@ import {
 import { planAndEnqueue } from '../../../functions/use-cases/plan-and-enqueue.js';
 import { runDeployRequest } from '../../../functions/use-cases/run-deploy-request.js';
 import { makeDeployment } from '../../support/fixtures.js';
-import { MemoryLeaseStore } from '../../support/memory-stores.js';
+import { MemoryDeploymentStore, MemoryLeaseStore } from '../../support/memory-stores.js';
 import { memoryWorld, REPO } from '../../support/use-case-fixtures.js';
 
 const NOW = new Date('2026-11-29T14:00:00Z');
@@ -176,13 +176,77 @@ describe('leases (in-memory ports)', () => {
       const short = await leaseOf({ version: 'master', ttlSeconds: 60 });
       const long = await leaseOf({ version: 'master', ttlSeconds: 3600 });
       world.clock.advanceMinutes(2);
-      const leaseDeps = { store: deps.store, clock: world.clock.read, logger: silentLogger };
+      const leaseDeps = {
+        store: deps.store,
+        deployments: new MemoryDeploymentStore(world.state),
+        clock: world.clock.read,
+        logger: silentLogger,
+      };
 
-      assert.deepEqual(await closeExpiredLeases(leaseDeps), { ok: true, live: 1, expired: [short.leaseId] });
+      assert.deepEqual(await closeExpiredLeases(leaseDeps), {
+        ok: true,
+        live: 1,
+        expired: [short.leaseId],
+        revoked: [],
+      });
       assert.equal(world.state.leases.get(short.leaseId)?.status, 'expired');
       assert.deepEqual(world.state.leases.get(short.leaseId)?.closedAt, world.clock.read());
       assert.equal(world.state.leases.get(long.leaseId)?.status, 'active');
-      assert.deepEqual(await closeExpiredLeases(leaseDeps), { ok: true, live: 1, expired: [] });
+      assert.deepEqual(await closeExpiredLeases(leaseDeps), { ok: true, live: 1, expired: [], revoked: [] });
+    });
+
+    it('revokes a live lease whose instance lost its cluster: the next heartbeat answers gone (revoked)', async () => {
+      const onNew = await leaseOf({ version: 'master', ttlSeconds: 3600 });
+      const onOld = await leaseOf({ version: 'master', ttlSeconds: 3600, instance: OLD });
+      const leaseDeps = {
+        store: deps.store,
+        deployments: new MemoryDeploymentStore(world.state),
+        clock: world.clock.read,
+        logger: silentLogger,
+      };
+      // The inventory saw NEW's cluster gone; OLD is lost only by its Job (its cluster still listed).
+      const checkedAt = world.clock.read();
+      world.state.deployments.set(NEW, {
+        ...ready(NEW, 5, SHA),
+        status: 'lost',
+        cluster: { listed: false, checkedAt },
+      });
+      world.state.deployments.set(OLD, {
+        ...ready(OLD, 10, OLD_SHA),
+        status: 'lost',
+        cluster: { listed: true, checkedAt },
+      });
+
+      assert.deepEqual(await closeExpiredLeases(leaseDeps), {
+        ok: true,
+        live: 1,
+        expired: [],
+        revoked: [onNew.leaseId],
+      });
+      assert.equal(world.state.leases.get(onNew.leaseId)?.status, 'revoked');
+      assert.deepEqual(world.state.leases.get(onNew.leaseId)?.closedAt, world.clock.read());
+      assert.equal(world.state.leases.get(onOld.leaseId)?.status, 'active');
+      const heartbeat = await heartbeatLeaseById(deps, onNew.leaseId, undefined);
+      assert.deepEqual(heartbeat.kind === 'gone' && heartbeat.reason, 'revoked');
+    });
+
+    it('with no live lease it reads no deployment', async () => {
+      let reads = 0;
+      const deployments = new MemoryDeploymentStore(world.state);
+      const counted = {
+        listDeployments: (statuses: Parameters<typeof deployments.listDeployments>[0]) => {
+          reads += 1;
+          return deployments.listDeployments(statuses);
+        },
+      };
+      const report = await closeExpiredLeases({
+        store: deps.store,
+        deployments: counted,
+        clock: world.clock.read,
+        logger: silentLogger,
+      });
+      assert.deepEqual(report, { ok: true, live: 0, expired: [], revoked: [] });
+      assert.equal(reads, 0);
     });
   });
 });

@@ -139,7 +139,12 @@ describe('syncGitHubDeployments (in-memory ports)', () => {
       inventory: { ...refresh, inventory: new MemoryInventory() },
       verify: { ...refresh, probe: new MemoryProbe(), urlTemplate: null },
       cleanJobs: refresh,
-      leases: { store: new MemoryLeaseStore(world.state), clock, logger: silentLogger },
+      leases: {
+        store: new MemoryLeaseStore(world.state),
+        deployments: refresh.store,
+        clock,
+        logger: silentLogger,
+      },
       plan: world.plan,
       intake,
       github,

@@ -61,6 +61,12 @@ describe('tick use cases (in-memory ports)', () => {
     clock: world.clock.read,
     logger: silentLogger,
   });
+  const leaseDeps = () => ({
+    store: new MemoryLeaseStore(world.state),
+    deployments: new MemoryDeploymentStore(world.state),
+    clock: world.clock.read,
+    logger: silentLogger,
+  });
   const stepDeps = () => ({
     inventory: { ...refreshDeps(), inventory: new MemoryInventory() },
     verify: { ...refreshDeps(), probe: new MemoryProbe(), urlTemplate: null },
@@ -153,7 +159,7 @@ describe('tick use cases (in-memory ports)', () => {
         poll: pollDeps(null),
         refresh: refreshDeps(),
         ...stepDeps(),
-        leases: { store: new MemoryLeaseStore(world.state), clock: world.clock.read, logger: silentLogger },
+        leases: leaseDeps(),
         plan: world.plan,
         intake,
         logger: silentLogger,
@@ -172,7 +178,7 @@ describe('tick use cases (in-memory ports)', () => {
       poll: pollDeps(),
       refresh: refreshDeps(),
       ...stepDeps(),
-      leases: { store: new MemoryLeaseStore(world.state), clock: world.clock.read, logger: silentLogger },
+      leases: leaseDeps(),
       plan: world.plan,
       intake,
       health,
