@@ -6,7 +6,7 @@
  * nothing already (core/leases.ts `isLeaseLive`). A closed lease stays a week for the record
  * (Firestore TTL).
  */
-import { expireLease, isLeaseLive, leasedInstancesGone, revokeLease } from '../core/leases.js';
+import { expireLease, isLeaseLive, type Lease, leasedInstancesGone, revokeLease } from '../core/leases.js';
 import type { Clock, DeploymentStore, LeaseStore } from '../core/ports.js';
 import type { Logger } from '../log.js';
 
@@ -53,7 +53,7 @@ export async function closeExpiredLeases(deps: CloseExpiredLeasesDeps): Promise<
 /** Revokes the live leases whose instance's cluster is gone; reads the lost records only when a lease is live. */
 async function revokeLeasesOfGoneInstances(
   deps: CloseExpiredLeasesDeps,
-  live: Awaited<ReturnType<LeaseStore['listActiveLeases']>>,
+  live: readonly Lease[],
   now: Date,
 ): Promise<string[]> {
   if (live.length === 0) return [];
