@@ -5,6 +5,7 @@
 import { JOB_LABELS } from './job-manifest.js';
 import { launchLeaseExpiry } from './launch.js';
 import type { JobSummary } from './ports.js';
+import { isTeardownJobOfAttempt } from './teardown.js';
 import { afterFailedTeardown } from './teardown-outcome.js';
 import type { Deployment, Policy } from './types.js';
 
@@ -160,6 +161,22 @@ function teardownJobVanished(
   if (d.teardownJobName === null || d.teardownFinishedAt) return null;
   const why = `the teardown Job ${d.teardownJobName} disappeared before it finished`;
   return afterFailedTeardown(d, why, options.policy, now);
+}
+
+/**
+ * The teardown Job of a deleting deployment's current attempt (by its labels and the attempt's name,
+ * core/teardown.ts), or null while it is not created yet: an earlier attempt's finished Job is never
+ * taken for it.
+ */
+export function teardownJobOfAttempt(jobs: readonly JobSummary[], d: Deployment): JobSummary | null {
+  return (
+    jobs.find(
+      (job) =>
+        job.labels[JOB_LABELS.instance] === d.instance &&
+        job.labels[JOB_LABELS.action] === 'teardown' &&
+        isTeardownJobOfAttempt(d, job),
+    ) ?? null
+  );
 }
 
 /** The newest Job of `instance` for `action` (by its `kf-name` and action labels), or null. */

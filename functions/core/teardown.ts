@@ -3,8 +3,10 @@
  * the deployment to `deleting` and claim the step of creating the teardown Job under a lease. Pure: what
  * the transaction read and `now` in, the step and the writes as data out.
  */
+import { jobName } from './job-manifest.js';
 import { type ClaimWrites, isLeaseHeld, launchLeaseExpiry } from './launch.js';
 import { type Lease, liveLeases, revokeLiveLeases } from './leases.js';
+import type { JobSummary } from './ports.js';
 import type { Deployment, DeployRequest } from './types.js';
 
 /** What a teardown request's transaction read. */
@@ -80,6 +82,8 @@ export function claimTeardown(view: TeardownView, now: Date): TeardownClaim {
         teardownAttempts: (deployment.teardownAttempts ?? 0) + 1,
         nextTeardownAt: null,
         teardownFinishedAt: null,
+        // The earlier attempt's Job is not this one's: the refresh waits for this attempt's Job.
+        teardownJobName: null,
       };
   const revoked = isStarted ? [] : revokeLiveLeases(view.leases, now);
   return {
@@ -91,8 +95,20 @@ export function claimTeardown(view: TeardownView, now: Date): TeardownClaim {
   };
 }
 
-/** Teardown Jobs created before this attempt's `deletingAt` (less a second of clock skew) belong to an earlier one. */
-export function isTeardownJobOfAttempt(deployment: Deployment, jobCreatedAt: Date | null): boolean {
-  const since = (deployment.deletingAt?.getTime() ?? 0) - 1000;
-  return (jobCreatedAt?.getTime() ?? 0) >= since;
+/**
+ * The name of the teardown Job of the deployment's current attempt (`teardownAttempts`; job-manifest.ts
+ * `jobName`): each attempt's Job has its own, so an earlier attempt's Job is never taken for this one.
+ * (Telling them apart by creation time could not: a Job's creationTimestamp has whole seconds, and
+ * attempts can follow each other within a second or two.)
+ */
+export function teardownJobNameOf(deployment: Pick<Deployment, 'instance' | 'teardownAttempts'>): string {
+  return jobName('teardown', deployment.instance, deployment.teardownAttempts ?? 1);
+}
+
+/** True when `job` is the teardown Job of the deployment's current attempt. */
+export function isTeardownJobOfAttempt(
+  deployment: Pick<Deployment, 'instance' | 'teardownAttempts'>,
+  job: Pick<JobSummary, 'name'>,
+): boolean {
+  return job.name === teardownJobNameOf(deployment);
 }

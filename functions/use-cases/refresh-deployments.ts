@@ -4,7 +4,12 @@
  */
 import { JOB_LABELS } from '../core/job-manifest.js';
 import type { Clock, DeploymentStore, JobLauncher } from '../core/ports.js';
-import { newestJobOf, type ReconcileOptions, reconcileDeployment } from '../core/reconcile.js';
+import {
+  newestJobOf,
+  type ReconcileOptions,
+  reconcileDeployment,
+  teardownJobOfAttempt,
+} from '../core/reconcile.js';
 import type { Deployment, DeploymentsConfig } from '../core/types.js';
 import type { Logger } from '../log.js';
 
@@ -46,7 +51,7 @@ export async function refreshDeployments(deps: RefreshDeploymentsDeps): Promise<
   const changed: string[] = [];
   for (const deployment of followed) {
     const deployJob = newestJobOf(all, deployment.instance, 'deploy');
-    const teardownJob = newestJobOf(all, deployment.instance, 'teardown');
+    const teardownJob = teardownJobOfAttempt(all, deployment);
     const patch = reconcileDeployment(
       deployment,
       deployJob,

@@ -141,8 +141,8 @@ async function teardown(deps: RunDeployRequestDeps, request: DeployRequest): Pro
       {
         instance: deployment.instance,
         action: 'teardown',
-        // A teardown Job from an earlier attempt (before this deletingAt) is not this attempt's.
-        isAdoptable: (candidate) => isTeardownJobOfAttempt(deployment, candidate.createdAt),
+        // Only this attempt's Job (named for it): an earlier attempt's finished Job is not adopted.
+        isAdoptable: (candidate) => isTeardownJobOfAttempt(deployment, candidate),
         render: () =>
           renderTeardownJob(templates.teardown, {
             version: deployment.version,

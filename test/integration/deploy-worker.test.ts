@@ -11,7 +11,7 @@ import { FirestoreLaunchStore } from '../../functions/adapters/firestore/launch-
 import { FirestorePendingPlanStore } from '../../functions/adapters/firestore/pending-plan-store.js';
 import { FirestorePlanStore } from '../../functions/adapters/firestore/plan-store.js';
 import { deploymentRef } from '../../functions/adapters/firestore/refs.js';
-import { JOB_ANNOTATIONS, JOB_LABELS } from '../../functions/core/job-manifest.js';
+import { JOB_ANNOTATIONS, JOB_LABELS, jobName } from '../../functions/core/job-manifest.js';
 import { LAUNCH_LEASE_SECONDS } from '../../functions/core/launch.js';
 import { kfDefUrlAt } from '../../functions/core/names.js';
 import type { JobLauncher, JobSummary } from '../../functions/core/ports.js';
@@ -972,7 +972,8 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
         apiVersion: 'batch/v1',
         kind: 'Job',
         metadata: {
-          generateName: 'auto-teardown-master-',
+          // Named as the dead delivery named it: the teardown Job of the instance's first attempt.
+          name: jobName('teardown', instance, 1),
           labels: {
             [JOB_LABELS.autoDeploy]: 'true',
             [JOB_LABELS.action]: 'teardown',

@@ -8,7 +8,7 @@
  */
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { WebhookVerifier } from '../../functions/adapters/github-payload.js';
-import { JOB_LABELS } from '../../functions/core/job-manifest.js';
+import { JOB_LABELS, jobName } from '../../functions/core/job-manifest.js';
 import { JobApiError } from '../../functions/core/ports.js';
 import type { Deployment, DeploymentsConfig } from '../../functions/core/types.js';
 import { createGithubWebhookHandler } from '../../functions/github-webhook.js';
@@ -148,14 +148,16 @@ async function webhookScenario(): Promise<LogEntry[]> {
   return entries;
 }
 
+/** The teardown Job of attempt `attempt`, named as the worker names it (the refresh follows it by name). */
 async function teardownJob(
   world: ReturnType<typeof memoryWorld>,
   instance: string,
+  attempt: number,
   state: 'failed' | 'complete',
 ) {
   const job = await world.jobs.createJob('auto-deploy', {
     metadata: {
-      generateName: `teardown-${instance}-`,
+      name: jobName('teardown', instance, attempt),
       labels: {
         [JOB_LABELS.autoDeploy]: 'true',
         [JOB_LABELS.action]: 'teardown',
@@ -213,7 +215,7 @@ async function refreshScenario(): Promise<LogEntry[]> {
     ['kf-master-1129-ddd', 3],
   ] as const) {
     put(world, { instance, status: 'deleting', deletingAt: ago(30), teardownAttempts: attempts });
-    await teardownJob(world, instance, 'failed');
+    await teardownJob(world, instance, attempts, 'failed');
   }
   await refreshDeployments({
     config: world.config,

@@ -107,6 +107,7 @@ describe('claimTeardown', () => {
         teardownAttempts: 1,
         nextTeardownAt: null,
         teardownFinishedAt: null,
+        teardownJobName: null,
       };
       const claim = claimTeardown({ request: request(), deployment: deployment(status), leases: [] }, NOW);
       assert.deepEqual(claim.writes, { deployment: { instance: 'kf-master-1128-old', patch } });
@@ -220,14 +221,21 @@ describe('claimTeardown and leases', () => {
 });
 
 describe('isTeardownJobOfAttempt', () => {
-  const d = deployment('deleting', { deletingAt: NOW });
-  const cases: Array<[string, Date | null, boolean]> = [
-    ['created after deletingAt', new Date(NOW.getTime() + MINUTE), true],
-    ['created within the second before (clock skew)', new Date(NOW.getTime() - 999), true],
-    ['created before: an earlier attempt', new Date(NOW.getTime() - 1001), false],
-    ['no creation time', null, false],
+  const d = deployment('deleting', { deletingAt: NOW, teardownAttempts: 2 });
+  const cases: Array<[string, string, boolean]> = [
+    ["this attempt's Job (named for attempt 2)", `auto-teardown-${d.instance.slice(3)}-2`, true],
+    ["the earlier attempt's Job, however recent", `auto-teardown-${d.instance.slice(3)}-1`, false],
+    ['a Job of another instance', 'auto-teardown-master-0101-zzz-2', false],
   ];
-  for (const [name, createdAt, expected] of cases) {
-    it(name, () => assert.equal(isTeardownJobOfAttempt(d, createdAt), expected));
+  for (const [name, jobName, expected] of cases) {
+    it(name, () => assert.equal(isTeardownJobOfAttempt(d, { name: jobName }), expected));
   }
+
+  it('a record from before attempts were counted is on its first attempt', () => {
+    const legacy = deployment('deleting', { deletingAt: NOW });
+    assert.equal(
+      isTeardownJobOfAttempt(legacy, { name: `auto-teardown-${legacy.instance.slice(3)}-1` }),
+      true,
+    );
+  });
 });

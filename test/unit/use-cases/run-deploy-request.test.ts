@@ -265,6 +265,32 @@ describe('runDeployRequest (in-memory ports)', () => {
       assert.equal(world.state.requests.get(teardown().id)?.status, 'done');
     });
 
+    it("a second attempt creates its own Job: the first attempt's, finished the same second, is not adopted", async () => {
+      // The first attempt's Job "succeeded" but left the cluster: the inventory put the instance back to
+      // failed for a second attempt. Its Job was created at NOW, the same second as this attempt.
+      putDeployment(deployment('kf-master-1128-old'));
+      put(teardown());
+      await run(teardown().id);
+      const first = only(world.jobs.jobs);
+      world.jobs.finish(first.name, 'complete');
+      putDeployment({
+        ...(world.state.deployments.get('kf-master-1128-old') as Deployment),
+        status: 'failed',
+        nextTeardownAt: NOW,
+      });
+      const second = teardown({ id: 'teardown-kf-master-1128-old-1' });
+      put(second);
+      const outcome = await run(second.id);
+      assert.equal(outcome.kind === 'done' && outcome.result, 'teardown-started');
+      assert.deepEqual(
+        world.jobs.jobs.map((job) => job.name),
+        ['auto-teardown-master-1128-old-1', 'auto-teardown-master-1128-old-2'],
+      );
+      const d = world.state.deployments.get('kf-master-1128-old');
+      assert.equal(d?.teardownAttempts, 2);
+      assert.equal(d?.teardownJobName, 'auto-teardown-master-1128-old-2');
+    });
+
     it('is busy while another delivery starts the same teardown', async () => {
       putDeployment(
         deployment('kf-master-1128-old', {

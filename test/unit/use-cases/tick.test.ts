@@ -145,6 +145,42 @@ describe('tick use cases (in-memory ports)', () => {
       assert.equal(world.state.deployments.get('kf-master-1129-abc')?.status, 'ready');
       assert.deepEqual(world.state.deployments.get('kf-master-1129-abc')?.readyAt, NOW);
     });
+
+    it("follows a teardown attempt's own Job only: the earlier attempt's finished Job does not end it", async () => {
+      const labels = {
+        'auto-deploy': 'true',
+        'auto-deploy-action': 'teardown',
+        'kf-name': 'kf-master-1129-abc',
+      };
+      const first = await world.jobs.createJob('auto-deploy', {
+        metadata: { name: 'auto-teardown-master-1129-abc-1', labels },
+      });
+      world.jobs.finish(first.name, 'complete');
+      // Attempt 2 is claimed (deleting), its Job not created yet.
+      const deleting = makeDeployment({
+        instance: 'kf-master-1129-abc',
+        status: 'deleting',
+        deletingAt: NOW,
+        teardownAttempts: 2,
+        teardownJobName: null,
+        createdAt: new Date(NOW.getTime() - 60_000),
+      });
+      world.state.deployments.set(deleting.instance, deleting);
+      assert.deepEqual(await refreshDeployments(refreshDeps()), { ok: true, followed: 1, changed: [] });
+      assert.equal(world.state.deployments.get(deleting.instance)?.teardownFinishedAt ?? null, null);
+
+      // Its own Job finishes: now it is followed.
+      const second = await world.jobs.createJob('auto-deploy', {
+        metadata: { name: 'auto-teardown-master-1129-abc-2', labels },
+      });
+      world.jobs.finish(second.name, 'complete');
+      assert.deepEqual(await refreshDeployments(refreshDeps()), {
+        ok: true,
+        followed: 1,
+        changed: [deleting.instance],
+      });
+      assert.equal(world.state.deployments.get(deleting.instance)?.teardownJobName, second.name);
+    });
   });
 
   describe('runTick', () => {
