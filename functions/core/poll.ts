@@ -16,6 +16,14 @@ export interface BranchToPoll {
   versions: string[];
 }
 
+/** A fanned-out poll task that could not ask GitHub about its branch (recorded on `branches/{key}`). */
+export interface PollTaskFailure {
+  /** `branchDocId(repo, branch)`. */
+  key: string;
+  at: Date;
+  error: string;
+}
+
 /** The followed branches, each once, in config order, with the versions that follow each. */
 export function branchesToPoll(versions: readonly VersionConfig[]): BranchToPoll[] {
   const branches = new Map<string, BranchToPoll>();

@@ -17,7 +17,7 @@ import type { LaunchClaim, LaunchClaimInput, LaunchStep, LaunchView } from './la
 import type { AcquireClaim, AcquireOutcome, AcquireView } from './lease-acquire.js';
 import type { Lease, LeaseChange } from './leases.js';
 import type { PlanHandOff, PlanMark } from './pending-plans.js';
-import type { RecordedPollState } from './poll.js';
+import type { PollTaskFailure, RecordedPollState } from './poll.js';
 import type { WorkTask } from './task-body.js';
 import type { TeardownClaim, TeardownStep, TeardownView } from './teardown.js';
 import type { TickHealthReader } from './tick-health.js';
@@ -214,6 +214,10 @@ export interface PollStore {
   readPollState(repo: string, branch: string): Promise<RecordedPollState>;
   /** Remembers the ETag of a poll answer so the next poll is a conditional request. */
   writePollState(repo: string, branch: string, etag: string | null, now: Date): Promise<void>;
+  /** Records that a fanned-out poll task could not ask GitHub about the branch (the next tick reports it). */
+  recordPollTaskFailure(repo: string, branch: string, error: string, at: Date): Promise<void>;
+  /** The poll task failures recorded at or after `since`, any branch. */
+  listPollTaskFailures(since: Date): Promise<PollTaskFailure[]>;
 }
 
 /** Everything the planner reads, in one consistent-enough snapshot. */

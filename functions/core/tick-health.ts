@@ -48,7 +48,11 @@ export interface StepOutcome {
 /** The parts of the tick's report (use-cases/tick.ts `TickReport`) the health is made from. */
 export interface TickOutcome {
   ok: boolean;
-  poll: StepOutcome & { recorded?: readonly string[]; fannedOut?: number };
+  poll: StepOutcome & {
+    recorded?: readonly string[];
+    fannedOut?: number;
+    taskFailures?: ReadonlyArray<{ key: string; error: string }>;
+  };
   refresh: StepOutcome;
   inventory: StepOutcome;
   verify: StepOutcome;
@@ -107,13 +111,38 @@ function hasThrown(outcome: StepOutcome): boolean {
   return !outcome.ok && outcome.failed === undefined;
 }
 
+/** The fanned-out poll tasks (since the last tick) that could not ask GitHub, a line per branch. */
+function pollTaskFailures(poll: TickOutcome['poll']): HealthProblem[] {
+  const failures = poll.taskFailures ?? [];
+  const listed = failures.slice(0, MAX_LISTED_BRANCHES).map(
+    ({ key, error }): HealthProblem => ({
+      step: 'poll',
+      severity: 'error',
+      message: `the poll task of ${branchOfKey(key)} could not ask GitHub (${clip(error, MAX_PROBLEM_CHARS - 100)}); the recorded heads are kept`,
+    }),
+  );
+  const rest = failures.length - listed.length;
+  if (rest === 0) return listed;
+  const message = `the poll tasks of ${counted(rest, 'more branch', 'more branches')} could not ask GitHub; the recorded heads are kept`;
+  return [...listed, { step: 'poll', severity: 'error', message }];
+}
+
 function pollFailures(poll: TickOutcome['poll']): HealthProblem[] {
   const failed = poll.failed ?? [];
-  if (failed.length === 0) return [];
   if (poll.fannedOut !== undefined) {
-    const message = `could not queue the poll of ${counted(failed.length, 'branch', 'branches')} (${poll.error ?? 'no error given'}); the next tick retries`;
-    return [{ step: 'poll', severity: 'error', message }];
+    const queued =
+      failed.length === 0
+        ? []
+        : [
+            {
+              step: 'poll',
+              severity: 'error' as const,
+              message: `could not queue the poll of ${counted(failed.length, 'branch', 'branches')} (${poll.error ?? 'no error given'}); the next tick retries`,
+            },
+          ];
+    return [...queued, ...pollTaskFailures(poll)];
   }
+  if (failed.length === 0) return [];
   const listed = failed.slice(0, MAX_LISTED_BRANCHES).map((key): HealthProblem => {
     const detail = branchDetail(poll.error, key, failed);
     const why = detail ? ` (${clip(detail, MAX_PROBLEM_CHARS - 100)})` : '';

@@ -32,6 +32,8 @@ export interface PollReport {
   failed: string[];
   /** Fanned out: how many branches got a poll task (the worker polls them; `recorded` stays empty). */
   fannedOut?: number;
+  /** Fanned out: the poll tasks since the last tick that could not ask GitHub (their heads are kept). */
+  taskFailures?: Array<{ key: string; error: string }>;
   /** The failures in words, when some. */
   error?: string;
 }

@@ -4,6 +4,7 @@
  * each once) instead of asking GitHub about a thousand branches one request after another; the worker
  * polls that branch and, when its head moved, plans its versions at once.
  */
+import { TICK_INTERVAL_MINUTES } from '../core/health-view.js';
 import type { WorkerOutcome } from '../core/launch.js';
 import { type BranchToPoll, branchesToPoll } from '../core/poll.js';
 import type { WorkQueue } from '../core/ports.js';
@@ -48,15 +49,38 @@ export async function fanOutPoll(poll: PollBranchesDeps, fanOut: PollFanOut): Pr
     }
   });
   poll.logger.info('poll fanned out', { branches: branches.length, failed: failed.length });
+  const taskFailures = await lastTaskFailures(poll, now);
+  const errors = [
+    ...(failed.length > 0 ? [`could not queue the poll of ${failed.length} branches: ${firstError}`] : []),
+    ...(taskFailures.length > 0
+      ? [`the poll tasks of ${taskFailures.length} branches could not ask GitHub since the last tick`]
+      : []),
+  ];
   const report: PollReport = {
-    ok: failed.length === 0,
+    ok: errors.length === 0,
     branches: branches.length,
     fannedOut: branches.length - failed.length,
     recorded: [],
     failed,
+    taskFailures,
   };
-  if (failed.length === 0) return report;
-  return { ...report, error: `could not queue the poll of ${failed.length} branches: ${firstError}` };
+  return errors.length === 0 ? report : { ...report, error: errors.join('; ') };
+}
+
+/**
+ * The poll tasks that could not ask GitHub since one tick interval ago (the fan-out before this one):
+ * each recorded its failure on its branch (`runPollTask`), so the tick reports what only the worker's
+ * logs said.
+ */
+async function lastTaskFailures(
+  poll: PollBranchesDeps,
+  now: Date,
+): Promise<Array<{ key: string; error: string }>> {
+  const since = new Date(now.getTime() - TICK_INTERVAL_MINUTES * 60_000);
+  const failures = await poll.pollStore.listPollTaskFailures(since);
+  return failures
+    .sort((a, b) => a.key.localeCompare(b.key))
+    .map((failure) => ({ key: failure.key, error: failure.error }));
 }
 
 export interface RunPollTaskDeps {
@@ -85,6 +109,12 @@ export async function runPollTask(deps: RunPollTaskDeps, task: PollTask): Promis
     isRecorded = await pollBranch(deps.poll, commits, target);
   } catch (err) {
     log.warn('poll failed for a branch; using what is recorded', describeError(err));
+    // On the branch, for the next tick to report (its Pipeline line); a failed write is logged.
+    await deps.poll.pollStore
+      .recordPollTaskFailure(task.repo, task.branch, (err as Error).message, deps.poll.clock())
+      .catch((writeErr: unknown) => {
+        log.error('could not record the poll failure for the next tick', describeError(writeErr));
+      });
     return { kind: 'done', result: 'poll-failed', detail: (err as Error).message };
   }
   if (!isRecorded) return { kind: 'done', result: 'polled-unchanged' };

@@ -21,7 +21,7 @@ import {
   type PendingPlanStore,
 } from '../../functions/core/pending-plans.js';
 import { ACTIVE_STATUSES } from '../../functions/core/policy.js';
-import type { RecordedPollState } from '../../functions/core/poll.js';
+import type { PollTaskFailure, RecordedPollState } from '../../functions/core/poll.js';
 import {
   type CloudCluster,
   type ClusterInventory,
@@ -72,6 +72,8 @@ export class MemoryState {
   readonly decisions = new Map<string, StoredDecision & { decidedAt: Date }>();
   readonly heads = new Map<string, BranchHead>();
   readonly etags = new Map<string, string | null>();
+  /** Poll task failures by branch key, as branches/{key}.poll records them. */
+  readonly pollTaskFailures = new Map<string, PollTaskFailure>();
   readonly deliveries = new Set<string>();
   readonly deployments = new Map<string, Deployment>();
   readonly requests = new Map<string, DeployRequest>();
@@ -174,6 +176,15 @@ export class MemoryPollStore implements PollStore {
 
   async writePollState(repo: string, branch: string, etag: string | null): Promise<void> {
     this.state.etags.set(branchDocId(repo, branch), etag);
+  }
+
+  async recordPollTaskFailure(repo: string, branch: string, error: string, at: Date): Promise<void> {
+    const key = branchDocId(repo, branch);
+    this.state.pollTaskFailures.set(key, { key, at, error });
+  }
+
+  async listPollTaskFailures(since: Date): Promise<PollTaskFailure[]> {
+    return [...this.state.pollTaskFailures.values()].filter((f) => f.at.getTime() >= since.getTime());
   }
 }
 

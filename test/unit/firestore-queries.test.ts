@@ -47,6 +47,7 @@ describe('Firestore queries and firestore.indexes.json', () => {
       'deletedAt',
       'github.open',
       'instance',
+      'poll.failedAt',
       'recordedAt',
       'status',
       'version',

@@ -113,6 +113,30 @@ describe('tickHealthOf', () => {
       ],
     },
     {
+      name: 'fanned-out poll tasks that could not ask GitHub since the last tick: one line per branch',
+      report: tick({
+        poll: {
+          ok: false,
+          recorded: [],
+          failed: [],
+          fannedOut: 120,
+          taskFailures: [
+            { key: 'kubeflow:manifests:master', error: 'GitHub answered 403: rate limit exceeded' },
+          ],
+          error: 'the poll tasks of 1 branches could not ask GitHub since the last tick',
+        },
+      }),
+      ok: false,
+      problems: [
+        {
+          step: 'poll',
+          severity: 'error',
+          message:
+            'the poll task of kubeflow/manifests@master could not ask GitHub (GitHub answered 403: rate limit exceeded); the recorded heads are kept',
+        },
+      ],
+    },
+    {
       name: 'Cloud Tasks refused a request: the plan says so (the tick itself is ok: the request stays pending)',
       report: tick({ plan: { ok: true, enqueueFailed: ['deploy-master-abc'] } }),
       ok: true,

@@ -211,10 +211,13 @@ export function headFromBranchDoc(data: DocumentData | undefined): VersionState[
   return { sha: data.sha, deleted: data.deleted === true };
 }
 
-/** Reads a branches/{id} document whole. */
+/**
+ * Reads a branches/{id} document whole; null when it holds no head (none recorded yet: a document a
+ * failed poll task created holds only `poll`).
+ */
 export function branchHeadFromDoc(snapshot: DocumentSnapshot): BranchHead | null {
   const data = snapshot.data();
-  if (!data) return null;
+  if (!data || typeof data.sha !== 'string') return null;
   return {
     repo: String(data.repo),
     branch: String(data.branch),

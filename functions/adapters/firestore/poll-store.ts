@@ -1,8 +1,13 @@
-/** The poll fallback's store: the recorded head and the ETag of the last poll, on branches/{id}. */
+/**
+ * The poll fallback's store, on branches/{id}: the recorded head and the ETag of the last poll, and
+ * when a fanned-out poll task last could not ask GitHub (`poll.failedAt`, `poll.error`), which the next
+ * tick reports on the status page.
+ */
 import type { Firestore } from '@google-cloud/firestore';
-import type { RecordedPollState } from '../../core/poll.js';
+import type { PollTaskFailure, RecordedPollState } from '../../core/poll.js';
 import type { PollStore } from '../../core/ports.js';
-import { branchRef } from './refs.js';
+import { toDate } from './codec.js';
+import { branchRef, COLLECTIONS } from './refs.js';
 
 export class FirestorePollStore implements PollStore {
   constructor(private readonly db: Firestore) {}
@@ -18,5 +23,19 @@ export class FirestorePollStore implements PollStore {
 
   async writePollState(repo: string, branch: string, etag: string | null, now: Date): Promise<void> {
     await branchRef(this.db, repo, branch).set({ poll: { etag, checkedAt: now } }, { merge: true });
+  }
+
+  async recordPollTaskFailure(repo: string, branch: string, error: string, at: Date): Promise<void> {
+    await branchRef(this.db, repo, branch).set({ poll: { failedAt: at, error } }, { merge: true });
+  }
+
+  /** One query on `poll.failedAt` (its single-field index): one read when no task failed. */
+  async listPollTaskFailures(since: Date): Promise<PollTaskFailure[]> {
+    const result = await this.db.collection(COLLECTIONS.branches).where('poll.failedAt', '>=', since).get();
+    return result.docs.flatMap((doc) => {
+      const at = toDate(doc.get('poll.failedAt'));
+      const error = doc.get('poll.error');
+      return at ? [{ key: doc.id, at, error: typeof error === 'string' ? error : 'no error recorded' }] : [];
+    });
   }
 }

@@ -37,7 +37,14 @@ describe('poll tasks (in-memory ports)', () => {
 
   it('queues one poll task per branch, named from it and the minute (an overlapping tick queues none more), polls nothing itself', async () => {
     const report = await fanOutPoll(pollDeps(), { queue: world.queue, minBranches: 1 });
-    assert.deepEqual(report, { ok: true, branches: 2, fannedOut: 2, recorded: [], failed: [] });
+    assert.deepEqual(report, {
+      ok: true,
+      branches: 2,
+      fannedOut: 2,
+      recorded: [],
+      failed: [],
+      taskFailures: [],
+    });
     const again = await fanOutPoll(pollDeps(), { queue: world.queue, minBranches: 1 });
     assert.equal(again.ok, true);
     assert.deepEqual(
@@ -93,6 +100,31 @@ describe('poll tasks (in-memory ports)', () => {
     assert.equal(failed.kind, 'done');
     assert.equal(failed.result, 'poll-failed');
     assert.equal(world.state.requests.size, 0);
+  });
+
+  it('a poll task GitHub fails records it on the branch; the next fan-out reports it, an older one not', async () => {
+    commits.answers.set(`${REPO}@master`, new Error('GitHub answered 503'));
+    const outcome = await runPollTask(
+      { poll: pollDeps(), plan: world.plan },
+      { kind: 'poll', repo: REPO, branch: 'master' },
+    );
+    assert.equal(outcome.kind === 'done' && outcome.result, 'poll-failed');
+    // One from two tick intervals ago: that tick reported it already.
+    await new MemoryPollStore(world.state).recordPollTaskFailure(
+      REPO,
+      'v1.0-branch',
+      'rate-limited',
+      new Date(NOW.getTime() - 10 * 60_000),
+    );
+
+    world.clock.advanceMinutes(5);
+    const report = await fanOutPoll(pollDeps(), { queue: world.queue, minBranches: 1 });
+    assert.equal(report.ok, false);
+    assert.deepEqual(report.taskFailures, [
+      { key: 'kubeflow:manifests:master', error: 'GitHub answered 503' },
+    ]);
+    assert.match(report.error ?? '', /the poll tasks of 1 branches could not ask GitHub since the last tick/);
+    assert.equal(world.state.heads.get('kubeflow:manifests:master'), undefined, 'nothing read as deleted');
   });
 
   it('a poll task for a branch no version follows is done', async () => {
