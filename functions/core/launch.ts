@@ -161,7 +161,7 @@ export interface LaunchView {
   takenInstances: ReadonlySet<string>;
   now: Date;
   /** A running deploy Job of the request's commit, as `runningJobOf` answered (null: none, or not asked). */
-  runningJob?: string | null;
+  runningJob: string | null;
 }
 
 /** What a launch claim is asked with (LaunchStore.claimLaunch). */
@@ -303,12 +303,7 @@ function deferralWords(decision: Extract<LaunchDecision, { kind: 'defer' }>): st
  * request that already launched is done, busy (another delivery holds a live lease: retry later) or
  * takes the launch over (the lease expired).
  */
-export function claimLaunch(
-  requestId: string,
-  view: LaunchView,
-  settings: LaunchSettings,
-  runningJob: string | null,
-): LaunchClaim {
+export function claimLaunch(requestId: string, view: LaunchView, settings: LaunchSettings): LaunchClaim {
   const { request, version, now } = view;
   if (!request)
     return { step: done('unknown-request', { detail: `no deploy request ${requestId}` }), writes: {} };
@@ -328,7 +323,7 @@ export function claimLaunch(
     version,
     deployments: view.deployments,
     maxActiveDeployments: settings.maxActiveDeployments,
-    runningJob,
+    runningJob: view.runningJob,
     now,
   });
   if (decision.kind === 'skip' && decision.reason === 'already-launched') {

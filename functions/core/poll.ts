@@ -3,8 +3,10 @@
  * heads of the followed branches): which branches to poll, and what GitHub's answer means against
  * what is recorded. Pure: plain data and `now` in, decisions out.
  */
+import { TICK_INTERVAL_MINUTES } from './health-view.js';
 import { branchDocId, ZERO_SHA } from './names.js';
 import type { PolledHead } from './ports.js';
+import { addMinutes } from './time.js';
 import type { PushEvent, VersionConfig } from './types.js';
 
 /** One followed branch and the versions that follow it. */
@@ -22,6 +24,14 @@ export interface PollTaskFailure {
   key: string;
   at: Date;
   error: string;
+}
+
+/**
+ * From when a tick reports the failures of fanned-out poll tasks: one tick interval back, so each
+ * fan-out's failures are reported by the tick after it (and a late task's by the next one as well).
+ */
+export function pollTaskFailuresSince(now: Date): Date {
+  return addMinutes(now, -TICK_INTERVAL_MINUTES);
 }
 
 /** The followed branches, each once, in config order, with the versions that follow each. */

@@ -4,9 +4,8 @@
  * each once) instead of asking GitHub about a thousand branches one request after another; the worker
  * polls that branch and, when its head moved, plans its versions at once.
  */
-import { TICK_INTERVAL_MINUTES } from '../core/health-view.js';
 import type { WorkerOutcome } from '../core/launch.js';
-import { type BranchToPoll, branchesToPoll } from '../core/poll.js';
+import { type BranchToPoll, branchesToPoll, pollTaskFailuresSince } from '../core/poll.js';
 import type { WorkQueue } from '../core/ports.js';
 import { type PollTask, pollTaskName } from '../core/task-body.js';
 import { describeError } from '../log.js';
@@ -76,8 +75,7 @@ async function lastTaskFailures(
   poll: PollBranchesDeps,
   now: Date,
 ): Promise<Array<{ key: string; error: string }>> {
-  const since = new Date(now.getTime() - TICK_INTERVAL_MINUTES * 60_000);
-  const failures = await poll.pollStore.listPollTaskFailures(since);
+  const failures = await poll.pollStore.listPollTaskFailures(pollTaskFailuresSince(now));
   return failures
     .sort((a, b) => a.key.localeCompare(b.key))
     .map((failure) => ({ key: failure.key, error: failure.error }));

@@ -189,7 +189,7 @@ export async function runDeployRequest(
       candidateNames: (request) => instanceNameCandidates(request, now),
       runningJobOf: async (request) => (await runningJobOfSameCommit(deps, request))?.name ?? null,
     },
-    (view) => claimLaunch(requestId, view, settings, view.runningJob ?? null),
+    (view) => claimLaunch(requestId, view, settings),
   );
   if (step.kind === 'outcome') return step.outcome;
   if (step.kind === 'teardown') return teardown(deps, step.request);

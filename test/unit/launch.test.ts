@@ -251,12 +251,13 @@ describe('claimLaunch', () => {
     deployments: [],
     takenInstances: new Set(),
     now: NOW,
+    runningJob: null,
     ...fields,
   });
 
   it('launch: records a launching deployment under the first free candidate name, with a lease', () => {
     const [first, second] = instanceNameCandidates(req(), NOW);
-    const claim = claimLaunch(req().id, view({ takenInstances: new Set([first as string]) }), SETTINGS, null);
+    const claim = claimLaunch(req().id, view({ takenInstances: new Set([first as string]) }), SETTINGS);
     assert.equal(claim.step.kind, 'launch');
     const created = claim.writes.createDeployment;
     assert.equal(created?.instance, second);
@@ -273,7 +274,7 @@ describe('claimLaunch', () => {
   it('throws when every candidate name is taken', () => {
     const taken = new Set(instanceNameCandidates(req(), NOW));
     assert.throws(
-      () => claimLaunch(req().id, view({ takenInstances: taken }), SETTINGS, null),
+      () => claimLaunch(req().id, view({ takenInstances: taken }), SETTINGS),
       /no free instance name/,
     );
   });
@@ -384,12 +385,12 @@ describe('claimLaunch', () => {
     ],
   ];
   for (const [name, input, runningJob, expected] of cases) {
-    it(name, () => assert.deepEqual(claimLaunch(req().id, input, SETTINGS, runningJob), expected));
+    it(name, () => assert.deepEqual(claimLaunch(req().id, { ...input, runningJob }, SETTINGS), expected));
   }
 
   it('already launching under an expired lease: takes the launch over with a fresh lease', () => {
     const stale = launched({ launchLeaseExpiresAt: NOW });
-    const claim = claimLaunch(req().id, view({ deployments: [stale] }), SETTINGS, null);
+    const claim = claimLaunch(req().id, view({ deployments: [stale] }), SETTINGS);
     const patch = { launchLeaseExpiresAt: launchLeaseExpiry(NOW), updatedAt: NOW };
     assert.deepEqual(claim.writes, { deployment: { instance: stale.instance, patch } });
     assert.deepEqual(claim.step, {
