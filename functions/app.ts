@@ -154,10 +154,11 @@ const buildWorker: Builder = ({ config, logger, clock, wired, checks }) => {
     return createDeployWorkerHandler({
       run: (requestId) => runDeployRequest(deps, requestId),
       // The deploy queue (Cloud Tasks' client) is loaded by the first plan or poll task, not before.
+      // A plan task launches the deploy it decides now itself (use-cases/plan-and-enqueue.ts).
       work: (task) =>
         runWorkTask(
           {
-            plan: wired.planDeps(),
+            plan: { ...wired.planDeps(), launch: (request) => runDeployRequest(deps, request.id, request) },
             pending,
             poll: wired.pollDeps(),
           },

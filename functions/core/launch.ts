@@ -176,6 +176,12 @@ export interface LaunchClaimInput {
    * the transaction waits for one round trip less.
    */
   runningJobOf?: (request: DeployRequest) => Promise<string | null>;
+  /**
+   * The request, when the caller has not stored it (a plan task launching the deploy it has just
+   * decided, use-cases/plan-and-enqueue.ts): the claim's transaction creates it, with what the claim
+   * records on it, when `requestId` is absent; a stored one is claimed as any task's delivery would be.
+   */
+  create?: DeployRequest;
 }
 
 /** Writes a claim makes, as data; the store applies them in the same transaction. */

@@ -54,6 +54,18 @@ export function newRequest(
 }
 
 /**
+ * Whether the pass that creates `request` launches it itself instead of queueing a task for it (a plan
+ * task does, use-cases/plan-and-enqueue.ts): a deploy that is due now. A teardown, or a deploy due
+ * when its version's window opens, goes through the queue, which holds it until then.
+ */
+export function isLaunchedByItsPass(
+  request: Pick<DeployRequest, 'action' | 'notBefore'>,
+  now: Date,
+): boolean {
+  return request.action === 'deploy' && request.notBefore.getTime() <= now.getTime();
+}
+
+/**
  * The requests a plan asks for: one deploy request per deploy decision (its id comes from the
  * planner), and, unless `only` limits the pass to some versions, one teardown request per collected
  * instance. A teardown's id carries the instance's previous teardown attempt (`deletingAt`), so a

@@ -3,19 +3,29 @@
  * decision becomes a deploy or teardown request (claimed once by its derived id) and a Cloud Tasks task
  * (named from the request, so a repeat is a no-op); each version's decision is stored for the console
  * and the status page. A request that cannot be queued stays pending, and the next pass queues it.
+ *
+ * A plan task's pass (`launch` set) launches a deploy it decides that is due now itself, through the
+ * worker's own use case, instead of queueing a task for it: one queue hop, one function invocation and
+ * one write fewer between a push and its Job. The launch's claim transaction stores the request with
+ * the deployment it records (use-cases/run-deploy-request.ts, `create`), as any task's claim would,
+ * so nothing launches twice. A launch that leaves the request to be done (a retry: Kubernetes or
+ * Firestore failed) or throws gets it stored `pending` and queued as usual; a plan task that dies
+ * mid-launch is retried by Cloud Tasks, and its next pass either decides again (nothing was stored)
+ * or finds the request pending and queues it (the deploy task adopts the Job once the lease expires).
  */
 import { describeDecision, shownDecision } from '../core/describe.js';
+import type { WorkerOutcome } from '../core/launch.js';
 import { heldByLeases } from '../core/leases.js';
 import { taskNameFor } from '../core/names.js';
 import { planDeploys } from '../core/plan.js';
 import type { Clock, DeployEvaluator, DeployQueue, PlanStore } from '../core/ports.js';
 import {
   isDueForEnqueue,
+  isLaunchedByItsPass,
   markedForFirstTask,
   notQueuedDecisions,
   requestsForPlan,
 } from '../core/requests.js';
-import { laterOf } from '../core/time.js';
 import type { DeploymentsConfig, DeployRequest, VersionDecision } from '../core/types.js';
 import { describeError, type Logger } from '../log.js';
 
@@ -25,6 +35,12 @@ export interface PlanAndEnqueueDeps {
   queue: DeployQueue;
   clock: Clock;
   logger: Logger;
+  /**
+   * Set for a plan task (use-cases/plan-tasks.ts): launches a request the way a deploy task would
+   * (use-cases/run-deploy-request.ts), storing it in the same transaction, for the deploys this pass
+   * decides that are due now.
+   */
+  launch?: (request: DeployRequest) => Promise<WorkerOutcome>;
 }
 
 export interface PlanReport {
@@ -35,8 +51,37 @@ export interface PlanReport {
   collect: string[];
   /** Request ids put in the queue by this pass. */
   enqueued: string[];
+  /** Request ids this pass launched itself (a plan task's pass, `launch`), with no task. */
+  launched: string[];
   /** Request ids that could not be queued (they stay pending for the next pass). */
   enqueueFailed: string[];
+}
+
+/**
+ * The new requests to act on: stored (marked for their first task) and to queue, or, those this pass
+ * launches itself, not stored yet (the launch's claim stores them).
+ */
+async function newRequestsToEnqueue(
+  deps: PlanAndEnqueueDeps,
+  wanted: DeployRequest[],
+  now: Date,
+): Promise<Map<string, ToEnqueue>> {
+  const toEnqueue = new Map<string, ToEnqueue>();
+  for (const request of wanted) {
+    if (deps.launch !== undefined && isLaunchedByItsPass(request, now)) {
+      // Stored by the launch's claim (or found there, as a duplicate delivery would).
+      toEnqueue.set(request.id, { request, isMarked: false, isLaunchedHere: true });
+      continue;
+    }
+    // Created already marked for its first task: one transaction, not two.
+    const stored = await deps.store.createRequest(markedForFirstTask(request, now));
+    if (stored.isNew) {
+      toEnqueue.set(request.id, { request: stored.request, isMarked: true, isLaunchedHere: false });
+    } else if (stored.request.status === 'pending') {
+      toEnqueue.set(request.id, { request: stored.request, isMarked: false, isLaunchedHere: false });
+    }
+  }
+  return toEnqueue;
 }
 
 /** The requests this pass should queue: new ones, and open ones that are due again (core/requests.ts). */
@@ -49,29 +94,50 @@ async function requestsToEnqueue(
   only: ReadonlySet<string> | null,
   now: Date,
 ): Promise<ToEnqueue[]> {
-  const toEnqueue = new Map<string, ToEnqueue>();
-  for (const request of wanted) {
-    // Created already marked for its first task: one transaction, not two.
-    const stored = await deps.store.createRequest(markedForFirstTask(request, now));
-    if (stored.isNew) toEnqueue.set(request.id, { request: stored.request, isMarked: true });
-    else if (stored.request.status === 'pending') {
-      toEnqueue.set(request.id, { request: stored.request, isMarked: false });
-    }
-  }
+  const toEnqueue = await newRequestsToEnqueue(deps, wanted, now);
   for (const request of open) {
     if (only !== null && !only.has(request.version)) continue;
     if (toEnqueue.has(request.id)) continue;
     if (isDueForEnqueue(request, decisions.get(request.version), now, collecting)) {
-      toEnqueue.set(request.id, { request, isMarked: false });
+      toEnqueue.set(request.id, { request, isMarked: false, isLaunchedHere: false });
     }
   }
   return [...toEnqueue.values()];
 }
 
-/** A request to queue, and whether it is already marked enqueued for the task about to be created. */
+/**
+ * A request to queue, whether it is already marked enqueued for the task about to be created, and
+ * whether this pass launches it first (not stored yet; queued only when the launch leaves it to do).
+ */
 interface ToEnqueue {
   request: DeployRequest;
   isMarked: boolean;
+  isLaunchedHere: boolean;
+}
+
+/**
+ * Launches a request this pass decided (`deps.launch`, which stores it). The outcome when the launch
+ * settled it (launched, deferred, closed: the worker recorded which); else the request as stored
+ * now (`pending`, created here if the launch stored nothing), for the pass to queue when still open.
+ */
+async function launchHere(
+  deps: PlanAndEnqueueDeps & Required<Pick<PlanAndEnqueueDeps, 'launch'>>,
+  request: DeployRequest,
+): Promise<{ settled: WorkerOutcome } | { open: DeployRequest | null }> {
+  const log = deps.logger.child({ request: request.id, version: request.version, commit: request.commit });
+  try {
+    const outcome = await deps.launch(request);
+    if (outcome.kind === 'done') {
+      log.info('request launched by its plan task', { ...outcome });
+      return { settled: outcome };
+    }
+    log.warn('the launch asks for a retry; queueing the request', { ...outcome });
+  } catch (err) {
+    log.warn('the launch failed; queueing the request', describeError(err));
+  }
+  // A storage failure here throws: the plan task is retried, and its next pass decides again.
+  const stored = await deps.store.createRequest(request);
+  return { open: stored.request.status === 'pending' ? stored.request : null };
 }
 
 /**
@@ -86,7 +152,9 @@ async function enqueue(
   const { queue, store, logger } = deps;
   const count = isMarked ? request.enqueueCount : request.enqueueCount + 1;
   const taskName = taskNameFor(request.id, count);
-  const notBefore = laterOf(request.notBefore, now);
+  // A request due already keeps its own (past) time: Cloud Tasks dispatches it at once, even when this
+  // instance's clock runs ahead of Cloud Tasks' (a schedule time of "now" by a fast clock would hold it).
+  const notBefore = request.notBefore;
   const log = logger.child({
     request: request.id,
     task: taskName,
@@ -121,6 +189,22 @@ async function enqueue(
   }
 }
 
+/** What became of a request this pass acted on; `failed`: it could not be queued (the queue's error). */
+type Handled = { kind: 'launched' | 'settled' | 'enqueued' } | { kind: 'failed'; error: string };
+
+/** Launches the request first when this pass does (`isLaunchedHere`), and queues it when still to do. */
+async function launchOrEnqueue(deps: PlanAndEnqueueDeps, item: ToEnqueue, now: Date): Promise<Handled> {
+  let request = item.request;
+  if (item.isLaunchedHere && deps.launch) {
+    const result = await launchHere({ ...deps, launch: deps.launch }, request);
+    if ('settled' in result) return { kind: result.settled.result === 'launched' ? 'launched' : 'settled' };
+    if (result.open === null) return { kind: 'settled' };
+    request = result.open;
+  }
+  const error = await enqueue(deps, { ...item, request }, now);
+  return error === null ? { kind: 'enqueued' } : { kind: 'failed', error };
+}
+
 /**
  * Plans, records requests, enqueues them and stores the decisions. `only` limits the pass to some
  * versions (after a push); GC runs only in a full pass (`only` null).
@@ -153,6 +237,7 @@ export async function planAndEnqueue(
   const byVersion = new Map(plan.versions.map((decision) => [decision.version, decision]));
   const wanted = requestsForPlan(plan, snapshot.deployments, now, only);
   const enqueued: string[] = [];
+  const launched: string[] = [];
   const enqueueFailed: string[] = [];
   // A teardown the worker deferred (a lease came first) is queued again only if this pass still collects it.
   const collecting = new Set(only === null ? plan.collect.map((c) => c.instance) : []);
@@ -168,9 +253,14 @@ export async function planAndEnqueue(
   const failures = new Map<string, string>();
   const queueing = (async () => {
     for (const item of toEnqueue) {
-      const error = await enqueue(deps, item, now);
-      if (error !== null) failures.set(item.request.id, error);
-      (error === null ? enqueued : enqueueFailed).push(item.request.id);
+      const { id } = item.request;
+      const handled = await launchOrEnqueue(deps, item, now);
+      if (handled.kind === 'launched') launched.push(id);
+      if (handled.kind === 'enqueued') enqueued.push(id);
+      if (handled.kind === 'failed') {
+        failures.set(id, handled.error);
+        enqueueFailed.push(id);
+      }
     }
   })();
   // The decisions are stored while the requests are queued: neither waits for the other.
@@ -195,6 +285,7 @@ export async function planAndEnqueue(
     decisions: Object.fromEntries(decisions.map((d) => [d.version, `${d.kind}:${d.reason}`])),
     collect: only === null ? plan.collect.map((c) => c.instance) : [],
     enqueued,
+    launched,
     enqueueFailed,
   };
 }

@@ -168,10 +168,15 @@ async function teardown(deps: RunDeployRequestDeps, request: DeployRequest): Pro
   }
 }
 
-/** Carries out the request `requestId`. Throws only on storage failures (a retry can help). */
+/**
+ * Carries out the request `requestId`; with `create` (the request itself, not stored yet: a plan task
+ * launching the deploy it decided), the claim's transaction stores it. Throws only on storage
+ * failures (a retry can help).
+ */
 export async function runDeployRequest(
   deps: RunDeployRequestDeps,
   requestId: string,
+  create?: DeployRequest,
 ): Promise<WorkerOutcome> {
   const { config, store, clock } = deps;
   const now = clock();
@@ -188,6 +193,7 @@ export async function runDeployRequest(
       now,
       candidateNames: (request) => instanceNameCandidates(request, now),
       runningJobOf: async (request) => (await runningJobOfSameCommit(deps, request))?.name ?? null,
+      ...(create ? { create } : {}),
     },
     (view) => claimLaunch(requestId, view, settings),
   );

@@ -51,6 +51,13 @@ export function jobsState(jobs: JobEvent[], newest: string[], versionNames: stri
   };
 }
 
+/** The worker's log lines that carry a task's result, or a launch its plan task made itself. */
+const WORKER_RESULTS = new Set([
+  'worker done',
+  'worker asks for a retry',
+  'request launched by its plan task',
+]);
+
 /** Why: the decisions after each push and the workers' results, counted from the timeline. */
 export function outcomes(timeline: TimelineEvent[]) {
   const decisions: Record<string, number> = {};
@@ -61,10 +68,11 @@ export function outcomes(timeline: TimelineEvent[]) {
     }
   }
   const worker = countBy(
-    timeline.filter(
-      (event) => event.message === 'worker done' || event.message === 'worker asks for a retry',
-    ),
-    (event) => String(event.fields.result),
+    timeline.filter((event) => WORKER_RESULTS.has(event.message)),
+    (event) =>
+      event.message === 'request launched by its plan task'
+        ? `plan-task-${String(event.fields.result)}`
+        : String(event.fields.result),
   );
   const rpcTail = timeline.filter((event) => event.message === 'recording the push failed').length;
   return { planAfterPush: decisions, workerResults: worker, recordFailures: rpcTail };

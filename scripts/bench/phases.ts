@@ -4,8 +4,9 @@
  * The product's log messages are read as they are today; a phase whose events are missing is left out.
  *
  * The path: the webhook records the push (`push recorded`), hands the planning over (`plan tasks
- * enqueued`) and answers; the plan task waits in the queue, the worker plans (`planned after push`)
- * and queues the deploy request; that task waits in the queue; the worker creates the Job.
+ * enqueued`) and answers; the plan task waits in the queue, the worker plans and creates the Job
+ * itself (`planned after push` once it is recorded); only a launch that asked for a retry queues a
+ * deploy task, which waits in the queue before the worker creates the Job.
  */
 import type { TimelineEvent } from './host-protocol.js';
 import { type Summary, summarize } from './report.js';
@@ -29,6 +30,7 @@ export type PushPhases = Partial<
     | 'answer'
     | 'planWait'
     | 'plan'
+    | 'planToJob'
     | 'enqueueToDispatch'
     | 'dispatchToJob'
     | 'pushToJob',
@@ -112,10 +114,16 @@ export function pushPhases(timeline: readonly TimelineEvent[], samples: readonly
       'planWait',
       between(firstAt(planTask, 'tasks', 'task created'), firstAt(planTask, 'tasks', 'dispatching task')),
     );
-    set('plan', between(firstAt(planTask, 'tasks', 'dispatching task'), planned));
+    const planDispatched = firstAt(planTask, 'tasks', 'dispatching task');
+    set('plan', between(planDispatched, planned));
     const dispatched = firstAt(bySha, 'tasks', 'dispatching task');
-    set('enqueueToDispatch', between(firstAt(bySha, 'tasks', 'task created'), dispatched));
-    set('dispatchToJob', between(dispatched, sample.jobAt ?? undefined));
+    if (dispatched === undefined) {
+      // Launched by its plan task: no deploy task.
+      set('planToJob', between(planDispatched, sample.jobAt ?? undefined));
+    } else {
+      set('enqueueToDispatch', between(firstAt(bySha, 'tasks', 'task created'), dispatched));
+      set('dispatchToJob', between(dispatched, sample.jobAt ?? undefined));
+    }
     set('pushToJob', between(sample.sentAt, sample.jobAt ?? undefined));
     return phases;
   });

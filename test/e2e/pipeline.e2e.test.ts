@@ -146,7 +146,7 @@ describe('deploy pipeline end to end (whole local stack)', function () {
     assert.equal(branch?.source, 'webhook');
     assert.equal((await readDoc(stack, `${branchPath}/commits/${sha}`))?.source, 'webhook');
 
-    // The task ran the worker, which created the deploy Job.
+    // The plan task ran the worker, which created the deploy Job.
     const job = await waitFor('the deploy Job', () => jobsOf(stack, 'deploy')[0]);
     const deployment = await deploymentIn(
       stack,
@@ -193,6 +193,9 @@ describe('deploy pipeline end to end (whole local stack)', function () {
     assert.equal(requests[0]?.action, 'deploy');
     assert.equal(requests[0]?.commit, sha);
     assert.equal(requests[0]?.status, 'done');
+    // Launched by the push's plan task itself: no deploy task was queued for it.
+    assert.equal(requests[0]?.enqueueCount, 0);
+    assert.equal(requests[0]?.taskName, null);
     assert.equal((await getStatus(stack, '/api/versions/master/latest')).status, 404);
 
     // The Job completes; the tick's refresh marks the deployment ready.
@@ -697,10 +700,11 @@ describe('deploy pipeline end to end (whole local stack)', function () {
     );
 
     await push(stack, { repo: E2E_REPO, ref: 'master', after: sha });
-    // The worker defers; the request must stay deferred (not pass for queued) so the next pass re-enqueues it.
+    // The plan task's launch defers it (no task was queued for it); it must stay deferred (not pass for
+    // queued) so the next pass re-enqueues it.
     const deferred = await waitFor('the request, deferred by the worker', async () => {
       const [request] = requestsOf(await readCollection(stack, 'deployRequests'));
-      return request?.status === 'deferred' && request.enqueueCount === 1 ? request : null;
+      return request?.status === 'deferred' && request.enqueueCount === 0 ? request : null;
     });
     assert.match(
       String(deferred.error),
@@ -730,6 +734,6 @@ describe('deploy pipeline end to end (whole local stack)', function () {
     assert.notEqual(deployment.instance, orphanInstance);
     const done = await readDoc(stack, `deployRequests/${deferred.id}`);
     assert.equal(done?.status, 'done');
-    assert.equal(done?.enqueueCount, 2);
+    assert.equal(done?.enqueueCount, 1, 'one task: the one the tick queued');
   });
 });

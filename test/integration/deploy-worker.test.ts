@@ -828,6 +828,84 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
       assert.equal(serverJobs().length, 0);
     });
 
+    it('a plan task delivered twice at once launches once: the claim stores the request, one deployment, one Job', async () => {
+      const queue = new MemoryQueue();
+      const pending = new FirestorePendingPlanStore(db);
+      const worker = { config: CONFIG, store, jobs, templates, clock, logger: silentLogger };
+      const plan = {
+        config: CONFIG,
+        store: new FirestorePlanStore(db),
+        queue,
+        clock,
+        logger: silentLogger,
+        launch: (request: DeployRequest) => runDeployRequest(worker, request.id, request),
+      };
+      await setHead('master', SHA_A);
+      const task = { kind: 'plan', version: 'master', head: SHA_A, deliveryId: 'd-1' } as const;
+      const [first, second] = await Promise.all([
+        runPlanTask({ plan, pending }, task),
+        runPlanTask({ plan, pending }, task),
+      ]);
+      assert.deepEqual([first.kind, second.kind], ['done', 'done']);
+      const id = 'deploy-master-a1a1a1a1a1a1-c';
+      const request = await db.collection('deployRequests').doc(id).get();
+      assert.equal(request.get('status'), 'done');
+      const [deployment, ...others] = await allDeployments();
+      assert.equal(others.length, 0, 'one deployment');
+      assert.equal(deployment?.status, 'deploying');
+      assert.equal(deployment?.requestId, id);
+      assert.equal(serverJobs().length, 1);
+      assert.equal(jobCreates().length, 1);
+      // The delivery whose claim found the other's launch under way (busy) queued the request as a
+      // safety net (its holder might die); that task finds it done.
+      assert.ok(queue.tasks.length <= 1, `at most one deploy task: ${queue.tasks.length}`);
+      for (const queued of queue.tasks) {
+        assert.equal((await runDeployRequest(worker, queued.requestId)).result, 'already-done');
+      }
+      assert.equal(jobCreates().length, 1);
+    });
+
+    it('a plan task delivered once launches with no deploy task: the request never queued', async () => {
+      const queue = new MemoryQueue();
+      const worker = { config: CONFIG, store, jobs, templates, clock, logger: silentLogger };
+      const launch = (request: DeployRequest) => runDeployRequest(worker, request.id, request);
+      const plan = {
+        config: CONFIG,
+        store: new FirestorePlanStore(db),
+        queue,
+        clock,
+        logger: silentLogger,
+        launch,
+      };
+      await setHead('master', SHA_A);
+      const task = { kind: 'plan', version: 'master', head: SHA_A, deliveryId: 'd-1' } as const;
+      const outcome = await runPlanTask({ plan, pending: new FirestorePendingPlanStore(db) }, task);
+      assert.deepEqual(outcome, { kind: 'done', result: 'planned-deploy-new-commit' });
+      const request = await db.collection('deployRequests').doc('deploy-master-a1a1a1a1a1a1-c').get();
+      assert.equal(request.get('status'), 'done');
+      assert.equal(request.get('enqueueCount'), 0);
+      assert.equal(request.get('taskName'), null);
+      assert.equal(queue.tasks.length, 0, 'no deploy task');
+      assert.equal(jobCreates().length, 1);
+    });
+
+    it('a claim given a request that is stored already claims the stored one (nothing overwritten)', async () => {
+      const id = await enqueuedHeadRequest();
+      const stored = await db.collection('deployRequests').doc(id).get();
+      const worker = { config: CONFIG, store, jobs, templates, clock, logger: silentLogger };
+      const outcome = await runDeployRequest(
+        worker,
+        id,
+        deployRequest(id, { commit: SHA_B, status: 'pending' }),
+      );
+      assert.equal(outcome.result, 'launched');
+      const [deployment] = await allDeployments();
+      assert.equal(deployment?.commit, stored.get('commit'), 'the stored request was launched');
+      const after = await db.collection('deployRequests').doc(id).get();
+      assert.equal(after.get('status'), 'done');
+      assert.equal(after.get('enqueueCount'), stored.get('enqueueCount'));
+    });
+
     it('an unknown request id is 200 and does nothing', async () => {
       const response = await deliver('deploy-master-000000000000-c');
       assert.equal(response.status, 200);

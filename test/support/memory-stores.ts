@@ -6,6 +6,7 @@
  */
 
 import { advanceHead } from '../../functions/core/intake.js';
+import type { ClaimWrites } from '../../functions/core/launch.js';
 import type { AcquireClaim, AcquireOutcome, AcquireView } from '../../functions/core/lease-acquire.js';
 import type { Lease, LeaseChange } from '../../functions/core/leases.js';
 import { branchDocId } from '../../functions/core/names.js';
@@ -318,7 +319,9 @@ export class MemoryLaunchStore implements LaunchStore {
     decide: Parameters<LaunchStore['claimLaunch']>[1],
   ) {
     this.beforeClaim?.();
-    const request = (await this.getRequest(claim.requestId)) ?? null;
+    const stored = (await this.getRequest(claim.requestId)) ?? null;
+    const creates = stored === null ? (claim.create ?? null) : null;
+    const request = stored ?? creates;
     const config = request ? claim.versions.find((v) => v.name === request.version) : undefined;
     const candidates = request && config && request.action === 'deploy' ? claim.candidateNames(request) : [];
     const deployments = this.state
@@ -334,6 +337,12 @@ export class MemoryLaunchStore implements LaunchStore {
       now: claim.now,
       runningJob,
     });
+    this.applyClaimWrites(claim.requestId, writes, creates);
+    return step;
+  }
+
+  /** A claim's writes, as the Firestore store applies them; `creates`: the request to store with them. */
+  private applyClaimWrites(requestId: string, writes: ClaimWrites, creates: DeployRequest | null): void {
     if (writes.createDeployment) {
       if (this.state.deployments.has(writes.createDeployment.instance)) throw new Error('ALREADY_EXISTS');
       const created = writes.createDeployment;
@@ -343,8 +352,8 @@ export class MemoryLaunchStore implements LaunchStore {
       });
     }
     if (writes.deployment) this.patchDeployment(writes.deployment.instance, writes.deployment.patch);
-    if (writes.request) this.patchRequest({ id: claim.requestId, patch: writes.request });
-    return step;
+    if (creates) this.state.requests.set(creates.id, { ...creates, ...writes.request });
+    else if (writes.request) this.patchRequest({ id: requestId, patch: writes.request });
   }
 
   async claimTeardown(requestId: string, decide: Parameters<LaunchStore['claimTeardown']>[1]) {

@@ -19,6 +19,7 @@ import {
   deploymentFromDoc,
   deploymentPatchDoc,
   headFromBranchDoc,
+  requestDoc,
   requestFromDoc,
   switchesFromDoc,
 } from './codec.js';
@@ -66,9 +67,10 @@ export class FirestoreLaunchStore implements LaunchStore {
     decide: Parameters<LaunchStore['claimLaunch']>[1],
   ): Promise<LaunchStep> {
     return this.db.runTransaction(async (tx) => {
-      const view = await this.readLaunchView(tx, claim);
+      const { view, creates } = await this.readLaunchView(tx, claim);
       const { step, writes } = await decide(view);
-      this.apply(tx, claim.requestId, writes);
+      if (creates) tx.create(requestRef(this.db, creates.id), requestDoc({ ...creates, ...writes.request }));
+      this.apply(tx, claim.requestId, creates ? { ...writes, request: undefined } : writes);
       return step;
     });
   }
@@ -107,13 +109,18 @@ export class FirestoreLaunchStore implements LaunchStore {
     await batch.commit();
   }
 
-  /** The request, its version, the recent deployments (every active one), and the taken candidate names. */
+  /**
+   * The request, its version, the recent deployments (every active one), and the taken candidate names;
+   * `creates`: the caller's request (`claim.create`) when none is stored, for the transaction to create.
+   */
   private async readLaunchView(
     tx: Transaction,
     claim: Parameters<LaunchStore['claimLaunch']>[0],
-  ): Promise<LaunchView> {
+  ): Promise<{ view: LaunchView; creates: DeployRequest | null }> {
     const { now } = claim;
-    const request = requestFromDoc(await tx.get(requestRef(this.db, claim.requestId)));
+    const stored = requestFromDoc(await tx.get(requestRef(this.db, claim.requestId)));
+    const creates = stored === null ? (claim.create ?? null) : null;
+    const request = stored ?? creates;
     const config = request
       ? claim.versions.find((candidate) => candidate.name === request.version)
       : undefined;
@@ -139,14 +146,8 @@ export class FirestoreLaunchStore implements LaunchStore {
     const version: VersionState | null = config
       ? { config, switches, head: headFromBranchDoc(branchDoc?.data()) }
       : null;
-    return {
-      request,
-      version,
-      deployments,
-      takenInstances: new Set(candidateDocs.filter((doc) => doc.exists).map((doc) => doc.id)),
-      now,
-      runningJob,
-    };
+    const takenInstances = new Set(candidateDocs.filter((doc) => doc.exists).map((doc) => doc.id));
+    return { view: { request, version, deployments, takenInstances, now, runningJob }, creates };
   }
 
   /** Applies a claim's writes; `request` patches the claimed request. */

@@ -26,6 +26,7 @@ describe('planAndEnqueue (in-memory ports)', () => {
       decisions: { master: 'deploy:new-commit', v1: 'wait:no-commit' },
       collect: [],
       enqueued: [id],
+      launched: [],
       enqueueFailed: [],
     });
     assert.deepEqual(world.queue.tasks, [{ requestId: id, taskName: taskNameFor(id, 1), notBefore: NOW }]);

@@ -9,8 +9,9 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { PENDING_PLAN_STALE_MS } from '../../../functions/core/pending-plans.js';
+import { JobApiError } from '../../../functions/core/ports.js';
 import type { PlanTask } from '../../../functions/core/task-body.js';
-import type { PushEvent } from '../../../functions/core/types.js';
+import type { DeployRequest, PushEvent } from '../../../functions/core/types.js';
 import { silentLogger } from '../../../functions/log.js';
 import { createPlanTaskEvaluator, runPlanTask } from '../../../functions/use-cases/plan-tasks.js';
 import { runDeployRequest } from '../../../functions/use-cases/run-deploy-request.js';
@@ -22,6 +23,12 @@ const SHA = 'a1'.repeat(20);
 const OTHER = 'b2'.repeat(20);
 
 const sha = (text: string) => createHash('sha1').update(text).digest('hex');
+
+/** Lets the in-memory use cases run until `done` holds (a few turns of the event loop at most). */
+async function waitUntil(done: () => boolean): Promise<void> {
+  for (let turn = 0; turn < 100 && !done(); turn++) await new Promise((resolve) => setImmediate(resolve));
+  assert.ok(done(), 'never happened');
+}
 
 describe('plan tasks (in-memory ports)', () => {
   let world: ReturnType<typeof memoryWorld>;
@@ -125,6 +132,127 @@ describe('plan tasks (in-memory ports)', () => {
   });
 });
 
+describe('a plan task launches the deploy it decides now itself (in-memory ports)', () => {
+  let world: ReturnType<typeof memoryWorld>;
+  let pending: MemoryPendingPlanStore;
+  const id = `deploy-master-${SHA.slice(0, 12)}-c`;
+
+  beforeEach(() => {
+    world = memoryWorld(NOW);
+    pending = new MemoryPendingPlanStore();
+    world.state.setHead(REPO, 'master', SHA);
+  });
+
+  /** The worker's plan-task deps: the pass launches through the worker's own use case. */
+  const deps = () => ({
+    plan: {
+      ...world.plan,
+      launch: (request: DeployRequest) => runDeployRequest(world.worker, request.id, request),
+    },
+    pending,
+  });
+  const task: PlanTask = { kind: 'plan', version: 'master', head: SHA, deliveryId: 'd-1' };
+  const jobsCreated = () => world.jobs.calls.filter((call) => call.method === 'createJob').length;
+
+  it('creates the Job with no deploy task: the request stored by the claim, done; the deployment deploying', async () => {
+    const outcome = await runPlanTask(deps(), task);
+    assert.deepEqual(outcome, { kind: 'done', result: 'planned-deploy-new-commit' });
+    assert.equal(world.queue.tasks.length, 0, 'no deploy task');
+    assert.equal(jobsCreated(), 1);
+    const request = world.state.requests.get(id);
+    assert.equal(request?.status, 'done');
+    assert.equal(request?.taskName, null, 'never queued');
+    const [deployment] = world.state.deploymentList();
+    assert.equal(deployment?.status, 'deploying');
+    assert.equal(deployment?.commit, SHA);
+  });
+
+  it('a launch that asks for a retry (Kubernetes 503) is queued as a deploy task, which then launches it', async () => {
+    world.jobs.fail('createJob', new JobApiError('HTTP 503 from the API server', 503, true));
+    const outcome = await runPlanTask(deps(), task);
+    assert.equal(outcome.kind, 'done');
+    assert.deepEqual(
+      world.queue.tasks.map((queued) => queued.requestId),
+      [id],
+    );
+    assert.equal(world.state.requests.get(id)?.status, 'enqueued');
+    assert.equal(world.state.deploymentList()[0]?.status, 'launching', 'released for the retry');
+    const retried = await runDeployRequest(world.worker, id);
+    assert.equal(retried.result, 'launched');
+    assert.equal(world.state.requests.get(id)?.status, 'done');
+    assert.equal(world.state.deploymentList().length, 1, 'one deployment, not two');
+  });
+
+  it('a launch that throws (storage failing) is queued as a deploy task', async () => {
+    const plan = { ...world.plan, launch: () => Promise.reject(new Error('14 UNAVAILABLE: Firestore')) };
+    const outcome = await runPlanTask({ plan, pending }, task);
+    assert.equal(outcome.kind, 'done');
+    assert.equal(world.queue.tasks.length, 1);
+    assert.equal(world.state.requests.get(id)?.status, 'enqueued');
+  });
+
+  it('a launch that throws and a queue that fails: the task asks for a retry, the request stays pending', async () => {
+    const plan = { ...world.plan, launch: () => Promise.reject(new Error('14 UNAVAILABLE: Firestore')) };
+    world.queue.failNext = 1;
+    const outcome = await runPlanTask({ plan, pending }, task);
+    assert.equal(outcome.kind, 'retry');
+    assert.equal(world.state.requests.get(id)?.status, 'pending');
+  });
+
+  it('a plan task that died before its claim stored anything: the retry decides again and launches', async () => {
+    const dying = { ...world.plan, launch: () => new Promise<never>(() => undefined) };
+    void runPlanTask({ plan: dying, pending }, task);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(world.state.requests.size, 0, 'nothing stored');
+    const outcome = await runPlanTask(deps(), task);
+    assert.deepEqual(outcome, { kind: 'done', result: 'planned-deploy-new-commit' });
+    assert.equal(world.state.requests.get(id)?.status, 'done');
+    assert.equal(jobsCreated(), 1);
+    assert.equal(world.queue.tasks.length, 0);
+  });
+
+  it('a plan task that died after its claim: the retry queues the pending request, whose task adopts nothing twice', async () => {
+    const create = world.jobs.createJob.bind(world.jobs);
+    world.jobs.createJob = () => new Promise<never>(() => undefined);
+    void runPlanTask(deps(), task);
+    await waitUntil(() => world.state.deploymentList().length === 1);
+    assert.equal(world.state.requests.get(id)?.status, 'pending', 'stored by the claim');
+    world.jobs.createJob = create;
+    await runPlanTask(deps(), task);
+    assert.deepEqual(
+      world.queue.tasks.map((queued) => queued.requestId),
+      [id],
+    );
+    assert.equal(world.state.requests.size, 1);
+    // The deploy task waits out the dead launch's lease, then takes the launch over.
+    assert.equal((await runDeployRequest(world.worker, id)).result, 'busy');
+    world.clock.advanceMinutes(11);
+    assert.equal((await runDeployRequest(world.worker, id)).result, 'launched');
+    assert.equal(world.state.deploymentList().length, 1);
+  });
+
+  it('delivered twice, it launches once: the second pass finds the request done', async () => {
+    await runPlanTask(deps(), task);
+    await runPlanTask(deps(), task);
+    assert.equal(jobsCreated(), 1);
+    assert.equal(world.queue.tasks.length, 0);
+  });
+
+  it("a deploy due when its version's window opens is queued for then, not launched", async () => {
+    await runPlanTask(deps(), task);
+    world.clock.advanceMinutes(1);
+    world.state.setHead(REPO, 'master', OTHER);
+    await runPlanTask(deps(), { ...task, head: OTHER });
+    assert.equal(jobsCreated(), 1);
+    const [queued] = world.queue.tasks;
+    assert.ok(queued?.requestId.startsWith(`deploy-master-${OTHER.slice(0, 12)}-`), queued?.requestId);
+    assert.ok(
+      (queued?.notBefore.getTime() ?? 0) > world.clock.read().getTime(),
+      'held until the window opens',
+    );
+  });
+});
+
 /** A seeded generator (mulberry32): the same seed, the same interleaving. */
 function random(seed: number): () => number {
   let state = seed;
@@ -157,6 +285,9 @@ class Burst {
   private readonly planned = new Set<string>();
   private deployed = 0;
   private pushes = 0;
+
+  /** With `launchesInline`, a plan task launches the deploy it decides now itself, as the worker's does. */
+  constructor(private readonly launchesInline = false) {}
 
   async push(version: Version): Promise<void> {
     const before = this.newest[version] ?? '0'.repeat(40);
@@ -199,7 +330,9 @@ class Burst {
     this.planned.add(chosen[0]);
     const task = chosen[1];
     if (task.kind !== 'plan') throw new Error(`a ${task.kind} task in a burst of pushes`);
-    await runPlanTask({ plan: this.world.plan, pending: this.pending }, task);
+    const launch = (request: DeployRequest) => runDeployRequest(this.world.worker, request.id, request);
+    const plan = this.launchesInline ? { ...this.world.plan, launch } : this.world.plan;
+    await runPlanTask({ plan, pending: this.pending }, task);
     return true;
   }
 
@@ -258,9 +391,12 @@ function assertLaunchedOrQueued(burst: Burst, version: Version): void {
 }
 
 describe('pushes interleaved with the worker, no tick (issue 10)', () => {
-  for (let seed = 1; seed <= 25; seed++) {
-    it(`seed ${seed}: every version launches; its newest head is launched, or queued for when its window opens`, async () => {
-      const burst = new Burst();
+  for (let seed = 1; seed <= 50; seed++) {
+    // Odd seeds: plan tasks queue every deploy; even seeds: they launch the ones due now themselves.
+    const launchesInline = seed % 2 === 0;
+    const how = launchesInline ? 'plan tasks launching' : 'deploy tasks only';
+    it(`seed ${seed} (${how}): every version launches; its newest head is launched, or queued for when its window opens`, async () => {
+      const burst = new Burst(launchesInline);
       await interleave(burst, random(seed), 60);
       burst.world.clock.advanceMinutes(5 / 60);
       await burst.drain();
