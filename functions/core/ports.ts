@@ -251,12 +251,13 @@ export interface EnqueueMark {
 export interface PlanStore {
   /**
    * The versions of `configs` (switches, heads), the deployments, the open requests, and, unless
-   * `withLeases` is false (a pass without GC), the active leases.
+   * `withLeases` is false (a pass without GC), the active leases. With `headsAfter`, the versions are
+   * read once it settles (a plan task's clear of its mark, core/pending-plans.ts), the rest at once.
    */
   readSnapshot(
     configs: VersionConfig[],
     now: Date,
-    options?: { withLeases?: boolean },
+    options?: { withLeases?: boolean; headsAfter?: Promise<unknown> },
   ): Promise<PipelineSnapshot>;
   /**
    * Records a new request unless one with its id exists (then returns the stored one). A manual deploy

@@ -212,13 +212,17 @@ async function launchOrEnqueue(deps: PlanAndEnqueueDeps, item: ToEnqueue, now: D
 export async function planAndEnqueue(
   deps: PlanAndEnqueueDeps,
   only: ReadonlySet<string> | null,
+  options: { headsAfter?: Promise<unknown> } = {},
 ): Promise<PlanReport> {
   const { store, config, clock } = deps;
   const now = clock();
   // A pass after a push reads only its versions (and every deployment and open request, for the
   // capacity), and no leases: GC runs in a full pass only.
   const configs = only === null ? config.versions : config.versions.filter((v) => only.has(v.name));
-  const snapshot = await store.readSnapshot(configs, now, { withLeases: only === null });
+  const snapshot = await store.readSnapshot(configs, now, {
+    withLeases: only === null,
+    ...(options.headsAfter ? { headsAfter: options.headsAfter } : {}),
+  });
   const plan = planDeploys({
     now,
     maxActiveDeployments: config.policy.maxActiveDeployments,
@@ -263,14 +267,17 @@ export async function planAndEnqueue(
       }
     }
   })();
-  // The decisions are stored while the requests are queued: neither waits for the other.
-  const storing = store.writeDecisions(
-    decisions.map((decision) => {
-      const shown = shownDecision(decision, now);
-      return { decision: shown, text: describeDecision(shown, now) };
-    }),
-    now,
-  );
+  // The decisions are stored while the requests are queued (neither waits for the other), or, by a
+  // pass that launches (a plan task), once its launch is done: off the path from the push to its Job.
+  const writeDecisions = () =>
+    store.writeDecisions(
+      decisions.map((decision) => {
+        const shown = shownDecision(decision, now);
+        return { decision: shown, text: describeDecision(shown, now) };
+      }),
+      now,
+    );
+  const storing = deps.launch ? queueing.then(writeDecisions) : writeDecisions();
   await Promise.all([queueing, storing]);
   // Stored as "queued" while the queue was tried: a deploy whose request could not be queued says so.
   const notQueued = notQueuedDecisions(decisions, failures);

@@ -109,9 +109,10 @@ export async function runPlanTask(deps: RunPlanTaskDeps, task: PlanTask): Promis
   const { plan } = deps;
   const config = plan.config.versions.find((version) => version.name === task.version);
   if (!config) return { kind: 'done', result: 'plan-version-not-configured' };
-  // Before the pass reads the head: a push recorded after this clear queues a task of its own.
-  await deps.pending.clearPending(task.version);
-  const report = await planAndEnqueue(plan, new Set([task.version]));
+  // Before the pass reads the head: a push recorded after this clear queues a task of its own. The
+  // deployments and open requests are read meanwhile (they do not take part in that hand-over).
+  const cleared = deps.pending.clearPending(task.version);
+  const report = await planAndEnqueue(plan, new Set([task.version]), { headsAfter: cleared });
   const log = plan.logger.child({ version: task.version, commit: task.head, deliveryId: task.deliveryId });
   log.info('planned after push', { ...report });
   if (report.enqueueFailed.length > 0) {

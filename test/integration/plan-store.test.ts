@@ -123,6 +123,19 @@ describe('FirestorePlanStore (Firestore emulator)', () => {
       );
     });
 
+    it('with headsAfter, reads the heads once it settled (a head written meanwhile is seen)', async () => {
+      let release = () => {};
+      const cleared = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const reading = store.readSnapshot(CONFIG.versions, now, { withLeases: false, headsAfter: cleared });
+      await branchRef(db, REPO, 'master').update({ sha: SHA_B });
+      release();
+      const snapshot = await reading;
+      assert.equal(snapshot.versions[0]?.head?.sha, SHA_B);
+      assert.ok(snapshot.deployments.length > 0, 'the rest read as always');
+    });
+
     it('returns each configured version with its switches and branch head, in config order', async () => {
       const snapshot = await store.readSnapshot(CONFIG.versions, now);
       assert.deepEqual(

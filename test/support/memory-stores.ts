@@ -192,8 +192,13 @@ export class MemoryPollStore implements PollStore {
 export class MemoryPlanStore implements PlanStore {
   constructor(private readonly state: MemoryState) {}
 
-  async readSnapshot(configs: VersionConfig[]): Promise<PipelineSnapshot> {
+  async readSnapshot(
+    configs: VersionConfig[],
+    _now: Date,
+    options: { headsAfter?: Promise<unknown> } = {},
+  ): Promise<PipelineSnapshot> {
     this.state.count('readSnapshot');
+    await options.headsAfter;
     return {
       versions: configs.map((config) => this.state.versionState(config)),
       deployments: this.state.deploymentList(),

@@ -34,7 +34,7 @@ export class FirestorePlanStore implements PlanStore {
   async readSnapshot(
     configs: VersionConfig[],
     now: Date,
-    options: { withLeases?: boolean } = {},
+    options: { withLeases?: boolean; headsAfter?: Promise<unknown> } = {},
   ): Promise<PipelineSnapshot> {
     const refs = [
       ...configs.map((config) => versionRef(this.db, config.name)),
@@ -42,7 +42,8 @@ export class FirestorePlanStore implements PlanStore {
       drainRef(this.db),
     ];
     const [docs, deployments, open, leases] = await Promise.all([
-      getAll(this.db, refs),
+      // The heads only after `headsAfter` (the pending-plan protocol); nothing else depends on it.
+      (options.headsAfter ?? Promise.resolve()).then(() => getAll(this.db, refs)),
       readRecentDeployments(this.db, now),
       openRequestsQuery(this.db).get(),
       options.withLeases === false ? null : activeLeasesQuery(this.db).get(),

@@ -118,6 +118,29 @@ describe('plan tasks (in-memory ports)', () => {
     assert.equal(world.queue.tasks.length, 1);
   });
 
+  it('a plan task reads the head only once its mark is cleared (the rest of the pass meanwhile)', async () => {
+    world.state.setHead(REPO, 'master', SHA);
+    pending.marks.set('master', NOW);
+    let release = () => {};
+    const clearing = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slowClear = {
+      clearPending: async (version: string) => {
+        await clearing;
+        await pending.clearPending(version);
+      },
+    };
+    const running = runPlanTask({ plan: world.plan, pending: slowClear }, planTask('master', SHA));
+    await new Promise((resolve) => setImmediate(resolve));
+    // A push recorded before the clear finds the mark set and queues nothing: this pass must see it.
+    world.state.setHead(REPO, 'master', OTHER);
+    release();
+    await running;
+    assert.deepEqual([...world.state.requests.keys()], [`deploy-master-${OTHER.slice(0, 12)}-c`]);
+    assert.equal(pending.marks.size, 0);
+  });
+
   it('a plan task of a version no longer configured is done (not retried)', async () => {
     const outcome = await runPlanTask({ plan: world.plan, pending }, planTask('gone', SHA));
     assert.deepEqual(outcome, { kind: 'done', result: 'plan-version-not-configured' });
