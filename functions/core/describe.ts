@@ -45,14 +45,7 @@ export function formatUtcTime(at: Date, now: Date): string {
 
 /** One planner decision in words, e.g. `rate-limited until 14:05 UTC` or `up to date with abc1234`. */
 export function describeDecision(decision: VersionDecision, now: Date): string {
-  if (decision.kind === 'deploy') {
-    const commit = shortSha(decision.commit);
-    if (decision.notBefore.getTime() > now.getTime()) {
-      if (decision.reason === 'retry') return retryWords(decision, now);
-      return `deploy ${commit} at ${formatUtcTime(decision.notBefore, now)} (rate-limited until then)`;
-    }
-    return `deploy ${commit} queued (${REASON_WORDS[decision.reason]})`;
-  }
+  if (decision.kind === 'deploy') return deployWords(decision, now);
   const commit = decision.commit === undefined ? '' : ` ${shortSha(decision.commit)}`;
   switch (decision.reason) {
     case 'paused':
@@ -76,6 +69,16 @@ export function describeDecision(decision: VersionDecision, now: Date): string {
     case 'failed':
       return `failed ${decision.attempts ?? 'too many'} times; waiting for a new commit, the periodic redeploy, or a forced redeploy`;
   }
+}
+
+/** `deploy abc1234 queued (new commit)`, `... launched (...)` or, due later, when. */
+function deployWords(decision: Extract<VersionDecision, { kind: 'deploy' }>, now: Date): string {
+  const commit = shortSha(decision.commit);
+  if (decision.notBefore.getTime() > now.getTime()) {
+    if (decision.reason === 'retry') return retryWords(decision, now);
+    return `deploy ${commit} at ${formatUtcTime(decision.notBefore, now)} (rate-limited until then)`;
+  }
+  return `deploy ${commit} ${decision.launched ? 'launched' : 'queued'} (${REASON_WORDS[decision.reason]})`;
 }
 
 /** `abc1234 not queued (enqueue failed: ...); the next tick tries again`. */

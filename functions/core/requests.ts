@@ -200,6 +200,21 @@ export function markedForFirstTask(request: DeployRequest, now: Date): DeployReq
 }
 
 /**
+ * The decisions as stored once the pass acted on them: a deploy whose request the pass launched
+ * itself (`launched`: request ids; a plan task) is marked `launched` (said "launched", not "queued").
+ */
+export function actedOnDecisions(
+  decisions: readonly VersionDecision[],
+  launched: readonly string[],
+): VersionDecision[] {
+  return decisions.map((decision) =>
+    decision.kind === 'deploy' && decision.requestId !== undefined && launched.includes(decision.requestId)
+      ? { ...decision, launched: true }
+      : decision,
+  );
+}
+
+/**
  * The decisions to store again after some requests could not be queued: a `deploy` whose request
  * failed becomes `wait`/`not-queued` with the error (it was stored as "queued" while the queue was
  * tried). `failures` maps request id to the enqueue error. Only the changed decisions are returned.

@@ -308,6 +308,8 @@ export type VersionDecision =
       /** Which launch of the commit this will be, and of how many allowed (retry: after a failure). */
       attempt?: number;
       maxAttempts?: number;
+      /** Its pass launched it itself (a plan task), rather than queueing it: `launched`, not `queued`. */
+      launched?: boolean;
     }
   | {
       kind: 'wait';

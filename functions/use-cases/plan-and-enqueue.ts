@@ -20,6 +20,7 @@ import { taskNameFor } from '../core/names.js';
 import { planDeploys } from '../core/plan.js';
 import type { Clock, DeployEvaluator, DeployQueue, PlanStore } from '../core/ports.js';
 import {
+  actedOnDecisions,
   isDueForEnqueue,
   isLaunchedByItsPass,
   markedForFirstTask,
@@ -271,7 +272,7 @@ export async function planAndEnqueue(
   // pass that launches (a plan task), once its launch is done: off the path from the push to its Job.
   const writeDecisions = () =>
     store.writeDecisions(
-      decisions.map((decision) => {
+      actedOnDecisions(decisions, launched).map((decision) => {
         const shown = shownDecision(decision, now);
         return { decision: shown, text: describeDecision(shown, now) };
       }),

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import type { Firestore } from '@google-cloud/firestore';
-import { deploymentFromDoc } from '../../functions/adapters/firestore/codec.js';
+import { decisionFromDoc, deploymentFromDoc } from '../../functions/adapters/firestore/codec.js';
 import { FirestoreLaunchStore } from '../../functions/adapters/firestore/launch-store.js';
 import { FirestorePendingPlanStore } from '../../functions/adapters/firestore/pending-plan-store.js';
 import { FirestorePlanStore } from '../../functions/adapters/firestore/plan-store.js';
@@ -887,6 +887,12 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
       assert.equal(request.get('taskName'), null);
       assert.equal(queue.tasks.length, 0, 'no deploy task');
       assert.equal(jobCreates().length, 1);
+      // Stored once the launch is done, saying so (the status page reads the flag, the console the text).
+      const decision = (await db.collection('versions').doc('master').get()).get('decision');
+      assert.equal(decision.launched, true);
+      assert.equal(decision.text, 'deploy a1a1a1a launched (new commit)');
+      const read = decisionFromDoc('master', decision);
+      assert.ok(read?.kind === 'deploy' && read.launched === true, 'read back as launched');
     });
 
     it('a claim given a request that is stored already claims the stored one (nothing overwritten)', async () => {

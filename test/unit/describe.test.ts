@@ -65,6 +65,17 @@ describe('describe', () => {
           kind: 'deploy',
           version: 'm',
           commit: SHA,
+          reason: 'new-commit',
+          notBefore: NOW,
+          launched: true,
+        },
+        expected: 'deploy abc1234 launched (new commit)',
+      },
+      {
+        decision: {
+          kind: 'deploy',
+          version: 'm',
+          commit: SHA,
           reason: 'periodic',
           notBefore: new Date(NOW.getTime() - MINUTE),
         },

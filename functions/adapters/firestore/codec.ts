@@ -250,6 +250,7 @@ export function decisionDoc(decision: VersionDecision, text: string): DocumentDa
       commit: decision.commit,
       notBefore: decision.notBefore,
       requestId: decision.requestId ?? null,
+      ...(decision.launched ? { launched: true } : {}),
       ...(decision.attempt === undefined
         ? {}
         : { attempt: decision.attempt, maxAttempts: decision.maxAttempts ?? null }),
@@ -301,6 +302,7 @@ export function decisionFromDoc(version: string, data: DocumentData): VersionDec
       notBefore: requiredDate(data.notBefore),
       ...present(data, 'string', ['requestId']),
       ...present(data, 'number', ['attempt', 'maxAttempts']),
+      ...(data.launched === true ? { launched: true } : {}),
     };
   }
   if (data.kind === 'wait') {

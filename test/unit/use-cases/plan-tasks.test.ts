@@ -188,6 +188,7 @@ describe('a plan task launches the deploy it decides now itself (in-memory ports
     const [deployment] = world.state.deploymentList();
     assert.equal(deployment?.status, 'deploying');
     assert.equal(deployment?.commit, SHA);
+    assert.equal(world.state.decisions.get('master')?.text, 'deploy a1a1a1a launched (new commit)');
   });
 
   it('a launch that asks for a retry (Kubernetes 503) is queued as a deploy task, which then launches it', async () => {
@@ -200,6 +201,7 @@ describe('a plan task launches the deploy it decides now itself (in-memory ports
     );
     assert.equal(world.state.requests.get(id)?.status, 'enqueued');
     assert.equal(world.state.deploymentList()[0]?.status, 'launching', 'released for the retry');
+    assert.equal(world.state.decisions.get('master')?.text, 'deploy a1a1a1a queued (new commit)');
     const retried = await runDeployRequest(world.worker, id);
     assert.equal(retried.result, 'launched');
     assert.equal(world.state.requests.get(id)?.status, 'done');
