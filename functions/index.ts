@@ -5,7 +5,8 @@
  * every problem, and each request answers 500 with the message until it is fixed.
  * Request bodies are read by functions/http/ (at each function's limit), not by the framework's parsers.
  * The function FUNCTION_TARGET names (Cloud Functions sets it) has its modules loaded here, before the
- * framework serves its first request (function-modules.ts says why).
+ * framework serves its first request (function-modules.ts says why). Each request leaves the
+ * framework's per-request domain as it starts (http/request-domain.ts says why).
  */
 import { http } from '@google-cloud/functions-framework';
 import { type App, buildApp, FUNCTION_NAMES, type HttpHandler } from './app.js';
@@ -13,6 +14,7 @@ import { describeConfig, loadConfig } from './config.js';
 import { FUNCTION_MODULES, servedFunction } from './function-modules.js';
 import { BODY_LIMIT_BYTES } from './http/body-limits.js';
 import { readBodiesOurselves, withBodyLimit } from './http/own-body-reader.js';
+import { outsideRequestDomain } from './http/request-domain.js';
 import { createLogger, describeError } from './log.js';
 
 readBodiesOurselves();
@@ -44,7 +46,7 @@ for (const name of FUNCTION_NAMES) {
     }
     await handler(req, res);
   };
-  http(name, withBodyLimit(serve, BODY_LIMIT_BYTES[name]));
+  http(name, withBodyLimit(outsideRequestDomain(serve), BODY_LIMIT_BYTES[name]));
 }
 
 /** Loads the served function's modules; the framework awaits this module before it listens. */

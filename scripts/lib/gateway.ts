@@ -3,7 +3,8 @@
  * server (so requests see what they see in the cloud: rawBody, body parsing, express), on one
  * port at `/<functionName>/...`, the way Cloud Functions URLs look. Bodies are read the way
  * functions/index.ts has them read in the cloud (functions/http/own-body-reader.ts), at the limit of
- * the function of that name.
+ * the function of that name, and outside the framework's per-request domain, as functions/index.ts
+ * has them served (functions/http/request-domain.ts).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +12,7 @@ import { http, type Request, type Response } from '@google-cloud/functions-frame
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { bodyLimitOf } from '../../functions/http/body-limits.js';
 import { readBodiesOurselves, withBodyLimit } from '../../functions/http/own-body-reader.js';
+import { outsideRequestDomain } from '../../functions/http/request-domain.js';
 
 export type HttpHandler = (req: Request, res: Response) => unknown;
 
@@ -34,7 +36,10 @@ export async function startGateway(
     const registered = `${name}__gateway${++registrations}`;
     http(
       registered,
-      withBodyLimit((req: Request, res: Response) => handler(req, res), bodyLimitOf(name)),
+      withBodyLimit(
+        outsideRequestDomain((req: Request, res: Response) => handler(req, res)),
+        bodyLimitOf(name),
+      ),
     );
     servers.set(name, getTestServer(registered));
   }

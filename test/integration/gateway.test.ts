@@ -12,6 +12,14 @@ describe('local gateway', () => {
         seen.push(`${req.method} ${req.url}`);
         res.status(200).send('ok');
       },
+      domain: async (_req, res) => {
+        await new Promise((resolve) => setImmediate(resolve));
+        res.status(200).json({ domain: (process as { domain?: unknown }).domain ? 'entered' : 'none' });
+      },
+      rejects: async () => {
+        await new Promise((resolve) => setImmediate(resolve));
+        throw new Error('a handler that rejects');
+      },
     });
   });
 
@@ -19,6 +27,17 @@ describe('local gateway', () => {
 
   beforeEach(() => {
     seen.length = 0;
+  });
+
+  it("serves each request outside the Functions Framework's per-request domain (functions/http/request-domain.ts)", async () => {
+    const response = await fetch(`${gateway.url}/domain`);
+    assert.deepEqual(await response.json(), { domain: 'none' });
+  });
+
+  it("a handler that rejects still gets the framework's 500, and the server goes on serving", async () => {
+    const response = await fetch(`${gateway.url}/rejects`);
+    assert.equal(response.status, 500);
+    assert.equal((await fetch(`${gateway.url}/page/`)).status, 200);
   });
 
   it('routes /<function>/<path> to the function with the path below it', async () => {
@@ -43,6 +62,9 @@ describe('local gateway', () => {
   it('answers 404 with the function names for an unknown function', async () => {
     const response = await fetch(`${gateway.url}/nope/`);
     assert.equal(response.status, 404);
-    assert.deepEqual(await response.json(), { error: 'no function at /nope', functions: ['page'] });
+    assert.deepEqual(await response.json(), {
+      error: 'no function at /nope',
+      functions: ['page', 'domain', 'rejects'],
+    });
   });
 });
