@@ -129,7 +129,7 @@ async function launchHere(
   try {
     const outcome = await deps.launch(request);
     if (outcome.kind === 'done') {
-      log.info('request launched by its plan task', { ...outcome });
+      log.info('plan task ran the launch', { ...outcome });
       return { settled: outcome };
     }
     log.warn('the launch asks for a retry; queueing the request', { ...outcome });

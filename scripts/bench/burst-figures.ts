@@ -52,11 +52,7 @@ export function jobsState(jobs: JobEvent[], newest: string[], versionNames: stri
 }
 
 /** The worker's log lines that carry a task's result, or a launch its plan task made itself. */
-const WORKER_RESULTS = new Set([
-  'worker done',
-  'worker asks for a retry',
-  'request launched by its plan task',
-]);
+const WORKER_RESULTS = new Set(['worker done', 'worker asks for a retry', 'plan task ran the launch']);
 
 /** Why: the decisions after each push and the workers' results, counted from the timeline. */
 export function outcomes(timeline: TimelineEvent[]) {
@@ -70,7 +66,7 @@ export function outcomes(timeline: TimelineEvent[]) {
   const worker = countBy(
     timeline.filter((event) => WORKER_RESULTS.has(event.message)),
     (event) =>
-      event.message === 'request launched by its plan task'
+      event.message === 'plan task ran the launch'
         ? `plan-task-${String(event.fields.result)}`
         : String(event.fields.result),
   );

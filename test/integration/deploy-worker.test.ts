@@ -828,18 +828,25 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
       assert.equal(serverJobs().length, 0);
     });
 
-    it('a plan task delivered twice at once launches once: the claim stores the request, one deployment, one Job', async () => {
-      const queue = new MemoryQueue();
-      const pending = new FirestorePendingPlanStore(db);
+    /** A plan task's deps as the worker wires them: its pass launches through the worker's use case. */
+    function launchingPlan(queue: MemoryQueue) {
       const worker = { config: CONFIG, store, jobs, templates, clock, logger: silentLogger };
+      const launch = (request: DeployRequest) => runDeployRequest(worker, request.id, request);
       const plan = {
         config: CONFIG,
         store: new FirestorePlanStore(db),
         queue,
         clock,
         logger: silentLogger,
-        launch: (request: DeployRequest) => runDeployRequest(worker, request.id, request),
+        launch,
       };
+      return { worker, plan };
+    }
+
+    it('a plan task delivered twice at once launches once: the claim stores the request, one deployment, one Job', async () => {
+      const queue = new MemoryQueue();
+      const pending = new FirestorePendingPlanStore(db);
+      const { worker, plan } = launchingPlan(queue);
       await setHead('master', SHA_A);
       const task = { kind: 'plan', version: 'master', head: SHA_A, deliveryId: 'd-1' } as const;
       const [first, second] = await Promise.all([
@@ -867,16 +874,7 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
 
     it('a plan task delivered once launches with no deploy task: the request never queued', async () => {
       const queue = new MemoryQueue();
-      const worker = { config: CONFIG, store, jobs, templates, clock, logger: silentLogger };
-      const launch = (request: DeployRequest) => runDeployRequest(worker, request.id, request);
-      const plan = {
-        config: CONFIG,
-        store: new FirestorePlanStore(db),
-        queue,
-        clock,
-        logger: silentLogger,
-        launch,
-      };
+      const { plan } = launchingPlan(queue);
       await setHead('master', SHA_A);
       const task = { kind: 'plan', version: 'master', head: SHA_A, deliveryId: 'd-1' } as const;
       const outcome = await runPlanTask({ plan, pending: new FirestorePendingPlanStore(db) }, task);
