@@ -69,8 +69,7 @@ export class FirestoreLaunchStore implements LaunchStore {
     return this.db.runTransaction(async (tx) => {
       const { view, creates } = await this.readLaunchView(tx, claim);
       const { step, writes } = await decide(view);
-      if (creates) tx.create(requestRef(this.db, creates.id), requestDoc({ ...creates, ...writes.request }));
-      this.apply(tx, claim.requestId, creates ? { ...writes, request: undefined } : writes);
+      this.apply(tx, claim.requestId, writes, creates);
       return step;
     });
   }
@@ -150,15 +149,24 @@ export class FirestoreLaunchStore implements LaunchStore {
     return { view: { request, version, deployments, takenInstances, now, runningJob }, creates };
   }
 
-  /** Applies a claim's writes; `request` patches the claimed request. */
-  private apply(tx: Transaction, requestId: string, writes: ClaimWrites): void {
+  /**
+   * Applies a claim's writes; `request` patches the claimed request, or completes the one `creates`
+   * (the caller's, not stored yet), which is created with it.
+   */
+  private apply(
+    tx: Transaction,
+    requestId: string,
+    writes: ClaimWrites,
+    creates: DeployRequest | null = null,
+  ): void {
     const { createDeployment, deployment, request, leases } = writes;
     if (createDeployment) {
       tx.create(deploymentRef(this.db, createDeployment.instance), deploymentDoc(createDeployment));
     }
     if (deployment)
       tx.update(deploymentRef(this.db, deployment.instance), deploymentPatchDoc(deployment.patch));
-    if (request) tx.update(requestRef(this.db, requestId), request);
+    if (creates) tx.create(requestRef(this.db, creates.id), requestDoc({ ...creates, ...request }));
+    else if (request) tx.update(requestRef(this.db, requestId), request);
     for (const lease of leases ?? []) tx.set(leaseRef(this.db, lease.leaseId), leaseDoc(lease));
   }
 }
