@@ -80,6 +80,9 @@ describe('fault: Kubernetes failing on create, and a worker killed between creat
     const retries = logEntries(lines, 'launch failed; Cloud Tasks will retry');
     assert.equal(retries.length, 2, 'one warning per failed create');
     assert.match(String(retries[0]?.error), /HTTP 500/);
+    // The first attempt was the plan task's own; it queued the request, whose deploy task retried.
+    assert.equal(logEntries(lines, 'the launch asks for a retry; queueing the request').length, 1);
+    assert.equal(logEntries(lines, 'request enqueued').length, 1);
   });
 
   it('500 on create, retried: the status page shows the error while it retries, and clears it once launched', async () => {
