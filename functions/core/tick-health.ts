@@ -52,6 +52,8 @@ export interface TickOutcome {
     recorded?: readonly string[];
     fannedOut?: number;
     taskFailures?: ReadonlyArray<{ key: string; error: string }>;
+    /** Fanned out: why the poll tasks in `failed` could not be queued (the queue's first error). */
+    queueError?: string;
   };
   refresh: StepOutcome;
   inventory: StepOutcome;
@@ -137,7 +139,7 @@ function pollFailures(poll: TickOutcome['poll']): HealthProblem[] {
             {
               step: 'poll',
               severity: 'error' as const,
-              message: `could not queue the poll of ${counted(failed.length, 'branch', 'branches')} (${poll.error ?? 'no error given'}); the next tick retries`,
+              message: `could not queue the poll of ${counted(failed.length, 'branch', 'branches')} (${poll.queueError ?? poll.error ?? 'no error given'}); the next tick retries`,
             },
           ];
     return [...queued, ...pollTaskFailures(poll)];

@@ -34,6 +34,8 @@ export interface PollReport {
   fannedOut?: number;
   /** Fanned out: the poll tasks since the last tick that could not ask GitHub (their heads are kept). */
   taskFailures?: Array<{ key: string; error: string }>;
+  /** Fanned out: why the poll tasks of `failed` could not be queued (the queue's first error). */
+  queueError?: string;
   /** The failures in words, when some. */
   error?: string;
 }

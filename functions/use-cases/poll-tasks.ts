@@ -62,6 +62,7 @@ export async function fanOutPoll(poll: PollBranchesDeps, fanOut: PollFanOut): Pr
     recorded: [],
     failed,
     taskFailures,
+    ...(failed.length > 0 ? { queueError: firstError } : {}),
   };
   return errors.length === 0 ? report : { ...report, error: errors.join('; ') };
 }

@@ -99,6 +99,7 @@ describe('tickHealthOf', () => {
           recorded: [],
           failed: ['a:b:c'],
           fannedOut: 0,
+          queueError: 'UNAVAILABLE',
           error: 'could not queue the poll of 1 branches: UNAVAILABLE',
         },
       }),
@@ -107,8 +108,36 @@ describe('tickHealthOf', () => {
         {
           step: 'poll',
           severity: 'error',
+          message: 'could not queue the poll of 1 branch (UNAVAILABLE); the next tick retries',
+        },
+      ],
+    },
+    {
+      name: 'poll tasks that could not be queued and others that failed since: the queue error once, the failures on their own lines',
+      report: tick({
+        poll: {
+          ok: false,
+          recorded: [],
+          failed: ['a:b:c'],
+          fannedOut: 119,
+          queueError: 'UNAVAILABLE',
+          taskFailures: [{ key: 'kubeflow:manifests:master', error: 'GitHub answered 502' }],
+          error:
+            'could not queue the poll of 1 branches: UNAVAILABLE; the poll tasks of 1 branches could not ask GitHub since the last tick',
+        },
+      }),
+      ok: false,
+      problems: [
+        {
+          step: 'poll',
+          severity: 'error',
+          message: 'could not queue the poll of 1 branch (UNAVAILABLE); the next tick retries',
+        },
+        {
+          step: 'poll',
+          severity: 'error',
           message:
-            'could not queue the poll of 1 branch (could not queue the poll of 1 branches: UNAVAILABLE); the next tick retries',
+            'the poll task of kubeflow/manifests@master could not ask GitHub (GitHub answered 502); the recorded heads are kept',
         },
       ],
     },
