@@ -95,6 +95,8 @@ export function advanceHead(
         forced: push.forced,
         source: push.source,
         deliveryId: push.deliveryId,
+        // Written every time (false included): the document is merged, so an absent field would stay.
+        inDoubt: outcome === 'advanced-out-of-order',
         recentShas: remember(
           [deleted ? null : push.before, current?.sha ?? null],
           current?.recentShas ?? [],

@@ -214,6 +214,8 @@ export interface PollStore {
   readPollState(repo: string, branch: string): Promise<RecordedPollState>;
   /** Remembers the ETag of a poll answer so the next poll is a conditional request. */
   writePollState(repo: string, branch: string, etag: string | null, now: Date): Promise<void>;
+  /** GitHub has `sha` too: clears the head's `inDoubt`, if the head is still `sha`. */
+  confirmHead(repo: string, branch: string, sha: string): Promise<void>;
   /** Records that a fanned-out poll task could not ask GitHub about the branch (the next tick reports it). */
   recordPollTaskFailure(repo: string, branch: string, error: string, at: Date): Promise<void>;
   /** The poll task failures recorded at or after `since`, any branch. */

@@ -76,6 +76,12 @@ export interface BranchHead {
   deliveryId: string | null;
   /** Commits this head has moved past, newest first (bounded): a late delivery of one of them is stale. */
   recentShas: string[];
+  /**
+   * Set by a push that moved the head out of order (`advanced-out-of-order`, core/intake.ts): nothing
+   * in the payloads ordered it against the head it replaced, so the next plan asks GitHub first.
+   * Cleared by any other move, or when GitHub confirms the head. Absent: false.
+   */
+  inDoubt?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -289,7 +295,7 @@ export interface VersionState {
   config: VersionConfig;
   switches: VersionSwitches;
   /** The recorded head of the followed branch, or null if none was recorded yet. */
-  head: { sha: string; deleted: boolean } | null;
+  head: { sha: string; deleted: boolean; inDoubt?: true } | null;
 }
 
 /** What the planner decided for one version, with its reason (shown in the console and on the status page). */

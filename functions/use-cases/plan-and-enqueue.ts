@@ -18,7 +18,7 @@ import type { WorkerOutcome } from '../core/launch.js';
 import { heldByLeases } from '../core/leases.js';
 import { taskNameFor } from '../core/names.js';
 import { planDeploys } from '../core/plan.js';
-import type { Clock, DeployEvaluator, DeployQueue, PlanStore } from '../core/ports.js';
+import type { Clock, DeployEvaluator, DeployQueue, PipelineSnapshot, PlanStore } from '../core/ports.js';
 import {
   actedOnDecisions,
   isDueForEnqueue,
@@ -27,7 +27,7 @@ import {
   notQueuedDecisions,
   requestsForPlan,
 } from '../core/requests.js';
-import type { DeploymentsConfig, DeployRequest, VersionDecision } from '../core/types.js';
+import type { DeploymentsConfig, DeployRequest, VersionDecision, VersionState } from '../core/types.js';
 import { describeError, type Logger } from '../log.js';
 
 export interface PlanAndEnqueueDeps {
@@ -190,6 +190,38 @@ async function enqueue(
   }
 }
 
+/** How a plan task's pass reads (use-cases/plan-tasks.ts). */
+export interface PassOptions {
+  /** The heads are read once this settles (the task's clear of its pending-plan mark). */
+  headsAfter?: Promise<unknown>;
+  /**
+   * Asks GitHub about the versions whose recorded head is in doubt (a push moved it out of order);
+   * true when that recorded a head, and the pass reads again.
+   */
+  checkHeads?: (versions: VersionState[]) => Promise<boolean>;
+}
+
+/**
+ * The pass's snapshot. A pass after a push reads only its versions (and every deployment and open
+ * request, for the capacity), and no leases: GC runs in a full pass only.
+ */
+async function readPassSnapshot(
+  deps: PlanAndEnqueueDeps,
+  only: ReadonlySet<string> | null,
+  now: Date,
+  options: PassOptions,
+): Promise<PipelineSnapshot> {
+  const configs = only === null ? deps.config.versions : deps.config.versions.filter((v) => only.has(v.name));
+  const withLeases = only === null;
+  const snapshot = await deps.store.readSnapshot(configs, now, {
+    withLeases,
+    ...(options.headsAfter ? { headsAfter: options.headsAfter } : {}),
+  });
+  const doubtful = snapshot.versions.filter((version) => version.head?.inDoubt === true);
+  if (doubtful.length === 0 || !options.checkHeads || !(await options.checkHeads(doubtful))) return snapshot;
+  return deps.store.readSnapshot(configs, now, { withLeases });
+}
+
 /** What became of a request this pass acted on; `failed`: it could not be queued (the queue's error). */
 type Handled = { kind: 'launched' | 'settled' | 'enqueued' } | { kind: 'failed'; error: string };
 
@@ -213,17 +245,11 @@ async function launchOrEnqueue(deps: PlanAndEnqueueDeps, item: ToEnqueue, now: D
 export async function planAndEnqueue(
   deps: PlanAndEnqueueDeps,
   only: ReadonlySet<string> | null,
-  options: { headsAfter?: Promise<unknown> } = {},
+  options: PassOptions = {},
 ): Promise<PlanReport> {
   const { store, config, clock } = deps;
   const now = clock();
-  // A pass after a push reads only its versions (and every deployment and open request, for the
-  // capacity), and no leases: GC runs in a full pass only.
-  const configs = only === null ? config.versions : config.versions.filter((v) => only.has(v.name));
-  const snapshot = await store.readSnapshot(configs, now, {
-    withLeases: only === null,
-    ...(options.headsAfter ? { headsAfter: options.headsAfter } : {}),
-  });
+  const snapshot = await readPassSnapshot(deps, only, now, options);
   const plan = planDeploys({
     now,
     maxActiveDeployments: config.policy.maxActiveDeployments,

@@ -14,9 +14,9 @@ import type { PendingPlanStore } from '../core/pending-plans.js';
 import type { Clock, DeployEvaluator, WorkQueue } from '../core/ports.js';
 import { type PlanTask, planTaskName, type WorkTask } from '../core/task-body.js';
 import { describeError, type Logger } from '../log.js';
-import { type PlanAndEnqueueDeps, planAndEnqueue } from './plan-and-enqueue.js';
+import { type PassOptions, type PlanAndEnqueueDeps, planAndEnqueue } from './plan-and-enqueue.js';
 import type { PollBranchesDeps } from './poll-branches.js';
-import { runPollTask } from './poll-tasks.js';
+import { createHeadCheck, runPollTask } from './poll-tasks.js';
 
 /** What the webhook's hand-off needs. */
 export interface PlanHandOffDeps {
@@ -97,6 +97,8 @@ export interface RunPlanTaskDeps {
   plan: PlanAndEnqueueDeps;
   /** The pending-plan marks: the task clears its version's before it reads the head. */
   pending: Pick<PendingPlanStore, 'clearPending'>;
+  /** Asks GitHub about a head recorded out of order before planning it (use-cases/poll-tasks.ts). */
+  checkHeads?: PassOptions['checkHeads'];
 }
 
 /**
@@ -112,7 +114,10 @@ export async function runPlanTask(deps: RunPlanTaskDeps, task: PlanTask): Promis
   // Before the pass reads the head: a push recorded after this clear queues a task of its own. The
   // deployments and open requests are read meanwhile (they do not take part in that hand-over).
   const cleared = deps.pending.clearPending(task.version);
-  const report = await planAndEnqueue(plan, new Set([task.version]), { headsAfter: cleared });
+  const report = await planAndEnqueue(plan, new Set([task.version]), {
+    headsAfter: cleared,
+    ...(deps.checkHeads ? { checkHeads: deps.checkHeads } : {}),
+  });
   const log = plan.logger.child({ version: task.version, commit: task.head, deliveryId: task.deliveryId });
   log.info('planned after push', { ...report });
   if (report.enqueueFailed.length > 0) {
@@ -131,5 +136,7 @@ export interface RunWorkTaskDeps extends RunPlanTaskDeps {
 
 /** Carries out a plan or poll task (core/task-body.ts). */
 export function runWorkTask(deps: RunWorkTaskDeps, task: WorkTask): Promise<WorkerOutcome> {
-  return task.kind === 'plan' ? runPlanTask(deps, task) : runPollTask(deps, task);
+  if (task.kind === 'poll') return runPollTask(deps, task);
+  const checkHeads = deps.checkHeads ?? createHeadCheck(deps.poll);
+  return runPlanTask(checkHeads ? { ...deps, checkHeads } : deps, task);
 }

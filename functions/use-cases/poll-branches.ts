@@ -67,6 +67,37 @@ export async function pollBranch(
 }
 
 /**
+ * Asks GitHub about a branch whose recorded head is in doubt (`BranchHead.inDoubt`: a push moved it
+ * out of order), unconditionally (GitHub's head is compared with the recorded one, not with the last
+ * answer): a different head is recorded as the poll records one (that move clears the doubt); the
+ * same one is confirmed. True when a head or a deletion was recorded. Throws when GitHub cannot tell.
+ */
+export async function verifyBranchHead(
+  deps: PollBranchesDeps,
+  commits: CommitSource,
+  target: BranchToPoll,
+): Promise<boolean> {
+  const { pollStore, intake, clock } = deps;
+  const { repo, branch, versions } = target;
+  const state = await pollStore.readPollState(repo, branch);
+  const polled = await commits.fetchBranchHead(repo, branch, null);
+  const now = clock();
+  const decision = decidePoll(target, state, polled, now);
+  const log = deps.logger.child({ repo, branch, version: versions.join(',') });
+  if (decision.kind === 'same' || decision.kind === 'unchanged') {
+    if (state.sha !== null) await pollStore.confirmHead(repo, branch, state.sha);
+    log.info('GitHub confirmed a head recorded out of order', { commit: state.sha });
+    return false;
+  }
+  const result = await intake.recordPush(decision.push, branch, versions, now);
+  log.warn('GitHub corrected a head recorded out of order', {
+    commit: decision.push.after,
+    outcome: result.kind,
+  });
+  return true;
+}
+
+/**
  * Polls every followed branch. A branch GitHub cannot tell about (unreachable, rate-limited) is logged
  * and skipped, never read as "deleted"; the other branches are still polled.
  */

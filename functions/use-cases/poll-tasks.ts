@@ -8,10 +8,11 @@ import type { WorkerOutcome } from '../core/launch.js';
 import { type BranchToPoll, branchesToPoll, pollTaskFailuresSince } from '../core/poll.js';
 import type { WorkQueue } from '../core/ports.js';
 import { type PollTask, pollTaskName } from '../core/task-body.js';
+import type { VersionState } from '../core/types.js';
 import { describeError } from '../log.js';
 import { forEachConcurrently } from './concurrently.js';
 import { type PlanAndEnqueueDeps, planAndEnqueue } from './plan-and-enqueue.js';
-import { type PollBranchesDeps, type PollReport, pollBranch } from './poll-branches.js';
+import { type PollBranchesDeps, type PollReport, pollBranch, verifyBranchHead } from './poll-branches.js';
 
 /** From this many followed branches on, the tick fans its poll out instead of polling inline. */
 export const POLL_FAN_OUT_MIN_BRANCHES = 100;
@@ -80,6 +81,38 @@ async function lastTaskFailures(
   return failures
     .sort((a, b) => a.key.localeCompare(b.key))
     .map((failure) => ({ key: failure.key, error: failure.error }));
+}
+
+/**
+ * A plan task's check of the heads recorded out of order (core/types.ts `BranchHead.inDoubt`): asks
+ * GitHub about their branches (`verifyBranchHead`); true when that recorded a head. GitHub failing is
+ * logged, and the pass plans the heads as recorded (the tick's poll corrects them later). None without
+ * a commit source.
+ */
+export function createHeadCheck(
+  poll: PollBranchesDeps,
+): ((versions: VersionState[]) => Promise<boolean>) | undefined {
+  const commits = poll.commits;
+  if (!commits) return undefined;
+  return async (versions) => {
+    const names = new Set(versions.map((version) => version.config.name));
+    const targets = branchesToPoll(poll.versions).filter((target) =>
+      target.versions.some((name) => names.has(name)),
+    );
+    let isRecorded = false;
+    for (const target of targets) {
+      try {
+        isRecorded = (await verifyBranchHead(poll, commits, target)) || isRecorded;
+      } catch (err) {
+        poll.logger.warn('could not ask GitHub about a head recorded out of order; planning it as recorded', {
+          repo: target.repo,
+          branch: target.branch,
+          ...describeError(err),
+        });
+      }
+    }
+    return isRecorded;
+  };
 }
 
 export interface RunPollTaskDeps {

@@ -672,6 +672,49 @@ describe('deploy pipeline end to end (whole local stack)', function () {
     assert.equal(jobsOf(stack).length, 1);
   });
 
+  it('11. a push recorded out of order is checked with GitHub before it is planned: the head GitHub has is planned, not the older one', async () => {
+    const github = await startFakeGitHub();
+    teardown.add(() => github.stop());
+    const stack = await start({
+      env: { GITHUB_POLL: 'true', GITHUB_API_URL: github.url },
+      versions: [{ name: 'master', branch: 'master', kfDefPath: MASTER_KFDEF }],
+    });
+    const [base, c0, c1, c2, c3, c4] = ['base', 'c0', 'c1', 'c2', 'c3', 'c4'].map((n) =>
+      fakeSha(`e2e-11-${n}`),
+    );
+    const second = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const key = branchDocId(E2E_REPO, 'master');
+    github.setHead(E2E_REPO, 'master', { sha: c4 as string, message: 'The newest commit' });
+
+    await push(stack, {
+      repo: E2E_REPO,
+      ref: 'master',
+      before: base,
+      after: c0,
+      pushedAt: new Date(second.getTime() - 1000),
+    });
+    await waitFor('the Job of c0', () => jobsOf(stack, 'deploy')[0]);
+    // Two pushes of the same second arrive newest first, each from a commit no delivery recorded:
+    // nothing in the payloads orders them, so each leaves the head in doubt.
+    await push(stack, { repo: E2E_REPO, ref: 'master', before: c3, after: c4, pushedAt: second });
+    assert.equal((await readDoc(stack, `branches/${key}`))?.inDoubt, false, 'GitHub confirmed c4');
+    await push(stack, { repo: E2E_REPO, ref: 'master', before: c1, after: c2, pushedAt: second });
+
+    // The plan task asked GitHub, which has c4: recorded again (source poll), and planned; c2 never was.
+    const branch = await readDoc(stack, `branches/${key}`);
+    assert.equal(branch?.sha, c4);
+    assert.equal(branch?.source, 'poll');
+    assert.equal(branch?.inDoubt, false);
+    const requests = requestsOf(await readCollection(stack, 'deployRequests'));
+    assert.deepEqual(
+      requests.map((request) => request.commit).sort(),
+      [c0, c4].sort(),
+      'c0 launched, c4 queued for the window; no request for c2',
+    );
+    assert.equal(jobsOf(stack, 'deploy').length, 1);
+    assert.ok(logLines.some((line) => line.includes('GitHub corrected a head recorded out of order')));
+  });
+
   it('10. defers a launch while a Job of the same commit runs (unknown to Firestore), and a tick launches it once that Job finished', async () => {
     const clock = new MovableClock();
     const stack = await start({

@@ -74,4 +74,34 @@ describe('FirestorePollStore (Firestore emulator)', () => {
     assert.equal(result.kind, 'recorded');
     assert.equal((await intake.getBranchHead(REPO, 'new-branch'))?.sha, SHA);
   });
+
+  it('a push out of order leaves its head in doubt; confirming the sha clears it, another sha does not', async () => {
+    const intake = new FirestoreIntakeStore(db);
+    const push = (deliveryId: string, before: string, after: string) => ({
+      source: 'webhook' as const,
+      deliveryId,
+      repo: REPO,
+      ref: 'refs/heads/master',
+      before,
+      after,
+      created: false,
+      deleted: false,
+      forced: false,
+      pusher: 'ada',
+      pushedAt: NOW,
+      commits: [],
+    });
+    await intake.recordPush(push('first', 'c'.repeat(40), SHA), 'master', ['master'], NOW);
+    assert.equal((await intake.getBranchHead(REPO, 'master'))?.inDoubt, false);
+    // From a commit the head never had, the same second: nothing orders it against the head.
+    const other = 'b2'.repeat(20);
+    await intake.recordPush(push('second', 'd'.repeat(40), other), 'master', ['master'], NOW);
+    assert.equal((await intake.getBranchHead(REPO, 'master'))?.inDoubt, true);
+    assert.equal((await branchRef(db, REPO, 'master').get()).get('inDoubt'), true, 'readable in the console');
+
+    await store.confirmHead(REPO, 'master', SHA);
+    assert.equal((await intake.getBranchHead(REPO, 'master'))?.inDoubt, true, 'another sha: still in doubt');
+    await store.confirmHead(REPO, 'master', other);
+    assert.equal((await intake.getBranchHead(REPO, 'master'))?.inDoubt, false);
+  });
 });

@@ -115,7 +115,9 @@ export class MemoryState {
         ...(this.switches.get(config.name) ?? { paused: false, forceRedeploy: false }),
         ...(this.drain.drained ? { drained: true } : {}),
       },
-      head: head ? { sha: head.sha, deleted: head.deleted } : null,
+      head: head
+        ? { sha: head.sha, deleted: head.deleted, ...(head.inDoubt ? { inDoubt: true as const } : {}) }
+        : null,
     };
   }
 
@@ -177,6 +179,12 @@ export class MemoryPollStore implements PollStore {
 
   async writePollState(repo: string, branch: string, etag: string | null): Promise<void> {
     this.state.etags.set(branchDocId(repo, branch), etag);
+  }
+
+  async confirmHead(repo: string, branch: string, sha: string): Promise<void> {
+    const key = branchDocId(repo, branch);
+    const head = this.state.heads.get(key);
+    if (head?.sha === sha) this.state.heads.set(key, { ...head, inDoubt: false });
   }
 
   async recordPollTaskFailure(repo: string, branch: string, error: string, at: Date): Promise<void> {

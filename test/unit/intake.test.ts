@@ -447,8 +447,31 @@ describe('advanceHead', () => {
       forced: false,
       source: 'poll',
       deliveryId: 'poll-1',
+      inDoubt: false,
       recentShas: [],
     });
+  });
+
+  it('a head moved out of order is in doubt; the next move in order clears it', () => {
+    const head = advanceHead(null, pushOf({ before: ZERO_SHA, after: A }), 'master', NOW).head;
+    assert.equal(head.inDoubt, false);
+    // B starts from a commit the head never had, pushed later: out of order, in doubt.
+    const doubtful = advanceHead(
+      head,
+      pushOf({ before: 'c'.repeat(40), after: B, pushedAt: T2 }),
+      'master',
+      NOW,
+    );
+    assert.equal(doubtful.outcome, 'advanced-out-of-order');
+    assert.equal(doubtful.head.inDoubt, true);
+    const next = advanceHead(
+      doubtful.head,
+      pushOf({ before: B, after: 'd'.repeat(40), pushedAt: T2 }),
+      'master',
+      NOW,
+    );
+    assert.equal(next.outcome, 'advanced');
+    assert.equal(next.head.inDoubt, false);
   });
 
   it(`bounds recentShas to RECENT_SHAS_LIMIT (${RECENT_SHAS_LIMIT}), dropping the oldest`, () => {

@@ -208,7 +208,11 @@ export function switchesFromDoc(
 /** The head of a branches/{id} document as the planner sees it. */
 export function headFromBranchDoc(data: DocumentData | undefined): VersionState['head'] {
   if (!data || typeof data.sha !== 'string') return null;
-  return { sha: data.sha, deleted: data.deleted === true };
+  return {
+    sha: data.sha,
+    deleted: data.deleted === true,
+    ...(data.inDoubt === true ? { inDoubt: true } : {}),
+  };
 }
 
 /**
@@ -229,6 +233,7 @@ export function branchHeadFromDoc(snapshot: DocumentSnapshot): BranchHead | null
     source: data.source === 'poll' ? 'poll' : 'webhook',
     deliveryId: stringOrNull(data.deliveryId),
     recentShas: Array.isArray(data.recentShas) ? data.recentShas.map(String) : [],
+    inDoubt: data.inDoubt === true,
   };
 }
 

@@ -25,6 +25,15 @@ export class FirestorePollStore implements PollStore {
     await branchRef(this.db, repo, branch).set({ poll: { etag, checkedAt: now } }, { merge: true });
   }
 
+  /** In a transaction: a push recorded meanwhile (another sha) keeps its own `inDoubt`. */
+  async confirmHead(repo: string, branch: string, sha: string): Promise<void> {
+    const ref = branchRef(this.db, repo, branch);
+    await this.db.runTransaction(async (tx) => {
+      const data = (await tx.get(ref)).data();
+      if (data?.sha === sha && data.inDoubt === true) tx.update(ref, { inDoubt: false });
+    });
+  }
+
   async recordPollTaskFailure(repo: string, branch: string, error: string, at: Date): Promise<void> {
     await branchRef(this.db, repo, branch).set({ poll: { failedAt: at, error } }, { merge: true });
   }

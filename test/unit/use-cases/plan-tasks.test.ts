@@ -8,14 +8,24 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { branchDocId } from '../../../functions/core/names.js';
 import { PENDING_PLAN_STALE_MS } from '../../../functions/core/pending-plans.js';
 import { JobApiError } from '../../../functions/core/ports.js';
 import type { PlanTask } from '../../../functions/core/task-body.js';
-import type { DeployRequest, PushEvent } from '../../../functions/core/types.js';
+import type { BranchHead, DeployRequest, PushEvent } from '../../../functions/core/types.js';
 import { silentLogger } from '../../../functions/log.js';
-import { createPlanTaskEvaluator, runPlanTask } from '../../../functions/use-cases/plan-tasks.js';
+import {
+  createPlanTaskEvaluator,
+  runPlanTask,
+  runWorkTask,
+} from '../../../functions/use-cases/plan-tasks.js';
 import { runDeployRequest } from '../../../functions/use-cases/run-deploy-request.js';
-import { MemoryIntakeStore, MemoryPendingPlanStore } from '../../support/memory-stores.js';
+import {
+  MemoryCommitSource,
+  MemoryIntakeStore,
+  MemoryPendingPlanStore,
+  MemoryPollStore,
+} from '../../support/memory-stores.js';
 import { memoryWorld, REPO } from '../../support/use-case-fixtures.js';
 
 const NOW = new Date('2026-11-29T14:00:00Z');
@@ -275,6 +285,92 @@ describe('a plan task launches the deploy it decides now itself (in-memory ports
       (queued?.notBefore.getTime() ?? 0) > world.clock.read().getTime(),
       'held until the window opens',
     );
+  });
+});
+
+describe('a plan task asks GitHub about a head recorded out of order before planning it', () => {
+  let world: ReturnType<typeof memoryWorld>;
+  let commits: MemoryCommitSource;
+  const pending = () => new MemoryPendingPlanStore();
+  const NEWEST = 'c3'.repeat(20);
+
+  beforeEach(() => {
+    world = memoryWorld(NOW);
+    commits = new MemoryCommitSource();
+  });
+
+  const found = (sha: string) => ({
+    kind: 'found' as const,
+    sha,
+    etag: '"e1"',
+    message: 'newest',
+    author: { name: 'a', email: null, username: null },
+    timestamp: null,
+    url: null,
+  });
+  const pollDeps = () => ({
+    versions: world.config.versions,
+    commits,
+    pollStore: new MemoryPollStore(world.state),
+    intake: new MemoryIntakeStore(world.state),
+    clock: world.clock.read,
+    logger: silentLogger,
+  });
+  /** The recorded master head `sha`, moved there out of order. */
+  const doubtfulHead = (sha: string) => {
+    world.state.setHead(REPO, 'master', sha);
+    const key = branchDocId(REPO, 'master');
+    world.state.heads.set(key, { ...(world.state.heads.get(key) as BranchHead), inDoubt: true });
+  };
+  const run = (head: string) =>
+    runWorkTask(
+      { plan: world.plan, pending: pending(), poll: pollDeps() },
+      { kind: 'plan', version: 'master', head, deliveryId: 'd-1' },
+    );
+  const requested = () => [...world.state.requests.values()].map((request) => request.commit);
+
+  it('GitHub has a newer head: it is recorded (no longer in doubt) and planned, not the doubtful one', async () => {
+    doubtfulHead(SHA);
+    commits.answers.set(`${REPO}@master`, found(NEWEST));
+    await run(SHA);
+    assert.deepEqual(requested(), [NEWEST]);
+    const head = world.state.heads.get(branchDocId(REPO, 'master'));
+    assert.equal(head?.sha, NEWEST);
+    assert.equal(head?.inDoubt, false);
+    assert.deepEqual(commits.asked, [{ repo: REPO, branch: 'master', etag: null }], 'asked unconditionally');
+  });
+
+  it('GitHub has the same head: it is confirmed (no longer in doubt) and planned', async () => {
+    doubtfulHead(SHA);
+    commits.answers.set(`${REPO}@master`, found(SHA));
+    await run(SHA);
+    assert.deepEqual(requested(), [SHA]);
+    assert.equal(world.state.heads.get(branchDocId(REPO, 'master'))?.inDoubt, false);
+  });
+
+  it('GitHub failing: the recorded head is planned (the tick corrects it later)', async () => {
+    doubtfulHead(SHA);
+    commits.answers.set(`${REPO}@master`, new Error('GitHub answered 502'));
+    const outcome = await run(SHA);
+    assert.equal(outcome.kind, 'done');
+    assert.deepEqual(requested(), [SHA]);
+    assert.equal(world.state.heads.get(branchDocId(REPO, 'master'))?.inDoubt, true);
+  });
+
+  it('a head not in doubt: GitHub is not asked', async () => {
+    world.state.setHead(REPO, 'master', SHA);
+    await run(SHA);
+    assert.deepEqual(commits.asked, []);
+    assert.deepEqual(requested(), [SHA]);
+  });
+
+  it('without a commit source (polling off), the doubtful head is planned as recorded', async () => {
+    doubtfulHead(SHA);
+    await runWorkTask(
+      { plan: world.plan, pending: pending(), poll: { ...pollDeps(), commits: null } },
+      { kind: 'plan', version: 'master', head: SHA, deliveryId: 'd-1' },
+    );
+    assert.deepEqual(requested(), [SHA]);
   });
 });
 

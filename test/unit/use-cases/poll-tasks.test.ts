@@ -67,7 +67,11 @@ describe('poll tasks (in-memory ports)', () => {
     assert.equal(report.fannedOut, 1);
     assert.equal(report.failed.length, 1);
     assert.match(report.error ?? '', /could not queue the poll of 1 branches: UNAVAILABLE/);
-    assert.match(report.queueError ?? '', /^[^;]*UNAVAILABLE/, 'the queue error alone, for the Pipeline line');
+    assert.match(
+      report.queueError ?? '',
+      /^[^;]*UNAVAILABLE/,
+      'the queue error alone, for the Pipeline line',
+    );
     assert.doesNotMatch(report.queueError ?? '', /could not queue the poll/);
   });
 
