@@ -53,6 +53,14 @@ export interface RecordedPollState {
   deleted: boolean;
   /** The ETag of the last poll answer, for a conditional request. */
   etag: string | null;
+  /** The head GitHub answered with that ETag (absent: not known, as before it was recorded). */
+  etagSha?: string | null;
+}
+
+/** A poll answer to remember: its ETag, and the head it was for. */
+export interface PollAnswer {
+  etag: string | null;
+  sha: string;
 }
 
 export type PollDecision =
@@ -66,11 +74,12 @@ export type PollDecision =
   | { kind: 'same'; etag: string | null };
 
 /**
- * The ETag to send: none while no head is recorded (an answer of "not modified" would then tell
- * nothing), else the last one.
+ * The ETag to send: the last answer's, when it was for the head recorded now. None while no head is
+ * recorded, nor once a push moved the head since (an answer of "not modified" would then hide a
+ * recorded head GitHub does not have, e.g. an older commit a same-second push left it on).
  */
 export function conditionalEtag(recorded: RecordedPollState): string | null {
-  return recorded.sha === null ? null : recorded.etag;
+  return recorded.sha !== null && recorded.etagSha === recorded.sha ? recorded.etag : null;
 }
 
 /**

@@ -17,7 +17,7 @@ import type { LaunchClaim, LaunchClaimInput, LaunchStep, LaunchView } from './la
 import type { AcquireClaim, AcquireOutcome, AcquireView } from './lease-acquire.js';
 import type { Lease, LeaseChange } from './leases.js';
 import type { PlanHandOff, PlanMark } from './pending-plans.js';
-import type { PollTaskFailure, RecordedPollState } from './poll.js';
+import type { PollAnswer, PollTaskFailure, RecordedPollState } from './poll.js';
 import type { WorkTask } from './task-body.js';
 import type { TeardownClaim, TeardownStep, TeardownView } from './teardown.js';
 import type { TickHealthReader } from './tick-health.js';
@@ -213,7 +213,7 @@ export interface PollStore {
   /** The recorded head and the ETag of the last poll answer. */
   readPollState(repo: string, branch: string): Promise<RecordedPollState>;
   /** Remembers the ETag of a poll answer so the next poll is a conditional request. */
-  writePollState(repo: string, branch: string, etag: string | null, now: Date): Promise<void>;
+  writePollState(repo: string, branch: string, answer: PollAnswer, now: Date): Promise<void>;
   /** GitHub has `sha` too: clears the head's `inDoubt`, if the head is still `sha`. */
   confirmHead(repo: string, branch: string, sha: string): Promise<void>;
   /** Records that a fanned-out poll task could not ask GitHub about the branch (the next tick reports it). */

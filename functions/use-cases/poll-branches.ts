@@ -62,7 +62,10 @@ export async function pollBranch(
     if (decision.kind === 'deleted') log.warn('poll found the branch deleted', { outcome: result.kind });
     else log.info('poll recorded a new head', { commit: decision.push.after, outcome: result.kind });
   }
-  if (decision.kind !== 'deleted') await pollStore.writePollState(repo, branch, decision.etag, now);
+  if (decision.kind === 'moved' || decision.kind === 'same') {
+    const sha = decision.kind === 'moved' ? decision.push.after : (state.sha as string);
+    await pollStore.writePollState(repo, branch, { etag: decision.etag, sha }, now);
+  }
   return decision.kind !== 'same';
 }
 

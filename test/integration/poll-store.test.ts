@@ -34,7 +34,7 @@ describe('FirestorePollStore (Firestore emulator)', () => {
 
   it('a poll task failure is kept on its branch with the ETag and the head; listed from a time on', async () => {
     await putBranchHead(db, REPO, 'master', SHA);
-    await store.writePollState(REPO, 'master', 'W/"1"', minutesAgo(20));
+    await store.writePollState(REPO, 'master', { etag: 'W/"1"', sha: SHA }, minutesAgo(20));
     await store.recordPollTaskFailure(REPO, 'master', 'GitHub answered 503', minutesAgo(2));
     await store.recordPollTaskFailure(REPO, 'v1.0-branch', 'rate-limited', minutesAgo(12));
 
@@ -44,7 +44,12 @@ describe('FirestorePollStore (Firestore emulator)', () => {
     assert.equal((await store.listPollTaskFailures(minutesAgo(15))).length, 2);
     assert.deepEqual(await store.listPollTaskFailures(NOW), []);
     // The head and the ETag are untouched: the poll's next request is still conditional.
-    assert.deepEqual(await store.readPollState(REPO, 'master'), { sha: SHA, deleted: false, etag: 'W/"1"' });
+    assert.deepEqual(await store.readPollState(REPO, 'master'), {
+      sha: SHA,
+      deleted: false,
+      etag: 'W/"1"',
+      etagSha: SHA,
+    });
     assert.equal((await branchRef(db, REPO, 'master').get()).get('poll.error'), 'GitHub answered 503');
   });
 

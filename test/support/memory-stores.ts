@@ -22,7 +22,7 @@ import {
   type PendingPlanStore,
 } from '../../functions/core/pending-plans.js';
 import { ACTIVE_STATUSES } from '../../functions/core/policy.js';
-import type { PollTaskFailure, RecordedPollState } from '../../functions/core/poll.js';
+import type { PollAnswer, PollTaskFailure, RecordedPollState } from '../../functions/core/poll.js';
 import {
   type CloudCluster,
   type ClusterInventory,
@@ -73,6 +73,8 @@ export class MemoryState {
   readonly decisions = new Map<string, StoredDecision & { decidedAt: Date }>();
   readonly heads = new Map<string, BranchHead>();
   readonly etags = new Map<string, string | null>();
+  /** The head each remembered ETag was answered for (`poll.sha`). */
+  readonly etagShas = new Map<string, string | null>();
   /** Poll task failures by branch key, as branches/{key}.poll records them. */
   readonly pollTaskFailures = new Map<string, PollTaskFailure>();
   readonly deliveries = new Set<string>();
@@ -174,11 +176,13 @@ export class MemoryPollStore implements PollStore {
       sha: head?.sha ?? null,
       deleted: head?.deleted ?? false,
       etag: this.state.etags.get(key) ?? null,
+      etagSha: this.state.etagShas.get(key) ?? null,
     };
   }
 
-  async writePollState(repo: string, branch: string, etag: string | null): Promise<void> {
-    this.state.etags.set(branchDocId(repo, branch), etag);
+  async writePollState(repo: string, branch: string, answer: PollAnswer): Promise<void> {
+    this.state.etags.set(branchDocId(repo, branch), answer.etag);
+    this.state.etagShas.set(branchDocId(repo, branch), answer.sha);
   }
 
   async confirmHead(repo: string, branch: string, sha: string): Promise<void> {

@@ -35,8 +35,15 @@ describe('branchesToPoll', () => {
 });
 
 describe('conditionalEtag', () => {
-  it('sends the last ETag once a head is recorded', () => {
-    assert.equal(conditionalEtag({ sha: SHA, deleted: false, etag: 'W/"1"' }), 'W/"1"');
+  it('sends the last ETag when it was answered for the head recorded now', () => {
+    assert.equal(conditionalEtag({ sha: SHA, deleted: false, etag: 'W/"1"', etagSha: SHA }), 'W/"1"');
+  });
+  it('sends none once a push moved the head since (a 304 would hide a head GitHub does not have)', () => {
+    const other = 'b2'.repeat(20);
+    assert.equal(conditionalEtag({ sha: SHA, deleted: false, etag: 'W/"1"', etagSha: other }), null);
+  });
+  it('sends none for an ETag remembered without its head (recorded before the head was)', () => {
+    assert.equal(conditionalEtag({ sha: SHA, deleted: false, etag: 'W/"1"' }), null);
   });
   it('sends none while no head is recorded (a 304 would tell nothing)', () => {
     assert.equal(conditionalEtag({ sha: null, deleted: false, etag: 'W/"1"' }), null);

@@ -4,7 +4,7 @@
  * tick reports on the status page.
  */
 import type { Firestore } from '@google-cloud/firestore';
-import type { PollTaskFailure, RecordedPollState } from '../../core/poll.js';
+import type { PollAnswer, PollTaskFailure, RecordedPollState } from '../../core/poll.js';
 import type { PollStore } from '../../core/ports.js';
 import { toDate } from './codec.js';
 import { branchRef, COLLECTIONS } from './refs.js';
@@ -18,11 +18,13 @@ export class FirestorePollStore implements PollStore {
       sha: typeof data?.sha === 'string' ? data.sha : null,
       deleted: data?.deleted === true,
       etag: typeof data?.poll?.etag === 'string' ? data.poll.etag : null,
+      etagSha: typeof data?.poll?.sha === 'string' ? data.poll.sha : null,
     };
   }
 
-  async writePollState(repo: string, branch: string, etag: string | null, now: Date): Promise<void> {
-    await branchRef(this.db, repo, branch).set({ poll: { etag, checkedAt: now } }, { merge: true });
+  async writePollState(repo: string, branch: string, answer: PollAnswer, now: Date): Promise<void> {
+    const poll = { etag: answer.etag, sha: answer.sha, checkedAt: now };
+    await branchRef(this.db, repo, branch).set({ poll }, { merge: true });
   }
 
   /** In a transaction: a push recorded meanwhile (another sha) keeps its own `inDoubt`. */

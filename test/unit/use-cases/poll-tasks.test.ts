@@ -97,6 +97,7 @@ describe('poll tasks (in-memory ports)', () => {
   it('a poll task of an unchanged branch plans nothing; GitHub failing is done, not retried', async () => {
     world.state.setHead(REPO, 'master', SHA);
     world.state.etags.set('kubeflow:manifests:master', 'W/"1"');
+    world.state.etagShas.set('kubeflow:manifests:master', SHA);
     commits.answers.set(`${REPO}@master`, { kind: 'unchanged' });
     const deps = { poll: pollDeps(), plan: world.plan };
     const task = { kind: 'poll' as const, repo: REPO, branch: 'master' };

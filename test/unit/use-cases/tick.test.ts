@@ -77,6 +77,7 @@ describe('tick use cases (in-memory ports)', () => {
     it('records a moved head as a push, remembers the ETag, and sends it next time', async () => {
       world.state.setHead(REPO, 'master', SHA);
       world.state.etags.set('kubeflow:manifests:master', 'W/"1"');
+      world.state.etagShas.set('kubeflow:manifests:master', SHA);
       commits.answers.set(`${REPO}@master`, found(NEW, 'W/"2"'));
       const report = await pollBranches(pollDeps());
       assert.deepEqual(report, {
@@ -87,7 +88,18 @@ describe('tick use cases (in-memory ports)', () => {
       });
       assert.equal(world.state.heads.get('kubeflow:manifests:master')?.sha, NEW);
       assert.equal(world.state.etags.get('kubeflow:manifests:master'), 'W/"2"');
+      assert.equal(world.state.etagShas.get('kubeflow:manifests:master'), NEW, 'the head it answered for');
       assert.deepEqual(commits.asked[0], { repo: REPO, branch: 'master', etag: 'W/"1"' });
+    });
+
+    it('a head a push moved since the last answer is asked for unconditionally (a 304 would hide it)', async () => {
+      world.state.setHead(REPO, 'master', NEW);
+      world.state.etags.set('kubeflow:manifests:master', 'W/"1"');
+      world.state.etagShas.set('kubeflow:manifests:master', SHA);
+      commits.answers.set(`${REPO}@master`, found(SHA, 'W/"1"'));
+      await pollBranches(pollDeps());
+      assert.deepEqual(commits.asked[0], { repo: REPO, branch: 'master', etag: null });
+      assert.equal(world.state.heads.get('kubeflow:manifests:master')?.sha, SHA, "GitHub's head recorded");
     });
 
     it('a branch GitHub cannot tell about is reported and kept as recorded; the others are still polled', async () => {
