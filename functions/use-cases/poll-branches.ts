@@ -43,18 +43,42 @@ export interface PollReport {
 /** Branches polled at once by one tick (each a Firestore read and a GitHub request). */
 export const POLL_CONCURRENCY = 8;
 
+/** Reads what is recorded, asks GitHub (with the ETag, when `isConditional`) and decides what it means. */
+async function askGitHub(
+  deps: PollBranchesDeps,
+  commits: CommitSource,
+  target: BranchToPoll,
+  isConditional: boolean,
+) {
+  const state = await deps.pollStore.readPollState(target.repo, target.branch);
+  const etag = isConditional ? conditionalEtag(state) : null;
+  const polled = await commits.fetchBranchHead(target.repo, target.branch, etag);
+  const now = deps.clock();
+  return { state, now, decision: decidePoll(target, state, polled, now) };
+}
+
+/** Remembers GitHub's ETag with the head it answered (a head, not a deletion or a 304). */
+async function rememberAnswer(
+  deps: PollBranchesDeps,
+  target: BranchToPoll,
+  answered: Awaited<ReturnType<typeof askGitHub>>,
+): Promise<void> {
+  const { decision, state, now } = answered;
+  if (decision.kind !== 'moved' && decision.kind !== 'same') return;
+  const sha = decision.kind === 'moved' ? decision.push.after : (state.sha as string);
+  await deps.pollStore.writePollState(target.repo, target.branch, { etag: decision.etag, sha }, now);
+}
+
 /** Polls one branch and records what GitHub's answer means; true when a head or deletion was recorded. */
 export async function pollBranch(
   deps: PollBranchesDeps,
   commits: CommitSource,
   target: BranchToPoll,
 ): Promise<boolean> {
-  const { pollStore, intake, clock } = deps;
+  const { intake } = deps;
   const { repo, branch, versions } = target;
-  const state = await pollStore.readPollState(repo, branch);
-  const polled = await commits.fetchBranchHead(repo, branch, conditionalEtag(state));
-  const now = clock();
-  const decision = decidePoll(target, state, polled, now);
+  const answered = await askGitHub(deps, commits, target, true);
+  const { decision, now } = answered;
   if (decision.kind === 'unchanged') return false;
   if (decision.kind !== 'same') {
     const result = await intake.recordPush(decision.push, branch, versions, now);
@@ -62,10 +86,7 @@ export async function pollBranch(
     if (decision.kind === 'deleted') log.warn('poll found the branch deleted', { outcome: result.kind });
     else log.info('poll recorded a new head', { commit: decision.push.after, outcome: result.kind });
   }
-  if (decision.kind === 'moved' || decision.kind === 'same') {
-    const sha = decision.kind === 'moved' ? decision.push.after : (state.sha as string);
-    await pollStore.writePollState(repo, branch, { etag: decision.etag, sha }, now);
-  }
+  await rememberAnswer(deps, target, answered);
   return decision.kind !== 'same';
 }
 
@@ -80,19 +101,17 @@ export async function verifyBranchHead(
   commits: CommitSource,
   target: BranchToPoll,
 ): Promise<boolean> {
-  const { pollStore, intake, clock } = deps;
   const { repo, branch, versions } = target;
-  const state = await pollStore.readPollState(repo, branch);
-  const polled = await commits.fetchBranchHead(repo, branch, null);
-  const now = clock();
-  const decision = decidePoll(target, state, polled, now);
+  const answered = await askGitHub(deps, commits, target, false);
+  const { decision, state, now } = answered;
   const log = deps.logger.child({ repo, branch, version: versions.join(',') });
+  await rememberAnswer(deps, target, answered);
   if (decision.kind === 'same' || decision.kind === 'unchanged') {
-    if (state.sha !== null) await pollStore.confirmHead(repo, branch, state.sha);
+    if (state.sha !== null) await deps.pollStore.confirmHead(repo, branch, state.sha);
     log.info('GitHub confirmed a head recorded out of order', { commit: state.sha });
     return false;
   }
-  const result = await intake.recordPush(decision.push, branch, versions, now);
+  const result = await deps.intake.recordPush(decision.push, branch, versions, now);
   log.warn('GitHub corrected a head recorded out of order', {
     commit: decision.push.after,
     outcome: result.kind,

@@ -4,12 +4,22 @@
  */
 import { parseDeploymentsConfig } from '../../functions/config.js';
 import { DEPLOY_CONTAINER_NAME, TEARDOWN_CONTAINER_NAME } from '../../functions/core/job-manifest.js';
+import type { CommitSource } from '../../functions/core/ports.js';
 import type { DeploymentsConfig } from '../../functions/core/types.js';
 import { type JobTemplates, parseJobTemplate } from '../../functions/job-templates.js';
 import { silentLogger } from '../../functions/log.js';
 import type { PlanAndEnqueueDeps } from '../../functions/use-cases/plan-and-enqueue.js';
+import type { PollBranchesDeps } from '../../functions/use-cases/poll-branches.js';
 import type { RunDeployRequestDeps } from '../../functions/use-cases/run-deploy-request.js';
-import { MemoryJobs, MemoryLaunchStore, MemoryPlanStore, MemoryQueue, MemoryState } from './memory-stores.js';
+import {
+  MemoryIntakeStore,
+  MemoryJobs,
+  MemoryLaunchStore,
+  MemoryPlanStore,
+  MemoryPollStore,
+  MemoryQueue,
+  MemoryState,
+} from './memory-stores.js';
 
 export const REPO = 'kubeflow/manifests';
 
@@ -84,4 +94,19 @@ export function memoryWorld(start: Date, config: DeploymentsConfig = useCaseConf
     logger: silentLogger,
   };
   return { state, clock, jobs, queue, launchStore, worker, plan, config };
+}
+
+/** The poll's dependencies on a world's state, asking `commits` (GitHub). */
+export function memoryPollDeps(
+  world: ReturnType<typeof memoryWorld>,
+  commits: CommitSource | null,
+): PollBranchesDeps {
+  return {
+    versions: world.config.versions,
+    commits,
+    pollStore: new MemoryPollStore(world.state),
+    intake: new MemoryIntakeStore(world.state),
+    clock: world.clock.read,
+    logger: silentLogger,
+  };
 }

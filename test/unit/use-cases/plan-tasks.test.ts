@@ -24,9 +24,8 @@ import {
   MemoryCommitSource,
   MemoryIntakeStore,
   MemoryPendingPlanStore,
-  MemoryPollStore,
 } from '../../support/memory-stores.js';
-import { memoryWorld, REPO } from '../../support/use-case-fixtures.js';
+import { memoryPollDeps, memoryWorld, REPO } from '../../support/use-case-fixtures.js';
 
 const NOW = new Date('2026-11-29T14:00:00Z');
 const SHA = 'a1'.repeat(20);
@@ -308,14 +307,7 @@ describe('a plan task asks GitHub about a head recorded out of order before plan
     timestamp: null,
     url: null,
   });
-  const pollDeps = () => ({
-    versions: world.config.versions,
-    commits,
-    pollStore: new MemoryPollStore(world.state),
-    intake: new MemoryIntakeStore(world.state),
-    clock: world.clock.read,
-    logger: silentLogger,
-  });
+  const pollDeps = () => memoryPollDeps(world, commits);
   /** The recorded master head `sha`, moved there out of order. */
   const doubtfulHead = (sha: string) => {
     world.state.setHead(REPO, 'master', sha);

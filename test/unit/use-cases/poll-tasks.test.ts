@@ -1,10 +1,9 @@
 /** The tick's poll fanned out as one task per branch (use-cases/poll-tasks.ts), on in-memory ports. */
 import assert from 'node:assert/strict';
 import { pollTaskName } from '../../../functions/core/task-body.js';
-import { silentLogger } from '../../../functions/log.js';
 import { fanOutPoll, runPollTask, shouldFanOut } from '../../../functions/use-cases/poll-tasks.js';
-import { MemoryCommitSource, MemoryIntakeStore, MemoryPollStore } from '../../support/memory-stores.js';
-import { memoryWorld, REPO } from '../../support/use-case-fixtures.js';
+import { MemoryCommitSource, MemoryPollStore } from '../../support/memory-stores.js';
+import { memoryPollDeps, memoryWorld, REPO } from '../../support/use-case-fixtures.js';
 
 const NOW = new Date('2026-11-29T14:00:00Z');
 const SHA = 'a1'.repeat(20);
@@ -18,14 +17,7 @@ describe('poll tasks (in-memory ports)', () => {
     commits = new MemoryCommitSource();
   });
 
-  const pollDeps = () => ({
-    versions: world.config.versions,
-    commits,
-    pollStore: new MemoryPollStore(world.state),
-    intake: new MemoryIntakeStore(world.state),
-    clock: world.clock.read,
-    logger: silentLogger,
-  });
+  const pollDeps = () => memoryPollDeps(world, commits);
 
   it('fans out from the threshold on, never without a queue or a commit source', () => {
     const queue = world.queue;
