@@ -158,7 +158,7 @@ const buildWorker: Builder = ({ config, logger, clock, wired, checks }) => {
       work: (task) =>
         runWorkTask(
           {
-            plan: { ...wired.planDeps(), launch: (request) => runDeployRequest(deps, request.id, request) },
+            plan: { ...wired.planDeps(), launch: (request) => runDeployRequest(deps, request) },
             pending,
             poll: wired.pollDeps(),
           },

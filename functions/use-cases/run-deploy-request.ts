@@ -169,15 +169,16 @@ async function teardown(deps: RunDeployRequestDeps, request: DeployRequest): Pro
 }
 
 /**
- * Carries out the request `requestId`; with `create` (the request itself, not stored yet: a plan task
- * launching the deploy it decided), the claim's transaction stores it. Throws only on storage
- * failures (a retry can help).
+ * Carries out a request: by its id (a deploy task), or given whole and not stored yet (a plan task
+ * launching the deploy it decided: the claim's transaction stores it unless it exists). Throws only
+ * on storage failures (a retry can help).
  */
 export async function runDeployRequest(
   deps: RunDeployRequestDeps,
-  requestId: string,
-  create?: DeployRequest,
+  request: string | DeployRequest,
 ): Promise<WorkerOutcome> {
+  const requestId = typeof request === 'string' ? request : request.id;
+  const create = typeof request === 'string' ? undefined : request;
   const { config, store, clock } = deps;
   const now = clock();
   const settings = {

@@ -831,7 +831,7 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
     /** A plan task's deps as the worker wires them: its pass launches through the worker's use case. */
     function launchingPlan(queue: MemoryQueue) {
       const worker = { config: CONFIG, store, jobs, templates, clock, logger: silentLogger };
-      const launch = (request: DeployRequest) => runDeployRequest(worker, request.id, request);
+      const launch = (request: DeployRequest) => runDeployRequest(worker, request);
       const plan = {
         config: CONFIG,
         store: new FirestorePlanStore(db),
@@ -897,11 +897,7 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
       const id = await enqueuedHeadRequest();
       const stored = await db.collection('deployRequests').doc(id).get();
       const worker = { config: CONFIG, store, jobs, templates, clock, logger: silentLogger };
-      const outcome = await runDeployRequest(
-        worker,
-        id,
-        deployRequest(id, { commit: SHA_B, status: 'pending' }),
-      );
+      const outcome = await runDeployRequest(worker, deployRequest(id, { commit: SHA_B, status: 'pending' }));
       assert.equal(outcome.result, 'launched');
       const [deployment] = await allDeployments();
       assert.equal(deployment?.commit, stored.get('commit'), 'the stored request was launched');

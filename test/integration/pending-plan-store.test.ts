@@ -10,7 +10,7 @@ import {
   PENDING_PLANS_COLLECTION,
 } from '../../functions/adapters/firestore/pending-plan-store.js';
 import { PENDING_PLAN_STALE_MS } from '../../functions/core/pending-plans.js';
-import { resetFirestore, testFirestore } from '../support/firestore.js';
+import { useEmulatorSuite } from '../support/firestore.js';
 
 const NOW = new Date('2026-11-30T12:00:00Z');
 const later = (ms: number) => new Date(NOW.getTime() + ms);
@@ -19,17 +19,9 @@ describe('FirestorePendingPlanStore (Firestore emulator)', () => {
   let db: Firestore;
   let store: FirestorePendingPlanStore;
 
-  before(async () => {
-    db = await testFirestore();
+  useEmulatorSuite((client) => {
+    db = client;
     store = new FirestorePendingPlanStore(db);
-  });
-
-  beforeEach(async () => {
-    await resetFirestore();
-  });
-
-  after(async () => {
-    await db.terminate();
   });
 
   const storedMark = async (version: string): Promise<Date | null> => {

@@ -18,7 +18,7 @@ import type {
   DeployRequestStatus,
   VersionDecision,
 } from '../../functions/core/types.js';
-import { resetFirestore, testFirestore } from '../support/firestore.js';
+import { useEmulatorSuite } from '../support/firestore.js';
 import { launchedFields, makeDeployment, makeDeployRequest } from '../support/fixtures.js';
 import { putDeployment, putRequest } from '../support/pipeline-fixtures.js';
 
@@ -79,17 +79,9 @@ describe('FirestorePlanStore (Firestore emulator)', () => {
   let store: FirestorePlanStore;
   const getRequest = async (id: string) => requestFromDoc(await requestRef(db, id).get());
 
-  before(async () => {
-    db = await testFirestore();
+  useEmulatorSuite((client) => {
+    db = client;
     store = new FirestorePlanStore(db);
-  });
-
-  beforeEach(async () => {
-    await resetFirestore();
-  });
-
-  after(async () => {
-    await db.terminate();
   });
 
   describe('readSnapshot', () => {

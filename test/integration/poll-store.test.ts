@@ -7,7 +7,7 @@ import type { Firestore } from '@google-cloud/firestore';
 import { FirestoreIntakeStore } from '../../functions/adapters/firestore/intake-store.js';
 import { FirestorePollStore } from '../../functions/adapters/firestore/poll-store.js';
 import { branchRef } from '../../functions/adapters/firestore/refs.js';
-import { resetFirestore, testFirestore } from '../support/firestore.js';
+import { useEmulatorSuite } from '../support/firestore.js';
 import { putBranchHead } from '../support/pipeline-fixtures.js';
 
 const REPO = 'kubeflow/manifests';
@@ -19,17 +19,9 @@ describe('FirestorePollStore (Firestore emulator)', () => {
   let db: Firestore;
   let store: FirestorePollStore;
 
-  before(async () => {
-    db = await testFirestore();
+  useEmulatorSuite((client) => {
+    db = client;
     store = new FirestorePollStore(db);
-  });
-
-  beforeEach(async () => {
-    await resetFirestore();
-  });
-
-  after(async () => {
-    await db.terminate();
   });
 
   it('a poll task failure is kept on its branch with the ETag and the head; listed from a time on', async () => {

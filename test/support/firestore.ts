@@ -82,6 +82,22 @@ export async function resetFirestore(): Promise<void> {
   await resetFirestoreEmulator(await firestoreEmulatorHost(), TEST_PROJECT_ID);
 }
 
+/**
+ * An emulator suite's hooks: one client for the suite, handed to `ready` (to build its stores) and
+ * terminated after the suite; every document deleted before each test.
+ */
+export function useEmulatorSuite(ready: (db: Firestore) => void): void {
+  let db: Firestore | undefined;
+  before(async () => {
+    db = await testFirestore();
+    ready(db);
+  });
+  beforeEach(() => resetFirestore());
+  after(async () => {
+    await db?.terminate();
+  });
+}
+
 export async function stopSharedFirestoreEmulator(): Promise<void> {
   const started = state.__autoDeployFirestoreEmulator;
   if (!started) return;

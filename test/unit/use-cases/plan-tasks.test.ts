@@ -179,7 +179,7 @@ describe('a plan task launches the deploy it decides now itself (in-memory ports
   const deps = () => ({
     plan: {
       ...world.plan,
-      launch: (request: DeployRequest) => runDeployRequest(world.worker, request.id, request),
+      launch: (request: DeployRequest) => runDeployRequest(world.worker, request),
     },
     pending,
   });
@@ -443,7 +443,7 @@ class Burst {
     this.planned.add(chosen[0]);
     const task = chosen[1];
     if (task.kind !== 'plan') throw new Error(`a ${task.kind} task in a burst of pushes`);
-    const launch = (request: DeployRequest) => runDeployRequest(this.world.worker, request.id, request);
+    const launch = (request: DeployRequest) => runDeployRequest(this.world.worker, request);
     const plan = this.launchesInline ? { ...this.world.plan, launch } : this.world.plan;
     await runPlanTask({ plan, pending: this.pending }, task);
     return true;
