@@ -215,6 +215,14 @@ export function actedOnDecisions(
 }
 
 /**
+ * True when no stored decision can equal `decision`: a deploy its pass launched (a request launches
+ * once, so its launch is new). A store writes such a decision without reading the stored one first.
+ */
+export function isNewDecision(decision: VersionDecision): boolean {
+  return decision.kind === 'deploy' && decision.launched === true;
+}
+
+/**
  * The decisions to store again after some requests could not be queued: a `deploy` whose request
  * failed becomes `wait`/`not-queued` with the error (it was stored as "queued" while the queue was
  * tried). `failures` maps request id to the enqueue error. Only the changed decisions are returned.

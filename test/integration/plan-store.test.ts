@@ -170,6 +170,13 @@ describe('FirestorePlanStore (Firestore emulator)', () => {
       );
     });
 
+    it('reads a deployment whose status is none the pipeline knows (a console edit): it takes a slot', async () => {
+      const typo = { ...deployment('kf-master-0101-typ', 'ready', new Date(now.getTime() - 100 * HOUR_MS)) };
+      await putDeployment(db, { ...typo, status: 'Ready' as Deployment['status'] });
+      const snapshot = await store.readSnapshot(CONFIG.versions, now);
+      assert.equal(snapshot.deployments.find((d) => d.instance === 'kf-master-0101-typ')?.status, 'Ready');
+    });
+
     it('returns the open requests (pending, enqueued, deferred) of both actions, not closed ones', async () => {
       const snapshot = await store.readSnapshot(CONFIG.versions, now);
       assert.deepEqual(snapshot.openRequests.map((r) => r.id).sort(), [
@@ -363,6 +370,24 @@ describe('FirestorePlanStore (Firestore emulator)', () => {
         paused: true,
       });
       assert.deepEqual(read.get('stale'), { decision: null, decidedAt: null, paused: false });
+    });
+
+    it('writes a launched decision without comparing (a launch is new), next to compared ones', async () => {
+      const launched: VersionDecision = { ...deploy, launched: true };
+      const t1 = new Date('2026-03-01T10:00:00Z');
+      const decisions = [
+        { decision: launched, text: 'deploy aaaaaaa launched (new commit)' },
+        { decision: wait, text: 'rate-limited until 10:40 UTC' },
+      ];
+      await store.writeDecisions(decisions, t1);
+      const [master1, v1First] = [await versionDoc('master'), await versionDoc('v1')];
+      assert.equal(master1.data?.decision.launched, true);
+      const t2 = new Date('2026-03-01T10:05:00Z');
+      await store.writeDecisions(decisions, t2);
+      const [master2, v1Second] = [await versionDoc('master'), await versionDoc('v1')];
+      assert.notEqual(master2.updateMs, master1.updateMs, 'the launched decision is written again');
+      assert.equal(master2.data?.decidedAt.toDate().getTime(), t2.getTime());
+      assert.equal(v1Second.updateMs, v1First.updateMs, 'the unchanged wait is not');
     });
   });
 });

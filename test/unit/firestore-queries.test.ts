@@ -19,14 +19,20 @@ function sourceFiles(dir: string): string[] {
 
 /**
  * Each query chain in `text`: consecutive `.where(...)`/`.orderBy(...)` calls (a chain is one query),
- * with the fields it names.
+ * with the fields it names; and each `Filter.where(...)`, a disjunct of a `Filter.or(...)`, which
+ * Firestore serves on its own (one field: a single-field index).
  */
 function queries(text: string): Array<{ statement: string; fields: string[] }> {
   const chain = /(?:\.(?:where|orderBy)\(\s*'[^']+'[^)]*\)\s*)+/g;
-  return [...text.matchAll(chain)].map((match) => ({
+  const chains = [...text.matchAll(chain)].map((match) => ({
     statement: match[0].trim(),
     fields: [...match[0].matchAll(/\.(?:where|orderBy)\(\s*'([^']+)'/g)].map((field) => field[1] as string),
   }));
+  const disjuncts = [...text.matchAll(/Filter\.where\(\s*'([^']+)'[^)]*\)/g)].map((match) => ({
+    statement: match[0],
+    fields: [match[1] as string],
+  }));
+  return [...chains, ...disjuncts];
 }
 
 describe('Firestore queries and firestore.indexes.json', () => {
@@ -52,6 +58,14 @@ describe('Firestore queries and firestore.indexes.json', () => {
       'status',
       'version',
     ]);
+  });
+
+  it('finds the disjuncts of the OR queries, and no conjunction inside one (this check would not see it)', () => {
+    assert.ok(found.some((query) => query.statement.startsWith('Filter.where(')));
+    const conjunctions = sourceFiles(join(ROOT, 'functions')).filter((file) =>
+      readFileSync(file, 'utf8').includes('Filter.and('),
+    );
+    assert.deepEqual(conjunctions, []);
   });
 
   it('filters or orders each query on a single field, or declares its composite index', () => {

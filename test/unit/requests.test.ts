@@ -3,6 +3,7 @@ import {
   enqueuedPatch,
   enqueueFailedPatch,
   isDueForEnqueue,
+  isNewDecision,
   isOpenRequest,
   isSupersededRequest,
   requestsForPlan,
@@ -248,4 +249,24 @@ describe('enqueueFailedPatch', () => {
   for (const [name, stored, expected] of cases) {
     it(name, () => assert.deepEqual(enqueueFailedPatch(stored, failure), expected));
   }
+});
+
+describe('isNewDecision', () => {
+  const deploy: VersionDecision = {
+    kind: 'deploy',
+    version: 'master',
+    commit: SHA,
+    reason: 'new-commit',
+    notBefore: NOW,
+    requestId: 'deploy-master-aaaaaaaaaaaa-c',
+  };
+
+  it('is true only for a deploy its pass launched (no stored decision can equal it)', () => {
+    assert.equal(isNewDecision({ ...deploy, launched: true }), true);
+    assert.equal(isNewDecision(deploy), false);
+    assert.equal(
+      isNewDecision({ kind: 'wait', version: 'master', reason: 'up-to-date', commit: SHA }),
+      false,
+    );
+  });
 });

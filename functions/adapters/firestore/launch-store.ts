@@ -3,7 +3,7 @@
  * (core/launch.ts, core/teardown.ts) and applies the writes it returns, in one transaction: two
  * deliveries of one task, or two launches racing for the last slot, cannot both win.
  */
-import type { Firestore, Transaction } from '@google-cloud/firestore';
+import type { DocumentSnapshot, Firestore, Transaction } from '@google-cloud/firestore';
 import type {
   ClaimWrites,
   LaunchClaim,
@@ -29,6 +29,7 @@ import {
   branchRef,
   deploymentRef,
   drainRef,
+  getAll,
   instanceLeasesQuery,
   leaseRef,
   readRecentDeployments,
@@ -111,36 +112,40 @@ export class FirestoreLaunchStore implements LaunchStore {
   /**
    * The request, its version, the recent deployments (every active one), and the taken candidate names;
    * `creates`: the caller's request (`claim.create`) when none is stored, for the transaction to create.
+   * A caller that holds the request (`claim.create`) has it read with the version's documents, in one
+   * call; otherwise the request is read first, for its version.
    */
   private async readLaunchView(
     tx: Transaction,
     claim: Parameters<LaunchStore['claimLaunch']>[0],
   ): Promise<{ view: LaunchView; creates: DeployRequest | null }> {
     const { now } = claim;
-    const stored = requestFromDoc(await tx.get(requestRef(this.db, claim.requestId)));
-    const creates = stored === null ? (claim.create ?? null) : null;
-    const request = stored ?? creates;
-    const config = request
-      ? claim.versions.find((candidate) => candidate.name === request.version)
-      : undefined;
-    const isDeploy = request?.action === 'deploy';
-    const candidates = request && isDeploy && config ? claim.candidateNames(request) : [];
-    // Both reads at once, once the first read has started the transaction, and the cluster asked
-    // meanwhile. Every deployment not deleted (the capacity) and the recently deleted ones (the rate
-    // limit): never the version's whole history. Read in the transaction, so a launch racing for the
-    // last slot aborts.
-    const [[versionDoc, branchDoc, drainDoc, ...candidateDocs], deployments, runningJob] = await Promise.all([
-      config
-        ? tx.getAll(
-            versionRef(this.db, config.name),
-            branchRef(this.db, config.repo, config.branch),
-            drainRef(this.db),
-            ...candidates.map((name) => deploymentRef(this.db, name)),
-          )
-        : Promise.resolve([]),
+    const known = claim.create ?? null;
+    const first = known ? null : requestFromDoc(await tx.get(requestRef(this.db, claim.requestId)));
+    const asked = known ?? first;
+    const config = asked ? claim.versions.find((candidate) => candidate.name === asked.version) : undefined;
+    const isDeploy = asked?.action === 'deploy';
+    const candidates = asked && isDeploy && config ? claim.candidateNames(asked) : [];
+    const refs = config
+      ? [
+          versionRef(this.db, config.name),
+          branchRef(this.db, config.repo, config.branch),
+          drainRef(this.db),
+          ...candidates.map((name) => deploymentRef(this.db, name)),
+        ]
+      : [];
+    // Every deployment not deleted (the capacity) and the recently launched ones (the rate limit):
+    // never the version's whole history. Read in the transaction, so a launch racing for the last
+    // slot aborts. The cluster is asked meanwhile.
+    const [docs, deployments, runningJob] = await Promise.all([
+      getAll(this.db, known ? [requestRef(this.db, claim.requestId), ...refs] : refs, tx),
       readRecentDeployments(this.db, now, tx),
-      isDeploy && claim.runningJobOf && request ? claim.runningJobOf(request) : null,
+      isDeploy && claim.runningJobOf && asked ? claim.runningJobOf(asked) : null,
     ]);
+    const [versionDoc, branchDoc, drainDoc, ...candidateDocs] = known ? docs.slice(1) : docs;
+    const stored = known ? requestFromDoc(docs[0] as DocumentSnapshot) : first;
+    const creates = stored === null ? known : null;
+    const request = stored ?? creates;
     const switches = switchesFromDoc(versionDoc?.data(), drainDoc?.data());
     const version: VersionState | null = config
       ? { config, switches, head: headFromBranchDoc(branchDoc?.data()) }

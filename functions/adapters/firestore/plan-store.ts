@@ -3,9 +3,9 @@
  * deployments, open requests, active leases), deploy requests claimed once by their derived id, what was enqueued, and
  * each version's decision. Every read-decide-write runs in one transaction; the decisions are the core's.
  */
-import type { DocumentReference, Firestore } from '@google-cloud/firestore';
+import type { Firestore } from '@google-cloud/firestore';
 import type { EnqueueMark, PipelineSnapshot, PlanStore, StoredDecision } from '../../core/ports.js';
-import { enqueuedPatch, enqueueFailedPatch } from '../../core/requests.js';
+import { enqueuedPatch, enqueueFailedPatch, isNewDecision } from '../../core/requests.js';
 import type { DeployRequest, VersionConfig } from '../../core/types.js';
 import { isAlreadyExists } from '../grpc-codes.js';
 import {
@@ -118,18 +118,24 @@ export class FirestorePlanStore implements PlanStore {
   }
 
   async writeDecisions(decisions: StoredDecision[], now: Date): Promise<void> {
-    if (decisions.length === 0) return;
-    const refs = decisions.map(({ decision }) => versionRef(this.db, decision.version));
-    const snapshots = await getAll(this.db, refs);
+    // Only the decisions that may equal the stored one are read, to skip rewriting those that did not change.
+    const compared = decisions.filter(({ decision }) => !isNewDecision(decision));
+    const snapshots = await getAll(
+      this.db,
+      compared.map(({ decision }) => versionRef(this.db, decision.version)),
+    );
+    const previous = new Map(
+      compared.map(({ decision }, index) => [decision, snapshots[index]?.data()?.decision]),
+    );
     const batch = this.db.batch();
     let writes = 0;
-    decisions.forEach(({ decision, text }, index) => {
+    for (const { decision, text } of decisions) {
       const stored = decisionDoc(decision, text);
-      const previous = snapshots[index]?.data()?.decision;
-      if (previous && isSameDecisionDoc(previous, stored)) return;
-      batch.set(refs[index] as DocumentReference, { decision: stored, decidedAt: now }, { merge: true });
+      const before = previous.get(decision);
+      if (before && isSameDecisionDoc(before, stored)) continue;
+      batch.set(versionRef(this.db, decision.version), { decision: stored, decidedAt: now }, { merge: true });
       writes += 1;
-    });
+    }
     if (writes > 0) await batch.commit();
   }
 }
