@@ -29,9 +29,18 @@ describe('npm run push:simulate (scripts/push-simulate.ts)', function () {
     server = undefined;
   });
 
-  /** A stand-in for the local gateway that records the delivery and answers `status`. */
-  async function gateway(status: number, received: Received[]): Promise<number> {
+  /**
+   * A stand-in for the local gateway that records the delivery and answers `status`; its status API
+   * answers `versions` (404 when not given).
+   */
+  async function gateway(status: number, received: Received[], versions?: unknown): Promise<number> {
     server = createServer((req, res) => {
+      if (req.method === 'GET') {
+        const found = req.url === '/deploymentStatus/api/versions' && versions !== undefined;
+        res.writeHead(found ? 200 : 404, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(found ? versions : { error: 'not found' }));
+        return;
+      }
       let body = '';
       req.setEncoding('utf8').on('data', (chunk: string) => {
         body += chunk;
@@ -79,6 +88,35 @@ describe('npm run push:simulate (scripts/push-simulate.ts)', function () {
         `-> 200 \\{"status":"recorded"\\}\\npushed ${SHA} to kubeflow/manifests@v1.0-branch \\(version v1\\)`,
       ),
     );
+  });
+
+  it("starts from the head the stack recorded (its status API), as GitHub's next push would", async () => {
+    const head = 'a1'.repeat(20);
+    const received: Received[] = [];
+    const port = await gateway(200, received, [
+      { name: 'master', head: { sha: 'b2'.repeat(20), deleted: false } },
+      { name: 'v1', head: { sha: head, deleted: false } },
+    ]);
+    const { code, stdout, stderr } = await runScriptToExit(SCRIPT, ['v1', SHA], { PORT: String(port) });
+    assert.equal(code, 0, stderr);
+    const payload = JSON.parse(received[0]?.body ?? '{}') as { before: string; after: string };
+    assert.deepEqual([payload.before, payload.after], [head, SHA]);
+    assert.match(stdout, /\(version v1, after a1a1a1a\)\n$/);
+  });
+
+  it('no head recorded (or a deleted one): starts from a made-up parent', async () => {
+    for (const versions of [[], [{ name: 'v1', head: { sha: 'a1'.repeat(20), deleted: true } }]]) {
+      const received: Received[] = [];
+      const port = await gateway(200, received, versions);
+      const { code, stdout } = await runScriptToExit(SCRIPT, ['v1', SHA], { PORT: String(port) });
+      assert.equal(code, 0);
+      const payload = JSON.parse(received[0]?.body ?? '{}') as { before: string };
+      assert.match(payload.before, /^[0-9a-f]{40}$/);
+      assert.notEqual(payload.before, 'a1'.repeat(20));
+      assert.match(stdout, /\(version v1\)\n$/);
+      await new Promise((resolve) => server?.close(resolve));
+    }
+    server = undefined;
   });
 
   it('the webhook answers 401: prints the answer, exit 1', async () => {
