@@ -210,8 +210,12 @@ export function buildTimeline(input: TimelineInput): Timeline {
   return { start, end, now, bars, lanes, pushes, nextDeploy };
 }
 
-/** When the planner's decision says the next deploy happens: a deploy's `notBefore`, a wait's `until`. */
+/**
+ * When the planner's decision says the next deploy happens: a deploy's `notBefore`, a wait's `until`;
+ * none for a deploy its pass launched already (its instance's bar shows it).
+ */
 export function nextDeployOf(decision: VersionDecision | null): Date | null {
   if (decision === null) return null;
-  return decision.kind === 'deploy' ? decision.notBefore : (decision.until ?? null);
+  if (decision.kind === 'deploy') return decision.launched === true ? null : decision.notBefore;
+  return decision.until ?? null;
 }

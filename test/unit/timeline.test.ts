@@ -313,6 +313,11 @@ describe('timeline', () => {
         { kind: 'deploy', version: 'm', commit: SHA, reason: 'new-commit', notBefore: until },
         until,
       ],
+      [
+        'a deploy its pass launched already: none (its bar shows it)',
+        { kind: 'deploy', version: 'm', commit: SHA, reason: 'new-commit', notBefore: until, launched: true },
+        null,
+      ],
       ['a rate-limited wait: until', { kind: 'wait', version: 'm', reason: 'rate-limited', until }, until],
       ['up to date: none', { kind: 'wait', version: 'm', reason: 'up-to-date' }, null],
       ['not planned yet: none', null, null],
