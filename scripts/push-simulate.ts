@@ -11,10 +11,15 @@ import { LOCAL_WEBHOOK_SECRET } from './lib/local-stack.js';
 import { fetchLocalStack } from './lib/net.js';
 import { buildPushPayload, fakeSha, signDelivery } from './lib/push-payload.js';
 
-/** The head the local stack recorded for `version`, or null (none, deleted, or no answer). */
+/** How long the status API may take to say the recorded head before the push starts without it. */
+const STATUS_TIMEOUT_MS = 5_000;
+
+/** The head the local stack recorded for `version`, or null (none, deleted, or no answer in time). */
 async function recordedHead(port: string, version: string): Promise<string | null> {
   try {
-    const response = await fetch(`http://127.0.0.1:${port}/deploymentStatus/api/versions`);
+    const response = await fetch(`http://127.0.0.1:${port}/deploymentStatus/api/versions`, {
+      signal: AbortSignal.timeout(STATUS_TIMEOUT_MS),
+    });
     if (!response.ok) return null;
     const versions = (await response.json()) as Array<{
       name?: unknown;
