@@ -147,6 +147,7 @@ nav.pages { display: flex; gap: 1rem; margin: 1rem 0; }
 ul.problems { margin: .2rem 0; padding-left: 1.25rem; font-size: .9rem; overflow-wrap: anywhere; }
 ul.problems .warning { color: #9a6700; }
 footer { padding-bottom: 2rem; font-size: .85rem; }
+@media (max-width: 760px) { table { display: block; overflow-x: auto; } }
 `;
 
 /** A whole page: the shell, the inline CSS, the refresh when asked, the copy script at the end. */

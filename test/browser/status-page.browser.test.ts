@@ -60,7 +60,7 @@ describe('status pages in a browser (headless Chromium)', function () {
   /** A new page in a fresh context; anything that pops a dialog or throws is recorded. */
   async function open(
     url: string,
-    options: { javaScriptEnabled?: boolean } = {},
+    options: { javaScriptEnabled?: boolean; viewport?: { width: number; height: number } } = {},
   ): Promise<{ page: Page; context: BrowserContext }> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
     teardown.add(() => context.close());
@@ -232,6 +232,28 @@ describe('status pages in a browser (headless Chromium)', function () {
     await page.screenshot({ path: artifactPath('history-page'), fullPage: true });
     await page.locator('#status-page').click();
     await page.waitForURL(/\/deploymentStatus\/\?refresh=0$/);
+  });
+
+  it('fits a phone-wide screen: the tables scroll sideways in their own box, the page does not', async () => {
+    for (const path of ['?refresh=0', 'versions/master?refresh=0']) {
+      const { page } = await open(`${base}${path}`, { viewport: { width: 400, height: 800 } });
+      const [scrollWidth, clientWidth] = await page.evaluate(() => [
+        document.documentElement.scrollWidth,
+        document.documentElement.clientWidth,
+      ]);
+      assert.ok(
+        scrollWidth <= clientWidth,
+        `${path}: the page is ${scrollWidth} px wide in a ${clientWidth} px screen`,
+      );
+      const widest = await page
+        .locator('table')
+        .evaluateAll((tables) => Math.max(...tables.map((table) => table.scrollWidth - table.clientWidth)));
+      assert.ok(widest > 0, `${path}: a table wider than the screen scrolls within itself`);
+      await page.screenshot({
+        path: artifactPath(`narrow-${path.startsWith('versions') ? 'history' : 'status'}`),
+      });
+    }
+    assert.deepEqual(pageErrors, []);
   });
 
   it('copies the get-credentials command to the clipboard with the copy button', async () => {
