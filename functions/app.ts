@@ -182,6 +182,7 @@ const buildStatus: Builder = ({ config, logger, clock, wired, checks }) => {
       logger: statusLogger,
       project: deployments.project,
       zone: deployments.zone,
+      ...(config.tickCommand ? { tickCommand: config.tickCommand } : {}),
       leases: {
         store: wired.leaseStore(),
         versions: deployments.versions.map((version) => version.name),

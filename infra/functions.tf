@@ -95,6 +95,13 @@ locals {
     STATUS_EXTRA_AUDIENCES = length(var.status_extra_audiences) == 0 ? null : join(",", var.status_extra_audiences)
   }
 
+  # What the status page and `ctl status` say to run a tick now, when none ran lately: the exact
+  # command (the scheduler job's name is built here as scheduler.tf builds it, not read from the job,
+  # which depends on the functions).
+  env_status = {
+    TICK_COMMAND = "gcloud scheduler jobs run ${local.scheduler_job_name} --location=${var.region} --project=${var.project_id}"
+  }
+
   # deployWorker's own environment is apart: the others' needs its URL.
   # It queues deploy requests when it runs a plan task: env_enqueue, whose other variables it has already.
   env_worker_enqueue = {
@@ -104,7 +111,7 @@ locals {
   caller_env = {
     githubWebhook    = merge(local.env_all, local.env_enqueue)
     schedulerTick    = merge(local.env_all, local.env_cluster, local.env_enqueue, local.env_github, local.env_poll, local.env_auth_tick)
-    deploymentStatus = merge(local.env_all, local.env_enqueue, local.env_auth_status)
+    deploymentStatus = merge(local.env_all, local.env_enqueue, local.env_auth_status, local.env_status)
   }
 
   # Secrets as environment variables: name => Secret Manager secret id (null: not configured).

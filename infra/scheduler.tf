@@ -1,12 +1,17 @@
 # The tick: Cloud Scheduler calls schedulerTick every 5 minutes with an OIDC token of its own
 # service account, the only one allowed to invoke it (iam.tf) and the only one the app accepts
 # (SCHEDULER_SERVICE_ACCOUNT).
-# Run it at once: gcloud scheduler jobs run <name> --location=<region> (outputs: scheduler_job).
+# Run it at once: gcloud scheduler jobs run <name> --location=<region> (outputs: scheduler_run_command;
+# the status page says it too, TICK_COMMAND in functions.tf).
+
+locals {
+  scheduler_job_name = "${var.name_prefix}-tick"
+}
 
 resource "google_cloud_scheduler_job" "tick" {
   project     = var.project_id
   region      = var.region
-  name        = "${var.name_prefix}-tick"
+  name        = local.scheduler_job_name
   description = "kubeflow-auto-deploy: poll GitHub, follow the Jobs, plan deploys and collections."
   schedule    = "*/5 * * * *"
   time_zone   = "Etc/UTC"

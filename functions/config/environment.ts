@@ -134,6 +134,7 @@ const environmentSchema = z.object({
       .optional(),
   ),
   CONTAINER_EMULATOR_HOST: hostPort,
+  TICK_COMMAND: text,
   READINESS_URL: z.preprocess(
     unsetIfBlank,
     z
@@ -222,6 +223,11 @@ export interface EnvironmentSettings {
   containerEmulator: HostPort | null;
   /** READINESS_URL: replaces every version's readiness URL (the local stack's simulated endpoints), or null. */
   readinessUrl: string | null;
+  /**
+   * TICK_COMMAND: how to run a tick now, which the status page and `ctl status` show when no tick ran
+   * lately (Terraform sets the exact gcloud command, the local stack `npm run tick`); null: a generic one.
+   */
+  tickCommand: string | null;
   /** Who may call each function (AUTH_MODE and the variables it needs). */
   auth: AuthSettings;
 }
@@ -321,6 +327,7 @@ export function readEnvironment(
       },
       containerEmulator: values.CONTAINER_EMULATOR_HOST ?? null,
       readinessUrl: values.READINESS_URL ?? null,
+      tickCommand: values.TICK_COMMAND ?? null,
       auth: authSettings(values, queueIdOf(values)),
     },
   };

@@ -3,7 +3,7 @@
  * (warning style), or that no tick ran for a while and how to run one. Plain HTML, no script. Pure.
  */
 
-import { type HealthState, type HealthView, RUN_TICK_COMMAND, TICK_INTERVAL_MINUTES } from './health-view.js';
+import { type HealthState, type HealthView, TICK_INTERVAL_MINUTES } from './health-view.js';
 import { html, type SafeHtml, whenHtml } from './html.js';
 import { copyable } from './page-shell.js';
 
@@ -33,7 +33,7 @@ function lastTick(view: HealthView, now: Date): SafeHtml {
 /** What to do about it: for a stale or missing tick, run one. */
 function advice(view: HealthView): SafeHtml {
   if (view.state !== 'stale' && view.state !== 'unknown') return html``;
-  return html`<p class="muted">Cloud Scheduler runs the tick every ${TICK_INTERVAL_MINUTES} minutes; to run one now: ${copyable(RUN_TICK_COMMAND)}</p>`;
+  return html`<p class="muted">Cloud Scheduler runs the tick every ${TICK_INTERVAL_MINUTES} minutes; to run one now: ${copyable(view.runTick)}</p>`;
 }
 
 /** The banner: `Pipeline [ok] Last tick 14:05 UTC (2 min ago).`, then the problems and advice, if any. */

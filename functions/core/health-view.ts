@@ -13,7 +13,10 @@ export const TICK_INTERVAL_MINUTES = 5;
 export const STALE_AFTER_TICKS = 3;
 /** The last tick is stale when older than this (15 min). */
 export const STALE_AFTER_MINUTES = TICK_INTERVAL_MINUTES * STALE_AFTER_TICKS;
-/** How an operator runs a tick at once (the default `name_prefix`; Terraform's `scheduler_job` output prints the exact one). */
+/**
+ * How an operator runs a tick at once, when the deployment does not say (TICK_COMMAND, which Terraform
+ * sets to the exact command): the default `name_prefix`, the region left to fill in.
+ */
 export const RUN_TICK_COMMAND = 'gcloud scheduler jobs run auto-deploy-tick --location=<region>';
 
 /**
@@ -30,6 +33,8 @@ export interface HealthView {
   last: TickHealth | null;
   /** Whole minutes since the last tick (0 when its time is ahead of `now`). */
   minutesSince: number | null;
+  /** The command that runs a tick now, shown when none ran lately. */
+  runTick: string;
 }
 
 function plural(count: number, word: string): string {
@@ -49,12 +54,18 @@ function summaryOf(state: HealthState, problems: readonly HealthProblem[], minut
   return problems.length > 0 ? plural(problems.length, 'problem') : 'the tick failed';
 }
 
-/** The health a reader at `now` sees. */
-export function viewTickHealth(last: TickHealth | null, now: Date): HealthView {
-  if (last === null) return { state: 'unknown', summary: 'no tick recorded yet', last, minutesSince: null };
+/** The health a reader at `now` sees; `runTick`: how to run a tick (TICK_COMMAND), else the generic command. */
+export function viewTickHealth(
+  last: TickHealth | null,
+  now: Date,
+  runTick: string = RUN_TICK_COMMAND,
+): HealthView {
+  if (last === null) {
+    return { state: 'unknown', summary: 'no tick recorded yet', last, minutesSince: null, runTick };
+  }
   const minutesSince = Math.max(0, Math.floor((now.getTime() - last.ranAt.getTime()) / 60_000));
   const state = minutesSince > STALE_AFTER_MINUTES ? 'stale' : stateOf(last.problems, last.ok);
-  return { state, summary: summaryOf(state, last.problems, minutesSince), last, minutesSince };
+  return { state, summary: summaryOf(state, last.problems, minutesSince), last, minutesSince, runTick };
 }
 
 /** `api/health`: the view with ISO times, the interval it is judged by, and how to run a tick. */
@@ -68,6 +79,6 @@ export function healthToJson(view: HealthView): Record<string, unknown> {
     minutesSinceLastTick: view.minutesSince,
     tickIntervalMinutes: TICK_INTERVAL_MINUTES,
     staleAfterMinutes: STALE_AFTER_MINUTES,
-    runTick: RUN_TICK_COMMAND,
+    runTick: view.runTick,
   };
 }

@@ -77,7 +77,7 @@ export const READ_ROUTES: readonly Route[] = [
           leases,
           timeline,
           refreshSeconds,
-          health: viewTickHealth(health, ctx.now),
+          health: viewTickHealth(health, ctx.now, ctx.deps.tickCommand),
           now: ctx.now,
           project,
           zone,
@@ -123,7 +123,8 @@ export const READ_ROUTES: readonly Route[] = [
       const read = await readOr503(ctx, 'health', async () => ({
         last: await ctx.deps.reader.readTickHealth(),
       }));
-      if (read) sendJson(ctx.res, 200, healthToJson(viewTickHealth(read.last, ctx.now)));
+      if (read)
+        sendJson(ctx.res, 200, healthToJson(viewTickHealth(read.last, ctx.now, ctx.deps.tickCommand)));
     },
   },
   {

@@ -18,6 +18,8 @@ export interface StatusDeps {
   /** The GCP project and zone of the instances, shown on the page. */
   project: string;
   zone: string;
+  /** How to run a tick now (TICK_COMMAND), shown when none ran lately; absent: the generic command. */
+  tickCommand?: string;
   /** The lease API's store, versions and id source. */
   leases: LeaseActionDeps;
   /** The operator API's store, snapshot reader and planner hook (status/operator-routes.ts); absent: 501. */

@@ -28,6 +28,7 @@ export function ctlApi(options: CtlApiOptions) {
     versions: () => call('GET', '/api/versions') as Promise<Array<Record<string, unknown>>>,
     deployments: () => call('GET', '/api/deployments') as Promise<Array<Record<string, unknown>>>,
     plan: () => call('GET', '/api/plan') as Promise<Record<string, unknown>>,
+    health: () => call('GET', '/api/health') as Promise<Record<string, unknown>>,
     versionAction: (name: string, action: 'pause' | 'resume' | 'redeploy', body: Record<string, unknown>) =>
       call('POST', version(name, action), body) as Promise<Record<string, unknown>>,
     teardown: (instance: string, body: Record<string, unknown>) =>

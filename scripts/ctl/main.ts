@@ -24,7 +24,7 @@ import { isLoopbackUrl, type RunCommand, TokenError, tokenSource } from './token
 export { EXIT } from '../lease/main.js';
 
 const USAGE = `usage: npm run -s ctl -- <command> [options]
-  status                                   versions and instances
+  status                                   the pipeline's health, versions and instances
   plan                                     what the next tick would do, and why (nothing is changed)
   pause <version> --reason TEXT            no new deploys of the version (GC goes on)
   resume <version> [--reason TEXT]
@@ -71,8 +71,12 @@ function askBody(values: Values, isReasonRequired: boolean, command: string): Re
 type Output = { json: unknown; text: string };
 
 async function status(api: CtlApi): Promise<Output> {
-  const [versions, deployments] = await Promise.all([api.versions(), api.deployments()]);
-  return { json: { versions, deployments }, text: statusText(versions, deployments) };
+  const [health, versions, deployments] = await Promise.all([
+    api.health(),
+    api.versions(),
+    api.deployments(),
+  ]);
+  return { json: { health, versions, deployments }, text: statusText(versions, deployments, health) };
 }
 
 /** Runs one command; resolves to what to print. */

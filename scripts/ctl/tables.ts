@@ -41,8 +41,25 @@ function leaseWords(deployment: Json): string {
     : leases.map((l) => `${text(l.owner)} until ${utc(l.expiresAt)}`).join(', ');
 }
 
-/** `ctl status`: each version's decision, then the instances newest first. */
-export function statusText(versions: Json[], deployments: Json[]): string {
+/**
+ * The Pipeline line (`api/health`, the status page's banner): its summary (`ok`, `2 problems`, `no
+ * tick for 42 min ...`), when the last tick ran, each problem of it on a line of its own, and how to run a tick when none ran lately.
+ */
+export function pipelineLines(health: Json): string[] {
+  const last = (health.lastTick ?? null) as Json | null;
+  const when = last ? ` (last tick ${utc(last.ranAt)})` : '';
+  const lines = [`PIPELINE  ${text(health.summary)}${when}`];
+  for (const problem of list(last?.problems)) {
+    lines.push(`  ${text(problem.step)} (${text(problem.severity)}): ${text(problem.message)}`);
+  }
+  if ((health.state === 'unknown' || health.state === 'stale') && typeof health.runTick === 'string') {
+    lines.push(`  to run one now: ${health.runTick}`);
+  }
+  return lines;
+}
+
+/** `ctl status`: the Pipeline line, each version's decision, then the instances newest first. */
+export function statusText(versions: Json[], deployments: Json[], health?: Json): string {
   const versionRows = versions.map((v) => {
     const decision = (v.decision ?? {}) as Json;
     return [
@@ -61,6 +78,7 @@ export function statusText(versions: Json[], deployments: Json[]): string {
     leaseWords(d),
   ]);
   return [
+    ...(health ? [...pipelineLines(health), ''] : []),
     formatTable([['VERSION', 'PAUSED', 'HEAD', 'DECISION'], ...versionRows]),
     '',
     deploymentRows.length === 0

@@ -97,6 +97,12 @@ export interface LocalStackOptions {
   firestore?: Firestore;
 }
 
+/** How to run a tick against this stack (the status page says it): `npm run tick`, on the gateway's port. */
+export function localTickCommand(gatewayUrl: string): string {
+  const port = new URL(gatewayUrl).port;
+  return port === '8080' ? 'npm run tick' : `PORT=${port} npm run tick`;
+}
+
 /** Starts the local stack from `env` (process.env by default); `port` 0 picks a free port. */
 export async function startLocalStack(
   env: NodeJS.ProcessEnv = process.env,
@@ -139,6 +145,7 @@ async function startComponents(
     ...(endpoints.endpoints && !env.READINESS_URL?.trim()
       ? { READINESS_URL: endpoints.endpoints.readinessUrl }
       : {}),
+    TICK_COMMAND: env.TICK_COMMAND?.trim() || localTickCommand(gateway.url),
   });
   await ensureQueue(queue.queuePath, queue.emulator, projectId);
 

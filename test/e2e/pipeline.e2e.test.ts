@@ -14,7 +14,7 @@ import { JOB_LABELS, renderDeployJob } from '../../functions/core/job-manifest.j
 import { branchDocId, kfDefUrlAt } from '../../functions/core/names.js';
 import { loadJobTemplates } from '../../functions/job-templates.js';
 import { kubeConfigForLocalServer } from '../../scripts/kube-server/server.js';
-import type { LocalStack } from '../../scripts/lib/local-stack.js';
+import { type LocalStack, localTickCommand } from '../../scripts/lib/local-stack.js';
 import { buildPushPayload, fakeSha, type PushSpec, signDelivery } from '../../scripts/lib/push-payload.js';
 import { startTasksEmulator, type TasksEmulator } from '../../scripts/tasks-emulator/server.js';
 import { startFakeGitHub } from '../support/fake-github.js';
@@ -778,5 +778,22 @@ describe('deploy pipeline end to end (whole local stack)', function () {
     const done = await readDoc(stack, `deployRequests/${deferred.id}`);
     assert.equal(done?.status, 'done');
     assert.equal(done?.enqueueCount, 1, 'one task: the one the tick queued');
+  });
+
+  it('12. says how to run a tick on this stack (npm run tick, on its port) until the first tick ran', async () => {
+    const stack = await start();
+    const port = new URL(stack.url).port;
+    assert.equal(localTickCommand('http://127.0.0.1:8080'), 'npm run tick');
+    const health = async () =>
+      (await (await fetch(`${stack.url}/deploymentStatus/api/health`)).json()) as {
+        state: string;
+        runTick: string;
+      };
+    const before = await health();
+    assert.deepEqual([before.state, before.runTick], ['unknown', `PORT=${port} npm run tick`]);
+    const page = await (await fetch(`${stack.url}/deploymentStatus/`)).text();
+    assert.ok(page.includes(`PORT=${port} npm run tick`), 'the Pipeline line gives the same command');
+    await tickOk(stack);
+    assert.equal((await health()).state, 'ok');
   });
 });

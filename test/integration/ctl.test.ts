@@ -86,6 +86,10 @@ describe('npm run ctl against deploymentStatus (Firestore emulator)', () => {
       );
 
       const status = await local('status');
+      assert.match(
+        status.out,
+        /^PIPELINE {2}no tick recorded yet\n {2}to run one now: gcloud scheduler jobs run /,
+      );
       assert.match(status.out, /^master +paused +a1a1a1a +paused$/m);
       assert.match(status.out, new RegExp(`^${INSTANCE} +master +ready +a1a1a1a `, 'm'));
 

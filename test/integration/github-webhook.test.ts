@@ -541,6 +541,7 @@ describe('githubWebhook (Functions Framework + Firestore emulator)', () => {
           kube: { gkeCluster: null, env: {} },
           containerEmulator: null,
           readinessUrl: null,
+          tickCommand: null,
           auth: { mode: 'off' },
         }).handler('githubWebhook'),
       (err: unknown) => err instanceof ConfigError && /GITHUB_WEBHOOK_SECRET/.test(err.message),

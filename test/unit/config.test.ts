@@ -890,6 +890,14 @@ describe('loadConfig', () => {
     });
     assert.equal(off.github.isDeploymentsEnabled, false);
   });
+
+  it('TICK_COMMAND: the command the status page shows to run a tick, trimmed; blank or unset is null', () => {
+    const base = { AUTO_DEPLOY_CONFIG: validPath, GOOGLE_CLOUD_PROJECT: 'p' };
+    const command = 'gcloud scheduler jobs run auto-deploy-tick --location=us-central1 --project=p';
+    assert.equal(loadConfig({ ...base, TICK_COMMAND: ` ${command} ` }).tickCommand, command);
+    assert.equal(loadConfig({ ...base, TICK_COMMAND: '  ' }).tickCommand, null);
+    assert.equal(loadConfig(base).tickCommand, null);
+  });
 });
 
 describe('describeConfig', () => {
@@ -912,6 +920,7 @@ describe('describeConfig', () => {
       kube: { gkeCluster: null, env: {} },
       containerEmulator: null,
       readinessUrl: null,
+      tickCommand: null,
       auth: { mode: 'off' },
     };
   }

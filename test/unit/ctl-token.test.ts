@@ -1,6 +1,6 @@
 /** `npm run ctl`'s identity token and its tables (scripts/ctl/token.ts, tables.ts): no network, no gcloud. */
 import assert from 'node:assert/strict';
-import { formatTable, planText } from '../../scripts/ctl/tables.js';
+import { formatTable, pipelineLines, planText, statusText } from '../../scripts/ctl/tables.js';
 import { isLoopbackUrl, TokenError, tokenSource } from '../../scripts/ctl/token.js';
 
 describe('ctl: which URLs are on this machine', () => {
@@ -100,5 +100,49 @@ describe('ctl: tables', () => {
     assert.match(text, /^v1 +wait +paused \(by alice@example.com: flaky\)$/m);
     assert.match(text, /^kf-v1-1 +ready +keep \(leased\) +leased by ci#7 until 10:30 UTC$/m);
     assert.match(text, /^no requests$/m);
+  });
+
+  it('the status: the Pipeline line first, each problem of the last tick on a line of its own', () => {
+    const failing = {
+      state: 'failing',
+      summary: '2 problems',
+      lastTick: {
+        ranAt: '2026-11-30T10:05:00.000Z',
+        ok: true,
+        problems: [
+          { step: 'poll', severity: 'error', message: 'GitHub answered 403 (rate limited)' },
+          { step: 'plan', severity: 'warning', message: 'recorded heads of 1 branch' },
+        ],
+      },
+      runTick: 'gcloud scheduler jobs run auto-deploy-tick --location=<region>',
+    };
+    const text = statusText(
+      [{ name: 'v1', paused: false, head: null, decision: { text: 'no commit' } }],
+      [],
+      failing,
+    );
+    assert.deepEqual(text.split('\n').slice(0, 4), [
+      'PIPELINE  2 problems (last tick 2026-11-30 10:05 UTC)',
+      '  poll (error): GitHub answered 403 (rate limited)',
+      '  plan (warning): recorded heads of 1 branch',
+      '',
+    ]);
+    assert.match(text, /^v1 +- +- +no commit$/m);
+  });
+
+  it('the Pipeline line: how to run a tick when none ran (unknown) or none lately (stale), not when ok', () => {
+    const runTick = 'gcloud scheduler jobs run auto-deploy-tick --location=<region>';
+    assert.deepEqual(
+      pipelineLines({ state: 'unknown', summary: 'no tick recorded yet', lastTick: null, runTick }),
+      ['PIPELINE  no tick recorded yet', `  to run one now: ${runTick}`],
+    );
+    const lastTick = { ranAt: '2026-11-30T09:00:00.000Z', ok: true, problems: [] };
+    assert.equal(
+      pipelineLines({ state: 'stale', summary: 'no tick for 1 h', lastTick, runTick })[1],
+      `  to run one now: ${runTick}`,
+    );
+    assert.deepEqual(pipelineLines({ state: 'ok', summary: 'ok', lastTick, runTick }), [
+      'PIPELINE  ok (last tick 2026-11-30 09:00 UTC)',
+    ]);
   });
 });

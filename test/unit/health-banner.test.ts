@@ -56,4 +56,14 @@ describe('healthBanner', () => {
       assert.equal(banner.includes('gcloud scheduler jobs run auto-deploy-tick'), advice);
     });
   }
+
+  it("advises the deployment's own command (TICK_COMMAND) when it has one, escaped", () => {
+    const command = 'gcloud scheduler jobs run kf-tick --location=us-east1 --project=p&q';
+    const banner = healthBanner(viewTickHealth(null, NOW, command), NOW).value;
+    assert.ok(
+      banner.includes('gcloud scheduler jobs run kf-tick --location=us-east1 --project=p&amp;q'),
+      banner,
+    );
+    assert.ok(!banner.includes('<region>') && !banner.includes('&lt;region&gt;'));
+  });
 });

@@ -81,6 +81,7 @@ const EXPECTED: Record<FunctionName, { env: string[]; secrets: string[] }> = {
       'TASKS_DISPATCH_DEADLINE_SECONDS',
       'TASKS_QUEUE',
       'TASKS_SERVICE_ACCOUNT',
+      'TICK_COMMAND',
     ],
     secrets: [],
   },
@@ -105,6 +106,7 @@ const SAMPLE: Record<string, string> = {
   ALLOWED_PRINCIPALS: 'alice@example.com,domain:kubeflow.org',
   STATUS_PRIVATE: 'false',
   STATUS_EXTRA_AUDIENCES: '32555940559.apps.googleusercontent.com',
+  TICK_COMMAND: 'gcloud scheduler jobs run auto-deploy-tick --location=us-central1 --project=demo-infra-test',
 };
 
 /** Every variable the app reads: declared once, in the environment schema. */
@@ -340,6 +342,18 @@ describe('infra: the functions', () => {
         '${length(var.status_extra_audiences) == 0 ? null : join(",", var.status_extra_audiences)}',
     });
     assert.deepEqual(defaultOf(terraform, 'allowed_principals'), []);
+  });
+
+  it("tells the status page the exact command that runs the tick: the scheduler job's name, region and project", () => {
+    const job = resourceOf(terraform, 'google_cloud_scheduler_job.tick');
+    assert.equal(job.name, '${local.scheduler_job_name}');
+    assert.equal(terraform.locals.scheduler_job_name, '${var.name_prefix}-tick');
+    assert.equal(
+      terraform.locals.env_status.TICK_COMMAND,
+      'gcloud scheduler jobs run ${local.scheduler_job_name} --location=${var.region} --project=${var.project_id}',
+    );
+    assert.equal(job.region, '${var.region}');
+    assert.equal(job.project, '${var.project_id}');
   });
 
   it("passes each checked function all its caller check needs: the app's configuration has no problem", () => {

@@ -344,6 +344,10 @@ describe('viewTickHealth', () => {
     });
   });
 
+  it("api/health: the deployment's own command to run a tick, when it has one (TICK_COMMAND)", () => {
+    assert.equal(healthToJson(viewTickHealth(null, NOW, 'npm run tick')).runTick, 'npm run tick');
+  });
+
   it('the tick interval is the one Cloud Scheduler runs (infra/scheduler.tf)', () => {
     const tf = readFileSync(new URL('../../infra/scheduler.tf', import.meta.url), 'utf8');
     assert.match(tf, new RegExp(`schedule\\s*=\\s*"\\*/${TICK_INTERVAL_MINUTES} \\* \\* \\* \\*"`));
