@@ -34,6 +34,16 @@ export function parseJson(text: string): unknown {
   }
 }
 
+/** Answers `text` as plain text (a pod's log), unless the response is already sent or its connection gone. */
+export function sendText(res: ServerResponse, code: number, text: string): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(code, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
 /** Answers `body` as JSON, unless the response is already sent or its connection gone. */
 export function sendJson(
   res: ServerResponse,

@@ -24,11 +24,13 @@ export interface KubeRequest {
   json(): Promise<unknown>;
 }
 
-/** What a handler answers: a status code and a JSON body. */
+/** What a handler answers: a status code and a JSON body, or plain text (a pod's log). */
 export interface Reply {
   code: number;
   body: unknown;
   headers?: Record<string, string>;
+  /** Sent as text/plain instead of `body`. */
+  text?: string;
 }
 
 /** The server's state, as handlers reach it. */

@@ -4,8 +4,8 @@
  * of local-kubeconfig.ts carry it) and speaks the wire protocol of the real `@kubernetes/client-node`
  * and of `kubectl`: bearer-token auth, discovery (`/version`, `/api`, `/apis`, ...), Job create (with
  * `generateName`) / get / list (label and field selectors) / delete, Tables for `kubectl get`, a
- * made-up pod and events per Job (so `kubectl get pods` and `kubectl describe` show what a cluster
- * would), and errors as `Status` objects with the reasons and codes a real API server returns
+ * made-up pod and events per Job (so `kubectl get pods`, `kubectl describe` and `kubectl logs` show what
+ * a cluster would; the log says what would run), and errors as `Status` objects with the reasons and codes a real API server returns
  * (401 Unauthorized, 404 NotFound, 409 AlreadyExists, 422 Invalid, ...).
  *
  * Jobs run only if asked to: with `jobSeconds` > 0 (what `npm start` uses) each Job starts when
@@ -15,7 +15,7 @@
  * listeners hear of every Job that ends. Fault injection makes API calls fail on purpose
  * (`POST /_control/faults {status, count, method?}`, or `injectFaults()`).
  *
- * Deliberate gaps: namespaces always exist, pods and events are read-only views of the Jobs, no
+ * Deliberate gaps: namespaces always exist (one is answered when asked for, none is listed), pods, their logs and events are read-only views of the Jobs, no
  * watch, no paging (`limit` / `continue`), no aggregated discovery (kubectl falls back to the legacy
  * documents), and validation covers names, labels, annotation keys and the parts of the pod template
  * a Job needs (containers, images, restartPolicy), not the full schema.

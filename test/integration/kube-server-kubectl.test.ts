@@ -62,7 +62,10 @@ describe('kubectl against the local kube server', () => {
     }
   };
 
-  const createJob = async (metadata: Record<string, unknown>): Promise<KubeJob> => {
+  const createJob = async (
+    metadata: Record<string, unknown>,
+    podSpec: Record<string, unknown> = {},
+  ): Promise<KubeJob> => {
     const response = await requestKubeServer(server, 'POST', `/apis/batch/v1/namespaces/${NS}/jobs`, {
       token: server.token,
       body: JSON.stringify({
@@ -73,6 +76,7 @@ describe('kubectl against the local kube server', () => {
             spec: {
               restartPolicy: 'Never',
               containers: [{ name: 'deploy', image: 'gcr.io/kubeflow-ci/test-worker:latest' }],
+              ...podSpec,
             },
           },
         },
@@ -189,6 +193,46 @@ describe('kubectl against the local kube server', () => {
     server.completeJob(NS, 'with-pod');
     const after = parseTable(await kubectl('get', 'pods', '-l', 'job-name=with-pod'));
     assert.deepEqual(after.rows[0]?.slice(0, 4), [before.rows[0]?.[0], '0/1', 'Completed', '0']);
+  });
+
+  it('logs job/NAME: the simulated pod says what its container would run, and how its Job ended', async () => {
+    await createJob(
+      { name: 'logged' },
+      {
+        initContainers: [
+          { name: 'checkout', image: 'checkout:1', command: ['/checkout.sh'], args: ['--depth=1'] },
+        ],
+        containers: [
+          { name: 'deploy', image: 'worker:1', command: ['python', '-m', 'deploy'], args: ['--name=kf-1'] },
+        ],
+      },
+    );
+    const running = await kubectl('logs', 'job/logged');
+    assert.match(
+      running,
+      /^\[local Kubernetes API server\] simulated pod logged-[a-z0-9]{5}: no container runs here\.\n/,
+    );
+    assert.match(
+      running,
+      /\ncontainer deploy, image worker:1, would run:\n {2}python\n {2}-m\n {2}deploy\n {2}--name=kf-1\n/,
+    );
+    assert.match(running, /\nrunning: its Job has not finished\n$/);
+    assert.match(
+      await kubectl('logs', 'job/logged', '-c', 'checkout'),
+      /image checkout:1, would run:\n {2}\/checkout\.sh\n {2}--depth=1\n/,
+    );
+    await assert.rejects(
+      kubectl('logs', 'job/logged', '-c', 'nope'),
+      /container nope is not valid for pod logged-/,
+    );
+
+    clock = new Date(START.getTime() + 5 * MINUTE_MS);
+    server.failJob(NS, 'logged', 'kfctl apply failed');
+    assert.match(
+      await kubectl('logs', 'job/logged'),
+      /\nthe pod failed at 2026-03-01T12:05:00Z, as its Job did\n$/,
+    );
+    await assert.rejects(kubectl('logs', 'pod/missing-abcde'), /pods "missing-abcde" not found/);
   });
 
   it('delete job: deletes it, and says so; a missing Job is an error', async () => {

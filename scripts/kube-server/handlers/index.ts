@@ -19,7 +19,8 @@ import {
 import { eventsRoute } from './events.js';
 import { jobRoute } from './job.js';
 import { jobsRoute } from './jobs.js';
-import { podRoute, podsRoute } from './pods.js';
+import { namespaceRoute } from './namespace.js';
+import { podLogRoute, podRoute, podsRoute } from './pods.js';
 
 /** The Kubernetes API: faults apply, requests are recorded. */
 export const API_ROUTES: readonly Route[] = [
@@ -34,7 +35,9 @@ export const API_ROUTES: readonly Route[] = [
   jobRoute,
   podsRoute,
   podRoute,
+  podLogRoute,
   eventsRoute,
+  namespaceRoute,
 ];
 
 /** The control API under /_control/: never faulted, never recorded. */

@@ -1,0 +1,42 @@
+/**
+ * The log of a made-up pod's container (`kubectl logs job/NAME`, `-c CONTAINER`): nothing runs here, so
+ * the log says so, shows what the container would run (its image, command and arguments, from the
+ * Job's pod template) and when the pod started and finished, as its Job says. Derived on every request.
+ */
+import { isObject, type JsonObject, type KubeJob } from '../types.js';
+import type { KubePod } from './job-pods.js';
+
+/** The containers and init containers of a pod template, by name. */
+function containersByName(job: KubeJob): Map<string, JsonObject> {
+  const template = isObject(job.spec.template) ? job.spec.template : {};
+  const spec = isObject(template.spec) ? template.spec : {};
+  const all = [spec.initContainers, spec.containers].flatMap((list) => (Array.isArray(list) ? list : []));
+  return new Map(all.filter(isObject).map((container) => [String(container.name ?? ''), container]));
+}
+
+/** The names kubectl may ask for: the containers, then the init containers (as the API server lists them). */
+export function containerNamesOf(job: KubeJob): string[] {
+  return [...containersByName(job).keys()];
+}
+
+const strings = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
+
+/** The log of `container` (a name from containerNamesOf) of `pod`, the pod of `job`. */
+export function podLog(job: KubeJob, pod: KubePod, container: string): string {
+  const spec = containersByName(job).get(container) ?? {};
+  const lines = [
+    `[local Kubernetes API server] simulated pod ${pod.metadata.name}: no container runs here.`,
+    `container ${container}, image ${String(spec.image ?? '')}, would run:`,
+    ...[...strings(spec.command), ...strings(spec.args)].map((part) => `  ${part}`),
+    `started ${pod.status.startTime}`,
+  ];
+  if (pod.status.phase === 'Running') lines.push('running: its Job has not finished');
+  else {
+    const state = pod.status.containerStatuses[0]?.state;
+    const terminated = isObject(state) && isObject(state.terminated) ? state.terminated : {};
+    lines.push(
+      `the pod ${pod.status.phase === 'Succeeded' ? 'succeeded' : 'failed'} at ${String(terminated.finishedAt)}, as its Job did`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
