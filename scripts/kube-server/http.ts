@@ -1,5 +1,7 @@
 /** Reading requests and writing JSON answers, with the API server's limits and errors. */
+
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Reply } from './route.js';
 import { badRequest, StatusError } from './status-error.js';
 
 /** The API server's own limit on a request body. */
@@ -42,6 +44,31 @@ export function sendText(res: ServerResponse, code: number, text: string): void 
     'Content-Length': Buffer.byteLength(text),
   });
   res.end(text);
+}
+
+/**
+ * Streams a watch (route.ts `Reply.watch`): one JSON event per line until the client leaves or the
+ * watch times out. A subscribe that throws (410 Gone) is thrown before anything is sent.
+ */
+export function sendWatch(res: ServerResponse, watch: NonNullable<Reply['watch']>): void {
+  if (res.headersSent || res.destroyed) return;
+  const pending: string[] = [];
+  let isOpen = false;
+  const send = (event: unknown) => {
+    const line = `${JSON.stringify(event)}\n`;
+    if (isOpen) res.write(line);
+    else pending.push(line);
+  };
+  const unsubscribe = watch.subscribe(send);
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+  isOpen = true;
+  for (const line of pending) res.write(line);
+  const timer = setTimeout(() => res.end(), watch.timeoutMs);
+  timer.unref();
+  res.on('close', () => {
+    clearTimeout(timer);
+    unsubscribe();
+  });
 }
 
 /** Answers `body` as JSON, unless the response is already sent or its connection gone. */

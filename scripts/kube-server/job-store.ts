@@ -4,6 +4,7 @@
  * Namespaces always exist. Returns its own objects: callers that hand them out copy them.
  */
 import { randomInt, randomUUID } from 'node:crypto';
+import { JobChanges } from './job-changes.js';
 import { MAX_JOB_NAME_LENGTH, validateJob } from './job-validation.js';
 import { alreadyExists, badRequest, objectNotFound } from './status-error.js';
 import { isObject, type JsonObject, type KubeJob, kubeTime } from './types.js';
@@ -18,6 +19,8 @@ const FIRST_RESOURCE_VERSION = 1000;
 export class JobStore {
   private readonly byNamespace = new Map<string, Map<string, KubeJob>>();
   private revision = FIRST_RESOURCE_VERSION;
+  /** Every create, status change and delete, for watches. */
+  readonly changes = new JobChanges();
 
   constructor(private readonly now: () => Date) {}
 
@@ -100,6 +103,7 @@ export class JobStore {
       this.byNamespace.set(namespace, jobs);
     }
     jobs.set(name, job);
+    this.changes.publish('ADDED', job);
     return job;
   }
 
@@ -107,7 +111,7 @@ export class JobStore {
   delete(namespace: string, name: string): KubeJob {
     const job = this.require(namespace, name);
     this.byNamespace.get(namespace)?.delete(name);
-    this.bump();
+    this.changes.publish('DELETED', { ...job, metadata: { ...job.metadata, resourceVersion: this.bump() } });
     return job;
   }
 
@@ -116,11 +120,13 @@ export class JobStore {
     const job = this.require(namespace, name);
     change(job, kubeTime(this.now()));
     job.metadata.resourceVersion = this.bump();
+    this.changes.publish('MODIFIED', job);
     return job;
   }
 
   clear(): void {
     this.byNamespace.clear();
+    this.changes.clear();
   }
 
   /** `metadata.name`, or generateName plus a random suffix no Job of the namespace has. */

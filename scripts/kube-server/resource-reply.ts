@@ -45,7 +45,7 @@ export function objectReply<T extends KubeObject>(
 }
 
 /** The request's label and field selectors as one predicate; 400 BadRequest when either is wrong. */
-function selectorOf<T extends KubeObject>(
+export function selectorOf<T extends KubeObject>(
   type: ResourceType<T>,
   request: KubeRequest,
 ): (object: T) => boolean {
@@ -65,7 +65,7 @@ function selectorOf<T extends KubeObject>(
  * The Table version the Accept header asks for first (`application/json;as=Table;v=v1;g=meta.k8s.io`),
  * or null when it asks for plain JSON first.
  */
-function tableVersionAccepted(request: KubeRequest): 'v1' | 'v1beta1' | null {
+export function tableVersionAccepted(request: KubeRequest): 'v1' | 'v1beta1' | null {
   const accept = request.headers.accept ?? '';
   for (const mediaType of accept.split(',')) {
     const [type, ...rawParams] = mediaType.split(';').map((part) => part.trim());
@@ -93,6 +93,22 @@ function tableReply<T extends KubeObject>(
   resourceVersion: string,
   now: Date,
 ): Reply {
+  return {
+    code: 200,
+    headers: { 'Content-Type': `application/json;as=Table;v=${version};g=meta.k8s.io` },
+    body: tableOf(type, objects, version, request, resourceVersion, now),
+  };
+}
+
+/** `objects` as a `meta.k8s.io` Table (`includeObject` as asked: None, Metadata or Object). */
+export function tableOf<T extends KubeObject>(
+  type: ResourceType<T>,
+  objects: T[],
+  version: 'v1' | 'v1beta1',
+  request: KubeRequest,
+  resourceVersion: string,
+  now: Date,
+): Record<string, unknown> {
   const include = request.url.searchParams.get('includeObject') ?? 'Metadata';
   if (!['None', 'Metadata', 'Object'].includes(include))
     throw badRequest(
@@ -110,14 +126,10 @@ function tableReply<T extends KubeObject>(
     return row;
   });
   return {
-    code: 200,
-    headers: { 'Content-Type': `application/json;as=Table;v=${version};g=meta.k8s.io` },
-    body: {
-      kind: 'Table',
-      apiVersion: `meta.k8s.io/${version}`,
-      metadata: { resourceVersion },
-      columnDefinitions: type.columns,
-      rows,
-    },
+    kind: 'Table',
+    apiVersion: `meta.k8s.io/${version}`,
+    metadata: { resourceVersion },
+    columnDefinitions: type.columns,
+    rows,
   };
 }

@@ -31,6 +31,11 @@ export interface Reply {
   headers?: Record<string, string>;
   /** Sent as text/plain instead of `body`. */
   text?: string;
+  /**
+   * A watch instead of `body`: the answer stays open and carries one JSON event per line, each `send`
+   * given; `subscribe` returns what stops it. It ends when the client leaves, or after `timeoutMs`.
+   */
+  watch?: { subscribe: (send: (event: unknown) => void) => () => void; timeoutMs: number };
 }
 
 /** The server's state, as handlers reach it. */

@@ -15,8 +15,11 @@
  * listeners hear of every Job that ends. Fault injection makes API calls fail on purpose
  * (`POST /_control/faults {status, count, method?}`, or `injectFaults()`).
  *
+ * Watches (`?watch=true`, watch.ts) stream the changes of Jobs and their pods, from a recent
+ * resourceVersion (job-changes.ts keeps the last 1,000 changes) or from now.
+ *
  * Deliberate gaps: namespaces always exist (one is answered when asked for, none is listed), pods, their logs and events are read-only views of the Jobs, no
- * watch, no paging (`limit` / `continue`), no aggregated discovery (kubectl falls back to the legacy
+ * watch of events, no paging (`limit` / `continue`), no aggregated discovery (kubectl falls back to the legacy
  * documents), and validation covers names, labels, annotation keys and the parts of the pod template
  * a Job needs (containers, images, restartPolicy), not the full schema.
  *

@@ -9,7 +9,7 @@
  * or Debian's `kubectl` package). The suite fails, and says so, when it is missing: it is never skipped.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -233,6 +233,45 @@ describe('kubectl against the local kube server', () => {
       /\nthe pod failed at 2026-03-01T12:05:00Z, as its Job did\n$/,
     );
     await assert.rejects(kubectl('logs', 'pod/missing-abcde'), /pods "missing-abcde" not found/);
+  });
+
+  it('get jobs -w: the list, then a line for each change of a Job as it happens', async () => {
+    await createJob({ name: 'watched' });
+    const child = spawn('kubectl', [
+      '--kubeconfig',
+      kubeconfig,
+      '--cache-dir',
+      join(dir, 'cache'),
+      'get',
+      'jobs',
+      '-w',
+    ]);
+    let output = '';
+    let changed: () => void = () => {};
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      output += chunk;
+      changed();
+    });
+    /** Resolves once kubectl printed a line matching `pattern`; rejects if it ends first. */
+    const seen = (pattern: RegExp) =>
+      new Promise<void>((resolve, reject) => {
+        changed = () => {
+          if (pattern.test(output)) resolve();
+        };
+        child.once('exit', () => reject(new Error(`kubectl ended before ${pattern}: ${output}`)));
+        changed();
+      });
+    try {
+      await seen(/^watched +Running +0\/1 /m);
+      clock = new Date(START.getTime() + 2 * MINUTE_MS);
+      server.completeJob(NS, 'watched');
+      await seen(/^watched +Complete +1\/1 /m);
+      const lines = output.trimEnd().split('\n');
+      assert.match(lines[0] ?? '', /^NAME +STATUS +COMPLETIONS +DURATION +AGE$/);
+      assert.equal(lines.filter((line) => line.startsWith('NAME')).length, 1, output);
+    } finally {
+      child.kill();
+    }
   });
 
   it('delete job: deletes it, and says so; a missing Job is an error', async () => {

@@ -148,7 +148,7 @@ describe('local kube server: discovery, Tables, pods and events', () => {
         ]),
         [['jobs', 'Job', true]],
       );
-      assert.deepEqual(batch.body.resources[0].verbs, ['create', 'delete', 'get', 'list']);
+      assert.deepEqual(batch.body.resources[0].verbs, ['create', 'delete', 'get', 'list', 'watch']);
       const core = await get('/api/v1');
       assert.equal(core.body.groupVersion, 'v1');
       assert.deepEqual(

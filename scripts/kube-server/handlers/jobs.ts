@@ -1,18 +1,21 @@
-/** `/apis/batch/v1/namespaces/NS/jobs`: list (GET) and create (POST) the Jobs of a namespace. */
+/** `/apis/batch/v1/namespaces/NS/jobs`: list or watch (GET) and create (POST) the Jobs of a namespace. */
 import { listReply } from '../resource-reply.js';
 import { JOB_TYPE } from '../resources/job-type.js';
 import type { Route } from '../route.js';
+import { isWatch, watchReply } from '../watch.js';
 
 export const jobsRoute: Route = {
   path: /^\/apis\/batch\/v1\/namespaces\/([^/]+)\/jobs\/?$/,
   GET: (request, context) =>
-    listReply(
-      JOB_TYPE,
-      context.store.list(request.params[0]),
-      request,
-      context.store.resourceVersion,
-      context.now(),
-    ),
+    isWatch(request)
+      ? watchReply(JOB_TYPE, request, context, request.params[0], (job) => job)
+      : listReply(
+          JOB_TYPE,
+          context.store.list(request.params[0]),
+          request,
+          context.store.resourceVersion,
+          context.now(),
+        ),
   POST: async (request, context) => {
     const namespace = request.params[0] as string;
     // The Job as created, before a runner starts it: a real API server answers before its controller acts.

@@ -8,17 +8,20 @@ import { containerNamesOf, podLog } from '../resources/pod-log.js';
 import { POD_TYPE } from '../resources/pod-type.js';
 import type { Route } from '../route.js';
 import { badRequest, objectNotFound } from '../status-error.js';
+import { isWatch, watchReply } from '../watch.js';
 
 export const podsRoute: Route = {
   path: /^\/api\/v1\/(?:namespaces\/([^/]+)\/)?pods\/?$/,
   GET: (request, context) =>
-    listReply(
-      POD_TYPE,
-      podsOfJobs(context.store.list(request.params[0] || undefined)),
-      request,
-      context.store.resourceVersion,
-      context.now(),
-    ),
+    isWatch(request)
+      ? watchReply(POD_TYPE, request, context, request.params[0] || undefined, podOfJob)
+      : listReply(
+          POD_TYPE,
+          podsOfJobs(context.store.list(request.params[0] || undefined)),
+          request,
+          context.store.resourceVersion,
+          context.now(),
+        ),
 };
 
 export const podRoute: Route = {

@@ -11,7 +11,7 @@ export const JOB_TYPE: ResourceType<KubeJob> = {
     singularName: 'job',
     namespaced: true,
     kind: 'Job',
-    verbs: ['create', 'delete', 'get', 'list'],
+    verbs: ['create', 'delete', 'get', 'list', 'watch'],
     categories: ['all'],
   },
   selectableFields: ['metadata.name', 'metadata.namespace', 'status.successful'],

@@ -13,7 +13,7 @@ export const POD_TYPE: ResourceType<KubePod> = {
     singularName: 'pod',
     namespaced: true,
     kind: 'Pod',
-    verbs: ['get', 'list'],
+    verbs: ['get', 'list', 'watch'],
     shortNames: ['po'],
     categories: ['all'],
   },
