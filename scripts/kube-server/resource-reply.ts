@@ -20,7 +20,7 @@ export function listReply<T extends KubeObject>(
   const matches = selectorOf(type, request);
   const items = objects.filter(matches);
   const table = tableVersionAccepted(request);
-  if (table) return tableReply(type, items, table, request, resourceVersion, now);
+  if (table) return tableReply(table, tableOf(type, items, table, request, resourceVersion, now));
   return {
     code: 200,
     body: {
@@ -40,7 +40,9 @@ export function objectReply<T extends KubeObject>(
   now: Date,
 ): Reply {
   const table = tableVersionAccepted(request);
-  if (table) return tableReply(type, [object], table, request, object.metadata.resourceVersion, now);
+  if (table) {
+    return tableReply(table, tableOf(type, [object], table, request, object.metadata.resourceVersion, now));
+  }
   return { code: 200, body: object };
 }
 
@@ -85,18 +87,12 @@ export function tableVersionAccepted(request: KubeRequest): 'v1' | 'v1beta1' | n
   return null;
 }
 
-function tableReply<T extends KubeObject>(
-  type: ResourceType<T>,
-  objects: T[],
-  version: 'v1' | 'v1beta1',
-  request: KubeRequest,
-  resourceVersion: string,
-  now: Date,
-): Reply {
+/** A Table (tableOf) as the answer, with the media type that says which version it is. */
+function tableReply(version: 'v1' | 'v1beta1', table: Record<string, unknown>): Reply {
   return {
     code: 200,
     headers: { 'Content-Type': `application/json;as=Table;v=${version};g=meta.k8s.io` },
-    body: tableOf(type, objects, version, request, resourceVersion, now),
+    body: table,
   };
 }
 
