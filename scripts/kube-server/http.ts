@@ -1,4 +1,4 @@
-/** Reading requests and writing JSON answers, with the API server's limits and errors. */
+/** Reading requests and writing answers (JSON, plain text, watch streams), with the API server's limits and errors. */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Reply } from './route.js';

@@ -1,5 +1,5 @@
 /**
- * The Jobs' changes, for watches (`?watch=true`, handlers/watch.ts): each create, status change and
+ * The Jobs' changes, for watches (`?watch=true`, watch.ts): each create, status change and
  * delete as a watch event with the Job as it was then, kept for the last `HISTORY` changes so that a
  * watch from a recent resourceVersion (kubectl lists, then watches from the list's) misses nothing; an
  * older one is 410 Gone ("too old resource version"), as the API server answers.
