@@ -43,7 +43,8 @@ function leaseWords(deployment: Json): string {
 
 /**
  * The Pipeline line (`api/health`, the status page's banner): its summary (`ok`, `2 problems`, `no
- * tick for 42 min ...`), when the last tick ran, each problem of it on a line of its own, and how to run a tick when none ran lately.
+ * tick for 42 min ...`), when the last tick ran, each problem of it on a line of its own, and how to
+ * run a tick when none ran lately.
  */
 export function pipelineLines(health: Json): string[] {
   const last = (health.lastTick ?? null) as Json | null;
