@@ -97,10 +97,15 @@ export interface LocalStackOptions {
   firestore?: Firestore;
 }
 
+/** What the npm scripts need before them to call this stack: `PORT=N ` unless it is on their default 8080. */
+export function localPortPrefix(gatewayUrl: string): string {
+  const port = new URL(gatewayUrl).port;
+  return port === '8080' ? '' : `PORT=${port} `;
+}
+
 /** How to run a tick against this stack (the status page says it): `npm run tick`, on the gateway's port. */
 export function localTickCommand(gatewayUrl: string): string {
-  const port = new URL(gatewayUrl).port;
-  return port === '8080' ? 'npm run tick' : `PORT=${port} npm run tick`;
+  return `${localPortPrefix(gatewayUrl)}npm run tick`;
 }
 
 /** Starts the local stack from `env` (process.env by default); `port` 0 picks a free port. */

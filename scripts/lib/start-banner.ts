@@ -2,7 +2,7 @@
  * What `npm start` prints once the local stack runs: where everything is, and the commands to try,
  * on the stack's own port (the scripts call PORT's, 8080 when unset).
  */
-import { LOCAL_WEBHOOK_SECRET, type LocalStack, localTickCommand } from './local-stack.js';
+import { LOCAL_WEBHOOK_SECRET, type LocalStack, localPortPrefix, localTickCommand } from './local-stack.js';
 
 /** The local default is shown (npm run push:simulate uses it); a secret the user set never is. */
 function describeSecret(secret: string): string {
@@ -31,8 +31,7 @@ export function startBanner(stack: BannerStack): string[] {
   const kube = stack.kubeServer
     ? `local API server ${stack.kubeServer.url} (kubeconfig: ${stack.kubeconfigPath})`
     : `KUBECONFIG=${stack.kubeconfigPath}`;
-  const tickCommand = localTickCommand(stack.url);
-  const onPort = tickCommand.startsWith('PORT=') ? `${tickCommand.split(' ')[0]} ` : '';
+  const onPort = localPortPrefix(stack.url);
   const clusters = stack.containerEmulator
     ? ` (add or delete clusters by hand: ${stack.containerEmulator.controlUrl}/_control/clusters)`
     : '';
@@ -50,7 +49,7 @@ export function startBanner(stack: BannerStack): string[] {
     `  versions:           ${stack.config.deployments.versions.map((v) => `${v.name} (${v.repo}@${v.branch})`).join(', ')}`,
     '',
     `  simulate a push:    ${onPort}npm run push:simulate -- <version> [sha]`,
-    `  run a tick now:     ${tickCommand}`,
+    `  run a tick now:     ${localTickCommand(stack.url)}`,
     `  status in a shell:  ${onPort}npm run -s ctl -- status`,
     ...(stack.kubeServer
       ? [`  watch the Jobs:     kubectl --kubeconfig ${stack.kubeconfigPath} get jobs -w`]
