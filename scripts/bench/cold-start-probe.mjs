@@ -13,6 +13,9 @@
  *     the least a status page can do, as a yardstick for ours: imports the Functions Framework and
  *     Firestore, registers one function that reads `documents` in one getAll and answers them as
  *     JSON (no configuration, no routes), serves it and sends it one GET; prints what "function" does.
+ *   {"mode": "firestore-floor", "documents": [...]}
+ *     less still: imports Firestore alone and reads `documents` in one getAll (no framework, no HTTP);
+ *     prints the import and the read as "function" does.
  *
  * With "inventory": true it also lists the packages loaded (ESM loads through a module hook, CommonJS
  * ones from require's cache); the hook costs time, so that run is not a timed one.
@@ -104,13 +107,33 @@ async function probeFloor() {
   return { importMs, firstResponseMs, status };
 }
 
+/** Less still: Firestore alone, imported and asked the same one getAll, with no framework and no HTTP. */
+async function probeFirestoreFloor() {
+  const start = performance.now();
+  const { Firestore } = await import('@google-cloud/firestore');
+  const importMs = performance.now() - start;
+  const asked = performance.now();
+  const db = new Firestore({
+    projectId: process.env.GOOGLE_CLOUD_PROJECT,
+    host: process.env.FIRESTORE_EMULATOR_HOST,
+    ssl: false,
+  });
+  await db.getAll(...spec.documents.map((path) => db.doc(path)));
+  return { importMs, firstResponseMs: performance.now() - asked, status: 200 };
+}
+
 async function probeLibraries() {
   const start = performance.now();
   for (const specifier of spec.specifiers) await import(specifier);
   return { importMs: performance.now() - start };
 }
 
-const probes = { function: probeFunction, floor: probeFloor, libraries: probeLibraries };
+const probes = {
+  function: probeFunction,
+  floor: probeFloor,
+  'firestore-floor': probeFirestoreFloor,
+  libraries: probeLibraries,
+};
 const result = await probes[spec.mode]();
 const output = { ...result, rssMB: Math.round(process.memoryUsage().rss / 2 ** 20) };
 if (spec.inventory) output.packages = loadedPackages();
