@@ -36,6 +36,14 @@ export function parseJson(text: string): unknown {
   }
 }
 
+/** Sends a handler's reply: a watch, a text stream, plain text or JSON. */
+export function sendReply(res: ServerResponse, reply: Reply): void {
+  if (reply.watch) sendWatch(res, reply.watch);
+  else if (reply.textStream) sendTextStream(res, reply.textStream);
+  else if (reply.text !== undefined) sendText(res, reply.code, reply.text);
+  else sendJson(res, reply.code, reply.body, reply.headers);
+}
+
 /** Answers `text` as plain text (a pod's log), unless the response is already sent or its connection gone. */
 export function sendText(res: ServerResponse, code: number, text: string): void {
   if (res.headersSent || res.destroyed) return;
@@ -44,6 +52,19 @@ export function sendText(res: ServerResponse, code: number, text: string): void 
     'Content-Length': Buffer.byteLength(text),
   });
   res.end(text);
+}
+
+/** Streams plain text (route.ts `Reply.textStream`, a followed log) until it ends or the client leaves. */
+export function sendTextStream(res: ServerResponse, stream: NonNullable<Reply['textStream']>): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Transfer-Encoding': 'chunked' });
+  const stop = stream.start(
+    (text) => {
+      if (!res.writableEnded) res.write(text);
+    },
+    () => res.end(),
+  );
+  res.on('close', stop);
 }
 
 /**

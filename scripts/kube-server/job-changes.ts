@@ -58,6 +58,11 @@ export class JobChanges {
     return () => this.listeners.delete(listener);
   }
 
+  /** How many listen now: the open watches and followed logs. */
+  get listening(): number {
+    return this.listeners.size;
+  }
+
   /** Forgets the history (the store was cleared); open watches stay. */
   clear(): void {
     this.history.length = 0;

@@ -5,7 +5,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { FaultSpec } from './faults.js';
 import { API_ROUTES, CONTROL_PREFIX, CONTROL_ROUTES } from './handlers/index.js';
-import { parseJson, readBody, sendJson, sendText, sendWatch } from './http.js';
+import { parseJson, readBody, sendJson, sendReply } from './http.js';
 import { dispatch, type ServerContext } from './route.js';
 import { failureStatus, reasonFor, StatusError, unauthorized } from './status-error.js';
 
@@ -48,13 +48,11 @@ async function answer(req: IncomingMessage, res: ServerResponse, options: Reques
       headers: req.headers,
       json: async () => parseJson(await readBody(req)),
     };
-    const { code, body, headers, text, watch } = isControl
+    const reply = isControl
       ? await dispatch(CONTROL_ROUTES, request, context, () => noControlEndpoint(method, url))
       : await dispatch(API_ROUTES, request, context);
-    if (watch) sendWatch(res, watch);
-    else if (text !== undefined) sendText(res, code, text);
-    else sendJson(res, code, body, headers);
-    record(code, false);
+    sendReply(res, reply);
+    record(reply.code, false);
   } catch (error) {
     const status =
       error instanceof StatusError

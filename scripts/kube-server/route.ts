@@ -36,6 +36,11 @@ export interface Reply {
    * given; `subscribe` returns what stops it. It ends when the client leaves, or after `timeoutMs`.
    */
   watch?: { subscribe: (send: (event: unknown) => void) => () => void; timeoutMs: number };
+  /**
+   * Plain text that goes on (a followed log) instead of `body`: `start` writes what there is, more as
+   * it comes, and calls `end` when there is no more; it returns what stops it (the client left).
+   */
+  textStream?: { start: (write: (text: string) => void, end: () => void) => () => void };
 }
 
 /** The server's state, as handlers reach it. */

@@ -111,6 +111,8 @@ export interface KubeServer {
   requests(): RecordedRequest[];
   /** TLS connections accepted since the start (a client that reuses its connections opens few). */
   connections(): number;
+  /** The watches and followed logs open now (each ends when its client leaves). */
+  streams(): number;
   /**
    * Calls `listener` with a copy of each Job that finishes from now on (Complete or Failed), whether
    * by itself (jobSeconds), through the control API or in-process; returns the function that removes it.
@@ -217,6 +219,7 @@ export async function startKubeServer(options: KubeServerOptions = {}): Promise<
     reset,
     requests: () => requests.list(),
     connections: () => connections,
+    streams: () => store.changes.listening,
     onJobFinished: (listener) => jobs.onJobFinished(listener),
   };
 }

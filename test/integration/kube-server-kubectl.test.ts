@@ -235,6 +235,39 @@ describe('kubectl against the local kube server', () => {
     await assert.rejects(kubectl('logs', 'pod/missing-abcde'), /pods "missing-abcde" not found/);
   });
 
+  it('logs -f job/NAME: follows the running pod, and ends with the line saying how its Job ended', async () => {
+    await createJob({ name: 'tailed' });
+    const child = spawn('kubectl', [
+      '--kubeconfig',
+      kubeconfig,
+      '--cache-dir',
+      join(dir, 'cache'),
+      'logs',
+      '-f',
+      'job/tailed',
+    ]);
+    let output = '';
+    let isCompleted = false;
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      output += chunk;
+      if (/\nstarted \S+\n/.test(output) && !isCompleted) {
+        isCompleted = true;
+        clock = new Date(START.getTime() + 3 * MINUTE_MS);
+        server.completeJob(NS, 'tailed');
+      }
+    });
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', resolve);
+    }).finally(() => child.kill());
+    assert.equal(code, 0, output);
+    assert.match(
+      output,
+      /^\[local Kubernetes API server\] simulated pod tailed-[a-z0-9]{5}: no container runs here\.\n/,
+    );
+    assert.match(output, /\nstarted \S+\nthe pod succeeded at 2026-03-01T12:03:00Z, as its Job did\n$/);
+  });
+
   it('get jobs -w: the list, then a line for each change of a Job as it happens', async () => {
     await createJob({ name: 'watched' });
     const child = spawn('kubectl', [

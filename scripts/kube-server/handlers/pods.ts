@@ -4,10 +4,11 @@
  */
 import { listReply, objectReply } from '../resource-reply.js';
 import { podOfJob, podsOfJobs } from '../resources/job-pods.js';
-import { containerNamesOf, podLog } from '../resources/pod-log.js';
+import { containerNamesOf, podLog, podLogEnd, podLogStart } from '../resources/pod-log.js';
 import { POD_TYPE } from '../resources/pod-type.js';
-import type { Route } from '../route.js';
+import type { Reply, Route, ServerContext } from '../route.js';
 import { badRequest, objectNotFound } from '../status-error.js';
+import type { KubeJob } from '../types.js';
 import { isWatch, watchReply } from '../watch.js';
 
 export const podsRoute: Route = {
@@ -37,9 +38,42 @@ export const podRoute: Route = {
 };
 
 /**
+ * A followed log of a running pod (`kubectl logs -f`): its start at once, its last line when its Job
+ * finishes (or that it was deleted), then the end, as a container's log ends when it exits.
+ */
+function followedLog(context: ServerContext, job: KubeJob, container: string): Reply['textStream'] {
+  const { namespace, name, uid } = job.metadata;
+  return {
+    start: (write, end) => {
+      let stop = () => {};
+      const finish = (text: string) => {
+        stop();
+        write(text);
+        end();
+      };
+      const seen = (current: KubeJob | undefined) => {
+        const pod = current && current.metadata.uid === uid ? podOfJob(current) : null;
+        if (!pod) finish('the pod was deleted with its Job\n');
+        else if (pod.status.phase !== 'Running') finish(podLogEnd(pod));
+      };
+      const pod = podOfJob(job);
+      if (pod) write(podLogStart(job, pod, container));
+      stop = context.store.changes.subscribe('', (change) => {
+        if (change.job.metadata.uid === uid) seen(change.type === 'DELETED' ? undefined : change.job);
+      });
+      // The Job may have changed between the request and now.
+      seen(context.store.get(namespace, name));
+      return stop;
+    },
+  };
+}
+
+const isFollow = (value: string | null) => value === 'true' || value === '1';
+
+/**
  * `/api/v1/namespaces/NS/pods/NAME/log?container=C`: the made-up pod's log as plain text
  * (resources/pod-log.ts); without `container`, the pod's only container (400 when it has several, as
- * the API server answers). `follow` is accepted: the log is complete when sent.
+ * the API server answers). With `follow`, a running pod's log stays open until its Job finishes.
  */
 export const podLogRoute: Route = {
   path: /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/log\/?$/,
@@ -59,6 +93,8 @@ export const podLogRoute: Route = {
       );
     }
     if (!names.includes(container)) throw badRequest(`container ${container} is not valid for pod ${name}`);
+    if (isFollow(request.url.searchParams.get('follow')) && pod.status.phase === 'Running')
+      return { code: 200, body: null, textStream: followedLog(context, job, container) };
     return { code: 200, body: null, text: podLog(job, pod, container) };
   },
 };
