@@ -9,10 +9,14 @@ import type { KubeJob } from './types.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
-/** One change: its type, and the Job after it (a deleted one as it was, with the delete's resourceVersion). */
+/**
+ * One change: its type, the Job after it (a deleted one as it was, with the delete's resourceVersion),
+ * and for a status change the Job before it (what the events it made are told apart by).
+ */
 export interface JobChange {
   type: WatchEventType;
   job: KubeJob;
+  before?: KubeJob;
 }
 
 type Listener = (change: JobChange) => void;
@@ -24,9 +28,9 @@ export class JobChanges {
   private readonly history: JobChange[] = [];
   private readonly listeners = new Set<Listener>();
 
-  /** Records a change (the Job is copied) and tells every watch. */
-  publish(type: WatchEventType, job: KubeJob): void {
-    const change = { type, job: structuredClone(job) };
+  /** Records a change (the Job is copied; `before`, a copy already, is kept) and tells every watch. */
+  publish(type: WatchEventType, job: KubeJob, before?: KubeJob): void {
+    const change: JobChange = { type, job: structuredClone(job), ...(before ? { before } : {}) };
     this.history.push(change);
     if (this.history.length > HISTORY) this.history.shift();
     for (const listener of this.listeners) listener(change);

@@ -118,9 +118,10 @@ export class JobStore {
   /** Applies `change` to the Job's status (with the time now) and bumps its resourceVersion. */
   updateStatus(namespace: string, name: string, change: (job: KubeJob, now: string) => void): KubeJob {
     const job = this.require(namespace, name);
+    const before = structuredClone(job);
     change(job, kubeTime(this.now()));
     job.metadata.resourceVersion = this.bump();
-    this.changes.publish('MODIFIED', job);
+    this.changes.publish('MODIFIED', job, before);
     return job;
   }
 

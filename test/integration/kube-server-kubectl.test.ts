@@ -105,6 +105,36 @@ describe('kubectl against the local kube server', () => {
     clock = START;
   });
 
+  /**
+   * Starts a kubectl that goes on (`-w`, `-f`): its output so far, a wait for a line, and its exit.
+   * `seen` resolves once the output matches `pattern` and rejects if kubectl ends first.
+   */
+  const startKubectl = (...args: string[]) => {
+    const child = spawn('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), ...args]);
+    let output = '';
+    const waiters = new Set<() => void>();
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      output += chunk;
+      for (const waiter of waiters) waiter();
+    });
+    const exited = new Promise<number | null>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', resolve);
+    });
+    const seen = (pattern: RegExp) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (!pattern.test(output)) return;
+          waiters.delete(check);
+          resolve();
+        };
+        waiters.add(check);
+        exited.then(() => reject(new Error(`kubectl ended before ${pattern}: ${output}`)), reject);
+        check();
+      });
+    return { output: () => output, seen, exited, kill: () => child.kill() };
+  };
+
   it('trusts the server through the CA in the kubeconfig and reads its version (discovery works)', async () => {
     const output = await kubectl('version', '-o', 'json');
     const version = JSON.parse(output) as {
@@ -237,30 +267,16 @@ describe('kubectl against the local kube server', () => {
 
   it('logs -f job/NAME: follows the running pod, and ends with the line saying how its Job ended', async () => {
     await createJob({ name: 'tailed' });
-    const child = spawn('kubectl', [
-      '--kubeconfig',
-      kubeconfig,
-      '--cache-dir',
-      join(dir, 'cache'),
-      'logs',
-      '-f',
-      'job/tailed',
-    ]);
-    let output = '';
-    let isCompleted = false;
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk;
-      if (/\nstarted \S+\n/.test(output) && !isCompleted) {
-        isCompleted = true;
-        clock = new Date(START.getTime() + 3 * MINUTE_MS);
-        server.completeJob(NS, 'tailed');
-      }
-    });
-    const code = await new Promise<number | null>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('exit', resolve);
-    }).finally(() => child.kill());
-    assert.equal(code, 0, output);
+    const kubectl = startKubectl('logs', '-f', 'job/tailed');
+    try {
+      await kubectl.seen(/\nstarted \S+\n/);
+      clock = new Date(START.getTime() + 3 * MINUTE_MS);
+      server.completeJob(NS, 'tailed');
+      assert.equal(await kubectl.exited, 0, kubectl.output());
+    } finally {
+      kubectl.kill();
+    }
+    const output = kubectl.output();
     assert.match(
       output,
       /^\[local Kubernetes API server\] simulated pod tailed-[a-z0-9]{5}: no container runs here\.\n/,
@@ -270,40 +286,32 @@ describe('kubectl against the local kube server', () => {
 
   it('get jobs -w: the list, then a line for each change of a Job as it happens', async () => {
     await createJob({ name: 'watched' });
-    const child = spawn('kubectl', [
-      '--kubeconfig',
-      kubeconfig,
-      '--cache-dir',
-      join(dir, 'cache'),
-      'get',
-      'jobs',
-      '-w',
-    ]);
-    let output = '';
-    let changed: () => void = () => {};
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk;
-      changed();
-    });
-    /** Resolves once kubectl printed a line matching `pattern`; rejects if it ends first. */
-    const seen = (pattern: RegExp) =>
-      new Promise<void>((resolve, reject) => {
-        changed = () => {
-          if (pattern.test(output)) resolve();
-        };
-        child.once('exit', () => reject(new Error(`kubectl ended before ${pattern}: ${output}`)));
-        changed();
-      });
+    const kubectl = startKubectl('get', 'jobs', '-w');
     try {
-      await seen(/^watched +Running +0\/1 /m);
+      await kubectl.seen(/^watched +Running +0\/1 /m);
       clock = new Date(START.getTime() + 2 * MINUTE_MS);
       server.completeJob(NS, 'watched');
-      await seen(/^watched +Complete +1\/1 /m);
-      const lines = output.trimEnd().split('\n');
+      await kubectl.seen(/^watched +Complete +1\/1 /m);
+      const lines = kubectl.output().trimEnd().split('\n');
       assert.match(lines[0] ?? '', /^NAME +STATUS +COMPLETIONS +DURATION +AGE$/);
-      assert.equal(lines.filter((line) => line.startsWith('NAME')).length, 1, output);
+      assert.equal(lines.filter((line) => line.startsWith('NAME')).length, 1, kubectl.output());
     } finally {
-      child.kill();
+      kubectl.kill();
+    }
+  });
+
+  it('get events -w: the events there are, then the one a Job finishing makes', async () => {
+    await createJob({ name: 'eventful' });
+    const kubectl = startKubectl('get', 'events', '-w');
+    try {
+      await kubectl.seen(/Normal +SuccessfulCreate +job\/eventful +Created pod: eventful-[a-z0-9]{5}\n/);
+      server.completeJob(NS, 'eventful');
+      await kubectl.seen(/Normal +Completed +job\/eventful +Job completed\n/);
+      const output = kubectl.output();
+      assert.equal(output.match(/SuccessfulCreate/g)?.length, 1, output);
+      assert.match(output.split('\n')[0] ?? '', /^LAST SEEN +TYPE +REASON +OBJECT +MESSAGE$/);
+    } finally {
+      kubectl.kill();
     }
   });
 

@@ -1,8 +1,8 @@
 /**
- * Watches on the local Kubernetes API server (scripts/kube-server/watch.ts) over HTTPS: the events of
- * Jobs and of their pods, from a resourceVersion or from now, with selectors, as Tables when asked,
- * 410 Gone for a resourceVersion whose changes were dropped, and the end of a watch at its timeout.
- * `kubectl get jobs -w` itself is in kube-server-kubectl.test.ts.
+ * Watches on the local Kubernetes API server (scripts/kube-server/watch.ts) over HTTPS: the changes of
+ * Jobs, of their pods and the Jobs' (made-up) events, from a resourceVersion or from now, with
+ * selectors, as Tables when asked, 410 Gone for a resourceVersion whose changes were dropped, and the
+ * end of a watch at its timeout. `kubectl get jobs -w` itself is in kube-server-kubectl.test.ts.
  */
 import assert from 'node:assert/strict';
 import { type KubeServer, startKubeServer } from '../../scripts/kube-server/server.js';
@@ -123,7 +123,7 @@ describe('local kube server: watches', () => {
     );
   });
 
-  it('a resourceVersion whose changes were dropped is 410 Gone; a bad timeoutSeconds is 400; events are not watched (405)', async () => {
+  it('a resourceVersion whose changes were dropped is 410 Gone; a bad timeoutSeconds is 400', async () => {
     const first = await create('first');
     // 1,001 changes after it: the first of them is no longer kept (the last 1,000 are).
     for (let i = 0; i < 1001; i += 1) server.startJob(NS, 'first');
@@ -139,10 +139,41 @@ describe('local kube server: watches', () => {
       token: server.token,
     });
     assert.equal(bad.status, 400);
-    const events = await requestKubeServer(server, 'GET', `/api/v1/events?watch=true`, {
+  });
+
+  /** [type, involved Job, reason] of each event of an events watch. */
+  const reasons = (events: WatchEvent[]) =>
+    events.map((event) => {
+      const object = event.object as unknown as { involvedObject: { name: string }; reason: string };
+      return [event.type, object.involvedObject.name, object.reason];
+    });
+
+  it("events: those there are, then each one a Job's change makes, once (a delete makes none)", async () => {
+    const first = await create('earlier');
+    server.completeJob(NS, 'earlier');
+    const listed = await watch(`/api/v1/namespaces/${NS}/events?watch=true&timeoutSeconds=1`);
+    assert.deepEqual(reasons(listed.events), [
+      ['ADDED', 'earlier', 'SuccessfulCreate'],
+      ['ADDED', 'earlier', 'Completed'],
+    ]);
+
+    await create('later');
+    server.startJob(NS, 'later');
+    server.failJob(NS, 'later', 'kfctl apply failed', 'BackoffLimitExceeded');
+    await requestKubeServer(server, 'DELETE', `/apis/batch/v1/namespaces/${NS}/jobs/later`, {
       token: server.token,
     });
-    assert.equal(events.status, 405);
-    assert.match(events.text, /events cannot be watched/);
+    const replayed = await watch(
+      `/api/v1/events?watch=true&timeoutSeconds=1&resourceVersion=${first.metadata.resourceVersion}`,
+    );
+    assert.deepEqual(reasons(replayed.events), [
+      ['ADDED', 'earlier', 'Completed'],
+      ['ADDED', 'later', 'SuccessfulCreate'],
+      ['ADDED', 'later', 'BackoffLimitExceeded'],
+    ]);
+    const elsewhere = await watch(
+      `/api/v1/namespaces/elsewhere/events?watch=true&timeoutSeconds=1&resourceVersion=${first.metadata.resourceVersion}`,
+    );
+    assert.deepEqual(elsewhere.events, []);
   });
 });

@@ -2,13 +2,19 @@
 import { listReply } from '../resource-reply.js';
 import { JOB_TYPE } from '../resources/job-type.js';
 import type { Route } from '../route.js';
-import { isWatch, watchReply } from '../watch.js';
+import { isWatch, perJob, watchReply } from '../watch.js';
 
 export const jobsRoute: Route = {
   path: /^\/apis\/batch\/v1\/namespaces\/([^/]+)\/jobs\/?$/,
   GET: (request, context) =>
     isWatch(request)
-      ? watchReply(JOB_TYPE, request, context, request.params[0], (job) => job)
+      ? watchReply(
+          JOB_TYPE,
+          request,
+          context,
+          request.params[0],
+          perJob((job) => job),
+        )
       : listReply(
           JOB_TYPE,
           context.store.list(request.params[0]),

@@ -9,13 +9,13 @@ import { POD_TYPE } from '../resources/pod-type.js';
 import type { Reply, Route, ServerContext } from '../route.js';
 import { badRequest, objectNotFound } from '../status-error.js';
 import type { KubeJob } from '../types.js';
-import { isWatch, watchReply } from '../watch.js';
+import { isWatch, perJob, watchReply } from '../watch.js';
 
 export const podsRoute: Route = {
   path: /^\/api\/v1\/(?:namespaces\/([^/]+)\/)?pods\/?$/,
   GET: (request, context) =>
     isWatch(request)
-      ? watchReply(POD_TYPE, request, context, request.params[0] || undefined, podOfJob)
+      ? watchReply(POD_TYPE, request, context, request.params[0] || undefined, perJob(podOfJob))
       : listReply(
           POD_TYPE,
           podsOfJobs(context.store.list(request.params[0] || undefined)),

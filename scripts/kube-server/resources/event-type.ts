@@ -13,7 +13,7 @@ export const EVENT_TYPE: ResourceType<KubeEvent> = {
     singularName: 'event',
     namespaced: true,
     kind: 'Event',
-    verbs: ['get', 'list'],
+    verbs: ['get', 'list', 'watch'],
     shortNames: ['ev'],
   },
   // What `kubectl describe` selects events by, and a few more a real server allows.

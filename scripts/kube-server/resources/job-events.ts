@@ -1,9 +1,11 @@
 /**
  * The events the Job controller would have recorded for each Job, made up from its state (so that
  * `kubectl describe job` shows them): SuccessfulCreate for its pod, then Completed, or a Warning
- * with the failure's reason. Derived on every request, like the pods.
+ * with the failure's reason. Derived on every request, like the pods; a watch of events sends those
+ * each change of a Job made (eventsOfChange).
  */
 import { createHash } from 'node:crypto';
+import type { JobChange } from '../job-changes.js';
 import type { KubeJob } from '../types.js';
 import { podOfJob } from './job-pods.js';
 
@@ -40,6 +42,16 @@ export interface KubeEvent {
 
 const COMPONENT = 'job-controller';
 
+/**
+ * The events a change of a Job made (a watch of events sends these): all of a new Job's, those a
+ * status change added; none for a delete (a cluster keeps events until they expire).
+ */
+export function eventsOfChange(change: JobChange): KubeEvent[] {
+  if (change.type === 'DELETED') return [];
+  const known = new Set(change.before ? eventsOfJob(change.before).map((e) => e.metadata.name) : []);
+  return eventsOfJob(change.job).filter((event) => !known.has(event.metadata.name));
+}
+
 /** The events of `jobs`, oldest first. */
 export function eventsOfJobs(jobs: KubeJob[]): KubeEvent[] {
   return jobs
@@ -47,7 +59,8 @@ export function eventsOfJobs(jobs: KubeJob[]): KubeEvent[] {
     .sort((a, b) => Date.parse(a.firstTimestamp) - Date.parse(b.firstTimestamp));
 }
 
-function eventsOfJob(job: KubeJob): KubeEvent[] {
+/** The events of one Job, in the order they happened. */
+export function eventsOfJob(job: KubeJob): KubeEvent[] {
   const events: KubeEvent[] = [];
   const pod = podOfJob(job);
   if (pod)
