@@ -20,6 +20,7 @@ import { callerChecks } from './caller-wiring.js';
 import { type AppConfig, ConfigError } from './config.js';
 import type { Clock, IdTokenVerifier, IntakeStore, WorkQueue } from './core/ports.js';
 import {
+  type FunctionName,
   statusModules,
   tickModules,
   tickUseCase,
@@ -30,13 +31,10 @@ import { createLogger, describeError, type Logger } from './log.js';
 import type { TickReport } from './use-cases/tick.js';
 import { type AppOverrides, once, wireAdapters } from './wiring.js';
 
+export { FUNCTION_NAMES, type FunctionName } from './function-modules.js';
 export type { AppOverrides } from './wiring.js';
 
 export type HttpHandler = (req: Request, res: Response) => Promise<void>;
-
-/** The functions this project deploys, by their Cloud Functions name (= `--entry-point`). */
-export const FUNCTION_NAMES = ['githubWebhook', 'schedulerTick', 'deployWorker', 'deploymentStatus'] as const;
-export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 export interface App {
   config: AppConfig;

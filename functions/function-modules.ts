@@ -12,7 +12,9 @@
  * stack serves every function from one process, tests) each function still loads its modules on its
  * first request, so no function loads another's.
  */
-import type { FunctionName } from './app.js';
+/** The functions this project deploys, by their Cloud Functions name (= `--entry-point`). */
+export const FUNCTION_NAMES = ['githubWebhook', 'schedulerTick', 'deployWorker', 'deploymentStatus'] as const;
+export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 /** The githubWebhook handler, the payload verifier (@octokit/webhooks) and the plan-task hand-off. */
 export const webhookModules = () =>

@@ -4,7 +4,15 @@
  * synchronous work runs: the DELETE is sent by a short child process that the exit waits for).
  */
 import { spawnSync } from 'node:child_process';
-import type { LeaseHandle } from './client.js';
+import type { LeaseApi } from './api.js';
+
+/** What the hooks use of a held lease (client.ts's LeaseHandle). */
+export interface ReleasableLease {
+  readonly leaseId: string;
+  readonly api: Pick<LeaseApi, 'url' | 'lastToken'>;
+  readonly isReleased: boolean;
+  release(): Promise<void>;
+}
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
@@ -19,7 +27,7 @@ fetch(url, { method: 'DELETE', headers: token ? { Authorization: 'Bearer ' + tok
 `;
 
 /** Releases `handle` synchronously: for the `exit` event, where no promise is awaited. */
-function releaseSync(handle: LeaseHandle): void {
+function releaseSync(handle: ReleasableLease): void {
   const url = `${handle.api.url}/api/leases/${encodeURIComponent(handle.leaseId)}`;
   spawnSync(process.execPath, ['-e', RELEASE_SCRIPT], {
     input: JSON.stringify({ url, token: handle.api.lastToken() }),
@@ -29,7 +37,7 @@ function releaseSync(handle: LeaseHandle): void {
 }
 
 /** Installs the hooks; returns what removes them (the handle calls it once released). */
-export function releaseOnExit(handle: LeaseHandle): () => void {
+export function releaseOnExit(handle: ReleasableLease): () => void {
   const removeHooks = () => {
     for (const signal of SIGNALS) process.off(signal, onSignal);
     process.off('beforeExit', onBeforeExit);
