@@ -84,9 +84,16 @@ export async function resetFirestore(): Promise<void> {
 
 /**
  * An emulator suite's hooks: one client for the suite, handed to `ready` (to build its stores) and
- * terminated after the suite; every document deleted before each test.
+ * terminated after the suite; every document deleted before each test. The suite's own hooks,
+ * registered after this call, run after these: a `before` of its own can use the client, a
+ * `beforeEach` of its own seeds on the emptied emulator. What the suite starts in a `before` of its
+ * own (servers, fakes) it stops in `beforeTerminate`, which runs after the suite just before the
+ * client is terminated (an `after` of its own would run after that).
  */
-export function useEmulatorSuite(ready: (db: Firestore) => void): void {
+export function useEmulatorSuite(
+  ready: (db: Firestore) => void,
+  options: { beforeTerminate?: () => Promise<void> } = {},
+): void {
   let db: Firestore | undefined;
   before(async () => {
     db = await testFirestore();
@@ -94,6 +101,7 @@ export function useEmulatorSuite(ready: (db: Firestore) => void): void {
   });
   beforeEach(() => resetFirestore());
   after(async () => {
+    await options.beforeTerminate?.();
     await db?.terminate();
   });
 }
