@@ -21,12 +21,7 @@ import { READ_ROUTES } from '../../functions/status/read-routes.js';
 import { sendJson } from '../../functions/status/respond.js';
 import type { Route } from '../../functions/status/route.js';
 import { type Gateway, startGateway } from '../../scripts/lib/gateway.js';
-import {
-  firestoreEmulatorHost,
-  resetFirestore,
-  TEST_PROJECT_ID,
-  testFirestore,
-} from '../support/firestore.js';
+import { firestoreEmulatorHost, TEST_PROJECT_ID, useEmulatorSuite } from '../support/firestore.js';
 import { makeDeployment, makeEnqueuedRequest } from '../support/fixtures.js';
 import {
   createTokenSigner,
@@ -198,18 +193,18 @@ describe('caller checks (AUTH_MODE=required, ID tokens signed with a local key)'
   let emulator: string;
   let gateways: Gateway[] = [];
 
+  useEmulatorSuite((client) => {
+    db = client;
+  });
   before(async () => {
     signers.google = await createTokenSigner();
     signers.stranger = await createTokenSigner();
-    db = await testFirestore();
     emulator = await firestoreEmulatorHost();
   });
-  beforeEach(() => resetFirestore());
   afterEach(async () => {
     await Promise.all(gateways.map((gateway) => gateway.stop()));
     gateways = [];
   });
-  after(() => db.terminate());
 
   /** The app as production builds it from the environment, with in-memory GitHub, queue and cluster. */
   function startApp(extraEnv: NodeJS.ProcessEnv = {}, verifier?: IdTokenVerifier) {

@@ -11,7 +11,7 @@ import type { Firestore } from '@google-cloud/firestore';
 import { leaseDoc } from '../../functions/adapters/firestore/lease-codec.js';
 import { leaseRef, versionEventsCollection, versionRef } from '../../functions/adapters/firestore/refs.js';
 import { EXIT, main } from '../../scripts/ctl/main.js';
-import { resetFirestore, testFirestore } from '../support/firestore.js';
+import { useEmulatorSuite } from '../support/firestore.js';
 import { makeDeployment, makeLease } from '../support/fixtures.js';
 import { createTokenSigner, idTokenClaims, verifierTrusting } from '../support/id-tokens.js';
 import { type OperatorStack, startOperatorStack } from '../support/operator-stack.js';
@@ -44,11 +44,10 @@ describe('npm run ctl against deploymentStatus (Firestore emulator)', () => {
   }
   const local = (...argv: string[]) => ctl({ AUTO_DEPLOY_URL: stack.url }, ...argv);
 
-  before(async () => {
-    db = await testFirestore();
+  useEmulatorSuite((client) => {
+    db = client;
   });
   beforeEach(async () => {
-    await resetFirestore();
     await putBranchHead(db, 'kubeflow/manifests', 'master', SHA);
     await putDeployment(
       db,
@@ -63,7 +62,6 @@ describe('npm run ctl against deploymentStatus (Firestore emulator)', () => {
     );
   });
   afterEach(() => stack?.stop());
-  after(() => db.terminate());
 
   describe('on the local stack (AUTH_MODE=off)', () => {
     beforeEach(async () => {

@@ -22,7 +22,7 @@ import { createGithubWebhookHandler, MAX_WEBHOOK_BODY_BYTES } from '../../functi
 import { silentLogger } from '../../functions/log.js';
 import { type Gateway, startGateway } from '../../scripts/lib/gateway.js';
 import { buildPushPayload, fakeSha, type PushSpec, signDelivery } from '../../scripts/lib/push-payload.js';
-import { resetFirestore, TEST_PROJECT_ID, testFirestore } from '../support/firestore.js';
+import { TEST_PROJECT_ID, useEmulatorSuite } from '../support/firestore.js';
 
 const SECRET = 'webhook-test-secret';
 const REPO = 'kubeflow/manifests';
@@ -57,13 +57,12 @@ describe('githubWebhook (Functions Framework + Firestore emulator)', () => {
   let gateway: Gateway;
   let url: string;
 
-  before(async () => {
-    db = await testFirestore();
+  useEmulatorSuite((client) => {
+    db = client;
     store = new FirestoreIntakeStore(db);
   });
 
   beforeEach(async () => {
-    await resetFirestore();
     evaluator = new RecordingEvaluator();
     const handler = createGithubWebhookHandler({
       verifier: new WebhookVerifier([SECRET, 'previous-secret']),
@@ -79,10 +78,6 @@ describe('githubWebhook (Functions Framework + Firestore emulator)', () => {
 
   afterEach(async () => {
     await gateway.stop();
-  });
-
-  after(async () => {
-    await db.terminate();
   });
 
   async function send(event: string, payload: unknown, deliveryId: string = randomUUID(), secret = SECRET) {

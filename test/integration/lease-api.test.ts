@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type { Firestore } from '@google-cloud/firestore';
 import { leaseRef } from '../../functions/adapters/firestore/refs.js';
 import { leaseIdFor } from '../../functions/core/leases.js';
-import { resetFirestore, testFirestore } from '../support/firestore.js';
+import { useEmulatorSuite } from '../support/firestore.js';
 import {
   callApi,
   type LeaseStack,
@@ -29,12 +29,11 @@ describe('the lease API (Functions Framework + Firestore emulator)', () => {
   const api = (method: string, path: string, body?: unknown) => callApi(stack.url, method, path, body);
   const acquire = (body: Record<string, unknown>) => api('POST', '/api/leases', { owner: OWNER, ...body });
 
-  before(async () => {
-    db = await testFirestore();
+  useEmulatorSuite((client) => {
+    db = client;
   });
 
   beforeEach(async () => {
-    await resetFirestore();
     stack = await startLeaseStack(db);
     await putDeployments(
       db,
@@ -46,10 +45,6 @@ describe('the lease API (Functions Framework + Firestore emulator)', () => {
 
   afterEach(async () => {
     await stack.stop();
-  });
-
-  after(async () => {
-    await db.terminate();
   });
 
   describe('POST /api/leases', () => {

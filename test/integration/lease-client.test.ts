@@ -14,7 +14,7 @@ import { leaseRef } from '../../functions/adapters/firestore/refs.js';
 import { acquireLease, LeaseApiError, type LeaseHandle, type LeaseJson } from '../../scripts/lease/client.js';
 import { EXIT, main } from '../../scripts/lease/main.js';
 import { waitFor } from '../../scripts/lib/net.js';
-import { resetFirestore, testFirestore } from '../support/firestore.js';
+import { useEmulatorSuite } from '../support/firestore.js';
 import {
   callApi,
   type LeaseStack,
@@ -34,12 +34,11 @@ describe('the lease client (scripts/lease) against deploymentStatus on the Fires
 
   const storedStatus = async (leaseId: string) => (await leaseRef(db, leaseId).get()).data()?.status;
 
-  before(async () => {
-    db = await testFirestore();
+  useEmulatorSuite((client) => {
+    db = client;
   });
 
   beforeEach(async () => {
-    await resetFirestore();
     stack = await startLeaseStack(db);
     handles = [];
     await putDeployments(db, masterDeployment(INSTANCE, 'a1'.repeat(20), 2));
@@ -48,10 +47,6 @@ describe('the lease client (scripts/lease) against deploymentStatus on the Fires
   afterEach(async () => {
     await Promise.all(handles.map((handle) => handle.release().catch(() => {})));
     await stack.stop();
-  });
-
-  after(async () => {
-    await db.terminate();
   });
 
   const acquire = async (options: Partial<Parameters<typeof acquireLease>[0]> = {}) => {

@@ -19,7 +19,7 @@ import { silentLogger } from '../../functions/log.js';
 import { closeExpiredLeases } from '../../functions/use-cases/close-expired-leases.js';
 import { planAndEnqueue } from '../../functions/use-cases/plan-and-enqueue.js';
 import { runDeployRequest } from '../../functions/use-cases/run-deploy-request.js';
-import { resetFirestore, testFirestore } from '../support/firestore.js';
+import { useEmulatorSuite } from '../support/firestore.js';
 import { makeDeployRequest } from '../support/fixtures.js';
 import {
   callApi,
@@ -105,12 +105,11 @@ describe('leases and garbage collection (Firestore emulator)', () => {
     return String(body.leaseId);
   };
 
-  before(async () => {
-    db = await testFirestore();
+  useEmulatorSuite((client) => {
+    db = client;
   });
 
   beforeEach(async () => {
-    await resetFirestore();
     stack = await startLeaseStack(db);
     queue = new MemoryQueue();
     jobs = new MemoryJobs(stack.clock.read);
@@ -121,10 +120,6 @@ describe('leases and garbage collection (Firestore emulator)', () => {
 
   afterEach(async () => {
     await stack.stop();
-  });
-
-  after(async () => {
-    await db.terminate();
   });
 
   it('the planner does not collect a leased instance, and collects it once the lease is released', async () => {

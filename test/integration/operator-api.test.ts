@@ -15,7 +15,7 @@ import {
   versionEventsCollection,
   versionRef,
 } from '../../functions/adapters/firestore/refs.js';
-import { resetFirestore, testFirestore } from '../support/firestore.js';
+import { useEmulatorSuite } from '../support/firestore.js';
 import { makeDeployment, makeLease } from '../support/fixtures.js';
 import { callOperatorApi, type OperatorStack, startOperatorStack } from '../support/operator-stack.js';
 import { pipelineConfig, putBranchHead, putDeployment } from '../support/pipeline-fixtures.js';
@@ -36,12 +36,11 @@ describe('the operator API (app + Firestore emulator)', () => {
   const events = async (name = 'master') =>
     (await versionEventsCollection(db, name).orderBy('at').get()).docs.map((doc) => doc.data());
 
-  before(async () => {
-    db = await testFirestore();
+  useEmulatorSuite((client) => {
+    db = client;
   });
 
   beforeEach(async () => {
-    await resetFirestore();
     stack = await startOperatorStack(db);
     await putBranchHead(db, REPO, 'master', SHA);
     await putDeployment(
@@ -58,7 +57,6 @@ describe('the operator API (app + Firestore emulator)', () => {
   });
 
   afterEach(() => stack.stop());
-  after(() => db.terminate());
 
   describe('pause, resume, redeploy', () => {
     it('pause: the console fields, an event, planned at once (nothing queued); again: 200 unchanged', async () => {

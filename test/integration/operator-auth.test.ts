@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import type { Firestore } from '@google-cloud/firestore';
 import { drainRef, versionEventsCollection, versionRef } from '../../functions/adapters/firestore/refs.js';
-import { resetFirestore, testFirestore } from '../support/firestore.js';
+import { useEmulatorSuite } from '../support/firestore.js';
 import { makeDeployment } from '../support/fixtures.js';
 import {
   createTokenSigner,
@@ -45,19 +45,19 @@ describe('the operator API with AUTH_MODE=required', () => {
     Authorization: `Bearer ${signer.sign(idTokenClaims(email, STATUS_URL))}`,
   });
 
+  useEmulatorSuite((client) => {
+    db = client;
+  });
   before(async () => {
-    db = await testFirestore();
     signer = await createTokenSigner();
   });
   beforeEach(async () => {
-    await resetFirestore();
     await putDeployment(
       db,
       makeDeployment({ instance: INSTANCE, status: 'ready', createdAt: new Date(Date.now() - 3_600_000) }),
     );
   });
   afterEach(() => stack?.stop());
-  after(() => db.terminate());
 
   async function nothingWritten(): Promise<void> {
     assert.equal((await versionRef(db, 'master').get()).exists, false);
