@@ -23,7 +23,7 @@ import { runPlanTask } from '../../functions/use-cases/plan-tasks.js';
 import { runDeployRequest } from '../../functions/use-cases/run-deploy-request.js';
 import type { KubeJob } from '../../scripts/kube-server/server.js';
 import { type Gateway, startGateway } from '../../scripts/lib/gateway.js';
-import { resetFirestore, testFirestore } from '../support/firestore.js';
+import { useEmulatorSuite } from '../support/firestore.js';
 import { launchedFields, makeDeployment, makeDeployRequest, readyTimes } from '../support/fixtures.js';
 import { LOCAL_TEST_NAMESPACE, type LocalKubeTarget, startLocalKubeTarget } from '../support/kube.js';
 import { MemoryQueue } from '../support/memory-stores.js';
@@ -132,15 +132,20 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
   let workerLog: string[] = [];
   const logger = createLogger({}, (line) => workerLog.push(line));
 
+  useEmulatorSuite(
+    (client) => {
+      db = client;
+    },
+    { beforeTerminate: () => kube.stop() },
+  );
+
   before(async function () {
     this.timeout(60_000);
-    db = await testFirestore();
     kube = await startLocalKubeTarget(NAMESPACE);
     templates = loadJobTemplates();
   });
 
   beforeEach(async () => {
-    await resetFirestore();
     kube.server.reset();
     clockOffsetMs = 0;
     workerLog = [];
@@ -156,11 +161,6 @@ describe('deployWorker (Functions Framework + Firestore emulator + KubeJobLaunch
     }
     await Promise.all(gateways.map((gateway) => gateway.stop()));
     gateways = [];
-  });
-
-  after(async () => {
-    await kube.stop();
-    await db.terminate();
   });
 
   async function startWorker(

@@ -28,7 +28,7 @@ import type { SyncGitHubDeploymentsDeps } from '../../functions/use-cases/sync-g
 import { runTick, type TickReport } from '../../functions/use-cases/tick.js';
 import { type Gateway, startGateway } from '../../scripts/lib/gateway.js';
 import { type FakeDeployment, type FakeGitHub, startFakeGitHub } from '../support/fake-github.js';
-import { resetFirestore, TEST_PROJECT_ID, testFirestore } from '../support/firestore.js';
+import { TEST_PROJECT_ID, useEmulatorSuite } from '../support/firestore.js';
 import { makeDeployRequest } from '../support/fixtures.js';
 import { LOCAL_TEST_NAMESPACE, type LocalKubeTarget, startLocalKubeTarget } from '../support/kube.js';
 import { MemoryInventory, MemoryProbe } from '../support/memory-stores.js';
@@ -56,15 +56,25 @@ describe('GitHub deployments: worker, tick and status page (Firestore emulator, 
   const clock = () => new Date(Date.now() + clockOffsetMs);
   const templates = loadJobTemplates();
 
+  useEmulatorSuite(
+    (client) => {
+      db = client;
+    },
+    {
+      beforeTerminate: async () => {
+        await github.stop();
+        await kube.stop();
+      },
+    },
+  );
+
   before(async function () {
     this.timeout(60_000);
-    db = await testFirestore();
     kube = await startLocalKubeTarget(NAMESPACE);
     github = await startFakeGitHub({ token: TOKEN });
   });
 
   beforeEach(async () => {
-    await resetFirestore();
     kube.server.reset();
     github.requests.length = 0;
     github.deploymentsApi.deployments.length = 0;
@@ -85,12 +95,6 @@ describe('GitHub deployments: worker, tick and status page (Firestore emulator, 
   afterEach(async () => {
     await Promise.all(gateways.map((gateway) => gateway.stop()));
     gateways = [];
-  });
-
-  after(async () => {
-    await github.stop();
-    await kube.stop();
-    await db.terminate();
   });
 
   function githubDeps(): SyncGitHubDeploymentsDeps {

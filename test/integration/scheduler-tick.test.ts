@@ -35,7 +35,7 @@ import { runTick, type StepFailure, type TickReport } from '../../functions/use-
 import { type Gateway, startGateway } from '../../scripts/lib/gateway.js';
 import { startTasksEmulator, type TasksEmulator } from '../../scripts/tasks-emulator/server.js';
 import { type FakeGitHub, fakeEtag, startFakeGitHub } from '../support/fake-github.js';
-import { resetFirestore, TEST_PROJECT_ID, testFirestore } from '../support/firestore.js';
+import { TEST_PROJECT_ID, useEmulatorSuite } from '../support/firestore.js';
 import { launchedFields, makeDeployment, makeDeployRequest } from '../support/fixtures.js';
 import { hostOf } from '../support/host.js';
 import { LOCAL_TEST_NAMESPACE, type LocalKubeTarget, startLocalKubeTarget } from '../support/kube.js';
@@ -95,16 +95,26 @@ describe('schedulerTick and its use cases (Firestore emulator, KubeJobLauncher o
   let github: FakeGitHub;
   let gateways: Gateway[] = [];
 
+  useEmulatorSuite(
+    (client) => {
+      db = client;
+      intake = new FirestoreIntakeStore(db);
+    },
+    {
+      beforeTerminate: async () => {
+        await github.stop();
+        await kube.stop();
+      },
+    },
+  );
+
   before(async function () {
     this.timeout(60_000);
-    db = await testFirestore();
-    intake = new FirestoreIntakeStore(db);
     kube = await startLocalKubeTarget(NAMESPACE);
     github = await startFakeGitHub();
   });
 
   beforeEach(async () => {
-    await resetFirestore();
     kube.server.reset();
     github.requests.length = 0;
     github.deleteBranch(REPO, 'master');
@@ -114,12 +124,6 @@ describe('schedulerTick and its use cases (Firestore emulator, KubeJobLauncher o
   afterEach(async () => {
     await Promise.all(gateways.map((gateway) => gateway.stop()));
     gateways = [];
-  });
-
-  after(async () => {
-    await github.stop();
-    await kube.stop();
-    await db.terminate();
   });
 
   /** The tick and the push evaluation, wired as the app wires them. */
