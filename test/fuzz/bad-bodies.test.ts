@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import type { Firestore } from '@google-cloud/firestore';
-import { firestoreEmulatorHost, resetFirestore, testFirestore } from '../support/firestore.js';
+import { firestoreEmulatorHost, useEmulatorSuite } from '../support/firestore.js';
 import {
   assertOwnJson,
   deliveryHeaders,
@@ -36,14 +36,14 @@ describe('bad request bodies: our own JSON, after the caller check', () => {
   let db: Firestore;
   let stack: HostileStack;
 
+  useEmulatorSuite(
+    (client) => {
+      db = client;
+    },
+    { beforeTerminate: () => stack.stop() },
+  );
   before(async () => {
-    db = await testFirestore();
     stack = await startHostileStack(db, await firestoreEmulatorHost());
-  });
-  beforeEach(() => resetFirestore());
-  after(async () => {
-    await stack.stop();
-    await db.terminate();
   });
 
   async function collections(): Promise<string[]> {

@@ -15,7 +15,7 @@ import {
   parseReasonRequired,
   parseTeardownBody,
 } from '../../functions/core/operator-body.js';
-import { firestoreEmulatorHost, resetFirestore, testFirestore } from '../support/firestore.js';
+import { firestoreEmulatorHost, useEmulatorSuite } from '../support/firestore.js';
 import { makeDeployment, makeLease } from '../support/fixtures.js';
 import { putDeployment } from '../support/pipeline-fixtures.js';
 import { fuzzRuns, hostileBytes, isReplaying } from './support/fuzz.js';
@@ -151,12 +151,16 @@ describe('the operator API under any request (fast-check, Firestore emulator)', 
   let db: Firestore;
   let stack: HostileStack;
 
+  useEmulatorSuite(
+    (client) => {
+      db = client;
+    },
+    { beforeTerminate: () => stack.stop() },
+  );
   before(async () => {
-    db = await testFirestore();
     stack = await startHostileStack(db, await firestoreEmulatorHost());
   });
   beforeEach(async () => {
-    await resetFirestore();
     const createdAt = new Date(Date.now() - 30 * HOUR_MS);
     const ready = { status: 'ready' as const, createdAt, readyAt: createdAt };
     await putDeployment(db, makeDeployment({ instance: LEASED, ...ready }));
@@ -167,10 +171,6 @@ describe('the operator API under any request (fast-check, Firestore emulator)', 
     );
     const lease = makeLease({ leaseId: 'lease-fuzz-1', instance: LEASED, createdAt: new Date() });
     await leaseRef(db, lease.leaseId).set(leaseDoc(lease));
-  });
-  after(async () => {
-    await stack.stop();
-    await db.terminate();
   });
 
   /** Sends `call` as it says (a GET without a body); the answer, the body sent and a description. */

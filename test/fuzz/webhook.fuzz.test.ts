@@ -18,7 +18,7 @@ import { createGithubWebhookHandler } from '../../functions/github-webhook.js';
 import { silentLogger } from '../../functions/log.js';
 import { type Gateway, startGateway } from '../../scripts/lib/gateway.js';
 import { buildPushPayload, fakeSha } from '../../scripts/lib/push-payload.js';
-import { firestoreEmulatorHost, resetFirestore, testFirestore } from '../support/firestore.js';
+import { firestoreEmulatorHost, useEmulatorSuite } from '../support/firestore.js';
 import { deeplyNested, fuzzRuns, hostileBytes, mutateAt } from './support/fuzz.js';
 import {
   assertOwnJson,
@@ -109,15 +109,15 @@ describe('githubWebhook under hostile deliveries (fast-check, Firestore emulator
   let stack: HostileStack;
   let url: string;
 
+  useEmulatorSuite(
+    (client) => {
+      db = client;
+    },
+    { beforeTerminate: () => stack.stop() },
+  );
   before(async () => {
-    db = await testFirestore();
     stack = await startHostileStack(db, await firestoreEmulatorHost());
     url = `${stack.url}/githubWebhook`;
-  });
-  beforeEach(() => resetFirestore());
-  after(async () => {
-    await stack.stop();
-    await db.terminate();
   });
 
   async function collections(): Promise<string[]> {
@@ -225,8 +225,13 @@ describe('githubWebhook: pushes to branches of every shape (fast-check, Firestor
   let gateway: Gateway;
   const followed: VersionConfig[] = [];
 
+  useEmulatorSuite(
+    (client) => {
+      db = client;
+    },
+    { beforeTerminate: () => gateway.stop() },
+  );
   before(async () => {
-    db = await testFirestore();
     const handler = createGithubWebhookHandler({
       verifier: new WebhookVerifier([WEBHOOK_SECRET]),
       store: new FirestoreIntakeStore(db),
@@ -236,11 +241,6 @@ describe('githubWebhook: pushes to branches of every shape (fast-check, Firestor
       logger: silentLogger,
     });
     gateway = await startGateway({ githubWebhook: handler });
-  });
-  beforeEach(() => resetFirestore());
-  after(async () => {
-    await gateway.stop();
-    await db.terminate();
   });
 
   /** The version following `branch`, if the deployments file accepts it. */

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type { Firestore } from '@google-cloud/firestore';
 import fc from 'fast-check';
 import { parseHeartbeatRequest, parseLeaseRequest } from '../../functions/core/lease-body.js';
-import { firestoreEmulatorHost, resetFirestore, testFirestore } from '../support/firestore.js';
+import { firestoreEmulatorHost, useEmulatorSuite } from '../support/firestore.js';
 import { makeDeployment } from '../support/fixtures.js';
 import { putDeployment } from '../support/pipeline-fixtures.js';
 import { fuzzRuns, hostileBytes } from './support/fuzz.js';
@@ -80,21 +80,21 @@ describe('deployWorker and the lease API under any body (fast-check, Firestore e
   let db: Firestore;
   let stack: HostileStack;
 
+  useEmulatorSuite(
+    (client) => {
+      db = client;
+    },
+    { beforeTerminate: () => stack.stop() },
+  );
   before(async () => {
-    db = await testFirestore();
     stack = await startHostileStack(db, await firestoreEmulatorHost());
   });
   beforeEach(async () => {
-    await resetFirestore();
     const createdAt = new Date(Date.now() - 3_600_000);
     await putDeployment(
       db,
       makeDeployment({ instance: 'kf-master-1130-abc', status: 'ready', createdAt, readyAt: createdAt }),
     );
-  });
-  after(async () => {
-    await stack.stop();
-    await db.terminate();
   });
 
   it('a task body of any kind: 200 to Cloud Tasks (done or dropped), never a retry; nothing launched', async () => {
