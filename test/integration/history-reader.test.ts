@@ -11,7 +11,7 @@ import { parseDeploymentsConfig } from '../../functions/config.js';
 import type { Lease } from '../../functions/core/leases.js';
 import type { Deployment, DeploymentStatus } from '../../functions/core/types.js';
 import { type Gateway, startGateway } from '../../scripts/lib/gateway.js';
-import { resetFirestore, testFirestore } from '../support/firestore.js';
+import { useEmulatorSuite } from '../support/firestore.js';
 import { makeDeployment, makeDeployRequest, makeLease } from '../support/fixtures.js';
 import { putDeployment, putRequest } from '../support/pipeline-fixtures.js';
 import { readOnlyStatusHandler } from '../support/status-handler.js';
@@ -91,12 +91,11 @@ describe('history and timeline reads (Firestore emulator)', function () {
   let db: Firestore;
   let reader: FirestoreStatusReader;
 
-  before(async () => {
-    db = await testFirestore();
+  useEmulatorSuite((client) => {
+    db = client;
   });
 
   beforeEach(async () => {
-    await resetFirestore();
     reader = new FirestoreStatusReader(db, CONFIG.versions, () => NOW);
   });
 
