@@ -10,7 +10,7 @@ import { FirestoreStatusReader } from '../../functions/adapters/firestore/status
 import { parseDeploymentsConfig } from '../../functions/config.js';
 import type { TickHealth } from '../../functions/core/tick-health.js';
 import { type Gateway, startGateway } from '../../scripts/lib/gateway.js';
-import { resetFirestore, testFirestore } from '../support/firestore.js';
+import { useEmulatorSuite } from '../support/firestore.js';
 import { readOnlyStatusHandler } from '../support/status-handler.js';
 
 const NOW = new Date('2026-11-30T12:00:00Z');
@@ -46,9 +46,8 @@ describe('tick health in Firestore (health/tick)', () => {
   let db: Firestore;
   let store: FirestoreTickHealthStore;
 
-  beforeEach(async () => {
-    await resetFirestore();
-    db = await testFirestore();
+  useEmulatorSuite((client) => {
+    db = client;
     store = new FirestoreTickHealthStore(db);
   });
 
