@@ -82,6 +82,9 @@ export async function resetFirestore(): Promise<void> {
   await resetFirestoreEmulator(await firestoreEmulatorHost(), TEST_PROJECT_ID);
 }
 
+/** How long a suite's first hook may take: the first one of a run waits for the emulator to start. */
+const EMULATOR_START_TIMEOUT_MS = 120_000;
+
 /**
  * An emulator suite's hooks: one client for the suite, handed to `ready` (to build its stores) and
  * terminated after the suite; every document deleted before each test. The suite's own hooks,
@@ -95,7 +98,9 @@ export function useEmulatorSuite(
   options: { beforeTerminate?: () => Promise<void> } = {},
 ): void {
   let db: Firestore | undefined;
-  before(async () => {
+  before(async function () {
+    // The first suite of a run starts the emulator (a JVM): slow on a loaded 2-core machine.
+    this.timeout(EMULATOR_START_TIMEOUT_MS);
     db = await testFirestore();
     ready(db);
   });
