@@ -4,7 +4,8 @@
  * answer 304 when the branch has not moved, and a 304 does not count against the rate limit.
  */
 import { z } from 'zod';
-import type { CommitSource, PolledHead } from '../core/ports.js';
+import type { PolledHead } from '../core/poll.js';
+import type { CommitSource } from '../core/ports.js';
 import { parseTimestamp } from '../core/time.js';
 import {
   exhaustedRateLimit,

@@ -18,7 +18,8 @@ import {
   type V1Job,
 } from '@kubernetes/client-node';
 import { isValidLabelValue } from '../core/names.js';
-import { JobApiError, type JobLauncher, type JobSummary } from '../core/ports.js';
+import { JobApiError, type JobLauncher } from '../core/ports.js';
+import type { JobSummary } from '../core/types.js';
 import { reuseConnections } from './kube-connections.js';
 
 /** Default time for one API call, response body included, before it is abandoned as transient. */

@@ -11,10 +11,9 @@ import type { Lease } from './leases.js';
 import { askerWords, type OperatorEvent } from './operator.js';
 import { commitLink, probeLine, statusBadge } from './page-parts.js';
 import { copyable, page, pathWithQuery, queryWith, refreshControl, refreshParam } from './page-shell.js';
-import type { VersionView } from './ports.js';
 import { githubBranchUrl } from './status-json.js';
 import { spanWords } from './time.js';
-import type { DeployReason, DeployRequest } from './types.js';
+import type { DeployReason, DeployRequest, VersionView } from './types.js';
 
 export interface HistoryPageInput {
   view: VersionView;

@@ -5,8 +5,7 @@
  */
 import { JOB_LABELS } from './job-manifest.js';
 import { isOlderThan } from './policy.js';
-import type { JobSummary } from './ports.js';
-import type { Deployment, DeploymentStatus, Policy } from './types.js';
+import type { Deployment, DeploymentStatus, JobSummary, Policy } from './types.js';
 
 /** While a record is in these statuses its deploy Job still tells its outcome. */
 const NEEDS_DEPLOY_JOB: ReadonlySet<DeploymentStatus> = new Set(['launching', 'deploying', 'lost']);

@@ -5,9 +5,24 @@
  */
 import { TICK_INTERVAL_MINUTES } from './health-view.js';
 import { branchDocId, ZERO_SHA } from './names.js';
-import type { PolledHead } from './ports.js';
 import { addMinutes } from './time.js';
 import type { PushEvent, VersionConfig } from './types.js';
+
+/** A branch head read from GitHub's REST API. */
+export type PolledHead =
+  /** The branch has not changed since the ETag given (HTTP 304: costs no rate limit). */
+  | { kind: 'unchanged' }
+  /** The branch does not exist (404). */
+  | { kind: 'missing' }
+  | {
+      kind: 'found';
+      sha: string;
+      etag: string | null;
+      message: string;
+      author: { name: string; email: string | null; username: string | null };
+      timestamp: Date | null;
+      url: string | null;
+    };
 
 /** One followed branch and the versions that follow it. */
 export interface BranchToPoll {

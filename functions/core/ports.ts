@@ -17,7 +17,7 @@ import type { LaunchClaim, LaunchClaimInput, LaunchStep, LaunchView } from './la
 import type { AcquireClaim, AcquireOutcome, AcquireView } from './lease-acquire.js';
 import type { Lease, LeaseChange } from './leases.js';
 import type { PlanHandOff, PlanMark } from './pending-plans.js';
-import type { PollAnswer, PollTaskFailure, RecordedPollState } from './poll.js';
+import type { PollAnswer, PolledHead, PollTaskFailure, RecordedPollState } from './poll.js';
 import type { WorkTask } from './task-body.js';
 import type { TeardownClaim, TeardownStep, TeardownView } from './teardown.js';
 import type { TickHealthReader } from './tick-health.js';
@@ -28,10 +28,12 @@ import type {
   DeploymentStatus,
   DeployRequest,
   GitHubDeploymentRecord,
+  JobSummary,
   PushEvent,
   VersionConfig,
   VersionDecision,
   VersionState,
+  VersionView,
 } from './types.js';
 
 /** Why a deploy evaluation was asked for. */
@@ -69,20 +71,6 @@ export interface IdTokenVerifier {
 
 // ---------------------------------------------------------------------------------------------------------
 // Deploy pipeline ports
-
-/** A Kubernetes Job as the pipeline sees it. */
-export interface JobSummary {
-  name: string;
-  namespace: string;
-  labels: Record<string, string>;
-  /** `complete` / `failed` from the Job's conditions; `running` while it has neither. */
-  state: 'running' | 'complete' | 'failed';
-  createdAt: Date | null;
-  /** When it completed or failed (completionTime, else the condition's time); null while running. */
-  finishedAt?: Date | null;
-  /** The Failed condition's reason and message, when failed. */
-  message: string | null;
-}
 
 /** Creates, lists and deletes the deploy and teardown Jobs (batch/v1). */
 export interface JobLauncher {
@@ -133,39 +121,9 @@ export interface WorkQueue {
   enqueueWork(task: WorkTask, taskName: string): Promise<EnqueueResult>;
 }
 
-/** A branch head read from GitHub's REST API. */
-export type PolledHead =
-  /** The branch has not changed since the ETag given (HTTP 304: costs no rate limit). */
-  | { kind: 'unchanged' }
-  /** The branch does not exist (404). */
-  | { kind: 'missing' }
-  | {
-      kind: 'found';
-      sha: string;
-      etag: string | null;
-      message: string;
-      author: { name: string; email: string | null; username: string | null };
-      timestamp: Date | null;
-      url: string | null;
-    };
-
 /** Reads branch heads (the poll fallback: GitHub never retries a failed webhook delivery). */
 export interface CommitSource {
   fetchBranchHead(repo: string, branch: string, etag: string | null): Promise<PolledHead>;
-}
-
-/** A version as the status page shows it. */
-export interface VersionView {
-  name: string;
-  repo: string;
-  branch: string;
-  kfctlUrl: string;
-  /** Paused in the config file or by an operator. */
-  paused: boolean;
-  head: { sha: string; deleted: boolean; updatedAt: Date } | null;
-  /** The planner's last decision for this version, and when it was made (null before the first plan). */
-  decision: VersionDecision | null;
-  decidedAt: Date | null;
 }
 
 /** What the status function reads (and the last tick's health: core/tick-health.ts). */

@@ -4,10 +4,9 @@
  */
 import { JOB_LABELS } from './job-manifest.js';
 import { launchLeaseExpiry } from './launch.js';
-import type { JobSummary } from './ports.js';
 import { isTeardownJobOfAttempt } from './teardown.js';
 import { afterFailedTeardown } from './teardown-outcome.js';
-import type { Deployment, Policy } from './types.js';
+import type { Deployment, JobSummary, Policy } from './types.js';
 
 /** What the refresh needs to know of the deployment's version and of the setup. */
 export interface ReconcileOptions {

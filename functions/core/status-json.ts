@@ -5,8 +5,7 @@ import { describeDecision } from './describe.js';
 import { type LeaseSummaryJson, leaseSummaryToJson } from './lease-json.js';
 import type { Lease } from './leases.js';
 import { kfctlVersion } from './names.js';
-import type { VersionView } from './ports.js';
-import type { Deployment, GitHubDeploymentRecord, VersionDecision } from './types.js';
+import type { Deployment, GitHubDeploymentRecord, VersionDecision, VersionView } from './types.js';
 
 /** `https://github.com/<owner>/<name>/commit/<sha>` */
 export function githubCommitUrl(repo: string, sha: string): string {

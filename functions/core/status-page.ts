@@ -20,11 +20,10 @@ import {
   timelineLegend,
 } from './page-shell.js';
 import { countActive } from './policy.js';
-import type { VersionView } from './ports.js';
 import { deploymentsNewestFirst, githubBranchUrl } from './status-json.js';
 import { buildTimeline, nextDeployOf, type TimelineView } from './timeline.js';
 import { renderTimelineSvg } from './timeline-svg.js';
-import type { Deployment } from './types.js';
+import type { Deployment, VersionView } from './types.js';
 
 export interface StatusPageInput {
   versions: readonly VersionView[];

@@ -6,8 +6,7 @@
 import { jobName } from './job-manifest.js';
 import { type ClaimWrites, isLeaseHeld, launchLeaseExpiry } from './launch.js';
 import { type Lease, liveLeases, revokeLiveLeases } from './leases.js';
-import type { JobSummary } from './ports.js';
-import type { Deployment, DeployRequest } from './types.js';
+import type { Deployment, DeployRequest, JobSummary } from './types.js';
 
 /** What a teardown request's transaction read. */
 export interface TeardownView {

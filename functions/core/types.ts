@@ -359,3 +359,31 @@ export interface Plan {
   versions: VersionDecision[];
   collect: CollectDecision[];
 }
+
+/** A Kubernetes Job as the pipeline sees it. */
+export interface JobSummary {
+  name: string;
+  namespace: string;
+  labels: Record<string, string>;
+  /** `complete` / `failed` from the Job's conditions; `running` while it has neither. */
+  state: 'running' | 'complete' | 'failed';
+  createdAt: Date | null;
+  /** When it completed or failed (completionTime, else the condition's time); null while running. */
+  finishedAt?: Date | null;
+  /** The Failed condition's reason and message, when failed. */
+  message: string | null;
+}
+
+/** A version as the status page shows it. */
+export interface VersionView {
+  name: string;
+  repo: string;
+  branch: string;
+  kfctlUrl: string;
+  /** Paused in the config file or by an operator. */
+  paused: boolean;
+  head: { sha: string; deleted: boolean; updatedAt: Date } | null;
+  /** The planner's last decision for this version, and when it was made (null before the first plan). */
+  decision: VersionDecision | null;
+  decidedAt: Date | null;
+}

@@ -4,15 +4,9 @@
  */
 import { JOB_LABELS } from '../core/job-manifest.js';
 import type { WorkerOutcome } from '../core/launch.js';
-import {
-  type Clock,
-  JobApiError,
-  type JobLauncher,
-  type JobSummary,
-  type LaunchStore,
-} from '../core/ports.js';
+import { type Clock, JobApiError, type JobLauncher, type LaunchStore } from '../core/ports.js';
 import { type StepName, stepFailure } from '../core/step-failure.js';
-import type { Deployment, DeployRequest } from '../core/types.js';
+import type { Deployment, DeployRequest, JobSummary } from '../core/types.js';
 import { describeError, type LogFields, type Logger } from '../log.js';
 
 /**

@@ -18,9 +18,9 @@ import { JOB_LABELS, renderDeployJob, renderTeardownJob } from '../core/job-mani
 import { claimLaunch, instanceNameCandidates, type LaunchStep, type WorkerOutcome } from '../core/launch.js';
 import { toLabelValue } from '../core/names.js';
 import { deployDeadlineSeconds } from '../core/policy.js';
-import type { Clock, JobLauncher, JobSummary, LaunchStore } from '../core/ports.js';
+import type { Clock, JobLauncher, LaunchStore } from '../core/ports.js';
 import { claimTeardown, isTeardownJobOfAttempt } from '../core/teardown.js';
-import type { DeploymentsConfig, DeployRequest } from '../core/types.js';
+import type { DeploymentsConfig, DeployRequest, JobSummary } from '../core/types.js';
 import type { JobTemplates } from '../job-templates.js';
 import type { Logger } from '../log.js';
 import { createOrAdoptJob, failStep } from './job-step.js';

@@ -5,9 +5,9 @@ import { http } from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import type { Lease } from '../../functions/core/leases.js';
 import { COPY_SCRIPT } from '../../functions/core/page-shell.js';
-import type { StatusReader, VersionView } from '../../functions/core/ports.js';
+import type { StatusReader } from '../../functions/core/ports.js';
 import type { TickHealth } from '../../functions/core/tick-health.js';
-import type { Deployment } from '../../functions/core/types.js';
+import type { Deployment, VersionView } from '../../functions/core/types.js';
 import { createDeploymentStatusHandler, matchStatusRoute } from '../../functions/deployment-status.js';
 import { createLogger } from '../../functions/log.js';
 import {

@@ -4,7 +4,6 @@
  * No clock and no I/O: every time a fixture carries is one its caller gives.
  */
 import type { Lease } from '../../functions/core/leases.js';
-import type { VersionView } from '../../functions/core/ports.js';
 import type {
   Deployment,
   DeployRequest,
@@ -13,6 +12,7 @@ import type {
   VersionConfig,
   VersionState,
   VersionSwitches,
+  VersionView,
 } from '../../functions/core/types.js';
 
 /** The policy the suites plan with: the original reconciler's numbers, spelled out. */

@@ -22,7 +22,12 @@ import {
   type PendingPlanStore,
 } from '../../functions/core/pending-plans.js';
 import { ACTIVE_STATUSES } from '../../functions/core/policy.js';
-import type { PollAnswer, PollTaskFailure, RecordedPollState } from '../../functions/core/poll.js';
+import type {
+  PollAnswer,
+  PolledHead,
+  PollTaskFailure,
+  RecordedPollState,
+} from '../../functions/core/poll.js';
 import {
   type CloudCluster,
   type ClusterInventory,
@@ -35,12 +40,10 @@ import {
   type IntakeStore,
   JobApiError,
   type JobLauncher,
-  type JobSummary,
   type LaunchStore,
   type LeaseStore,
   type PipelineSnapshot,
   type PlanStore,
-  type PolledHead,
   type PollStore,
   type RecordPushResult,
   type RequestPatch,
@@ -54,6 +57,7 @@ import type {
   Deployment,
   DeploymentStatus,
   DeployRequest,
+  JobSummary,
   PushEvent,
   VersionConfig,
   VersionSwitches,

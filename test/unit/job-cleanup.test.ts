@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { jobsToDelete } from '../../functions/core/job-cleanup.js';
-import type { JobSummary } from '../../functions/core/ports.js';
-import type { Deployment, DeploymentStatus } from '../../functions/core/types.js';
+import type { Deployment, DeploymentStatus, JobSummary } from '../../functions/core/types.js';
 import { makeDeployment, TEST_POLICY } from '../support/fixtures.js';
 
 const NOW = new Date('2026-11-29T14:00:00Z');

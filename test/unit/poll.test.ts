@@ -5,10 +5,10 @@ import {
   conditionalEtag,
   decidePoll,
   type PollDecision,
+  type PolledHead,
   pushFromPoll,
   type RecordedPollState,
 } from '../../functions/core/poll.js';
-import type { PolledHead } from '../../functions/core/ports.js';
 import { makeVersionConfig } from '../support/fixtures.js';
 
 const NOW = new Date('2026-11-29T12:00:00Z');

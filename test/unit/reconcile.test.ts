@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { LAUNCH_LEASE_SECONDS } from '../../functions/core/launch.js';
-import type { JobSummary } from '../../functions/core/ports.js';
 import { newestJobOf, reconcileDeployment } from '../../functions/core/reconcile.js';
-import type { Deployment, DeploymentStatus } from '../../functions/core/types.js';
+import type { Deployment, DeploymentStatus, JobSummary } from '../../functions/core/types.js';
 import { makeDeployment, TEST_POLICY } from '../support/fixtures.js';
 
 const NOW = new Date('2026-11-29T14:00:00Z');

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { describeDecision } from '../../functions/core/describe.js';
 import { escapeHtml } from '../../functions/core/html.js';
 import { COPY_SCRIPT } from '../../functions/core/page-shell.js';
-import type { VersionView } from '../../functions/core/ports.js';
 import {
   decisionToJson,
   deploymentsNewestFirst,
@@ -13,7 +12,7 @@ import {
   versionToJson,
 } from '../../functions/core/status-json.js';
 import { renderErrorPage, renderStatusPage } from '../../functions/core/status-page.js';
-import type { Deployment, VersionDecision } from '../../functions/core/types.js';
+import type { Deployment, VersionDecision, VersionView } from '../../functions/core/types.js';
 import {
   KFCTL_URL,
   launchedFields,

@@ -5,10 +5,10 @@
 import type { Firestore } from '@google-cloud/firestore';
 import type { HistoryQuery, VersionHistory } from '../../core/history.js';
 import { type Lease, liveLeases } from '../../core/leases.js';
-import type { StatusReader, VersionView } from '../../core/ports.js';
+import type { StatusReader } from '../../core/ports.js';
 import type { TickHealth } from '../../core/tick-health.js';
 import type { TimelineView } from '../../core/timeline.js';
-import type { Deployment, VersionConfig } from '../../core/types.js';
+import type { Deployment, VersionConfig, VersionView } from '../../core/types.js';
 import { decisionFromDoc, requiredDate, toDate } from './codec.js';
 import { FirestoreTickHealthStore } from './health-store.js';
 import { readTimelineView, readVersionHistoryPage } from './history-reads.js';
