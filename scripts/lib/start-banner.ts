@@ -52,7 +52,10 @@ export function startBanner(stack: BannerStack): string[] {
     `  run a tick now:     ${localTickCommand(stack.url)}`,
     `  status in a shell:  ${onPort}npm run -s ctl -- status`,
     ...(stack.kubeServer
-      ? [`  watch the Jobs:     kubectl --kubeconfig ${stack.kubeconfigPath} get jobs -w`]
+      ? [
+          `  watch the Jobs:     kubectl --kubeconfig ${stack.kubeconfigPath} get jobs -w`,
+          `  follow a Job's log: kubectl --kubeconfig ${stack.kubeconfigPath} logs -f job/<name>`,
+        ]
       : []),
     '  Ctrl-C stops everything.',
     '',

@@ -30,6 +30,11 @@ describe('npm start: its banner', () => {
     assert.ok(
       lines.includes('  watch the Jobs:     kubectl --kubeconfig /repo/.emulators/kubeconfig get jobs -w'),
     );
+    assert.ok(
+      lines.includes(
+        "  follow a Job's log: kubectl --kubeconfig /repo/.emulators/kubeconfig logs -f job/<name>",
+      ),
+    );
     assert.ok(lines.includes('  webhook secret:     local-dev-secret (the local default)'));
   });
 
@@ -43,5 +48,6 @@ describe('npm start: its banner', () => {
     assert.match(text, /^ {2}status in a shell: {2}PORT=8093 npm run -s ctl -- status$/m);
     assert.ok(!text.includes('s3cret-9f8e'));
     assert.ok(!text.includes('get jobs -w'), 'no local API server (a real cluster): no watch line');
+    assert.ok(!text.includes('logs -f'), 'no local API server (a real cluster): no log line');
   });
 });
