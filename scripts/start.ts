@@ -4,6 +4,7 @@
  */
 import { ConfigError } from '../functions/config.js';
 import { startLocalStack } from './lib/local-stack.js';
+import { PortInUseError } from './lib/net.js';
 import { stopOnSignals } from './lib/signals.js';
 import { startBanner } from './lib/start-banner.js';
 
@@ -13,9 +14,13 @@ async function main(): Promise<void> {
   stopOnSignals('local-stack', () => stack.stop());
 }
 
+/** What the user can mend (a setting, a port) is said in one line; anything else with its stack. */
+function describeStartError(err: unknown): string {
+  if (err instanceof ConfigError || err instanceof PortInUseError) return err.message;
+  return err instanceof Error ? (err.stack ?? err.message) : String(err);
+}
+
 main().catch((err: unknown) => {
-  process.stderr.write(
-    `${err instanceof ConfigError ? err.message : err instanceof Error ? err.stack : String(err)}\n`,
-  );
+  process.stderr.write(`npm start failed: ${describeStartError(err)}\n`);
   process.exit(1);
 });

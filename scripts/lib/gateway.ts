@@ -13,6 +13,7 @@ import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { bodyLimitOf } from '../../functions/http/body-limits.js';
 import { readBodiesOurselves, withBodyLimit } from '../../functions/http/own-body-reader.js';
 import { outsideRequestDomain } from '../../functions/http/request-domain.js';
+import { listenError } from './net.js';
 
 export type HttpHandler = (req: Request, res: Response) => unknown;
 
@@ -62,14 +63,19 @@ export async function startGateway(
     target.emit('request', req, res);
   });
   const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? 0;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
+    server.once('error', (err) =>
+      reject(
+        listenError(err, host, port, 'is another npm start running? Stop it, or set PORT to a free port.'),
+      ),
+    );
+    server.listen(port, host, () => resolve());
   });
-  const { port } = server.address() as AddressInfo;
+  const address = server.address() as AddressInfo;
   return {
     server,
-    url: `http://${host}:${port}`,
+    url: `http://${host}:${address.port}`,
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -131,10 +131,7 @@ async function startComponents(
   components: RunningComponents,
 ): Promise<LocalStack> {
   const clock: Clock = options.clock ?? (() => new Date());
-  const firestore = await components.add(startLocalFirestore(env, logger));
-  const tasks = await components.add(startLocalTasks(env, logger, clock));
-  const cloud = await components.add(startLocalCloud(env, logger));
-  const endpoints = await components.add(startInstanceEndpoints(cloud.containerEmulator));
+  // The gateway first: a port already taken fails the start at once, before any emulator starts.
   let app: App | undefined;
   const gateway = await components.add(
     startFunctionsGateway(options.port ?? Number(env.PORT || 8080), () => {
@@ -142,6 +139,10 @@ async function startComponents(
       return app;
     }),
   );
+  const firestore = await components.add(startLocalFirestore(env, logger));
+  const tasks = await components.add(startLocalTasks(env, logger, clock));
+  const cloud = await components.add(startLocalCloud(env, logger));
+  const endpoints = await components.add(startInstanceEndpoints(cloud.containerEmulator));
   const { config, projectId, webhookSecret, queue } = loadLocalConfig(env, {
     FIRESTORE_EMULATOR_HOST: firestore.firestoreEmulatorHost,
     CLOUD_TASKS_EMULATOR_HOST: tasks.tasksEmulatorHost,

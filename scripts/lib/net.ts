@@ -2,6 +2,18 @@
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/** A port a server was to listen on is taken; the message says which and what to do. */
+export class PortInUseError extends Error {
+  override name = 'PortInUseError';
+}
+
+/** `err`, or a PortInUseError naming `host:port` with `hint` when the address is taken (EADDRINUSE). */
+export function listenError(err: unknown, host: string, port: number, hint: string): unknown {
+  return (err as NodeJS.ErrnoException).code === 'EADDRINUSE'
+    ? new PortInUseError(`${host}:${port} is in use: ${hint}`)
+    : err;
+}
+
 /** The port a command-line `flag` names; throws an error that says what a port may be. */
 export function parsePortFlag(flag: string, value: string): number {
   const port = Number(value);

@@ -1,6 +1,10 @@
 /** The local gateway: one port, `/<function>/...` routed to each function's framework server. */
 import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { createLogger } from '../../functions/log.js';
 import { type Gateway, startGateway } from '../../scripts/lib/gateway.js';
+import { startLocalStack } from '../../scripts/lib/local-stack.js';
+import { PortInUseError } from '../../scripts/lib/net.js';
 
 describe('local gateway', () => {
   let gateway: Gateway;
@@ -65,6 +69,40 @@ describe('local gateway', () => {
     assert.deepEqual(await response.json(), {
       error: 'no function at /nope',
       functions: ['page', 'domain', 'rejects'],
+    });
+  });
+
+  describe('on a port already taken', () => {
+    let taken: ReturnType<typeof createServer>;
+    let port: number;
+
+    before(async () => {
+      taken = createServer();
+      await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+      port = (taken.address() as { port: number }).port;
+    });
+    after(() => new Promise<void>((resolve) => taken.close(() => resolve())));
+
+    it('refuses with a PortInUseError that names the address and what to do', async () => {
+      await assert.rejects(startGateway({}, { port }), (err: Error) => {
+        assert.ok(err instanceof PortInUseError, String(err));
+        assert.equal(
+          err.message,
+          `127.0.0.1:${port} is in use: is another npm start running? Stop it, or set PORT to a free port.`,
+        );
+        return true;
+      });
+    });
+
+    it('npm start (startLocalStack) fails on it before starting any emulator', async () => {
+      const lines: string[] = [];
+      const logger = createLogger({ component: 'local-stack' }, (line) => lines.push(line));
+      await assert.rejects(startLocalStack({}, { port, logger }), PortInUseError);
+      assert.deepEqual(
+        lines.filter((line) => line.includes('started')),
+        [],
+        'nothing was started before the gateway refused',
+      );
     });
   });
 });
