@@ -24,6 +24,12 @@ export interface KubeRequest {
   json(): Promise<unknown>;
 }
 
+/** True when the query parameter `name` is `true` or `1` (a flag such as `watch` or `follow`). */
+export function queryFlag(request: Pick<KubeRequest, 'url'>, name: string): boolean {
+  const value = request.url.searchParams.get(name);
+  return value === 'true' || value === '1';
+}
+
 /** What a handler answers: a status code and a JSON body, or plain text (a pod's log). */
 export interface Reply {
   code: number;

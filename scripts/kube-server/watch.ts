@@ -1,7 +1,7 @@
 /**
- * Watches of Jobs, of their pods and of their events (`?watch=true`, as `kubectl get jobs -w` asks): one event per
- * line, `{"type": "ADDED" | "MODIFIED" | "DELETED", "object": ...}`, the object as JSON or as a
- * one-row Table when the Accept header asks for one (kubectl does). From `resourceVersion`: the changes
+ * Watches of Jobs, of their pods and of their events (`?watch=true`, as `kubectl get jobs -w` asks):
+ * one event per line, `{"type": "ADDED" | "MODIFIED" | "DELETED", "object": ...}`, the object as JSON
+ * or as a one-row Table when the Accept header asks for one (kubectl does). From `resourceVersion`: the changes
  * after it (job-changes.ts keeps the recent ones); without one (or "0"), every matching object first,
  * as ADDED, then the changes. Ends after `timeoutSeconds` (default 30 minutes) or when the client
  * leaves.
@@ -9,7 +9,7 @@
 import type { JobChange, WatchEventType } from './job-changes.js';
 import { selectorOf, tableOf, tableVersionAccepted } from './resource-reply.js';
 import type { KubeObject, ResourceType } from './resource-type.js';
-import type { KubeRequest, Reply, ServerContext } from './route.js';
+import { type KubeRequest, queryFlag, type Reply, type ServerContext } from './route.js';
 import { badRequest } from './status-error.js';
 import type { KubeJob } from './types.js';
 
@@ -17,8 +17,7 @@ const DEFAULT_TIMEOUT_SECONDS = 30 * 60;
 
 /** True when the request asks for a watch (`watch=true` or `watch=1`). */
 export function isWatch(request: KubeRequest): boolean {
-  const value = request.url.searchParams.get('watch');
-  return value === 'true' || value === '1';
+  return queryFlag(request, 'watch');
 }
 
 /** What a watch sends of the Jobs: the objects of each Job there is, and the events of each change. */

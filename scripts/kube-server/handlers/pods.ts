@@ -6,7 +6,7 @@ import { listReply, objectReply } from '../resource-reply.js';
 import { podOfJob, podsOfJobs } from '../resources/job-pods.js';
 import { containerNamesOf, podLog, podLogEnd, podLogStart } from '../resources/pod-log.js';
 import { POD_TYPE } from '../resources/pod-type.js';
-import type { Reply, Route, ServerContext } from '../route.js';
+import { queryFlag, type Reply, type Route, type ServerContext } from '../route.js';
 import { badRequest, objectNotFound } from '../status-error.js';
 import type { KubeJob } from '../types.js';
 import { isWatch, perJob, watchReply } from '../watch.js';
@@ -68,8 +68,6 @@ function followedLog(context: ServerContext, job: KubeJob, container: string): R
   };
 }
 
-const isFollow = (value: string | null) => value === 'true' || value === '1';
-
 /**
  * `/api/v1/namespaces/NS/pods/NAME/log?container=C`: the made-up pod's log as plain text
  * (resources/pod-log.ts); without `container`, the pod's only container (400 when it has several, as
@@ -93,7 +91,7 @@ export const podLogRoute: Route = {
       );
     }
     if (!names.includes(container)) throw badRequest(`container ${container} is not valid for pod ${name}`);
-    if (isFollow(request.url.searchParams.get('follow')) && pod.status.phase === 'Running')
+    if (queryFlag(request, 'follow') && pod.status.phase === 'Running')
       return { code: 200, body: null, textStream: followedLog(context, job, container) };
     return { code: 200, body: null, text: podLog(job, pod, container) };
   },
