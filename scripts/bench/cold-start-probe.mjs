@@ -41,6 +41,20 @@ if (spec.inventory) {
   register(hook, { data: { port: port2 }, transferList: [port2] });
 }
 
+/** A Firestore client of the emulator the environment names (the floor probes build theirs alike). */
+function emulatorFirestore(Firestore) {
+  return new Firestore({
+    projectId: process.env.GOOGLE_CLOUD_PROJECT,
+    host: process.env.FIRESTORE_EMULATOR_HOST,
+    ssl: false,
+  });
+}
+
+/** The floor probes' one read: `spec.documents` in one getAll. */
+function readDocuments(db) {
+  return db.getAll(...spec.documents.map((path) => db.doc(path)));
+}
+
 /** Top-level package names (`@scope/name` or `name`) of everything under node_modules that was loaded. */
 function loadedPackages() {
   const files = [...loadedUrls, ...Object.keys(createRequire(import.meta.url).cache)];
@@ -87,12 +101,8 @@ async function probeFloor() {
   const { Firestore } = await import('@google-cloud/firestore');
   let db;
   framework.http('floor', async (_req, res) => {
-    db ??= new Firestore({
-      projectId: process.env.GOOGLE_CLOUD_PROJECT,
-      host: process.env.FIRESTORE_EMULATOR_HOST,
-      ssl: false,
-    });
-    const docs = await db.getAll(...spec.documents.map((path) => db.doc(path)));
+    db ??= emulatorFirestore(Firestore);
+    const docs = await readDocuments(db);
     res.json(docs.map((doc) => doc.data() ?? null));
   });
   const importMs = performance.now() - start;
@@ -113,12 +123,7 @@ async function probeFirestoreFloor() {
   const { Firestore } = await import('@google-cloud/firestore');
   const importMs = performance.now() - start;
   const asked = performance.now();
-  const db = new Firestore({
-    projectId: process.env.GOOGLE_CLOUD_PROJECT,
-    host: process.env.FIRESTORE_EMULATOR_HOST,
-    ssl: false,
-  });
-  await db.getAll(...spec.documents.map((path) => db.doc(path)));
+  await readDocuments(emulatorFirestore(Firestore));
   return { importMs, firstResponseMs: performance.now() - asked, status: 200 };
 }
 
